@@ -1,0 +1,215 @@
+//! Loading one environment: built-in defaults → `base.toml` → `<env>.toml` → `TRADAI_*` variables, merged with
+//! figment, then checked (structure first, then every rule) so that all problems are reported at once.
+
+use std::collections::BTreeMap;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider, Source};
+use serde_json::Value;
+
+use crate::problem::{Problem, Problems};
+use crate::sources::{layer_stems, ConfigDir};
+use crate::{defaults, structure, validate, Config, Environment, Settings};
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The config was read but is not valid.
+    #[error("{0}")]
+    Invalid(Problems),
+}
+
+/// Loads the canonical config of an environment.
+#[derive(Debug, Clone)]
+pub struct Loader {
+    dir: ConfigDir,
+    env_vars: bool,
+    replaced: BTreeMap<String, String>,
+}
+
+/// Name of the layer of `TRADAI_*` environment variables in messages.
+const ENV_LAYER: &str = "TRADAI_* environment variables";
+
+impl Loader {
+    /// Read files from `dir`, with `TRADAI_*` variables on top.
+    pub fn new(dir: ConfigDir) -> Self {
+        Loader {
+            dir,
+            env_vars: true,
+            replaced: BTreeMap::new(),
+        }
+    }
+
+    /// The files compiled into the binary.
+    pub fn embedded() -> Self {
+        Loader::new(ConfigDir::Embedded)
+    }
+
+    /// `TRADAI_CONFIG_DIR`, else the workspace's `config/environments`, else the embedded copy.
+    pub fn discover() -> Self {
+        Loader::new(ConfigDir::discover())
+    }
+
+    /// Ignore `TRADAI_*` variables (promotion compares the files alone).
+    pub fn without_env_vars(mut self) -> Self {
+        self.env_vars = false;
+        self
+    }
+
+    /// Use `contents` instead of the file `<stem>.toml` (to check an edit before it is written).
+    pub fn with_contents(mut self, stem: &str, contents: String) -> Self {
+        self.replaced.insert(stem.to_owned(), contents);
+        self
+    }
+
+    /// Where the files come from.
+    pub fn dir(&self) -> &ConfigDir {
+        &self.dir
+    }
+
+    /// Load, merge and validate the config of `env`.
+    pub fn load(&self, env: Environment) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let mut figment = Figment::from(Serialized::defaults(defaults::rust_defaults()));
+        for stem in layer_stems(env) {
+            let name = self.dir.display(stem);
+            let text = match self.replaced.get(stem) {
+                Some(text) => text.clone(),
+                None => self.dir.read(stem).map_err(|source| ConfigError::Read {
+                    path: name.clone(),
+                    source,
+                })?,
+            };
+            if let Err(err) = text.parse::<toml::Table>() {
+                let mut problem = Problem::new(
+                    "(file)",
+                    "(not TOML)",
+                    err.message().to_owned(),
+                    "a TOML document",
+                );
+                problem.source = syntax_location(&name, &text, err.span());
+                problems.push(problem);
+                continue;
+            }
+            figment = figment.merge(TomlLayer { name, text });
+        }
+        if self.env_vars {
+            let vars = Env::prefixed("TRADAI_")
+                .filter(|key| key.as_str().contains("__"))
+                .split("__");
+            figment = figment.merge(vars);
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(Problems(problems)));
+        }
+        let settings = check(&figment, &mut problems);
+        if let Some(settings) = &settings {
+            problems.extend(validate::settings(settings, env));
+        }
+        for problem in &mut problems {
+            if problem.source.is_empty() {
+                problem.source = source_of(&figment, problem.lookup_key());
+            }
+        }
+        match settings {
+            Some(settings) if problems.is_empty() => Ok(Config::new(env, settings)),
+            _ => Err(ConfigError::Invalid(Problems(problems))),
+        }
+    }
+}
+
+/// Merge the layers, check their structure and read the typed settings when the structure allows it.
+fn check(figment: &Figment, problems: &mut Vec<Problem>) -> Option<Settings> {
+    let mut merged: Value = match figment.extract() {
+        Ok(value) => value,
+        Err(err) => {
+            problems.extend(err.into_iter().map(|e| {
+                let key = e.path.join(".");
+                Problem::new(
+                    key,
+                    "(unreadable)",
+                    e.kind.to_string(),
+                    "a valid TOML value",
+                )
+            }));
+            return None;
+        }
+    };
+    let schema = serde_json::to_value(crate::schema()).unwrap_or(Value::Null);
+    let report = structure::check(&schema, &mut merged);
+    problems.extend(report.problems);
+    match serde_json::from_value::<Settings>(merged) {
+        Ok(settings) => Some(settings),
+        Err(err) => {
+            if problems.is_empty() {
+                problems.push(Problem::new(
+                    "(config)",
+                    "(unreadable)",
+                    err.to_string(),
+                    "the documented keys",
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// `path:line:column` of a TOML syntax error.
+fn syntax_location(name: &str, text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    let Some(span) = span else {
+        return name.to_owned();
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, str::len) + 1;
+    format!("{name}:{line}:{column}")
+}
+
+/// Which layer set `key` (or its nearest parent): a file, a `TRADAI_*` variable, or the built-in defaults.
+fn source_of(figment: &Figment, key: &str) -> String {
+    let mut key = key;
+    loop {
+        if let Some(metadata) = figment.find_metadata(key) {
+            return describe(metadata, key);
+        }
+        match key.rsplit_once('.') {
+            Some((parent, _)) => key = parent,
+            None => return "config".to_owned(),
+        }
+    }
+}
+
+fn describe(metadata: &Metadata, key: &str) -> String {
+    match &metadata.source {
+        Some(Source::Custom(name)) if name != ENV_LAYER => name.clone(),
+        _ if metadata.name.contains("environment variable") => {
+            let var: Vec<String> = key.split('.').map(str::to_uppercase).collect();
+            format!("environment variable TRADAI_{}", var.join("__"))
+        }
+        _ => "built-in defaults".to_owned(),
+    }
+}
+
+/// A TOML file layer that names its file in messages.
+struct TomlLayer {
+    name: String,
+    text: String,
+}
+
+impl Provider for TomlLayer {
+    fn metadata(&self) -> Metadata {
+        Metadata::from(self.name.clone(), Source::Custom(self.name.clone()))
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Toml::string(&self.text).data()
+    }
+}

@@ -1,0 +1,71 @@
+//! Cognito user pool and clients.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The user pool `tradai-<user_pool>-<env>` with a public client and an M2M client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CognitoSettings {
+    /// Name component of the pool (`users`). Immutable: a new name is a new pool.
+    pub user_pool: String,
+    /// Attributes users sign in with. Immutable: Cognito replaces the pool when they change.
+    pub sign_in_attributes: Vec<String>,
+    /// `on` (TOTP required), `optional` or `off`.
+    pub mfa: MfaMode,
+    /// Password rules.
+    pub password: PasswordPolicy,
+    /// Access-token lifetime in minutes (5 to 1440).
+    pub access_token_validity_minutes: u32,
+    /// ID-token lifetime in minutes (5 to 1440).
+    pub id_token_validity_minutes: u32,
+    /// Refresh-token lifetime in days (1 to 3650).
+    pub refresh_token_validity_days: u32,
+    /// Whether the pool refuses deletion (ACTIVE in prod).
+    pub deletion_protection: bool,
+    /// OAuth callback URLs of the public client (code flow).
+    pub callback_urls: Vec<String>,
+    /// Sign-out URLs of the public client.
+    pub logout_urls: Vec<String>,
+    /// The resource server machine clients get scopes from.
+    pub resource_server: ResourceServerSpec,
+    /// Scopes (of `resource_server`) the M2M client may request with client credentials.
+    pub m2m_scopes: Vec<String>,
+}
+
+/// MFA enforcement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MfaMode {
+    On,
+    Optional,
+    Off,
+}
+
+/// Password policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    /// Minimum length (8 to 99).
+    pub min_length: u32,
+    /// Require a lowercase letter.
+    pub require_lowercase: bool,
+    /// Require an uppercase letter.
+    pub require_uppercase: bool,
+    /// Require a digit.
+    pub require_numbers: bool,
+    /// Require a symbol.
+    pub require_symbols: bool,
+    /// Days a temporary password stays valid (1 to 365).
+    pub temporary_password_validity_days: u32,
+}
+
+/// An OAuth resource server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceServerSpec {
+    /// Identifier, the prefix of its scopes (`tradai-api` → `tradai-api/backtests.write`).
+    pub identifier: String,
+    /// Scope names it defines.
+    pub scopes: Vec<String>,
+}

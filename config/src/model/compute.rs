@@ -1,0 +1,84 @@
+//! Compute mode, the SERVICES table and container registries.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How containers run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeSettings {
+    /// `consolidated-ec2` runs every always-on service on one EC2 host; `fargate` runs each as a Fargate service.
+    pub mode: ComputeMode,
+    /// Instance type of the consolidated EC2 host.
+    pub consolidated_instance_type: String,
+    /// Cloud Map private DNS namespace (`http://<service>.<namespace>:<port>`).
+    pub service_discovery_namespace: String,
+    /// Whether ECS Container Insights is enabled on the cluster.
+    pub container_insights: bool,
+}
+
+/// ECS capacity model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComputeMode {
+    ConsolidatedEc2,
+    Fargate,
+}
+
+/// One row of the SERVICES table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// `always-on` (an ECS service), `on-demand` (a task started per job) or `per-strategy` (one service per strategy).
+    pub kind: ServiceKind,
+    /// Name component used in ECS and ALB resource names when it differs from the service key (`backend`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// Container port; none for tasks that serve nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// CPU units (1024 = 1 vCPU); with `memory_mib` a valid Fargate pair.
+    pub cpu: u32,
+    /// Memory in MiB.
+    pub memory_mib: u32,
+    /// HTTP health-check path; none for tasks without a port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_path: Option<String>,
+    /// Seconds of health-check grace after start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_seconds: Option<u32>,
+    /// Whether Fargate Spot may run it (never for live trading).
+    #[serde(default = "yes")]
+    pub spot: bool,
+    /// Number of running copies in this environment.
+    #[serde(default)]
+    pub desired_count: u32,
+    /// Key of its repository in `ecr.service_repositories`; none when images come from strategy repositories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecr_repository: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Lifecycle of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceKind {
+    AlwaysOn,
+    OnDemand,
+    PerStrategy,
+}
+
+/// ECR settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EcrSettings {
+    /// The service image repositories (`backend` → `tradai/<env>/backend`).
+    pub service_repositories: Vec<String>,
+    /// How many images a lifecycle policy keeps per repository.
+    pub image_retention_count: u32,
+    /// Whether images are scanned on push.
+    pub scan_on_push: bool,
+}

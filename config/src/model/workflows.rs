@@ -1,0 +1,39 @@
+//! Step Functions workflows.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One state machine (`<key>` → `tradai-<key>-workflow-<env>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSpec {
+    /// STANDARD (long-running, 90 days of history) or EXPRESS (at most 300 s).
+    #[serde(rename = "type")]
+    pub kind: WorkflowKind,
+    /// Whole-execution timeout in seconds.
+    pub timeout_seconds: u32,
+    /// Retry policy of its Lambda task states for transient errors.
+    pub lambda_retry: RetrySpec,
+}
+
+/// Step Functions workflow type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WorkflowKind {
+    Standard,
+    Express,
+}
+
+/// A Step Functions Retry block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    /// Seconds before the first retry.
+    pub interval_seconds: u32,
+    /// Retries after the first attempt (0 to 10).
+    pub max_attempts: u32,
+    /// Multiplier of the interval per retry (1.0 to 10.0).
+    pub backoff_rate: f64,
+    /// Cap of the interval in seconds.
+    pub max_delay_seconds: u32,
+}
