@@ -78,12 +78,18 @@ pub fn check(s: &Settings, out: &mut Vec<Problem>) {
         }
         for (other_key, other) in &parsed {
             if cidr.overlaps(other) {
-                out.push(Problem::new(
-                    format!("{path}.cidr"),
-                    quoted(&subnet.cidr),
-                    format!("overlaps network.subnets.{other_key}.cidr {other}"),
-                    "a block that shares no address with another subnet",
-                ));
+                // Reported at both subnets, so each is named with the file that set it.
+                for (at, value, with, with_cidr) in [
+                    (key, cidr, *other_key, *other),
+                    (*other_key, *other, key, cidr),
+                ] {
+                    out.push(Problem::new(
+                        format!("network.subnets.{at}.cidr"),
+                        quoted(&value.to_string()),
+                        format!("overlaps network.subnets.{with}.cidr {with_cidr}"),
+                        "a block that shares no address with another subnet",
+                    ));
+                }
             }
         }
         parsed.push((key, cidr));
