@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Env, Serialized};
 use figment::value::{Dict, Map};
 use figment::{Figment, Metadata, Profile, Provider, Source};
 use serde_json::Value;
@@ -88,18 +88,19 @@ impl Loader {
                     source,
                 })?,
             };
-            if let Err(err) = text.parse::<toml::Table>() {
-                let mut problem = Problem::new(
-                    "(file)",
-                    "(not TOML)",
-                    err.message().to_owned(),
-                    "a TOML document",
-                );
-                problem.source = syntax_location(&name, &text, err.span());
-                problems.push(problem);
-                continue;
+            match text.parse::<toml::Table>() {
+                Ok(table) => figment = figment.merge(TomlLayer { name, table }),
+                Err(err) => {
+                    let mut problem = Problem::new(
+                        "(file)",
+                        "(not TOML)",
+                        err.message().to_owned(),
+                        "a TOML document",
+                    );
+                    problem.source = syntax_location(&name, &text, err.span());
+                    problems.push(problem);
+                }
             }
-            figment = figment.merge(TomlLayer { name, text });
         }
         if self.env_vars {
             let vars = Env::prefixed("TRADAI_")
@@ -143,8 +144,7 @@ fn check(figment: &Figment, problems: &mut Vec<Problem>) -> Option<Settings> {
             return None;
         }
     };
-    let schema = serde_json::to_value(crate::schema()).unwrap_or(Value::Null);
-    let report = structure::check(&schema, &mut merged);
+    let report = structure::check(schema_value(), &mut merged);
     problems.extend(report.problems);
     match serde_json::from_value::<Settings>(merged) {
         Ok(settings) => Some(settings),
@@ -160,6 +160,12 @@ fn check(figment: &Figment, problems: &mut Vec<Problem>) -> Option<Settings> {
             None
         }
     }
+}
+
+/// The schema as JSON, generated once per process.
+fn schema_value() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| serde_json::to_value(crate::schema()).unwrap_or(Value::Null))
 }
 
 /// `path:line:column` of a TOML syntax error.
@@ -198,10 +204,10 @@ fn describe(metadata: &Metadata, key: &str) -> String {
     }
 }
 
-/// A TOML file layer that names its file in messages.
+/// A parsed TOML file layer that names its file in messages.
 struct TomlLayer {
     name: String,
-    text: String,
+    table: toml::Table,
 }
 
 impl Provider for TomlLayer {
@@ -210,6 +216,6 @@ impl Provider for TomlLayer {
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
-        Toml::string(&self.text).data()
+        Serialized::defaults(&self.table).data()
     }
 }

@@ -61,9 +61,8 @@ pub fn plan(diff: &ConfigDiff, to: &Flat) -> Result<Plan, Refusal> {
         match (entry.class, &entry.from) {
             (KeyClass::EnvironmentScoped, _) => plan.kept.push(entry.clone()),
             (KeyClass::Immutable, from) => {
-                let exists_in_target = owner(&entry.key).map_or(true, |owner| {
-                    to.keys().any(|k| k.starts_with(&format!("{owner}.")))
-                });
+                let exists_in_target = owner(&entry.key)
+                    .is_none_or(|owner| to.keys().any(|k| k.starts_with(&format!("{owner}."))));
                 match (exists_in_target, from) {
                     (false, Some(value)) => plan.set.push((entry.key.clone(), value.clone())),
                     _ => violations.push(entry.clone()),

@@ -61,7 +61,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// Report each repeated item of `items` (by the key function).
-fn duplicates<'a, T>(items: &'a [T], key: impl Fn(&T) -> &str) -> Vec<(usize, &'a T)> {
+fn duplicates<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<(usize, &T)> {
     let mut seen = std::collections::BTreeSet::new();
     items
         .iter()

@@ -1,4 +1,5 @@
 //! Layers: built-in defaults → base.toml → <env>.toml → TRADAI_* variables; later layers win.
+#![allow(clippy::result_large_err)] // figment::Jail closures return figment::Error, which is large by design.
 
 use figment::Jail;
 use tradai_config::{ComputeMode, ConfigDir, ConfigError, Environment, Loader};

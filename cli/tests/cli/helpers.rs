@@ -1,0 +1,60 @@
+//! A `tradai` command pointed at a private copy of the config files.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A temporary copy of the workspace's config/environments.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/environments");
+        let dir = tempfile::tempdir().expect("temp dir");
+        for stem in ["base", "dev", "staging", "prod"] {
+            let file = format!("{stem}.toml");
+            std::fs::copy(shipped.join(&file), dir.path().join(&file)).expect("copy");
+        }
+        Workspace { dir }
+    }
+
+    pub fn file(&self, stem: &str) -> PathBuf {
+        self.dir.path().join(format!("{stem}.toml"))
+    }
+
+    pub fn append(&self, stem: &str, text: &str) {
+        let mut content = std::fs::read_to_string(self.file(stem)).expect("read");
+        content.push('\n');
+        content.push_str(text);
+        std::fs::write(self.file(stem), content).expect("write");
+    }
+
+    pub fn read(&self, stem: &str) -> String {
+        std::fs::read_to_string(self.file(stem)).expect("read")
+    }
+
+    /// `tradai --config-dir <copy> <args>`, isolated from the caller's TRADAI_* variables.
+    pub fn tradai(&self, args: &[&str]) -> Command {
+        let mut cmd = tradai();
+        cmd.arg("--config-dir").arg(self.dir.path()).args(args);
+        cmd
+    }
+
+    /// Replace the temp path in output with `<dir>`.
+    pub fn redact(&self, text: &[u8]) -> String {
+        String::from_utf8_lossy(text).replace(&self.dir.path().display().to_string(), "<dir>")
+    }
+}
+
+/// The `tradai` binary with no inherited config overrides.
+pub fn tradai() -> Command {
+    let mut cmd = Command::cargo_bin("tradai").expect("binary built");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TRADAI_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `tradai` binary: each subcommand, successes and failures.
+
+mod config_diff;
+mod config_promote;
+mod config_show;
+mod config_validate;
+mod helpers;
+mod local_up;
