@@ -60,14 +60,25 @@ fn quoted(s: &str) -> String {
     format!("{s:?}")
 }
 
-/// Report each repeated item of `items` (by the key function).
-fn duplicates<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<(usize, &T)> {
+/// Report each item of `items` whose name (by `name`) appeared earlier, at the key `key(index)`.
+fn no_duplicates<T>(
+    out: &mut Vec<Problem>,
+    items: &[T],
+    key: impl Fn(usize) -> String,
+    name: impl Fn(&T) -> &str,
+    what: &str,
+) {
     let mut seen = std::collections::BTreeSet::new();
-    items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| !seen.insert(key(item).to_owned()))
-        .collect()
+    for (index, item) in items.iter().enumerate() {
+        if !seen.insert(name(item)) {
+            out.push(Problem::new(
+                key(index),
+                quoted(name(item)),
+                "listed twice",
+                format!("each {what} once"),
+            ));
+        }
+    }
 }
 
 #[cfg(test)]

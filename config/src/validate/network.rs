@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{duplicates, in_range, quoted};
+use super::{in_range, no_duplicates, quoted};
 use crate::cidr::Ipv4Cidr;
 use crate::problem::Problem;
 use crate::{Settings, Tier};
@@ -145,14 +145,13 @@ fn check_region(s: &Settings, out: &mut Vec<Problem>) {
             ));
         }
     }
-    for (index, zone) in duplicates(zones, |z| z.as_str()) {
-        out.push(Problem::new(
-            format!("aws.availability_zones[{index}]"),
-            quoted(zone),
-            "listed twice",
-            "each zone once",
-        ));
-    }
+    no_duplicates(
+        out,
+        zones,
+        |i| format!("aws.availability_zones[{i}]"),
+        String::as_str,
+        "zone",
+    );
 }
 
 fn check_nat_and_endpoints(s: &Settings, out: &mut Vec<Problem>) {
@@ -186,14 +185,13 @@ fn check_nat_and_endpoints(s: &Settings, out: &mut Vec<Problem>) {
         ("gateway_endpoints", &s.network.gateway_endpoints),
         ("interface_endpoints", &s.network.interface_endpoints),
     ] {
-        for (index, endpoint) in duplicates(list, |e| e.as_str()) {
-            out.push(Problem::new(
-                format!("network.{section}[{index}]"),
-                quoted(endpoint),
-                "listed twice",
-                "each endpoint once",
-            ));
-        }
+        no_duplicates(
+            out,
+            list,
+            |i| format!("network.{section}[{i}]"),
+            String::as_str,
+            "endpoint",
+        );
     }
     for (index, endpoint) in s.network.interface_endpoints.iter().enumerate() {
         let ok = !endpoint.is_empty()

@@ -1,6 +1,6 @@
 //! Rules on workflows, the database, Cognito, WAF, logs and alarms.
 
-use super::{duplicates, in_range, quoted};
+use super::{in_range, no_duplicates, quoted};
 use crate::problem::Problem;
 use crate::{Settings, WorkflowKind};
 
@@ -43,14 +43,13 @@ pub fn check(s: &Settings, out: &mut Vec<Problem>) {
             ));
         }
     }
-    for (index, group) in duplicates(&waf.managed_rule_groups, |g| g.as_str()) {
-        out.push(Problem::new(
-            format!("waf.managed_rule_groups[{index}]"),
-            quoted(group),
-            "listed twice",
-            "each rule group once",
-        ));
-    }
+    no_duplicates(
+        out,
+        &waf.managed_rule_groups,
+        |i| format!("waf.managed_rule_groups[{i}]"),
+        String::as_str,
+        "rule group",
+    );
     if !LOG_RETENTION_DAYS.contains(&s.logging.retention_days) {
         let allowed = LOG_RETENTION_DAYS
             .iter()

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{duplicates, in_range, quoted};
+use super::{in_range, no_duplicates, quoted};
 use crate::fargate;
 use crate::problem::Problem;
 use crate::{ServiceKind, Settings};
@@ -109,14 +109,13 @@ pub fn check(s: &Settings, out: &mut Vec<Problem>) {
             ));
         }
     }
-    for (index, repo) in duplicates(&s.ecr.service_repositories, |r| r.as_str()) {
-        out.push(Problem::new(
-            format!("ecr.service_repositories[{index}]"),
-            quoted(repo),
-            "listed twice",
-            "each repository once",
-        ));
-    }
+    no_duplicates(
+        out,
+        &s.ecr.service_repositories,
+        |i| format!("ecr.service_repositories[{i}]"),
+        String::as_str,
+        "repository",
+    );
     in_range(
         out,
         "ecr.image_retention_count".into(),

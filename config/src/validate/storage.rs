@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{duplicates, in_range, quoted};
+use super::{in_range, no_duplicates, quoted};
 use crate::problem::Problem;
 use crate::{AttributeType, KeyAttribute, Settings};
 
@@ -60,14 +60,13 @@ pub fn check(s: &Settings, out: &mut Vec<Problem>) {
                 attribute(out, format!("{at}.sort_key"), sort);
             }
         }
-        for (index, gsi) in duplicates(&table.gsis, |g| g.name.as_str()) {
-            out.push(Problem::new(
-                format!("{path}.gsis[{index}].name"),
-                quoted(&gsi.name),
-                "index name used twice",
-                "unique index names",
-            ));
-        }
+        no_duplicates(
+            out,
+            &table.gsis,
+            |i| format!("{path}.gsis[{i}].name"),
+            |g| g.name.as_str(),
+            "index name",
+        );
         if table.gsis.len() > 20 {
             out.push(Problem::new(
                 format!("{path}.gsis"),
@@ -98,14 +97,13 @@ pub fn check(s: &Settings, out: &mut Vec<Problem>) {
                 "expiry",
             );
         }
-        for (index, rule) in duplicates(&bucket.lifecycle, |r| r.id.as_str()) {
-            out.push(Problem::new(
-                format!("buckets.{key}.lifecycle[{index}].id"),
-                quoted(&rule.id),
-                "rule id used twice",
-                "unique rule ids",
-            ));
-        }
+        no_duplicates(
+            out,
+            &bucket.lifecycle,
+            |i| format!("buckets.{key}.lifecycle[{i}].id"),
+            |r| r.id.as_str(),
+            "rule id",
+        );
     }
     check_queues(s, out);
 }
@@ -249,11 +247,7 @@ mod tests {
         let copy = table.gsis[1].clone();
         table.gsis.push(copy);
         table.ttl_attribute = Some("expires at".into());
-        expect_problem(
-            &s,
-            "tables.workflow-state.gsis[2].name",
-            "index name used twice",
-        );
+        expect_problem(&s, "tables.workflow-state.gsis[2].name", "listed twice");
         expect_problem(
             &s,
             "tables.workflow-state.ttl_attribute",
@@ -331,7 +325,7 @@ mod tests {
             "buckets.results.lifecycle[0].expire_after_days",
             "1 to 36500",
         );
-        expect_problem(&s, "buckets.results.lifecycle[1].id", "rule id used twice");
+        expect_problem(&s, "buckets.results.lifecycle[1].id", "listed twice");
     }
 
     #[test]
