@@ -105,7 +105,9 @@ impl Loader {
         if self.env_vars {
             let vars = Env::prefixed("TRADAI_")
                 .filter(|key| key.as_str().contains("__"))
-                .split("__");
+                .map(|key| env_var_key(key.as_str()).into())
+                // after map: figment resets `lowercase` whenever a mapping is added
+                .lowercase(false);
             figment = figment.merge(vars);
         }
         if !problems.is_empty() {
@@ -144,8 +146,13 @@ fn check(figment: &Figment, problems: &mut Vec<Problem>) -> Option<Settings> {
             return None;
         }
     };
-    let report = structure::check(schema_value(), &mut merged);
-    problems.extend(report.problems);
+    let from_env_var = |path: &str| {
+        let key = path.split('[').next().unwrap_or(path);
+        figment
+            .find_metadata(key)
+            .is_some_and(|m| m.name.contains("environment variable"))
+    };
+    problems.extend(structure::check(schema_value(), &mut merged, &from_env_var));
     match serde_json::from_value::<Settings>(merged) {
         Ok(settings) => Some(settings),
         Err(err) => {
@@ -160,6 +167,29 @@ fn check(figment: &Figment, problems: &mut Vec<Problem>) -> Option<Settings> {
             None
         }
     }
+}
+
+/// The config key of a `TRADAI_` variable (prefix removed): `__` separates segments, which are lower-cased,
+/// except Lambda environment variable names (`LAMBDAS__X__ENV__MIN_SAMPLES` → `lambdas.x.env.MIN_SAMPLES`).
+fn env_var_key(var: &str) -> String {
+    let segments: Vec<&str> = var.split("__").collect();
+    let keeps_case = |index: usize| {
+        index == 3
+            && segments[0].eq_ignore_ascii_case("lambdas")
+            && segments[2].eq_ignore_ascii_case("env")
+    };
+    let keyed: Vec<String> = segments
+        .iter()
+        .enumerate()
+        .map(|(index, segment)| {
+            if keeps_case(index) {
+                (*segment).to_owned()
+            } else {
+                segment.to_lowercase()
+            }
+        })
+        .collect();
+    keyed.join(".")
 }
 
 /// The schema as JSON, generated once per process.
@@ -217,5 +247,30 @@ impl Provider for TomlLayer {
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
         Serialized::defaults(&self.table).data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::env_var_key;
+
+    #[test]
+    fn maps_variable_names_to_lower_case_keys_but_keeps_lambda_env_names() {
+        assert_eq!(
+            env_var_key("LOGGING__RETENTION_DAYS"),
+            "logging.retention_days"
+        );
+        assert_eq!(
+            env_var_key("SERVICES__BACKEND-API__CPU"),
+            "services.backend-api.cpu"
+        );
+        assert_eq!(
+            env_var_key("LAMBDAS__DRIFT-MONITOR__ENV__MIN_SAMPLES"),
+            "lambdas.drift-monitor.env.MIN_SAMPLES"
+        );
+        assert_eq!(
+            env_var_key("LAMBDAS__DRIFT-MONITOR__MEMORY_MB"),
+            "lambdas.drift-monitor.memory_mb"
+        );
     }
 }

@@ -5,27 +5,24 @@ use serde_json::{Map, Value};
 
 use crate::problem::{render, Problem};
 
-/// Problems found, and the paths of unknown keys (removed from the value so the rest can still be read).
-#[derive(Debug, Default)]
-pub struct StructureReport {
-    pub problems: Vec<Problem>,
-}
-
-/// Check `value` against `schema` (a schemars document with `$defs`) and remove unknown keys from `value`.
-pub fn check(schema: &Value, value: &mut Value) -> StructureReport {
+/// Check `value` against `schema` (a schemars document with `$defs`), remove unknown keys from `value`, and
+/// return every problem. Where `coercible(path)` holds (values from environment variables, which have no string
+/// quotes), a number or boolean where a string is expected is taken as its text (`15.13` → `"15.13"`).
+pub fn check(schema: &Value, value: &mut Value, coercible: &dyn Fn(&str) -> bool) -> Vec<Problem> {
+    let empty = Map::new();
     let defs = schema
         .get("$defs")
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let walker = Walker { defs };
-    let mut report = StructureReport::default();
-    walker.check(schema, value, "", &mut report.problems);
-    report
+        .unwrap_or(&empty);
+    let walker = Walker { defs, coercible };
+    let mut problems = Vec::new();
+    walker.check(schema, value, "", &mut problems);
+    problems
 }
 
-struct Walker {
-    defs: Map<String, Value>,
+struct Walker<'a> {
+    defs: &'a Map<String, Value>,
+    coercible: &'a dyn Fn(&str) -> bool,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -86,7 +83,7 @@ fn format_bounds(format: &str) -> Option<(i128, i128)> {
     })
 }
 
-impl Walker {
+impl Walker<'_> {
     fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         let mut current = schema;
         while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
@@ -139,6 +136,14 @@ impl Walker {
                 Value::Array(ks) => ks.iter().filter_map(Value::as_str).collect(),
                 _ => vec![],
             };
+            let scalar = value.is_number() || value.is_boolean();
+            if scalar
+                && kinds.contains(&"string")
+                && !kinds.iter().any(|k| matches_type(k, value))
+                && (self.coercible)(path)
+            {
+                *value = Value::String(value.to_string());
+            }
             if !kinds.is_empty() && !kinds.iter().any(|k| matches_type(k, value)) {
                 let expected = kinds
                     .iter()

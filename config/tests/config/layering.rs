@@ -38,12 +38,15 @@ fn later_files_override_earlier_ones() {
     );
 }
 
-/// `TRADAI_<SECTION>__<KEY>` variables override every file; other TRADAI_* variables are not config.
+/// `TRADAI_<SECTION>__<KEY>` variables override every file; other TRADAI_* variables are not config; unquoted
+/// numbers in variables are accepted where the key is text.
 #[test]
 fn environment_variables_override_files() {
     Jail::expect_with(|jail| {
         jail.set_env("TRADAI_LOGGING__RETENTION_DAYS", "14");
         jail.set_env("TRADAI_COMPUTE__MODE", "fargate");
+        jail.set_env("TRADAI_DATABASE__ENGINE_VERSION", "15.14");
+        jail.set_env("TRADAI_LAMBDAS__DRIFT-MONITOR__ENV__MIN_SAMPLES", "20");
         jail.set_env("TRADAI_ENV", "dev");
         jail.set_env("TRADAI_TOKEN", "secret");
         let dev = loader()
@@ -51,6 +54,15 @@ fn environment_variables_override_files() {
             .expect("valid with overrides");
         assert_eq!(dev.settings().logging.retention_days, 14);
         assert_eq!(dev.settings().compute.mode, ComputeMode::Fargate);
+        assert_eq!(
+            dev.settings().database.engine_version,
+            "15.14",
+            "a number in a variable is text where text is expected"
+        );
+        assert_eq!(
+            dev.settings().lambdas["drift-monitor"].env["MIN_SAMPLES"],
+            "20"
+        );
         let files_only = loader()
             .without_env_vars()
             .load(Environment::Dev)
