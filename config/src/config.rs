@@ -8,7 +8,7 @@ use crate::cidr::Ipv4Cidr;
 use crate::envref::EnvValue;
 use crate::naming::{Names, RepositoryName};
 use crate::schedule::ScheduleExpression;
-use crate::{Environment, Layer, Settings, Trigger};
+use crate::{Environment, Layer, Settings};
 
 /// The canonical config of one environment. Only [`Loader::load`](crate::Loader::load) builds one, after
 /// every rule passed, so its accessors do not fail.
@@ -103,10 +103,8 @@ impl Config {
     pub fn lambda_schedules(&self) -> Vec<(&str, ScheduleExpression)> {
         let mut schedules = Vec::new();
         for (key, lambda) in &self.settings.lambdas {
-            for trigger in &lambda.triggers {
-                if let Trigger::Schedule { expression } = trigger {
-                    schedules.push((key.as_str(), expression.parse().expect(VALIDATED)));
-                }
+            for expression in lambda.schedules() {
+                schedules.push((key.as_str(), expression.parse().expect(VALIDATED)));
             }
         }
         schedules

@@ -1,5 +1,7 @@
 //! Cognito user pool and clients.
 
+use std::time::Duration;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +33,23 @@ pub struct CognitoSettings {
     pub resource_server: ResourceServerSpec,
     /// Scopes (of `resource_server`) the M2M client may request with client credentials.
     pub m2m_scopes: Vec<String>,
+}
+
+impl CognitoSettings {
+    /// Access-token lifetime.
+    pub fn access_token_validity(&self) -> Duration {
+        Duration::from_secs(u64::from(self.access_token_validity_minutes) * 60)
+    }
+
+    /// ID-token lifetime.
+    pub fn id_token_validity(&self) -> Duration {
+        Duration::from_secs(u64::from(self.id_token_validity_minutes) * 60)
+    }
+
+    /// Refresh-token lifetime.
+    pub fn refresh_token_validity(&self) -> Duration {
+        Duration::from_secs(u64::from(self.refresh_token_validity_days) * 86_400)
+    }
 }
 
 /// MFA enforcement.

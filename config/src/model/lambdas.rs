@@ -1,6 +1,7 @@
 //! Lambda functions and what triggers them.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,21 @@ pub struct LambdaSpec {
     /// `${deploy:<output>}` (an upstream stack output) and `${secret:<name>}` (a Secrets Manager ARN).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+}
+
+impl LambdaSpec {
+    /// The function timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds.into())
+    }
+
+    /// The EventBridge schedules among the triggers.
+    pub fn schedules(&self) -> impl Iterator<Item = &str> {
+        self.triggers.iter().filter_map(|t| match t {
+            Trigger::Schedule { expression } => Some(expression.as_str()),
+            _ => None,
+        })
+    }
 }
 
 /// Instruction set of a Lambda image.

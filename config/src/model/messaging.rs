@@ -1,5 +1,7 @@
 //! SQS queues and SNS topics.
 
+use std::time::Duration;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,23 @@ pub struct QueueSpec {
     /// Where messages go after `max_receive_count` failed receives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<DeadLetterSpec>,
+}
+
+impl QueueSpec {
+    /// How long a received message stays hidden.
+    pub fn visibility_timeout(&self) -> Duration {
+        Duration::from_secs(self.visibility_timeout_seconds.into())
+    }
+
+    /// How long a message is kept.
+    pub fn message_retention(&self) -> Duration {
+        Duration::from_secs(self.message_retention_seconds.into())
+    }
+
+    /// The long-polling wait of a receive.
+    pub fn receive_wait(&self) -> Duration {
+        Duration::from_secs(self.receive_wait_seconds.into())
+    }
 }
 
 fn long_poll() -> u32 {

@@ -1,5 +1,7 @@
 //! Step Functions workflows.
 
+use std::time::Duration;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +16,13 @@ pub struct WorkflowSpec {
     pub timeout_seconds: u32,
     /// Retry policy of its Lambda task states for transient errors.
     pub lambda_retry: RetrySpec,
+}
+
+impl WorkflowSpec {
+    /// The whole-execution timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds.into())
+    }
 }
 
 /// Step Functions workflow type.

@@ -234,7 +234,18 @@ fn lambdas_and_workflows_match_the_reference() {
         (backtest.kind, backtest.timeout_seconds),
         (WorkflowKind::Standard, 7200)
     );
-    assert_eq!(s.workflows["retraining"].timeout_seconds, 10800);
+    assert_eq!(
+        s.workflows["retraining"].timeout(),
+        std::time::Duration::from_secs(3 * 3600)
+    );
+    assert_eq!(
+        s.lambdas["cleanup-resources"].timeout(),
+        std::time::Duration::from_secs(120)
+    );
+    assert_eq!(
+        s.queues["backtest"].visibility_timeout(),
+        std::time::Duration::from_secs(180)
+    );
     assert_eq!(
         dev.names().state_machine("retraining").as_str(),
         "tradai-retraining-workflow-dev"
@@ -246,8 +257,14 @@ fn lambdas_and_workflows_match_the_reference() {
 fn security_settings_match_the_reference() {
     let s = load(Environment::Prod).into_settings();
     assert_eq!(s.cognito.password.min_length, 12);
-    assert_eq!(s.cognito.access_token_validity_minutes, 60);
-    assert_eq!(s.cognito.refresh_token_validity_days, 30);
+    assert_eq!(
+        s.cognito.access_token_validity(),
+        std::time::Duration::from_secs(3600)
+    );
+    assert_eq!(
+        s.cognito.refresh_token_validity(),
+        std::time::Duration::from_secs(30 * 86_400)
+    );
     assert_eq!(s.cognito.password.temporary_password_validity_days, 7);
     assert_eq!(
         (s.waf.rate_limit, s.waf.rate_limit_window_seconds),
