@@ -1,0 +1,12 @@
+//! `tradai-domain`: the entities, lifecycles, errors, resilience policy and ports of TradAI-rs. Adapters (AWS and
+//! in-memory) implement the ports; services and lambdas depend on the ports only.
+
+mod error;
+pub mod resilience;
+pub mod status;
+
+pub use error::{DomainError, ExternalKind, Result};
+pub use status::{
+    ConfigVersionStatus, InvalidTransition, JobStatus, Lifecycle, ModelStage, RetrainingStatus,
+    TradingStatus,
+};
