@@ -1,7 +1,9 @@
 //! `tradai-domain`: the entities, lifecycles, errors, resilience policy and ports of TradAI-rs. Adapters (AWS and
 //! in-memory) implement the ports; services and lambdas depend on the ports only.
 
+pub mod entities;
 mod error;
+pub mod ports;
 pub mod resilience;
 pub mod status;
 

@@ -1,0 +1,191 @@
+//! Market vocabulary: trading pairs and candle timeframes, parsed at the edge (reference §7.6).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+/// A trading pair `BASE/QUOTE` or a futures pair `BASE/QUOTE:SETTLE` (e.g. `BTC/USDT:USDT`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Symbol(String);
+
+impl Symbol {
+    /// The symbol text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Symbol {
+    type Error = DomainError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let asset = |s: &str| {
+            (1..=20).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        };
+        let (pair, settle) = match text.split_once(':') {
+            Some((pair, settle)) => (pair, Some(settle)),
+            None => (text.as_str(), None),
+        };
+        let ok = pair
+            .split_once('/')
+            .is_some_and(|(base, quote)| asset(base) && asset(quote))
+            && settle.is_none_or(asset);
+        if ok {
+            Ok(Symbol(text))
+        } else {
+            Err(DomainError::validation("symbol", format!("'{text}' is not BASE/QUOTE or BASE/QUOTE:SETTLE in upper case, e.g. BTC/USDT:USDT")))
+        }
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Symbol::try_from(s.to_owned())
+    }
+}
+
+impl From<Symbol> for String {
+    fn from(symbol: Symbol) -> String {
+        symbol.0
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A candle timeframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Timeframe {
+    #[serde(rename = "1m")]
+    M1,
+    #[serde(rename = "5m")]
+    M5,
+    #[serde(rename = "15m")]
+    M15,
+    #[serde(rename = "30m")]
+    M30,
+    #[serde(rename = "1h")]
+    H1,
+    #[serde(rename = "4h")]
+    H4,
+    #[serde(rename = "1d")]
+    D1,
+    #[serde(rename = "1w")]
+    W1,
+}
+
+impl Timeframe {
+    /// Every timeframe.
+    pub const ALL: [Timeframe; 8] = [
+        Self::M1,
+        Self::M5,
+        Self::M15,
+        Self::M30,
+        Self::H1,
+        Self::H4,
+        Self::D1,
+        Self::W1,
+    ];
+
+    /// The exchange notation (`1h`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::M1 => "1m",
+            Self::M5 => "5m",
+            Self::M15 => "15m",
+            Self::M30 => "30m",
+            Self::H1 => "1h",
+            Self::H4 => "4h",
+            Self::D1 => "1d",
+            Self::W1 => "1w",
+        }
+    }
+
+    /// Length of one candle in seconds.
+    pub fn seconds(self) -> i64 {
+        match self {
+            Self::M1 => 60,
+            Self::M5 => 300,
+            Self::M15 => 900,
+            Self::M30 => 1800,
+            Self::H1 => 3600,
+            Self::H4 => 14_400,
+            Self::D1 => 86_400,
+            Self::W1 => 604_800,
+        }
+    }
+}
+
+impl FromStr for Timeframe {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Timeframe::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                let allowed: Vec<&str> = Timeframe::ALL.iter().map(|t| t.as_str()).collect();
+                DomainError::validation(
+                    "timeframe",
+                    format!("'{s}' is not a timeframe; allowed: {}", allowed.join(", ")),
+                )
+            })
+    }
+}
+
+impl fmt::Display for Timeframe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_spot_and_futures_pairs() {
+        for ok in ["BTC/USDT", "BTC/USDT:USDT", "1INCH/USDT"] {
+            assert_eq!(ok.parse::<Symbol>().expect(ok).as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_pairs_naming_the_field() {
+        for bad in [
+            "BTCUSDT",
+            "btc/usdt",
+            "BTC/",
+            "BTC/USDT:",
+            "BTC/USDT:USDT:X",
+            "",
+        ] {
+            let err = bad.parse::<Symbol>().expect_err(bad);
+            assert!(err.to_string().starts_with("invalid symbol: "), "{err}");
+        }
+        let err = serde_json::from_str::<Symbol>("\"ETH-USDT\"").expect_err("serde checks too");
+        assert!(err.to_string().contains("BASE/QUOTE"), "{err}");
+    }
+
+    #[test]
+    fn timeframes_round_trip_and_unknown_ones_list_the_allowed() {
+        for t in Timeframe::ALL {
+            assert_eq!(t.as_str().parse::<Timeframe>().expect("round trip"), t);
+        }
+        assert_eq!(
+            "2h".parse::<Timeframe>().expect_err("unknown").to_string(),
+            "invalid timeframe: '2h' is not a timeframe; allowed: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"
+        );
+    }
+}
