@@ -29,7 +29,7 @@ pub struct JobUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
     /// Written; the job as it is now.
-    Applied(BacktestJob),
+    Applied(Box<BacktestJob>),
     /// Not written: the job's current status does not allow the target (stale or lost race).
     Stale { current: JobStatus },
 }
@@ -114,7 +114,7 @@ impl JobRepository {
             .update_if(&RecordKey::partition(job_id), "status", &allowed, &changes)
             .await?
         {
-            Guarded::Applied(job) => Ok(Transition::Applied(job)),
+            Guarded::Applied(job) => Ok(Transition::Applied(Box::new(job))),
             Guarded::Rejected(job) => Ok(Transition::Stale {
                 current: job.status,
             }),
