@@ -33,6 +33,7 @@ pub struct Loader {
     dir: ConfigDir,
     env_vars: bool,
     replaced: BTreeMap<String, String>,
+    overrides: Vec<(String, toml::Value)>,
 }
 
 /// Name of the layer of `TRADAI_*` environment variables in messages.
@@ -45,6 +46,7 @@ impl Loader {
             dir,
             env_vars: true,
             replaced: BTreeMap::new(),
+            overrides: Vec::new(),
         }
     }
 
@@ -67,6 +69,15 @@ impl Loader {
     /// Use `contents` instead of the file `<stem>.toml` (to check an edit before it is written).
     pub fn with_contents(mut self, stem: &str, contents: String) -> Self {
         self.replaced.insert(stem.to_owned(), contents);
+        self
+    }
+
+    /// Set the dotted `key` to `value` on top of every other layer (validated like any other value); used to
+    /// give tests their own name prefix. Values that are not TOML values (null) are ignored.
+    pub fn with_value(mut self, key: &str, value: impl serde::Serialize) -> Self {
+        if let Ok(value) = toml::Value::try_from(value) {
+            self.overrides.push((key.to_owned(), value));
+        }
         self
     }
 
@@ -109,6 +120,17 @@ impl Loader {
                 // after map: figment resets `lowercase` whenever a mapping is added
                 .lowercase(false);
             figment = figment.merge(vars);
+        }
+        for (key, value) in &self.overrides {
+            let table = key.rsplit('.').fold(value.clone(), |inner, segment| {
+                toml::Value::Table(toml::Table::from_iter([(segment.to_owned(), inner)]))
+            });
+            if let toml::Value::Table(table) = table {
+                figment = figment.merge(TomlLayer {
+                    name: format!("override of {key}"),
+                    table,
+                });
+            }
         }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(Problems(problems)));

@@ -112,3 +112,30 @@ fn the_embedded_copy_equals_the_files_in_the_workspace() {
         "config/environments/dev.toml (embedded)"
     );
 }
+
+/// Programmatic overrides sit on top of every layer and are validated like file values.
+#[test]
+fn programmatic_overrides_win_and_are_validated() {
+    let config = loader()
+        .without_env_vars()
+        .with_value("project.name", "t123")
+        .load(Environment::Dev)
+        .expect("valid");
+    assert_eq!(
+        config.names().table("workflow-state").as_str(),
+        "t123-workflow-state-dev"
+    );
+    let Err(ConfigError::Invalid(problems)) = loader()
+        .without_env_vars()
+        .with_value("waf.rate_limit", 1)
+        .load(Environment::Dev)
+    else {
+        panic!("expected problems");
+    };
+    assert!(
+        problems
+            .to_string()
+            .contains("override of waf.rate_limit: waf.rate_limit = 1: rate limit is out of range"),
+        "{problems}"
+    );
+}

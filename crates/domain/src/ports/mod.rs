@@ -2,12 +2,14 @@
 //! (`tradai-memory`), run through one contract suite (`tradai-test-support`).
 
 mod jobs;
+mod layout;
 mod messaging;
 mod objects;
 mod records;
 mod tasks;
 
-pub use jobs::{JobRepository, JobUpdate, Transition};
+pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
+pub use layout::{IndexLayout, TableLayout};
 pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,
     WorkflowStarter,

@@ -1,0 +1,15 @@
+//! Contract suites: the behaviour every adapter of a port must show. Each takes freshly provisioned adapters
+//! and panics with a description of the first broken expectation.
+
+mod messaging;
+mod objects;
+mod records;
+mod tasks;
+
+pub use messaging::{
+    crash_and_redelivery, dead_letter_after_max_receives, fifo_queue, notifier, standard_queue,
+    workflow_starter,
+};
+pub use objects::object_store;
+pub use records::{job_repository, sorted_records, ttl_records};
+pub use tasks::task_runner;

@@ -1,0 +1,66 @@
+//! Contract of the object-store port.
+
+use std::collections::BTreeMap;
+
+use tradai_domain::ports::{ObjectStore, StoredObject};
+use tradai_domain::DomainError;
+
+/// Round trip with content type and metadata, listing by prefix, deletion, missing objects.
+pub async fn object_store(store: &dyn ObjectStore) {
+    let metadata = BTreeMap::from([
+        ("job-id".to_owned(), "j1".to_owned()),
+        ("trace-id".to_owned(), "t1".to_owned()),
+    ]);
+    let result = StoredObject {
+        body: br#"{"profit_total":0.12}"#.to_vec(),
+        content_type: "application/json".into(),
+        metadata,
+    };
+    store
+        .put("backtests/j1/result.json", result.clone())
+        .await
+        .expect("put");
+    store
+        .put(
+            "backtests/j2/result.json",
+            StoredObject {
+                metadata: BTreeMap::new(),
+                ..result.clone()
+            },
+        )
+        .await
+        .expect("put");
+    store
+        .put(
+            "configs/sma.yaml",
+            StoredObject {
+                body: b"a: 1".to_vec(),
+                content_type: "application/yaml".into(),
+                metadata: BTreeMap::new(),
+            },
+        )
+        .await
+        .expect("put");
+    assert_eq!(
+        store.get("backtests/j1/result.json").await.expect("get"),
+        result,
+        "body, type and metadata round-trip"
+    );
+    assert_eq!(
+        store.list("backtests/").await.expect("list"),
+        ["backtests/j1/result.json", "backtests/j2/result.json"]
+    );
+    store
+        .delete("backtests/j1/result.json")
+        .await
+        .expect("delete");
+    let missing = store
+        .get("backtests/j1/result.json")
+        .await
+        .expect_err("deleted");
+    assert!(matches!(missing, DomainError::NotFound { .. }), "{missing}");
+    store
+        .delete("never/there")
+        .await
+        .expect("deleting a missing object is fine");
+}
