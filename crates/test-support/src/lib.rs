@@ -2,6 +2,7 @@
 //! emulator harness.
 
 pub mod contracts;
+pub mod emulator;
 pub mod samples;
 
 /// The embedded dev config with the name prefix `prefix` (so each test gets its own resources).

@@ -1,0 +1,22 @@
+//! `tradai-aws`: adapters of the TradAI-rs ports over aws-sdk-rust. Resource names come only from the canonical
+//! config; an endpoint override points every client at an emulator (S3 then uses path-style addressing).
+//! `provision` creates the config's tables, buckets, queues and topics (for emulators and local platforms).
+
+mod dynamo;
+mod ecs;
+mod error;
+pub mod provision;
+mod s3;
+mod sdk;
+mod sfn;
+mod sns;
+mod sqs;
+
+pub use dynamo::DynamoRecordStore;
+pub use ecs::{EcsTaskRunner, TaskNetwork};
+pub use error::domain_error;
+pub use s3::S3ObjectStore;
+pub use sdk::{Clients, Endpoint};
+pub use sfn::SfnWorkflows;
+pub use sns::SnsNotifier;
+pub use sqs::SqsQueue;

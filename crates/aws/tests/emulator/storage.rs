@@ -1,0 +1,21 @@
+//! S3 object store.
+
+use std::sync::Arc;
+
+use tradai_aws::S3ObjectStore;
+use tradai_domain::resilience::ResiliencePolicy;
+use tradai_test_support::{contracts, emulator};
+
+/// Object round trip with content type and metadata, listing and deletion in the results bucket.
+#[tokio::test]
+async fn object_store_on_s3() {
+    let (config, clients, _) = emulator::provisioned().await;
+    let store = S3ObjectStore::new(
+        clients.s3.clone(),
+        &config,
+        "results",
+        Arc::new(ResiliencePolicy::aws("s3")),
+    )
+    .expect("bucket in config");
+    contracts::object_store(&store).await;
+}

@@ -1,0 +1,148 @@
+//! The AWS emulator for integration tests (DESIGN §5). In order of preference:
+//! 1. `AWS_ENDPOINT_URL`, when set (an emulator someone already runs, e.g. the one `scripts/test` starts);
+//! 2. LocalStack in Docker through testcontainers, when built with the `localstack` feature and a Docker socket
+//!    exists;
+//! 3. a moto server on a free port of 127.0.0.1, from the venv `scripts/install-emulator` creates.
+//!
+//! A missing emulator is a test failure that says how to install one, never a skip.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tradai_aws::provision::{self, Provisioned};
+use tradai_aws::{Clients, Endpoint};
+use tradai_config::Config;
+
+/// The launcher that runs moto and exits with its parent process.
+const LAUNCHER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/moto_launcher.py");
+
+/// The emulator endpoint for this process, started on first use.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let url = match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => start(),
+        };
+        enable_step_functions(&url);
+        url
+    })
+}
+
+#[cfg(feature = "localstack")]
+fn start() -> String {
+    let docker = std::path::Path::new("/var/run/docker.sock").exists()
+        || std::env::var_os("DOCKER_HOST").is_some();
+    if docker {
+        localstack()
+    } else {
+        moto()
+    }
+}
+
+#[cfg(not(feature = "localstack"))]
+fn start() -> String {
+    moto()
+}
+
+#[cfg(feature = "localstack")]
+fn localstack() -> String {
+    use testcontainers_modules::localstack::LocalStack;
+    use testcontainers_modules::testcontainers::runners::SyncRunner;
+    let container = LocalStack::default()
+        .start()
+        .expect("LocalStack starts in Docker");
+    let port = container
+        .get_host_port_ipv4(4566)
+        .expect("LocalStack maps its port");
+    // The container lives as long as the test process.
+    std::mem::forget(container);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The venv holding moto (`TRADAI_EMULATOR_VENV`, default `~/.cache/tradai/moto-venv`).
+fn venv() -> PathBuf {
+    match std::env::var_os("TRADAI_EMULATOR_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/tradai/moto-venv"),
+    }
+}
+
+fn moto() -> String {
+    let python = venv().join("bin/python");
+    assert!(
+        python.exists(),
+        "The AWS emulator is not installed ({} is missing). Run ./scripts/install-emulator to install moto[server] from PyPI \
+         into {}, or set AWS_ENDPOINT_URL to a running emulator (moto or LocalStack).",
+        python.display(),
+        venv().display()
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port");
+    let mut child = Command::new(&python)
+        .arg(LAUNCHER)
+        .arg(port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {} {LAUNCHER}: {e}", python.display()));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (ready, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = ready.send(BufReader::new(stdout).read_line(&mut line).map(|_| line));
+    });
+    match wait.recv_timeout(Duration::from_secs(60)) {
+        Ok(Ok(line)) if line.trim() == "READY" => {}
+        other => panic!(
+            "moto did not start on port {port} within 60 s: {other:?} (exit: {:?})",
+            child.try_wait()
+        ),
+    }
+    // The launcher exits when this process does; nothing to clean up.
+    std::mem::forget(child);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// moto runs Step Functions executions only when told to; other emulators ignore the call.
+fn enable_step_functions(url: &str) {
+    let Some(address) = url.strip_prefix("http://") else {
+        return;
+    };
+    let body = r#"{"stepfunctions":{"execute_state_machine":true}}"#;
+    if let Ok(mut stream) = TcpStream::connect(address.trim_end_matches('/')) {
+        let request = format!(
+            "POST /moto-api/config HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(request.as_bytes());
+        let _ = stream.read_to_end(&mut Vec::new());
+    }
+}
+
+/// Clients pointed at the emulator (one set per test: SDK clients belong to the runtime that uses them).
+pub async fn clients(config: &Config) -> Clients {
+    Clients::connect(&Endpoint::Emulator {
+        region: config.settings().aws.region.clone(),
+        url: endpoint().to_owned(),
+    })
+    .await
+}
+
+/// A config with a fresh name prefix, its clients, and every table, bucket, queue and topic it defines.
+pub async fn provisioned() -> (Config, Clients, Provisioned) {
+    let config = crate::config_with_prefix(&crate::unique_prefix());
+    let clients = clients(&config).await;
+    let provisioned = provision::all(&clients, &config)
+        .await
+        .expect("provisioning from the canonical config");
+    (config, clients, provisioned)
+}
