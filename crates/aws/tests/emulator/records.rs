@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use tradai_aws::DynamoRecordStore;
-use tradai_domain::entities::{BacktestJob, NotificationRecord, RollbackRecord};
+use tradai_domain::entities::{BacktestJob, NotificationRecord, RollbackRecord, TradingSession};
 use tradai_domain::ports::JobRepository;
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_test_support::{contracts, emulator};
@@ -53,4 +53,14 @@ async fn ttl_records_on_dynamodb() {
         Some("ttl"),
         "TTL attribute as the config names it"
     );
+}
+
+/// Lifecycle guards as conditional writes on the trading-state table.
+#[tokio::test]
+async fn trading_sessions_on_dynamodb() {
+    let (config, clients, _) = emulator::provisioned().await;
+    let store =
+        DynamoRecordStore::<TradingSession>::new(clients.dynamodb.clone(), &config, policy())
+            .expect("table in config");
+    contracts::trading_sessions(Arc::new(store)).await;
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::records::{Guarded, Order, Page, RecordKey, RecordStore};
 use crate::entities::{BacktestJob, JobError, Timestamp};
-use crate::{DomainError, JobStatus, Lifecycle, Result};
+use crate::{DomainError, JobStatus, Result};
 
 /// Index of jobs by status, newest first (reference §8.2).
 pub const STATUS_INDEX: &str = "status-created_at-index";
@@ -77,12 +77,7 @@ impl JobRepository {
         update: JobUpdate,
         now: Timestamp,
     ) -> Result<Transition> {
-        let allowed: Vec<String> = JobStatus::allowed_from(to)
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect();
         let mut changes = Map::new();
-        changes.insert("status".into(), Value::from(to.as_str()));
         changes.insert("updated_at".into(), Value::from(now.to_string()));
         let optional = [
             (
@@ -109,11 +104,8 @@ impl JobRepository {
                 changes.insert(field.into(), value);
             }
         }
-        match self
-            .store
-            .update_if(&RecordKey::partition(job_id), "status", &allowed, &changes)
-            .await?
-        {
+        let key = RecordKey::partition(job_id);
+        match super::lifecycle::transition(self.store.as_ref(), &key, to, changes).await? {
             Guarded::Applied(job) => Ok(Transition::Applied(Box::new(job))),
             Guarded::Rejected(job) => Ok(Transition::Stale {
                 current: job.status,

@@ -3,6 +3,7 @@
 
 mod jobs;
 mod layout;
+pub mod lifecycle;
 mod messaging;
 mod objects;
 mod records;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tradai_domain::entities::{BacktestJob, NotificationRecord, RollbackRecord};
+use tradai_domain::entities::{BacktestJob, NotificationRecord, RollbackRecord, TradingSession};
 use tradai_domain::ports::{JobQueue, JobRepository, OutgoingMessage, TableLayout};
 use tradai_memory::{
     MemoryNotifier, MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryTaskRunner,
@@ -45,6 +45,15 @@ async fn ttl_records() {
     contracts::ttl_records(Arc::new(MemoryRecordStore::<NotificationRecord>::new(
         layout("notifications"),
     )))
+    .await;
+}
+
+/// Lifecycle guards on the trading-state layout.
+#[tokio::test]
+async fn trading_sessions() {
+    contracts::trading_sessions(Arc::new(MemoryRecordStore::<TradingSession>::new(layout(
+        "trading-state",
+    ))))
     .await;
 }
 

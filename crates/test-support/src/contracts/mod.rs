@@ -11,5 +11,5 @@ pub use messaging::{
     workflow_starter,
 };
 pub use objects::object_store;
-pub use records::{job_repository, sorted_records, ttl_records};
+pub use records::{job_repository, sorted_records, trading_sessions, ttl_records};
 pub use tasks::task_runner;

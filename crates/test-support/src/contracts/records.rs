@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tradai_domain::entities::{NotificationRecord, RollbackRecord, Timestamp};
+use tradai_domain::entities::{NotificationRecord, RollbackRecord, Timestamp, TradingSession};
 use tradai_domain::ports::{JobRepository, JobUpdate, Order, RecordKey, RecordStore, Transition};
 use tradai_domain::{DomainError, JobStatus};
 
@@ -193,5 +193,57 @@ pub async fn ttl_records(store: Arc<dyn RecordStore<NotificationRecord>>) {
     assert!(
         store.put_if_absent(&fresh).await.expect("put"),
         "an expired marker no longer throttles"
+    );
+}
+
+/// Lifecycle guards on another table: a trading session pauses and resumes, never goes back to warm-up.
+pub async fn trading_sessions(store: Arc<dyn RecordStore<TradingSession>>) {
+    use tradai_domain::entities::TradingMode;
+    use tradai_domain::ports::{lifecycle, Guarded};
+    use tradai_domain::TradingStatus;
+
+    let t = at("2026-01-01T00:00:00Z");
+    let session = TradingSession {
+        strategy_id: "pascal-live".into(),
+        status: TradingStatus::Warmup,
+        mode: TradingMode::Live,
+        last_heartbeat: None,
+        task_arn: None,
+        model_version: None,
+        updated_at: t,
+    };
+    store.put(&session).await.expect("put");
+    let key = RecordKey::partition("pascal-live");
+    let heartbeat = serde_json::Map::from_iter([(
+        "last_heartbeat".to_owned(),
+        serde_json::Value::from(t.to_string()),
+    )]);
+    let running = lifecycle::transition(store.as_ref(), &key, TradingStatus::Running, heartbeat)
+        .await
+        .expect("transition");
+    assert!(
+        matches!(&running, Guarded::Applied(s) if s.status == TradingStatus::Running && s.last_heartbeat == Some(t)),
+        "{running:?}"
+    );
+    let paused = lifecycle::transition(
+        store.as_ref(),
+        &key,
+        TradingStatus::Paused,
+        serde_json::Map::new(),
+    )
+    .await
+    .expect("transition");
+    assert!(matches!(paused, Guarded::Applied(_)));
+    let back = lifecycle::transition(
+        store.as_ref(),
+        &key,
+        TradingStatus::Warmup,
+        serde_json::Map::new(),
+    )
+    .await
+    .expect("transition");
+    assert!(
+        matches!(&back, Guarded::Rejected(s) if s.status == TradingStatus::Paused),
+        "paused -> warmup is not allowed: {back:?}"
     );
 }
