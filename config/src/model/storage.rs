@@ -38,6 +38,19 @@ fn yes() -> bool {
     true
 }
 
+impl TableSpec {
+    /// Every key attribute: the table's keys, then each index's keys (an attribute may appear more than once).
+    pub fn key_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        let indexes = self
+            .gsis
+            .iter()
+            .flat_map(|g| std::iter::once(&g.partition_key).chain(&g.sort_key));
+        std::iter::once(&self.partition_key)
+            .chain(&self.sort_key)
+            .chain(indexes)
+    }
+}
+
 /// A key attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -76,14 +76,7 @@ fn schema(partition: &KeyAttribute, sort: Option<&KeyAttribute>) -> Result<Vec<K
 /// A table with its keys, indexes (projection ALL), on-demand billing and TTL.
 pub async fn table(clients: &Clients, name: &str, spec: &TableSpec) -> Result<()> {
     let mut attributes: BTreeMap<&str, AttributeType> = BTreeMap::new();
-    let keys = std::iter::once(&spec.partition_key)
-        .chain(&spec.sort_key)
-        .chain(
-            spec.gsis
-                .iter()
-                .flat_map(|g| std::iter::once(&g.partition_key).chain(&g.sort_key)),
-        );
-    for key in keys {
+    for key in spec.key_attributes() {
         attributes.insert(&key.name, key.kind);
     }
     let definitions = attributes

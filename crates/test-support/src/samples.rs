@@ -196,14 +196,7 @@ mod tests {
         );
         for (table, value) in &records {
             let spec = &tables[*table];
-            let keys = std::iter::once(&spec.partition_key)
-                .chain(&spec.sort_key)
-                .chain(
-                    spec.gsis
-                        .iter()
-                        .flat_map(|g| std::iter::once(&g.partition_key).chain(&g.sort_key)),
-                );
-            for key in keys {
+            for key in spec.key_attributes() {
                 let attr = value
                     .get(&key.name)
                     .unwrap_or_else(|| panic!("{table}: record lacks key attribute {}", key.name));

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tradai_aws::provision;
-use tradai_aws::{SfnWorkflows, SnsNotifier, SqsQueue};
+use tradai_aws::{Clients, SfnWorkflows, SnsNotifier, SqsQueue};
+use tradai_config::Config;
 use tradai_domain::ports::{JobQueue, OutgoingMessage};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_test_support::{contracts, emulator};
@@ -13,19 +14,18 @@ fn policy(service: &str) -> Arc<ResiliencePolicy> {
     Arc::new(ResiliencePolicy::aws(service))
 }
 
+/// `queues.<key>` (or its dead-letter queue) of the provisioned config.
+async fn sqs_queue(config: &Config, clients: &Clients, key: &str, dead_letter: bool) -> SqsQueue {
+    SqsQueue::lookup(clients.sqs.clone(), config, key, dead_letter, policy("sqs"))
+        .await
+        .expect("provisioned queue")
+}
+
 /// FIFO order per group, deduplication, group held while in flight, on the backtest queue.
 #[tokio::test]
 async fn fifo_queue_on_sqs() {
     let (config, clients, _) = emulator::provisioned().await;
-    let queue = SqsQueue::lookup(
-        clients.sqs.clone(),
-        &config,
-        "backtest",
-        false,
-        policy("sqs"),
-    )
-    .await
-    .expect("queue");
+    let queue = sqs_queue(&config, &clients, "backtest", false).await;
     contracts::fifo_queue(&queue).await;
 }
 
@@ -33,15 +33,7 @@ async fn fifo_queue_on_sqs() {
 #[tokio::test]
 async fn standard_queue_on_sqs() {
     let (config, clients, _) = emulator::provisioned().await;
-    let queue = SqsQueue::lookup(
-        clients.sqs.clone(),
-        &config,
-        "retraining",
-        false,
-        policy("sqs"),
-    )
-    .await
-    .expect("queue");
+    let queue = sqs_queue(&config, &clients, "retraining", false).await;
     contracts::standard_queue(&queue).await;
 }
 
@@ -49,24 +41,8 @@ async fn standard_queue_on_sqs() {
 #[tokio::test]
 async fn dead_letter_after_three_receives_on_sqs() {
     let (config, clients, _) = emulator::provisioned().await;
-    let queue = SqsQueue::lookup(
-        clients.sqs.clone(),
-        &config,
-        "backtest",
-        false,
-        policy("sqs"),
-    )
-    .await
-    .expect("queue");
-    let dlq = SqsQueue::lookup(
-        clients.sqs.clone(),
-        &config,
-        "backtest",
-        true,
-        policy("sqs"),
-    )
-    .await
-    .expect("dlq");
+    let queue = sqs_queue(&config, &clients, "backtest", false).await;
+    let dlq = sqs_queue(&config, &clients, "backtest", true).await;
     let max = config.settings().queues["backtest"]
         .dead_letter
         .as_ref()
@@ -84,15 +60,7 @@ async fn dead_letter_after_three_receives_on_sqs() {
 #[tokio::test]
 async fn crash_and_redelivery_on_sqs() {
     let (config, clients, _) = emulator::provisioned().await;
-    let queue = SqsQueue::lookup(
-        clients.sqs.clone(),
-        &config,
-        "retraining",
-        false,
-        policy("sqs"),
-    )
-    .await
-    .expect("queue");
+    let queue = sqs_queue(&config, &clients, "retraining", false).await;
     contracts::crash_and_redelivery(
         &queue,
         OutgoingMessage {

@@ -34,6 +34,12 @@ async fn receive_one(queue: &dyn JobQueue) -> Option<ReceivedMessage> {
         .next()
 }
 
+/// Assert that no message can be received right now.
+async fn assert_nothing_visible(queue: &dyn JobQueue, why: &str) {
+    let visible = queue.receive(10, Duration::ZERO).await.expect("receive");
+    assert!(visible.is_empty(), "{why}: {visible:?}");
+}
+
 /// Drain the queue one message at a time, deleting each; returns the bodies in delivery order.
 async fn drain(queue: &dyn JobQueue) -> Vec<String> {
     let mut bodies = Vec::new();
@@ -91,14 +97,7 @@ pub async fn standard_queue(queue: &dyn JobQueue) {
         (message.message_id.as_str(), message.receive_count),
         (id.as_str(), 1)
     );
-    assert!(
-        queue
-            .receive(10, Duration::ZERO)
-            .await
-            .expect("receive")
-            .is_empty(),
-        "invisible while in flight"
-    );
+    assert_nothing_visible(queue, "invisible while in flight").await;
     queue
         .change_visibility(&message.receipt, Duration::ZERO)
         .await
@@ -111,14 +110,7 @@ pub async fn standard_queue(queue: &dyn JobQueue) {
         (id.as_str(), 2)
     );
     queue.delete(&again.receipt).await.expect("delete");
-    assert!(
-        queue
-            .receive(10, Duration::ZERO)
-            .await
-            .expect("receive")
-            .is_empty(),
-        "deleted for good"
-    );
+    assert_nothing_visible(queue, "deleted for good").await;
 }
 
 /// A message received `max_receives` times without being deleted moves to the dead-letter queue.
@@ -161,14 +153,7 @@ pub async fn crash_and_redelivery(queue: &dyn JobQueue, message: OutgoingMessage
         .await
         .expect("short visibility timeout");
     drop(crashed); // the consumer dies before processing or deleting
-    assert!(
-        queue
-            .receive(10, Duration::ZERO)
-            .await
-            .expect("receive")
-            .is_empty(),
-        "hidden while the timeout runs"
-    );
+    assert_nothing_visible(queue, "hidden while the timeout runs").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let redelivered = queue
         .receive(1, Duration::from_secs(2))
@@ -186,14 +171,7 @@ pub async fn crash_and_redelivery(queue: &dyn JobQueue, message: OutgoingMessage
         "processed once"
     );
     queue.delete(&redelivered.receipt).await.expect("delete");
-    assert!(
-        queue
-            .receive(10, Duration::ZERO)
-            .await
-            .expect("receive")
-            .is_empty(),
-        "gone once processed"
-    );
+    assert_nothing_visible(queue, "gone once processed").await;
     assert_eq!(processed.len(), 1);
 }
 
