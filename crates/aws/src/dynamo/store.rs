@@ -135,6 +135,9 @@ impl<R: Record> DynamoRecordStore<R> {
         start: Option<Item>,
     ) -> Result<(Vec<R>, Option<Item>)> {
         let mut items = Vec::new();
+        if limit == 0 {
+            return Ok((items, start));
+        }
         let mut start = start;
         loop {
             let want = i32::try_from(limit - items.len()).unwrap_or(i32::MAX);
