@@ -5,6 +5,7 @@ mod config_version;
 mod market;
 mod models;
 mod operations;
+mod registry;
 mod time;
 mod trading;
 
@@ -22,6 +23,7 @@ pub use operations::{
     DeploymentRecord, DeploymentStatus, IdempotencyRecord, InfraDriftRecord, NotificationRecord,
     Severity, ShadowTest, ShadowTestStatus,
 };
+pub use registry::{ModelVersion, Notification, NotificationType};
 pub use time::Timestamp;
 pub use trading::{HealthRecord, HealthState, TradingMode, TradingSession};
 
