@@ -1,0 +1,89 @@
+//! The five buckets: SSE-S3, public access blocked, versioning and expiry as the config says.
+
+use pulumi_gestalt_rust::{Context, Output};
+use tradai_config::{Config, Layer};
+use tradai_pulumi_aws::s3;
+use tradai_pulumi_aws::types::s3 as s3_types;
+use tradai_stack_kit::tags;
+
+/// Create every bucket; returns (config key, bucket name output).
+pub fn buckets(ctx: &Context, config: &Config) -> Vec<(String, Output<String>)> {
+    let names = config.names();
+    let mut created = Vec::new();
+    for (key, spec) in &config.settings().buckets {
+        let name = names.bucket(key).to_string();
+        let bucket = s3::bucket::create(
+            ctx,
+            &name,
+            s3::bucket::BucketArgs::builder()
+                .bucket(name.clone())
+                .force_destroy(false)
+                .tags(tags(config, Layer::Persistent, key))
+                .build_struct(),
+        );
+        let default = s3_types::BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault::builder().sse_algorithm("AES256").build_struct();
+        let rule = s3_types::BucketServerSideEncryptionConfigurationRule::builder()
+            .apply_server_side_encryption_by_default(default)
+            .build_struct();
+        s3::bucket_server_side_encryption_configuration::create(
+            ctx,
+            &format!("{name}-sse"),
+            s3::bucket_server_side_encryption_configuration::BucketServerSideEncryptionConfigurationArgs::builder().bucket(bucket.bucket.clone()).rules(vec![rule]).build_struct(),
+        );
+        s3::bucket_public_access_block::create(
+            ctx,
+            &format!("{name}-public-access"),
+            s3::bucket_public_access_block::BucketPublicAccessBlockArgs::builder()
+                .bucket(bucket.bucket.clone())
+                .block_public_acls(true)
+                .block_public_policy(true)
+                .ignore_public_acls(true)
+                .restrict_public_buckets(true)
+                .build_struct(),
+        );
+        if spec.versioning {
+            let versioning = s3_types::BucketVersioningVersioningConfiguration::builder()
+                .status("Enabled")
+                .build_struct();
+            s3::bucket_versioning::create(
+                ctx,
+                &format!("{name}-versioning"),
+                s3::bucket_versioning::BucketVersioningArgs::builder()
+                    .bucket(bucket.bucket.clone())
+                    .versioning_configuration(versioning)
+                    .build_struct(),
+            );
+        }
+        if !spec.lifecycle.is_empty() {
+            let rules = spec
+                .lifecycle
+                .iter()
+                .map(|rule| {
+                    let filter = s3_types::BucketLifecycleConfigurationRuleFilter::builder()
+                        .prefix(rule.prefix.clone())
+                        .build_struct();
+                    let expiration =
+                        s3_types::BucketLifecycleConfigurationRuleExpiration::builder()
+                            .days(f64::from(rule.expire_after_days))
+                            .build_struct();
+                    s3_types::BucketLifecycleConfigurationRule::builder()
+                        .id(rule.id.clone())
+                        .status("Enabled")
+                        .filter(filter)
+                        .expiration(expiration)
+                        .build_struct()
+                })
+                .collect::<Vec<_>>();
+            s3::bucket_lifecycle_configuration::create(
+                ctx,
+                &format!("{name}-lifecycle"),
+                s3::bucket_lifecycle_configuration::BucketLifecycleConfigurationArgs::builder()
+                    .bucket(bucket.bucket.clone())
+                    .rules(rules)
+                    .build_struct(),
+            );
+        }
+        created.push((key.clone(), bucket.bucket));
+    }
+    created
+}

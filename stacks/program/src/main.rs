@@ -1,0 +1,23 @@
+//! `tradai-pulumi`: the program of Pulumi project `tradai`. The stack name `<layer>-<env>` picks the layer and the
+//! environment; the canonical config of that environment defines everything the layer creates.
+
+use anyhow::{bail, Context as _};
+use pulumi_gestalt_rust::Context;
+use tradai_config::{Layer, Loader};
+
+fn main() -> anyhow::Result<()> {
+    pulumi_gestalt_rust::run(program)
+}
+
+fn program(ctx: &Context) -> anyhow::Result<()> {
+    let stack = ctx.get_stack();
+    let (layer, env) = Layer::parse_stack(stack)?;
+    let config = Loader::discover()
+        .load(env)
+        .with_context(|| format!("loading the {env} config for stack {stack}"))?;
+    match layer {
+        Layer::Persistent => tradai_stack_persistent::persistent(ctx, &config),
+        other => bail!("the {other} layer is not built yet (stack {stack})"),
+    }
+    Ok(())
+}

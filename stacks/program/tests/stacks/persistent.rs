@@ -1,0 +1,154 @@
+//! Persistent layer: the 12 tables and 5 buckets exactly as the canonical config defines them.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+use tradai_config::{Environment, Loader};
+use tradai_stack_testing::{run, Run, RunSpec};
+
+fn schema() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../aws/schema/aws.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("schema subset")).expect("json")
+}
+
+async fn persistent(env: Environment) -> Run {
+    let schema = schema();
+    let stack = format!("persistent-{env}");
+    let spec = RunSpec {
+        program: Path::new(env!("CARGO_BIN_EXE_tradai-pulumi")),
+        project: "tradai",
+        stack: &stack,
+        organization: "organization",
+        config: Map::new(),
+        references: Map::new(),
+        schema: &schema,
+        region: "eu-central-1",
+        dry_run: false,
+    };
+    let result = run(spec).await.expect("the program runs");
+    assert!(result.success, "program failed: {}", result.stderr);
+    result
+}
+
+/// Every table of the config is registered with its keys, indexes, TTL, PITR, encryption and protection.
+#[tokio::test]
+async fn tables_match_the_config() {
+    let config = Loader::embedded()
+        .without_env_vars()
+        .load(Environment::Prod)
+        .expect("valid");
+    let result = persistent(Environment::Prod).await;
+    let tables: Vec<&tradai_stack_testing::Registered> = result
+        .recording
+        .resources
+        .iter()
+        .filter(|r| r.type_ == "aws:dynamodb/table:Table")
+        .collect();
+    assert_eq!(tables.len(), 12);
+    for (key, spec) in &config.settings().tables {
+        let name = config.names().table(key).to_string();
+        let table = tables
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("table {name} registered"));
+        let inputs = &table.inputs;
+        assert_eq!(inputs["name"], json!(name));
+        assert_eq!(inputs["hashKey"], json!(spec.partition_key.name));
+        assert_eq!(
+            inputs.get("rangeKey").filter(|v| !v.is_null()),
+            spec.sort_key.as_ref().map(|k| json!(k.name)).as_ref()
+        );
+        assert_eq!(inputs["billingMode"], "PAY_PER_REQUEST");
+        assert_eq!(inputs["pointInTimeRecovery"]["enabled"], json!(spec.pitr));
+        assert_eq!(inputs["serverSideEncryption"]["enabled"], json!(true));
+        assert_eq!(
+            inputs["deletionProtectionEnabled"],
+            json!(true),
+            "prod tables are protected"
+        );
+        assert_eq!(
+            inputs["ttl"]["attributeName"].as_str(),
+            spec.ttl_attribute.as_deref(),
+            "{name}: ttl"
+        );
+        let gsis: Vec<&str> = inputs["globalSecondaryIndexes"]
+            .as_array()
+            .map(|g| g.iter().filter_map(|i| i["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            gsis,
+            spec.gsis
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect::<Vec<_>>(),
+            "{name}: indexes"
+        );
+        assert_eq!(inputs["tags"]["Component"], json!(key));
+    }
+    assert_eq!(
+        result.recording.exports["table_workflow_state"],
+        "tradai-workflow-state-prod"
+    );
+}
+
+/// Every bucket is encrypted, private, versioned where the config says so, with its expiry rules.
+#[tokio::test]
+async fn buckets_are_encrypted_private_and_versioned_as_configured() {
+    let config = Loader::embedded()
+        .without_env_vars()
+        .load(Environment::Dev)
+        .expect("valid");
+    let result = persistent(Environment::Dev).await;
+    let of_type = |t: &str| -> Vec<&tradai_stack_testing::Registered> {
+        result
+            .recording
+            .resources
+            .iter()
+            .filter(|r| r.type_ == t)
+            .collect()
+    };
+    assert_eq!(of_type("aws:s3/bucket:Bucket").len(), 5);
+    assert_eq!(of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").len(), 5);
+    let blocks = of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    assert_eq!(blocks.len(), 5);
+    assert!(blocks.iter().all(|b| [
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets"
+    ]
+    .iter()
+    .all(|k| b.inputs[k] == json!(true))));
+    let versioned = config
+        .settings()
+        .buckets
+        .values()
+        .filter(|b| b.versioning)
+        .count();
+    assert_eq!(
+        of_type("aws:s3/bucketVersioning:BucketVersioning").len(),
+        versioned
+    );
+    let lifecycles = of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    let results = lifecycles
+        .iter()
+        .find(|l| l.name == "tradai-results-dev-lifecycle")
+        .expect("results expiry");
+    assert_eq!(results.inputs["rules"][0]["filter"]["prefix"], "tmp/");
+    assert_eq!(results.inputs["rules"][0]["expiration"]["days"], json!(7.0));
+}
+
+/// The resource graph of persistent-dev (type, name, inputs), pinned.
+#[tokio::test]
+async fn resource_graph_snapshot() {
+    let result = persistent(Environment::Dev).await;
+    let mut graph: Vec<Value> = result
+        .recording
+        .resources
+        .iter()
+        .filter(|r| r.custom)
+        .map(|r| json!({"type": r.type_, "name": r.name, "inputs": r.inputs}))
+        .collect();
+    graph.sort_by_key(|r| (r["type"].as_str().unwrap_or_default().to_owned(), r["name"].as_str().unwrap_or_default().to_owned()));
+    insta::assert_json_snapshot!("persistent_dev", graph);
+}
