@@ -6,54 +6,12 @@ use tradai_pulumi_aws::s3;
 use tradai_pulumi_aws::types::s3 as s3_types;
 use tradai_stack_kit::tags;
 
-/// Create every bucket; returns (config key, bucket name output).
+/// Create every bucket of the config; returns (config key, bucket name output).
 pub fn buckets(ctx: &Context, config: &Config) -> Vec<(String, Output<String>)> {
-    let names = config.names();
     let mut created = Vec::new();
     for (key, spec) in &config.settings().buckets {
-        let name = names.bucket(key).to_string();
-        let bucket = s3::bucket::create(
-            ctx,
-            &name,
-            s3::bucket::BucketArgs::builder()
-                .bucket(name.clone())
-                .force_destroy(false)
-                .tags(tags(config, Layer::Persistent, key))
-                .build_struct(),
-        );
-        let default = s3_types::BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault::builder().sse_algorithm("AES256").build_struct();
-        let rule = s3_types::BucketServerSideEncryptionConfigurationRule::builder()
-            .apply_server_side_encryption_by_default(default)
-            .build_struct();
-        s3::bucket_server_side_encryption_configuration::create(
-            ctx,
-            &format!("{name}-sse"),
-            s3::bucket_server_side_encryption_configuration::BucketServerSideEncryptionConfigurationArgs::builder().bucket(bucket.bucket.clone()).rules(vec![rule]).build_struct(),
-        );
-        s3::bucket_public_access_block::create(
-            ctx,
-            &format!("{name}-public-access"),
-            s3::bucket_public_access_block::BucketPublicAccessBlockArgs::builder()
-                .bucket(bucket.bucket.clone())
-                .block_public_acls(true)
-                .block_public_policy(true)
-                .ignore_public_acls(true)
-                .restrict_public_buckets(true)
-                .build_struct(),
-        );
-        if spec.versioning {
-            let versioning = s3_types::BucketVersioningVersioningConfiguration::builder()
-                .status("Enabled")
-                .build_struct();
-            s3::bucket_versioning::create(
-                ctx,
-                &format!("{name}-versioning"),
-                s3::bucket_versioning::BucketVersioningArgs::builder()
-                    .bucket(bucket.bucket.clone())
-                    .versioning_configuration(versioning)
-                    .build_struct(),
-            );
-        }
+        let name = config.names().bucket(key).to_string();
+        let bucket = secure_bucket(ctx, config, &name, key, spec.versioning);
         if !spec.lifecycle.is_empty() {
             let rules = spec
                 .lifecycle
@@ -78,12 +36,65 @@ pub fn buckets(ctx: &Context, config: &Config) -> Vec<(String, Output<String>)> 
                 ctx,
                 &format!("{name}-lifecycle"),
                 s3::bucket_lifecycle_configuration::BucketLifecycleConfigurationArgs::builder()
-                    .bucket(bucket.bucket.clone())
+                    .bucket(bucket.clone())
                     .rules(rules)
                     .build_struct(),
             );
         }
-        created.push((key.clone(), bucket.bucket));
+        created.push((key.clone(), bucket));
     }
     created
+}
+
+/// A bucket with SSE-S3 and every public access blocked, versioned if asked; returns its name output.
+pub fn secure_bucket(
+    ctx: &Context,
+    config: &Config,
+    name: &str,
+    component: &str,
+    versioning: bool,
+) -> Output<String> {
+    let bucket = s3::bucket::create(
+        ctx,
+        name,
+        s3::bucket::BucketArgs::builder()
+            .bucket(name.to_owned())
+            .force_destroy(false)
+            .tags(tags(config, Layer::Persistent, component))
+            .build_struct(),
+    );
+    let default = s3_types::BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault::builder().sse_algorithm("AES256").build_struct();
+    let rule = s3_types::BucketServerSideEncryptionConfigurationRule::builder()
+        .apply_server_side_encryption_by_default(default)
+        .build_struct();
+    s3::bucket_server_side_encryption_configuration::create(
+        ctx,
+        &format!("{name}-sse"),
+        s3::bucket_server_side_encryption_configuration::BucketServerSideEncryptionConfigurationArgs::builder().bucket(bucket.bucket.clone()).rules(vec![rule]).build_struct(),
+    );
+    s3::bucket_public_access_block::create(
+        ctx,
+        &format!("{name}-public-access"),
+        s3::bucket_public_access_block::BucketPublicAccessBlockArgs::builder()
+            .bucket(bucket.bucket.clone())
+            .block_public_acls(true)
+            .block_public_policy(true)
+            .ignore_public_acls(true)
+            .restrict_public_buckets(true)
+            .build_struct(),
+    );
+    if versioning {
+        let status = s3_types::BucketVersioningVersioningConfiguration::builder()
+            .status("Enabled")
+            .build_struct();
+        s3::bucket_versioning::create(
+            ctx,
+            &format!("{name}-versioning"),
+            s3::bucket_versioning::BucketVersioningArgs::builder()
+                .bucket(bucket.bucket.clone())
+                .versioning_configuration(status)
+                .build_struct(),
+        );
+    }
+    bucket.bucket
 }

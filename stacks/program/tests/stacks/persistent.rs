@@ -107,10 +107,14 @@ async fn buckets_are_encrypted_private_and_versioned_as_configured() {
             .filter(|r| r.type_ == t)
             .collect()
     };
-    assert_eq!(of_type("aws:s3/bucket:Bucket").len(), 5);
-    assert_eq!(of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").len(), 5);
+    assert_eq!(
+        of_type("aws:s3/bucket:Bucket").len(),
+        6,
+        "the five of the config and the Pulumi state bucket"
+    );
+    assert_eq!(of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").len(), 6);
     let blocks = of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-    assert_eq!(blocks.len(), 5);
+    assert_eq!(blocks.len(), 6);
     assert!(blocks.iter().all(|b| [
         "blockPublicAcls",
         "blockPublicPolicy",
@@ -119,7 +123,7 @@ async fn buckets_are_encrypted_private_and_versioned_as_configured() {
     ]
     .iter()
     .all(|k| b.inputs[k] == json!(true))));
-    let versioned = config
+    let versioned = 1 + config
         .settings()
         .buckets
         .values()
@@ -138,17 +142,134 @@ async fn buckets_are_encrypted_private_and_versioned_as_configured() {
     assert_eq!(results.inputs["rules"][0]["expiration"]["days"], json!(7.0));
 }
 
-/// The resource graph of persistent-dev (type, name, inputs), pinned.
+/// The resource graph of persistent in every environment (type, name, inputs), pinned.
 #[tokio::test]
-async fn resource_graph_snapshot() {
-    let result = persistent(Environment::Dev).await;
-    let mut graph: Vec<Value> = result
+async fn resource_graph_snapshots() {
+    for env in Environment::ALL {
+        let result = persistent(env).await;
+        insta::assert_json_snapshot!(format!("persistent_{env}"), crate::graph(&result));
+    }
+}
+
+/// 24 repositories (6 services + 18 Lambdas), scanned on push, each with a lifecycle keeping the configured count.
+#[tokio::test]
+async fn registries_match_the_config() {
+    let config = Loader::embedded()
+        .without_env_vars()
+        .load(Environment::Staging)
+        .expect("valid");
+    let result = persistent(Environment::Staging).await;
+    let repos: Vec<_> = result
         .recording
         .resources
         .iter()
-        .filter(|r| r.custom)
-        .map(|r| json!({"type": r.type_, "name": r.name, "inputs": r.inputs}))
+        .filter(|r| r.type_ == "aws:ecr/repository:Repository")
         .collect();
-    graph.sort_by_key(|r| (r["type"].as_str().unwrap_or_default().to_owned(), r["name"].as_str().unwrap_or_default().to_owned()));
-    insta::assert_json_snapshot!("persistent_dev", graph);
+    assert_eq!(repos.len(), 24);
+    assert!(repos
+        .iter()
+        .all(|r| r.inputs["imageScanningConfiguration"]["scanOnPush"] == json!(true)));
+    assert!(repos
+        .iter()
+        .any(|r| r.inputs["name"] == "tradai/staging/lambda-health-check"));
+    let policies: Vec<_> = result
+        .recording
+        .resources
+        .iter()
+        .filter(|r| r.type_ == "aws:ecr/lifecyclePolicy:LifecyclePolicy")
+        .collect();
+    assert_eq!(policies.len(), 24);
+    let policy: Value =
+        serde_json::from_str(policies[0].inputs["policy"].as_str().expect("text")).expect("json");
+    assert_eq!(
+        policy["rules"][0]["selection"]["countNumber"],
+        json!(config.settings().ecr.image_retention_count)
+    );
+}
+
+/// The pool follows the config (MFA, password policy, protection per env) with a public and an M2M client.
+#[tokio::test]
+async fn cognito_follows_the_config_per_environment() {
+    for (env, protection) in [
+        (Environment::Dev, "INACTIVE"),
+        (Environment::Prod, "ACTIVE"),
+    ] {
+        let result = persistent(env).await;
+        let pool = result
+            .recording
+            .resources
+            .iter()
+            .find(|r| r.type_ == "aws:cognito/userPool:UserPool")
+            .expect("pool");
+        assert_eq!(pool.name, format!("tradai-users-{env}"));
+        assert_eq!(pool.inputs["deletionProtection"], protection);
+        assert_eq!(pool.inputs["mfaConfiguration"], "ON");
+        assert_eq!(pool.inputs["passwordPolicy"]["minimumLength"], json!(12.0));
+        let clients: Vec<_> = result
+            .recording
+            .resources
+            .iter()
+            .filter(|r| r.type_ == "aws:cognito/userPoolClient:UserPoolClient")
+            .collect();
+        let public = clients
+            .iter()
+            .find(|c| c.name == format!("tradai-api-client-{env}"))
+            .expect("public client");
+        assert_eq!(
+            (
+                public.inputs["generateSecret"].clone(),
+                public.inputs["allowedOauthFlows"].clone()
+            ),
+            (json!(false), json!(["code"]))
+        );
+        let m2m = clients
+            .iter()
+            .find(|c| c.name == format!("tradai-m2m-client-{env}"))
+            .expect("m2m client");
+        assert_eq!(
+            m2m.inputs["allowedOauthFlows"],
+            json!(["client_credentials"])
+        );
+        assert_eq!(
+            m2m.inputs["allowedOauthScopes"],
+            json!(["tradai-api/backtests.read", "tradai-api/backtests.write"])
+        );
+        assert_eq!(
+            result.recording.exports["user_pool_id"]
+                .as_str()
+                .map(|id| id.starts_with("user-")),
+            Some(true),
+            "ids are fakes in the mock"
+        );
+    }
+}
+
+/// CloudTrail writes to the logs bucket under a policy that allows only CloudTrail; the state bucket exists.
+#[tokio::test]
+async fn trail_and_state_bucket() {
+    let result = persistent(Environment::Dev).await;
+    let trail = result
+        .recording
+        .resources
+        .iter()
+        .find(|r| r.type_ == "aws:cloudtrail/trail:Trail")
+        .expect("trail");
+    assert_eq!(trail.inputs["s3BucketName"], "tradai-logs-dev");
+    assert_eq!(trail.inputs["enableLogFileValidation"], json!(true));
+    let policy = result
+        .recording
+        .resources
+        .iter()
+        .find(|r| r.type_ == "aws:s3/bucketPolicy:BucketPolicy")
+        .expect("policy");
+    let document: Value =
+        serde_json::from_str(policy.inputs["policy"].as_str().expect("text")).expect("json");
+    assert_eq!(
+        document["Statement"][1]["Principal"]["Service"],
+        "cloudtrail.amazonaws.com"
+    );
+    assert_eq!(
+        result.recording.exports["pulumi_state_bucket_name"],
+        "tradai-pulumi-state-dev"
+    );
 }
