@@ -1,10 +1,12 @@
 //! `tradai-stack-kit`: what every stack shares. Names come from `tradai_config::Names`; tags from here.
 
+mod collect;
 mod outputs;
 mod policy;
 mod security;
 mod tags;
 
+pub use collect::collect;
 pub use outputs::Upstream;
 pub use policy::{assume_role, PolicyBuilder, Statement, WildcardPolicy};
 pub use security::{Direction, OpenIngress, Peer, Rule, SecurityRules};

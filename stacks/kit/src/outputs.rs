@@ -11,6 +11,14 @@ pub struct Upstream {
     outputs: Output<HashMap<String, String>>,
 }
 
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("stack", &self.stack)
+            .finish()
+    }
+}
+
 impl Upstream {
     /// Register the StackReference of `layer` for this environment.
     pub fn read(ctx: &Context, config: &Config, layer: Layer) -> Self {
@@ -35,9 +43,10 @@ impl Upstream {
 
     /// One export; a stack without it fails the run with a message naming both (a renamed output fails the
     /// tests that run the layers in order, not a deploy).
-    pub fn get(&self, key: &'static str) -> Output<String> {
+    pub fn get(&self, key: &str) -> Output<String> {
         let stack = self.stack.clone();
-        self.outputs.map(move |outputs| match outputs.get(key) {
+        let key = key.to_owned();
+        self.outputs.map(move |outputs| match outputs.get(&key) {
             Some(value) => value.clone(),
             None => panic!(
                 "stack {stack} has no output '{key}' (exports: {:?})",

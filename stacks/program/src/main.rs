@@ -17,6 +17,7 @@ fn program(ctx: &Context) -> anyhow::Result<()> {
         .with_context(|| format!("loading the {env} config for stack {stack}"))?;
     match layer {
         Layer::Persistent => tradai_stack_persistent::persistent(ctx, &config),
+        Layer::Foundation => tradai_stack_foundation::foundation(ctx, &config)?,
         other => bail!("the {other} layer is not built yet (stack {stack})"),
     }
     Ok(())

@@ -1,33 +1,11 @@
 //! Persistent layer: the 12 tables and 5 buckets exactly as the canonical config defines them.
 
-use std::path::Path;
-
 use serde_json::{json, Map, Value};
-use tradai_config::{Environment, Loader};
-use tradai_stack_testing::{run, Run, RunSpec};
-
-fn schema() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../aws/schema/aws.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("schema subset")).expect("json")
-}
+use tradai_config::{Environment, Layer, Loader};
+use tradai_stack_testing::Run;
 
 async fn persistent(env: Environment) -> Run {
-    let schema = schema();
-    let stack = format!("persistent-{env}");
-    let spec = RunSpec {
-        program: Path::new(env!("CARGO_BIN_EXE_tradai-pulumi")),
-        project: "tradai",
-        stack: &stack,
-        organization: "organization",
-        config: Map::new(),
-        references: Map::new(),
-        schema: &schema,
-        region: "eu-central-1",
-        dry_run: false,
-    };
-    let result = run(spec).await.expect("the program runs");
-    assert!(result.success, "program failed: {}", result.stderr);
-    result
+    crate::run_layer(Layer::Persistent, env, Map::new()).await
 }
 
 /// Every table of the config is registered with its keys, indexes, TTL, PITR, encryption and protection.

@@ -1,0 +1,188 @@
+//! The security groups and their least-privilege rules (reference §4.4; the chain ALB → ECS → RDS).
+
+use std::collections::BTreeMap;
+
+use pulumi_gestalt_rust::{Context, Output};
+use tradai_config::{Config, Layer, ServiceKind, Tier};
+use tradai_pulumi_aws::{ec2, vpc};
+use tradai_stack_kit::{tags, Direction, Peer, SecurityRules};
+
+use crate::network::Network;
+
+/// The roles of the groups: the five of the reference, plus one for the interface endpoints' network interfaces.
+pub const ROLES: [&str; 6] = ["alb", "ecs", "lambda", "rds", "nat", "endpoints"];
+
+/// Group ids by role.
+pub struct Groups {
+    pub ids: BTreeMap<&'static str, Output<String>>,
+}
+
+/// The rules of the platform, from the config's ports and subnets.
+pub fn rules(config: &Config) -> SecurityRules {
+    let s = config.settings();
+    let anywhere = || Peer::Cidr("0.0.0.0/0".into());
+    let mut rules = SecurityRules::new()
+        .allow_in("alb", (443, 443), anywhere(), "HTTPS from clients")
+        .allow_in("alb", (80, 80), anywhere(), "HTTP, redirected to HTTPS")
+        .allow_out(
+            "ecs",
+            (443, 443),
+            anywhere(),
+            "AWS APIs and exchanges through NAT or endpoints",
+        )
+        .allow_out(
+            "lambda",
+            (443, 443),
+            anywhere(),
+            "AWS APIs through NAT or endpoints",
+        )
+        .allow_out(
+            "ecs",
+            (s.database.port, s.database.port),
+            Peer::Group("rds"),
+            "MLflow metadata",
+        )
+        .allow_in(
+            "rds",
+            (s.database.port, s.database.port),
+            Peer::Group("ecs"),
+            "MLflow metadata",
+        )
+        .allow_out("nat", (80, 80), anywhere(), "package repositories")
+        .allow_out("nat", (443, 443), anywhere(), "forwarded HTTPS");
+    for (key, service) in &s.services {
+        let Some(port) = service.port else { continue };
+        if service.kind == ServiceKind::AlwaysOn {
+            rules = rules
+                .allow_out(
+                    "alb",
+                    (port, port),
+                    Peer::Group("ecs"),
+                    &format!("to {key}"),
+                )
+                .allow_in(
+                    "ecs",
+                    (port, port),
+                    Peer::Group("alb"),
+                    &format!("{key} from the ALB"),
+                );
+        }
+        rules = rules
+            .allow_in(
+                "ecs",
+                (port, port),
+                Peer::Group("ecs"),
+                &format!("{key} from other services"),
+            )
+            .allow_out(
+                "ecs",
+                (port, port),
+                Peer::Group("ecs"),
+                &format!("to {key}"),
+            )
+            .allow_in(
+                "ecs",
+                (port, port),
+                Peer::Group("lambda"),
+                &format!("{key} from Lambdas"),
+            )
+            .allow_out(
+                "lambda",
+                (port, port),
+                Peer::Group("ecs"),
+                &format!("to {key}"),
+            );
+    }
+    for subnet in s
+        .network
+        .subnets
+        .values()
+        .filter(|subnet| subnet.tier == Tier::Private)
+    {
+        for port in [80, 443] {
+            rules = rules.allow_in(
+                "nat",
+                (port, port),
+                Peer::Cidr(subnet.cidr.clone()),
+                "outbound traffic of the private subnets",
+            );
+        }
+        rules = rules.allow_in(
+            "endpoints",
+            (443, 443),
+            Peer::Cidr(subnet.cidr.clone()),
+            "AWS API calls from the private subnets",
+        );
+    }
+    rules
+}
+
+/// Create the groups and their rules.
+pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<Groups> {
+    let names = config.names();
+    let mut ids = BTreeMap::new();
+    for role in ROLES {
+        let name = names.resource(&format!("{role}-sg"));
+        let group = ec2::security_group::create(
+            ctx,
+            &name,
+            ec2::security_group::SecurityGroupArgs::builder()
+                .name(name.clone())
+                .description(format!("TradAI {role} ({})", config.env()))
+                .vpc_id(net.vpc_id.clone())
+                .revoke_rules_on_delete(true)
+                .tags(tags(config, Layer::Foundation, &format!("{role}-sg")))
+                .build_struct(),
+        );
+        ids.insert(role, group.id);
+    }
+    for (index, rule) in rules(config).build()?.into_iter().enumerate() {
+        let group = ids[rule.group].clone();
+        let (cidr, peer_group) = match &rule.peer {
+            Peer::Cidr(cidr) => (Some(cidr.clone()), None),
+            Peer::Group(role) => (None, Some(ids[role].clone())),
+        };
+        let name = names.resource(&format!(
+            "{}-{}-{index}",
+            rule.group,
+            if rule.direction == Direction::Ingress {
+                "in"
+            } else {
+                "out"
+            }
+        ));
+        match rule.direction {
+            Direction::Ingress => {
+                vpc::security_group_ingress_rule::create(
+                    ctx,
+                    &name,
+                    vpc::security_group_ingress_rule::SecurityGroupIngressRuleArgs::builder()
+                        .security_group_id(group)
+                        .ip_protocol(rule.protocol)
+                        .from_port(f64::from(rule.from_port))
+                        .to_port(f64::from(rule.to_port))
+                        .cidr_ipv4(cidr)
+                        .maybe_referenced_security_group_id(peer_group.clone())
+                        .description(rule.description.clone())
+                        .build_struct(),
+                );
+            }
+            Direction::Egress => {
+                vpc::security_group_egress_rule::create(
+                    ctx,
+                    &name,
+                    vpc::security_group_egress_rule::SecurityGroupEgressRuleArgs::builder()
+                        .security_group_id(group)
+                        .ip_protocol(rule.protocol)
+                        .from_port(f64::from(rule.from_port))
+                        .to_port(f64::from(rule.to_port))
+                        .cidr_ipv4(cidr)
+                        .maybe_referenced_security_group_id(peer_group.clone())
+                        .description(rule.description.clone())
+                        .build_struct(),
+                );
+            }
+        }
+    }
+    Ok(Groups { ids })
+}

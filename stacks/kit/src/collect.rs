@@ -1,0 +1,17 @@
+//! Joining several outputs into one.
+
+use pulumi_gestalt_rust::{Context, Output};
+
+/// The values of `items`, in order, once all are known.
+pub fn collect(ctx: &Context, items: &[Output<String>]) -> Output<Vec<String>> {
+    items
+        .iter()
+        .fold(ctx.new_output(&Vec::<String>::new()), |all, item| {
+            pulumi_gestalt_rust::pulumi_combine!(all, item.clone()).map(
+                |(mut all, item): (Vec<String>, String)| {
+                    all.push(item);
+                    all
+                },
+            )
+        })
+}
