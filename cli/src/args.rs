@@ -27,6 +27,35 @@ pub enum Command {
     /// Run the platform on this machine.
     #[command(subcommand)]
     Local(LocalCommand),
+    /// Inspect the infrastructure the stacks define.
+    #[command(subcommand)]
+    Infra(InfraCommand),
+}
+
+/// `tradai infra …`
+#[derive(Debug, Subcommand)]
+pub enum InfraCommand {
+    /// Preview the resources of the stacks without credentials: the real stack programs run on a mock engine.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// dev, staging or prod.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// One layer (persistent, foundation) [default: every layer built so far].
+    #[arg(long, value_name = "LAYER")]
+    pub stack: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
 }
 
 /// `tradai config …`

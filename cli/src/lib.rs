@@ -13,5 +13,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(command) => commands::config::run(command, dir),
         Command::Local(command) => commands::local::run(command, dir),
+        Command::Infra(command) => commands::infra::run(command, dir),
     }
 }

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod config;
+pub mod infra;
 pub mod local;

@@ -5,4 +5,5 @@ mod config_promote;
 mod config_show;
 mod config_validate;
 mod helpers;
+mod infra_plan;
 mod local_up;

@@ -5,6 +5,7 @@
 
 mod engine;
 mod fakes;
+mod plan;
 mod values;
 
 use std::path::Path;
@@ -15,9 +16,11 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::resource_monitor_server::ResourceMo
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt as _;
 
 pub use engine::{Recording, Registered};
 pub use fakes::FAKE_ACCOUNT;
+pub use plan::{aws_schema, plan, to_json, PlanError, Planned};
 
 /// How to run a program.
 #[derive(Debug, Clone)]
@@ -61,7 +64,11 @@ pub async fn run(spec: RunSpec<'_>) -> std::io::Result<Run> {
     let server = tonic::transport::Server::builder()
         .add_service(ResourceMonitorServer::new(engine::Monitor(shared.clone())))
         .add_service(EngineServer::new(engine::EngineService(shared.clone())))
-        .serve_with_incoming(TcpListenerStream::new(listener));
+        // No Nagle: every registration is a small request answered at once; delayed ACKs would add ~40 ms each.
+        .serve_with_incoming(
+            TcpListenerStream::new(listener)
+                .map(|stream| stream.and_then(|s| s.set_nodelay(true).map(|()| s))),
+        );
     let server = tokio::spawn(server);
     let output = tokio::process::Command::new(spec.program)
         .env("PULUMI_MONITOR", address.to_string())

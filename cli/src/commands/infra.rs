@@ -1,0 +1,74 @@
+//! `tradai infra plan --env ENV [--stack LAYER] [--format table|json]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use tradai_config::{ConfigDir, Layer, Loader};
+
+use crate::args::{environment, InfraCommand, PlanArgs, PlanFormat};
+
+/// The layers whose programs exist so far.
+const BUILT: [Layer; 2] = [Layer::Persistent, Layer::Foundation];
+
+/// Run one `infra` subcommand.
+pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    match command {
+        InfraCommand::Plan(args) => plan(args, dir),
+    }
+}
+
+/// The stack program: `TRADAI_PULUMI_PROGRAM`, else `tradai-pulumi` next to this binary.
+fn program() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("TRADAI_PULUMI_PROGRAM") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().context("locating the tradai binary")?;
+    let path = exe.with_file_name(format!("tradai-pulumi{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(anyhow!("the stack program {} does not exist: build it with `cargo build --bin tradai-pulumi`, or set TRADAI_PULUMI_PROGRAM", path.display()))
+    }
+}
+
+fn plan(args: PlanArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    let env = environment("--env", &args.env)?;
+    let layers = match &args.stack {
+        Some(stack) => {
+            let layer: Layer = stack.parse().map_err(|_| anyhow!("--stack: unknown layer '{stack}': allowed values are persistent, foundation, compute, edge"))?;
+            if !BUILT.contains(&layer) {
+                return Err(anyhow!(
+                    "--stack: the {layer} layer is not built yet; built: persistent, foundation"
+                ));
+            }
+            vec![layer]
+        }
+        None => BUILT.to_vec(),
+    };
+    let config = Loader::new(dir).load(env)?;
+    let program = program()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the mock engine's runtime")?;
+    let planned = runtime.block_on(tradai_stack_testing::plan(&program, &config, &layers))?;
+    match args.format {
+        PlanFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&tradai_stack_testing::to_json(&planned))?
+        ),
+        PlanFormat::Table => {
+            let width = planned.iter().map(|p| p.type_.len()).max().unwrap_or(4);
+            println!("{:<16} {:<width$} NAME", "STACK", "TYPE");
+            for resource in &planned {
+                println!(
+                    "{:<16} {:<width$} {}",
+                    resource.stack, resource.type_, resource.name
+                );
+            }
+            println!("{} resources", planned.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
