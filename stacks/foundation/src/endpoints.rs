@@ -3,7 +3,7 @@
 use pulumi_gestalt_rust::Context;
 use tradai_config::{Config, Layer};
 use tradai_pulumi_aws::{cloudwatch, ec2, iam};
-use tradai_stack_kit::{assume_role, collect, tags, PolicyBuilder, Upstream};
+use tradai_stack_kit::{assume_role, collect, tags, PersistentOutputs, PolicyBuilder};
 
 use crate::network::Network;
 use crate::security::Groups;
@@ -15,7 +15,7 @@ pub fn endpoints(
     config: &Config,
     net: &Network,
     groups: &Groups,
-    persistent: &Upstream,
+    persistent: &PersistentOutputs,
 ) -> anyhow::Result<()> {
     let names = config.names();
     let s = config.settings();
@@ -27,11 +27,7 @@ pub fn endpoints(
             net.database_route_table.clone(),
         ],
     );
-    let tables: Vec<_> = s
-        .tables
-        .keys()
-        .map(|k| persistent.get(&format!("table_{}", k.replace('-', "_"))))
-        .collect();
+    let tables: Vec<_> = persistent.tables.values().cloned().collect();
     let tables = collect(ctx, &tables);
     let dynamodb_policy = tables.map({
         let region = region.clone();

@@ -9,12 +9,12 @@ mod network;
 mod security;
 
 use pulumi_gestalt_rust::Context;
-use tradai_config::{Config, Layer};
-use tradai_stack_kit::{collect, Upstream};
+use tradai_config::Config;
+use tradai_stack_kit::{collect, PersistentOutputs};
 
 /// Create the foundation layer of `config` and export what compute and edge read.
 pub fn foundation(ctx: &Context, config: &Config) -> anyhow::Result<()> {
-    let persistent = Upstream::read(ctx, config, Layer::Persistent);
+    let persistent = PersistentOutputs::read(ctx, config);
     let net = network::network(ctx, config);
     let groups = security::groups(ctx, config, &net)?;
     nat::nat(ctx, config, &net, &groups)?;

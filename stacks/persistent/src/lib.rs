@@ -9,27 +9,21 @@ mod tables;
 
 use pulumi_gestalt_rust::Context;
 use tradai_config::Config;
+use tradai_stack_kit::PersistentOutputs;
 
-/// Create the persistent layer of `config` and export what the other layers read.
+/// Create the persistent layer of `config` and export its [`PersistentOutputs`].
 pub fn persistent(ctx: &Context, config: &Config) {
-    let key = |prefix: &str, name: &str| format!("{prefix}_{}", name.replace('-', "_"));
-    for (name, bucket) in buckets::buckets(ctx, config) {
-        ctx.add_export(&key("bucket", &name), &bucket);
-    }
-    for (name, table) in tables::tables(ctx, config) {
-        ctx.add_export(&key("table", &name), &table);
-    }
-    for (name, url) in registries::repositories(ctx, config) {
-        ctx.add_export(&key("ecr", &name), &url);
-    }
     let identity = identity::identity(ctx, config);
-    ctx.add_export("user_pool_id", &identity.user_pool_id);
-    ctx.add_export("user_pool_arn", &identity.user_pool_arn);
-    ctx.add_export("public_client_id", &identity.public_client_id);
-    ctx.add_export("m2m_client_id", &identity.m2m_client_id);
-    ctx.add_export("trail_arn", &audit::trail(ctx, config));
-    ctx.add_export(
-        "pulumi_state_bucket_name",
-        &audit::state_bucket(ctx, config),
-    );
+    let outputs = PersistentOutputs {
+        buckets: buckets::buckets(ctx, config).into_iter().collect(),
+        tables: tables::tables(ctx, config).into_iter().collect(),
+        ecr_urls: registries::repositories(ctx, config).into_iter().collect(),
+        user_pool_id: identity.user_pool_id,
+        user_pool_arn: identity.user_pool_arn,
+        public_client_id: identity.public_client_id,
+        m2m_client_id: identity.m2m_client_id,
+        trail_arn: audit::trail(ctx, config),
+        pulumi_state_bucket_name: audit::state_bucket(ctx, config),
+    };
+    outputs.export(ctx);
 }

@@ -251,3 +251,18 @@ async fn trail_and_state_bucket() {
         "tradai-pulumi-state-dev"
     );
 }
+
+/// The layer exports exactly the keys of `PersistentOutputs`, the struct foundation reads back.
+#[tokio::test]
+async fn exports_are_the_typed_outputs() {
+    let config = Loader::embedded()
+        .without_env_vars()
+        .load(Environment::Dev)
+        .expect("valid");
+    let result = persistent(Environment::Dev).await;
+    let mut exported: Vec<String> = result.recording.exports.keys().cloned().collect();
+    let mut expected = tradai_stack_kit::PersistentOutputs::keys(&config);
+    exported.sort();
+    expected.sort();
+    assert_eq!(exported, expected);
+}
