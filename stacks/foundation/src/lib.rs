@@ -8,44 +8,45 @@ mod nat;
 mod network;
 mod security;
 
+pub use security::ROLES;
+
 use pulumi_gestalt_rust::Context;
 use tradai_config::Config;
-use tradai_stack_kit::{collect, PersistentOutputs};
+use tradai_stack_kit::{collect, FoundationOutputs, PersistentOutputs};
 
 /// Create the foundation layer of `config` and export what compute and edge read.
 pub fn foundation(ctx: &Context, config: &Config) -> anyhow::Result<()> {
     let persistent = PersistentOutputs::read(ctx, config);
     let net = network::network(ctx, config);
     let groups = security::groups(ctx, config, &net)?;
-    nat::nat(ctx, config, &net, &groups)?;
     nacl::nacls(ctx, config, &net);
     endpoints::endpoints(ctx, config, &net, &groups, &persistent)?;
     let database = database::database(ctx, config, &net, &groups);
     let messaging = messaging::messaging(ctx, config);
 
-    ctx.add_export("vpc_id", &net.vpc_id);
-    for (tier, ids) in [
-        ("public", &net.public),
-        ("private", &net.private),
-        ("database", &net.database),
-    ] {
-        let joined = collect(ctx, ids).map(|ids: Vec<String>| ids.join(","));
-        ctx.add_export(&format!("{tier}_subnet_ids"), &joined);
-    }
-    ctx.add_export("private_route_table_id", &net.private_route_table);
-    for (role, id) in &groups.ids {
-        ctx.add_export(&format!("{role}_security_group_id"), id);
-    }
-    ctx.add_export("database_endpoint", &database.endpoint);
-    ctx.add_export("database_secret_arn", &database.secret_arn);
-    for (key, url) in &messaging.queue_urls {
-        ctx.add_export(&format!("queue_url_{}", key.replace('-', "_")), url);
-    }
-    for (key, arn) in &messaging.queue_arns {
-        ctx.add_export(&format!("queue_arn_{}", key.replace('-', "_")), arn);
-    }
-    for (key, arn) in &messaging.topic_arns {
-        ctx.add_export(&format!("topic_arn_{}", key.replace('-', "_")), arn);
-    }
+    let nat = nat::nat(ctx, config, &net, &groups)?;
+    let joined = |ids: &[pulumi_gestalt_rust::Output<String>]| {
+        collect(ctx, ids).map(|ids: Vec<String>| ids.join(","))
+    };
+    let outputs = FoundationOutputs {
+        vpc_id: net.vpc_id.clone(),
+        public_subnet_ids: joined(&net.public),
+        private_subnet_ids: joined(&net.private),
+        database_subnet_ids: joined(&net.database),
+        private_route_table_id: net.private_route_table.clone(),
+        security_group_ids: groups
+            .ids
+            .iter()
+            .map(|(role, id)| ((*role).to_owned(), id.clone()))
+            .collect(),
+        database_endpoint: database.endpoint,
+        database_secret_arn: database.secret_arn,
+        queue_urls: messaging.queue_urls,
+        queue_arns: messaging.queue_arns,
+        topic_arns: messaging.topic_arns,
+        nat_launch_rule_name: nat.as_ref().map(|n| n.launch_rule_name.clone()),
+        nat_lifecycle_hook_name: nat.map(|n| n.lifecycle_hook_name),
+    };
+    outputs.export(ctx);
     Ok(())
 }

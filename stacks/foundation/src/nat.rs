@@ -2,7 +2,7 @@
 //! NAT gateway, as the config says.
 
 use base64::Engine as _;
-use pulumi_gestalt_rust::Context;
+use pulumi_gestalt_rust::{Context, Output};
 use serde_json::json;
 use tradai_config::{Config, Layer, NatMode};
 use tradai_pulumi_aws::types::{autoscaling as asg_types, ec2 as ec2_types};
@@ -32,9 +32,20 @@ fn user_data(allocation_id: &str, region: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(script)
 }
 
+/// Names the NAT instance mode exports for the update-nat-routes Lambda.
+pub struct NatInstance {
+    pub launch_rule_name: Output<String>,
+    pub lifecycle_hook_name: Output<String>,
+}
+
 /// Create the NAT of the configured mode. In instance mode the private default route is written by the
 /// update-nat-routes Lambda (compute layer) when a launch completes; this layer creates the rule that calls it.
-pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> anyhow::Result<()> {
+pub fn nat(
+    ctx: &Context,
+    config: &Config,
+    net: &Network,
+    groups: &Groups,
+) -> anyhow::Result<Option<NatInstance>> {
     let names = config.names();
     let settings = &config.settings().network.nat;
     let region = config.settings().aws.region.clone();
@@ -70,7 +81,7 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
                 .nat_gateway_id(gateway.id)
                 .build_struct(),
         );
-        return Ok(());
+        return Ok(None);
     }
     let role_name = names.resource("nat-role");
     let role = iam::role::create(
@@ -187,7 +198,7 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
             .tags(vec![name_tag])
             .build_struct(),
     );
-    autoscaling::lifecycle_hook::create(
+    let hook = autoscaling::lifecycle_hook::create(
         ctx,
         &names.resource("nat-launching"),
         autoscaling::lifecycle_hook::LifecycleHookArgs::builder()
@@ -199,7 +210,7 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
             .build_struct(),
     );
     let pattern = group.name.map(|name| json!({"source": ["aws.autoscaling"], "detail-type": ["EC2 Instance-launch Lifecycle Action"], "detail": {"AutoScalingGroupName": [name]}}).to_string());
-    cloudwatch::event_rule::create(
+    let rule = cloudwatch::event_rule::create(
         ctx,
         &names.resource("nat-launch"),
         cloudwatch::event_rule::EventRuleArgs::builder()
@@ -209,13 +220,8 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
             .tags(tags(config, Layer::Foundation, "nat"))
             .build_struct(),
     );
-    ctx.add_export(
-        "nat_launch_rule_name",
-        &ctx.new_output(&names.resource("nat-launch")),
-    );
-    ctx.add_export(
-        "nat_lifecycle_hook_name",
-        &ctx.new_output(&names.resource("nat-launching")),
-    );
-    Ok(())
+    Ok(Some(NatInstance {
+        launch_rule_name: rule.name,
+        lifecycle_hook_name: hook.name,
+    }))
 }

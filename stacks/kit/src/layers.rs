@@ -136,3 +136,135 @@ mod tests {
         assert!(keys.contains(&"ecr_lambda_health_check".to_owned()));
     }
 }
+
+/// What the foundation layer exports. Subnet id lists are comma-joined; keyed maps follow the config's keys and
+/// the security-group roles.
+pub struct FoundationOutputs {
+    pub vpc_id: Output<String>,
+    pub public_subnet_ids: Output<String>,
+    pub private_subnet_ids: Output<String>,
+    pub database_subnet_ids: Output<String>,
+    pub private_route_table_id: Output<String>,
+    pub security_group_ids: BTreeMap<String, Output<String>>,
+    pub database_endpoint: Output<String>,
+    pub database_secret_arn: Output<String>,
+    pub queue_urls: BTreeMap<String, Output<String>>,
+    pub queue_arns: BTreeMap<String, Output<String>>,
+    pub topic_arns: BTreeMap<String, Output<String>>,
+    /// NAT instance mode only: the EventBridge rule and lifecycle hook the update-nat-routes Lambda serves.
+    pub nat_launch_rule_name: Option<Output<String>>,
+    pub nat_lifecycle_hook_name: Option<Output<String>>,
+}
+
+impl std::fmt::Debug for FoundationOutputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FoundationOutputs")
+            .field("security_group_ids", &self.security_group_ids.keys())
+            .field("queue_urls", &self.queue_urls.keys())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Scalar exports of the foundation layer.
+const FOUNDATION_SCALARS: [&str; 7] = [
+    "vpc_id",
+    "public_subnet_ids",
+    "private_subnet_ids",
+    "database_subnet_ids",
+    "private_route_table_id",
+    "database_endpoint",
+    "database_secret_arn",
+];
+/// Exports of the NAT instance mode.
+const NAT_INSTANCE: [&str; 2] = ["nat_launch_rule_name", "nat_lifecycle_hook_name"];
+
+impl FoundationOutputs {
+    /// Every export key for `config` and the security-group `roles`.
+    pub fn keys(config: &Config, roles: &[&str]) -> Vec<String> {
+        let s = config.settings();
+        let mut keys: Vec<String> = FOUNDATION_SCALARS.iter().map(|k| (*k).to_owned()).collect();
+        keys.extend(roles.iter().map(|r| format!("{r}_security_group_id")));
+        keys.extend(
+            s.queues
+                .keys()
+                .flat_map(|q| [key("queue_url", q), key("queue_arn", q)]),
+        );
+        keys.extend(s.topics.keys().map(|t| key("topic_arn", t)));
+        if s.network.nat.mode == tradai_config::NatMode::Instance {
+            keys.extend(NAT_INSTANCE.iter().map(|k| (*k).to_owned()));
+        }
+        keys
+    }
+
+    /// Export every field.
+    pub fn export(&self, ctx: &Context) {
+        let scalars = [
+            &self.vpc_id,
+            &self.public_subnet_ids,
+            &self.private_subnet_ids,
+            &self.database_subnet_ids,
+            &self.private_route_table_id,
+            &self.database_endpoint,
+            &self.database_secret_arn,
+        ];
+        for (name, value) in FOUNDATION_SCALARS.iter().zip(scalars) {
+            ctx.add_export(name, value);
+        }
+        for (role, id) in &self.security_group_ids {
+            ctx.add_export(&format!("{role}_security_group_id"), id);
+        }
+        for (prefix, map) in [
+            ("queue_url", &self.queue_urls),
+            ("queue_arn", &self.queue_arns),
+            ("topic_arn", &self.topic_arns),
+        ] {
+            for (name, value) in map {
+                ctx.add_export(&key(prefix, name), value);
+            }
+        }
+        for (name, value) in NAT_INSTANCE
+            .iter()
+            .zip([&self.nat_launch_rule_name, &self.nat_lifecycle_hook_name])
+        {
+            if let Some(value) = value {
+                ctx.add_export(name, value);
+            }
+        }
+    }
+
+    /// Read the foundation layer of this environment through its StackReference.
+    pub fn read(ctx: &Context, config: &Config, roles: &[&str]) -> Self {
+        let upstream = Upstream::read(ctx, config, Layer::Foundation);
+        let s = config.settings();
+        let map = |prefix: &str, names: Vec<&String>| {
+            names
+                .into_iter()
+                .map(|n| (n.clone(), upstream.get(&key(prefix, n))))
+                .collect()
+        };
+        let instance = s.network.nat.mode == tradai_config::NatMode::Instance;
+        FoundationOutputs {
+            vpc_id: upstream.get("vpc_id"),
+            public_subnet_ids: upstream.get("public_subnet_ids"),
+            private_subnet_ids: upstream.get("private_subnet_ids"),
+            database_subnet_ids: upstream.get("database_subnet_ids"),
+            private_route_table_id: upstream.get("private_route_table_id"),
+            security_group_ids: roles
+                .iter()
+                .map(|r| {
+                    (
+                        (*r).to_owned(),
+                        upstream.get(&format!("{r}_security_group_id")),
+                    )
+                })
+                .collect(),
+            database_endpoint: upstream.get("database_endpoint"),
+            database_secret_arn: upstream.get("database_secret_arn"),
+            queue_urls: map("queue_url", s.queues.keys().collect()),
+            queue_arns: map("queue_arn", s.queues.keys().collect()),
+            topic_arns: map("topic_arn", s.topics.keys().collect()),
+            nat_launch_rule_name: instance.then(|| upstream.get("nat_launch_rule_name")),
+            nat_lifecycle_hook_name: instance.then(|| upstream.get("nat_lifecycle_hook_name")),
+        }
+    }
+}

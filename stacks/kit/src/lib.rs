@@ -8,7 +8,7 @@ mod security;
 mod tags;
 
 pub use collect::collect;
-pub use layers::PersistentOutputs;
+pub use layers::{FoundationOutputs, PersistentOutputs};
 pub use outputs::Upstream;
 pub use policy::{assume_role, PolicyBuilder, Statement, WildcardPolicy};
 pub use security::{Direction, OpenIngress, Peer, Rule, SecurityRules};

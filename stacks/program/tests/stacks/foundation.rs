@@ -233,3 +233,21 @@ async fn resource_graph_snapshots() {
         insta::assert_json_snapshot!(format!("foundation_{env}"), graph(&run));
     }
 }
+
+/// The layer exports exactly the keys of `FoundationOutputs` (with the NAT names only in instance mode).
+#[tokio::test]
+async fn exports_are_the_typed_outputs() {
+    for env in [Environment::Dev, Environment::Prod] {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(env)
+            .expect("valid");
+        let run = run_after_persistent(Layer::Foundation, env).await;
+        let mut exported: Vec<String> = run.recording.exports.keys().cloned().collect();
+        let mut expected =
+            tradai_stack_kit::FoundationOutputs::keys(&config, &tradai_stack_foundation::ROLES);
+        exported.sort();
+        expected.sort();
+        assert_eq!(exported, expected, "{env}");
+    }
+}
