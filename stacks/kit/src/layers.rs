@@ -118,25 +118,6 @@ impl PersistentOutputs {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use tradai_config::{Environment, Loader};
-
-    use super::*;
-
-    #[test]
-    fn persistent_keys_cover_tables_buckets_repositories_and_scalars() {
-        let config = Loader::embedded()
-            .without_env_vars()
-            .load(Environment::Dev)
-            .expect("valid");
-        let keys = PersistentOutputs::keys(&config);
-        assert_eq!(keys.len(), 12 + 5 + 24 + 6);
-        assert!(keys.contains(&"table_workflow_state".to_owned()));
-        assert!(keys.contains(&"ecr_lambda_health_check".to_owned()));
-    }
-}
-
 /// What the foundation layer exports. Subnet id lists are comma-joined; keyed maps follow the config's keys and
 /// the security-group roles.
 pub struct FoundationOutputs {
@@ -266,5 +247,24 @@ impl FoundationOutputs {
             nat_launch_rule_name: instance.then(|| upstream.get("nat_launch_rule_name")),
             nat_lifecycle_hook_name: instance.then(|| upstream.get("nat_lifecycle_hook_name")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tradai_config::{Environment, Loader};
+
+    use super::*;
+
+    #[test]
+    fn persistent_keys_cover_tables_buckets_repositories_and_scalars() {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        let keys = PersistentOutputs::keys(&config);
+        assert_eq!(keys.len(), 12 + 5 + 24 + 6);
+        assert!(keys.contains(&"table_workflow_state".to_owned()));
+        assert!(keys.contains(&"ecr_lambda_health_check".to_owned()));
     }
 }
