@@ -117,6 +117,25 @@ pub fn rules(config: &Config) -> SecurityRules {
     rules
 }
 
+/// One ingress or egress rule resource (the two generated argument types have the same builder).
+macro_rules! create_rule {
+    ($module:ident, $args:ident, $ctx:expr, $name:expr, $group:expr, $rule:expr, $cidr:expr, $peer:expr) => {{
+        vpc::$module::create(
+            $ctx,
+            $name,
+            vpc::$module::$args::builder()
+                .security_group_id($group)
+                .ip_protocol($rule.protocol)
+                .from_port(f64::from($rule.from_port))
+                .to_port(f64::from($rule.to_port))
+                .cidr_ipv4($cidr)
+                .maybe_referenced_security_group_id($peer)
+                .description($rule.description.clone())
+                .build_struct(),
+        );
+    }};
+}
+
 /// Create the groups and their rules.
 pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<Groups> {
     let names = config.names();
@@ -152,36 +171,26 @@ pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<G
             }
         ));
         match rule.direction {
-            Direction::Ingress => {
-                vpc::security_group_ingress_rule::create(
-                    ctx,
-                    &name,
-                    vpc::security_group_ingress_rule::SecurityGroupIngressRuleArgs::builder()
-                        .security_group_id(group)
-                        .ip_protocol(rule.protocol)
-                        .from_port(f64::from(rule.from_port))
-                        .to_port(f64::from(rule.to_port))
-                        .cidr_ipv4(cidr)
-                        .maybe_referenced_security_group_id(peer_group.clone())
-                        .description(rule.description.clone())
-                        .build_struct(),
-                );
-            }
-            Direction::Egress => {
-                vpc::security_group_egress_rule::create(
-                    ctx,
-                    &name,
-                    vpc::security_group_egress_rule::SecurityGroupEgressRuleArgs::builder()
-                        .security_group_id(group)
-                        .ip_protocol(rule.protocol)
-                        .from_port(f64::from(rule.from_port))
-                        .to_port(f64::from(rule.to_port))
-                        .cidr_ipv4(cidr)
-                        .maybe_referenced_security_group_id(peer_group.clone())
-                        .description(rule.description.clone())
-                        .build_struct(),
-                );
-            }
+            Direction::Ingress => create_rule!(
+                security_group_ingress_rule,
+                SecurityGroupIngressRuleArgs,
+                ctx,
+                &name,
+                group,
+                rule,
+                cidr,
+                peer_group
+            ),
+            Direction::Egress => create_rule!(
+                security_group_egress_rule,
+                SecurityGroupEgressRuleArgs,
+                ctx,
+                &name,
+                group,
+                rule,
+                cidr,
+                peer_group
+            ),
         }
     }
     Ok(Groups { ids })

@@ -53,27 +53,29 @@ impl SecurityRules {
 
     /// Let `peer` reach `group` on TCP `ports`.
     pub fn allow_in(
-        mut self,
+        self,
         group: &'static str,
         ports: (u16, u16),
         peer: Peer,
         description: &str,
     ) -> Self {
-        self.rules.push(Rule {
-            group,
-            direction: Direction::Ingress,
-            protocol: "tcp",
-            from_port: ports.0,
-            to_port: ports.1,
-            peer,
-            description: description.to_owned(),
-        });
-        self
+        self.push(Direction::Ingress, group, ports, peer, description)
     }
 
     /// Let `group` reach `peer` on TCP `ports`.
     pub fn allow_out(
+        self,
+        group: &'static str,
+        ports: (u16, u16),
+        peer: Peer,
+        description: &str,
+    ) -> Self {
+        self.push(Direction::Egress, group, ports, peer, description)
+    }
+
+    fn push(
         mut self,
+        direction: Direction,
         group: &'static str,
         ports: (u16, u16),
         peer: Peer,
@@ -81,7 +83,7 @@ impl SecurityRules {
     ) -> Self {
         self.rules.push(Rule {
             group,
-            direction: Direction::Egress,
+            direction,
             protocol: "tcp",
             from_port: ports.0,
             to_port: ports.1,
