@@ -108,6 +108,7 @@ fn flow_logs(ctx: &Context, config: &Config, net: &Network) {
         iam::role::RoleArgs::builder()
             .name(role_name.clone())
             .assume_role_policy(assume_role("vpc-flow-logs.amazonaws.com"))
+            .tags(tags(config, Layer::Foundation, "flow-logs"))
             .build_struct(),
     );
     let policy = PolicyBuilder::new()

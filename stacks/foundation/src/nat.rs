@@ -126,6 +126,7 @@ pub fn nat(
         iam::instance_profile::InstanceProfileArgs::builder()
             .name(names.resource("nat-profile"))
             .role(role.name)
+            .tags(tags(config, Layer::Foundation, "nat"))
             .build_struct(),
     );
     let interface = ec2_types::LaunchTemplateNetworkInterface::builder()

@@ -119,7 +119,7 @@ pub fn rules(config: &Config) -> SecurityRules {
 
 /// One ingress or egress rule resource (the two generated argument types have the same builder).
 macro_rules! create_rule {
-    ($module:ident, $args:ident, $ctx:expr, $name:expr, $group:expr, $rule:expr, $cidr:expr, $peer:expr) => {{
+    ($module:ident, $args:ident, $ctx:expr, $name:expr, $group:expr, $rule:expr, $cidr:expr, $peer:expr, $tags:expr) => {{
         vpc::$module::create(
             $ctx,
             $name,
@@ -131,6 +131,7 @@ macro_rules! create_rule {
                 .cidr_ipv4($cidr)
                 .maybe_referenced_security_group_id($peer)
                 .description($rule.description.clone())
+                .tags($tags)
                 .build_struct(),
         );
     }};
@@ -170,6 +171,7 @@ pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<G
                 "out"
             }
         ));
+        let rule_tags = tags(config, Layer::Foundation, &format!("{}-sg", rule.group));
         match rule.direction {
             Direction::Ingress => create_rule!(
                 security_group_ingress_rule,
@@ -179,7 +181,8 @@ pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<G
                 group,
                 rule,
                 cidr,
-                peer_group
+                peer_group,
+                rule_tags
             ),
             Direction::Egress => create_rule!(
                 security_group_egress_rule,
@@ -189,7 +192,8 @@ pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<G
                 group,
                 rule,
                 cidr,
-                peer_group
+                peer_group,
+                rule_tags
             ),
         }
     }

@@ -6,6 +6,7 @@
 mod engine;
 mod fakes;
 mod plan;
+pub mod policy;
 mod values;
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 
 mod foundation;
 mod persistent;
+mod policy;
 
 use std::path::Path;
 
