@@ -4,7 +4,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Config, Layer};
 use tradai_pulumi_aws::types::secretsmanager as secret_types;
 use tradai_pulumi_aws::{rds, secretsmanager};
-use tradai_stack_kit::{collect, tags};
+use tradai_stack_kit::{collect, int, tags};
 
 use crate::network::Network;
 use crate::security::Groups;
@@ -38,15 +38,15 @@ pub fn database(ctx: &Context, config: &Config, net: &Network, groups: &Groups) 
             .engine("postgres")
             .engine_version(db.engine_version.clone())
             .instance_class(db.instance_class.clone())
-            .allocated_storage(f64::from(db.allocated_storage_gib))
-            .max_allocated_storage(f64::from(db.max_allocated_storage_gib))
+            .allocated_storage(int(db.allocated_storage_gib))
+            .max_allocated_storage(int(db.max_allocated_storage_gib))
             .storage_encrypted(true)
             .multi_az(db.multi_az)
             .db_name(db.database_name.clone())
-            .port(f64::from(db.port))
+            .port(int(db.port))
             .username("mlflow_admin")
             .manage_master_user_password(true)
-            .backup_retention_period(f64::from(db.backup_retention_days))
+            .backup_retention_period(int(db.backup_retention_days))
             .db_subnet_group_name(subnet_group.name)
             .vpc_security_group_ids(groups.ids["rds"].map(|id| vec![id]))
             .publicly_accessible(false)
@@ -65,7 +65,7 @@ pub fn database(ctx: &Context, config: &Config, net: &Network, groups: &Groups) 
             .unwrap_or_default()
     });
     let rules = secret_types::SecretRotationRotationRules::builder()
-        .automatically_after_days(f64::from(db.secret_rotation_days))
+        .automatically_after_days(int(db.secret_rotation_days))
         .build_struct();
     secretsmanager::secret_rotation::create(
         ctx,

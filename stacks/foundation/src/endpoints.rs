@@ -3,7 +3,7 @@
 use pulumi_gestalt_rust::Context;
 use tradai_config::{Config, Layer};
 use tradai_pulumi_aws::{cloudwatch, ec2, iam};
-use tradai_stack_kit::{assume_role, collect, tags, PersistentOutputs, PolicyBuilder};
+use tradai_stack_kit::{assume_role, collect, int, tags, PersistentOutputs, PolicyBuilder};
 
 use crate::network::Network;
 use crate::security::Groups;
@@ -97,7 +97,7 @@ fn flow_logs(ctx: &Context, config: &Config, net: &Network) {
         &names.resource("flow-logs"),
         cloudwatch::log_group::LogGroupArgs::builder()
             .name(group_name.clone())
-            .retention_in_days(f64::from(config.settings().logging.retention_days))
+            .retention_in_days(int(config.settings().logging.retention_days))
             .tags(tags(config, Layer::Foundation, "flow-logs"))
             .build_struct(),
     );

@@ -6,7 +6,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use serde_json::json;
 use tradai_config::{Config, Layer};
 use tradai_pulumi_aws::{sns, sqs};
-use tradai_stack_kit::tags;
+use tradai_stack_kit::{int, tags};
 
 /// URLs and ARNs by config key.
 pub struct Messaging {
@@ -32,7 +32,7 @@ pub fn messaging(ctx: &Context, config: &Config) -> Messaging {
                 sqs::queue::QueueArgs::builder()
                     .name(name.clone())
                     .fifo_queue(spec.fifo)
-                    .message_retention_seconds(f64::from(dead_letter.message_retention_seconds))
+                    .message_retention_seconds(int(dead_letter.message_retention_seconds))
                     .sqs_managed_sse_enabled(true)
                     .tags(tags(config, Layer::Foundation, &format!("{key}-dlq")))
                     .build_struct(),
@@ -50,9 +50,9 @@ pub fn messaging(ctx: &Context, config: &Config) -> Messaging {
                 .name(name.clone())
                 .fifo_queue(spec.fifo)
                 .content_based_deduplication(spec.fifo.then_some(spec.content_based_deduplication))
-                .visibility_timeout_seconds(f64::from(spec.visibility_timeout_seconds))
-                .message_retention_seconds(f64::from(spec.message_retention_seconds))
-                .receive_wait_time_seconds(f64::from(spec.receive_wait_seconds))
+                .visibility_timeout_seconds(int(spec.visibility_timeout_seconds))
+                .message_retention_seconds(int(spec.message_retention_seconds))
+                .receive_wait_time_seconds(int(spec.receive_wait_seconds))
                 .maybe_redrive_policy(redrive)
                 .sqs_managed_sse_enabled(true)
                 .tags(tags(config, Layer::Foundation, key))

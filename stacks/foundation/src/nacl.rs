@@ -9,39 +9,39 @@ use tradai_stack_kit::tags;
 use crate::network::Network;
 
 /// (rule number, egress, protocol, from, to, cidr) of a tier.
-fn entries(config: &Config, tier: Tier) -> Vec<(f64, bool, &'static str, f64, f64, String)> {
+fn entries(config: &Config, tier: Tier) -> Vec<(i32, bool, &'static str, i32, i32, String)> {
     let vpc = config.settings().network.vpc_cidr.clone();
-    let ephemeral = (1024.0, 65535.0);
+    let ephemeral = (1024, 65535);
     match tier {
         Tier::Public => vec![
-            (100.0, false, "tcp", 443.0, 443.0, "0.0.0.0/0".into()),
-            (110.0, false, "tcp", 80.0, 80.0, "0.0.0.0/0".into()),
+            (100, false, "tcp", 443, 443, "0.0.0.0/0".into()),
+            (110, false, "tcp", 80, 80, "0.0.0.0/0".into()),
             (
-                120.0,
+                120,
                 false,
                 "tcp",
                 ephemeral.0,
                 ephemeral.1,
                 "0.0.0.0/0".into(),
             ),
-            (130.0, false, "-1", 0.0, 0.0, vpc.clone()),
-            (100.0, true, "-1", 0.0, 0.0, "0.0.0.0/0".into()),
+            (130, false, "-1", 0, 0, vpc.clone()),
+            (100, true, "-1", 0, 0, "0.0.0.0/0".into()),
         ],
         Tier::Private => vec![
-            (100.0, false, "-1", 0.0, 0.0, vpc.clone()),
+            (100, false, "-1", 0, 0, vpc.clone()),
             (
-                110.0,
+                110,
                 false,
                 "tcp",
                 ephemeral.0,
                 ephemeral.1,
                 "0.0.0.0/0".into(),
             ),
-            (100.0, true, "-1", 0.0, 0.0, "0.0.0.0/0".into()),
+            (100, true, "-1", 0, 0, "0.0.0.0/0".into()),
         ],
         Tier::Database => vec![
-            (100.0, false, "-1", 0.0, 0.0, vpc.clone()),
-            (100.0, true, "-1", 0.0, 0.0, vpc),
+            (100, false, "-1", 0, 0, vpc.clone()),
+            (100, true, "-1", 0, 0, vpc),
         ],
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use tradai_config::{Config, Layer, NatMode};
 use tradai_pulumi_aws::types::{autoscaling as asg_types, ec2 as ec2_types};
 use tradai_pulumi_aws::{autoscaling, cloudwatch, ec2, iam};
-use tradai_stack_kit::{assume_role, tags, PolicyBuilder};
+use tradai_stack_kit::{assume_role, int, tags, PolicyBuilder};
 
 use crate::network::Network;
 use crate::security::Groups;
@@ -130,7 +130,7 @@ pub fn nat(
             .build_struct(),
     );
     let interface = ec2_types::LaunchTemplateNetworkInterface::builder()
-        .device_index(0.0)
+        .device_index(0)
         .associate_public_ip_address("true")
         .delete_on_termination("true")
         .security_groups(vec![])
@@ -157,7 +157,7 @@ pub fn nat(
                 ec2_types::LaunchTemplateMetadataOptions::builder()
                     .http_endpoint("enabled")
                     .http_tokens("required")
-                    .http_put_response_hop_limit(1.0)
+                    .http_put_response_hop_limit(1)
                     .build_struct(),
             )
             .monitoring(
@@ -190,9 +190,9 @@ pub fn nat(
         &group_name,
         autoscaling::group::GroupArgs::builder()
             .name(group_name.clone())
-            .min_size(1.0)
-            .max_size(1.0)
-            .desired_capacity(1.0)
+            .min_size(1)
+            .max_size(1)
+            .desired_capacity(1)
             .health_check_type("EC2")
             .vpc_zone_identifiers(first_public.map(|subnet| vec![subnet]))
             .launch_template(launch)
@@ -206,7 +206,7 @@ pub fn nat(
             .name(names.resource("nat-launching"))
             .autoscaling_group_name(group.name.clone())
             .lifecycle_transition("autoscaling:EC2_INSTANCE_LAUNCHING")
-            .heartbeat_timeout(f64::from(settings.lifecycle_heartbeat_seconds))
+            .heartbeat_timeout(int(settings.lifecycle_heartbeat_seconds))
             .default_result("CONTINUE")
             .build_struct(),
     );

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Config, Layer, ServiceKind, Tier};
 use tradai_pulumi_aws::{ec2, vpc};
-use tradai_stack_kit::{tags, Direction, Peer, SecurityRules};
+use tradai_stack_kit::{int, tags, Direction, Peer, SecurityRules};
 
 use crate::network::Network;
 
@@ -126,8 +126,8 @@ macro_rules! create_rule {
             vpc::$module::$args::builder()
                 .security_group_id($group)
                 .ip_protocol($rule.protocol)
-                .from_port(f64::from($rule.from_port))
-                .to_port(f64::from($rule.to_port))
+                .from_port(int($rule.from_port))
+                .to_port(int($rule.to_port))
                 .cidr_ipv4($cidr)
                 .maybe_referenced_security_group_id($peer)
                 .description($rule.description.clone())

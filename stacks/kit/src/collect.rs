@@ -15,3 +15,9 @@ pub fn collect(ctx: &Context, items: &[Output<String>]) -> Output<Vec<String>> {
             )
         })
 }
+
+/// A config number as the `i32` the bindings take for integer properties (config values are validated small;
+/// anything larger saturates).
+pub fn int<T: TryInto<i32>>(value: T) -> i32 {
+    value.try_into().unwrap_or(i32::MAX)
+}

@@ -7,7 +7,7 @@ mod policy;
 mod security;
 mod tags;
 
-pub use collect::collect;
+pub use collect::{collect, int};
 pub use layers::{FoundationOutputs, PersistentOutputs};
 pub use outputs::Upstream;
 pub use policy::{assume_role, PolicyBuilder, Statement, WildcardPolicy};

@@ -4,7 +4,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Config, Layer};
 use tradai_pulumi_aws::s3;
 use tradai_pulumi_aws::types::s3 as s3_types;
-use tradai_stack_kit::tags;
+use tradai_stack_kit::{int, tags};
 
 /// Create every bucket of the config; returns (config key, bucket name output).
 pub fn buckets(ctx: &Context, config: &Config) -> Vec<(String, Output<String>)> {
@@ -22,7 +22,7 @@ pub fn buckets(ctx: &Context, config: &Config) -> Vec<(String, Output<String>)> 
                         .build_struct();
                     let expiration =
                         s3_types::BucketLifecycleConfigurationRuleExpiration::builder()
-                            .days(f64::from(rule.expire_after_days))
+                            .days(int(rule.expire_after_days))
                             .build_struct();
                     s3_types::BucketLifecycleConfigurationRule::builder()
                         .id(rule.id.clone())

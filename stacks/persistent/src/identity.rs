@@ -4,7 +4,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Config, Layer, MfaMode};
 use tradai_pulumi_aws::cognito;
 use tradai_pulumi_aws::types::cognito as types;
-use tradai_stack_kit::tags;
+use tradai_stack_kit::{int, tags};
 
 /// What the edge layer and the services need of the pool.
 pub struct Identity {
@@ -25,12 +25,12 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
         MfaMode::Off => "OFF",
     };
     let password = types::UserPoolPasswordPolicy::builder()
-        .minimum_length(f64::from(c.password.min_length))
+        .minimum_length(int(c.password.min_length))
         .require_lowercase(c.password.require_lowercase)
         .require_uppercase(c.password.require_uppercase)
         .require_numbers(c.password.require_numbers)
         .require_symbols(c.password.require_symbols)
-        .temporary_password_validity_days(f64::from(c.password.temporary_password_validity_days))
+        .temporary_password_validity_days(int(c.password.temporary_password_validity_days))
         .build_struct();
     let recovery = types::UserPoolAccountRecoverySetting::builder()
         .recovery_mechanisms(vec![
@@ -120,9 +120,9 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
                 "ALLOW_REFRESH_TOKEN_AUTH".to_owned(),
                 "ALLOW_USER_SRP_AUTH".to_owned(),
             ])
-            .access_token_validity(f64::from(c.access_token_validity_minutes))
-            .id_token_validity(f64::from(c.id_token_validity_minutes))
-            .refresh_token_validity(f64::from(c.refresh_token_validity_days))
+            .access_token_validity(int(c.access_token_validity_minutes))
+            .id_token_validity(int(c.id_token_validity_minutes))
+            .refresh_token_validity(int(c.refresh_token_validity_days))
             .token_validity_units(units())
             .prevent_user_existence_errors("ENABLED")
             .enable_token_revocation(true)
@@ -144,7 +144,7 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
             .allowed_oauth_flows(vec!["client_credentials".to_owned()])
             .allowed_oauth_scopes(m2m_scopes)
             .supported_identity_providers(vec!["COGNITO".to_owned()])
-            .access_token_validity(f64::from(c.access_token_validity_minutes))
+            .access_token_validity(int(c.access_token_validity_minutes))
             .token_validity_units(units())
             .build_struct(),
     );
