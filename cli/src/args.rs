@@ -37,6 +37,16 @@ pub enum Command {
 pub enum InfraCommand {
     /// Preview the resources of the stacks without credentials: the real stack programs run on a mock engine.
     Plan(PlanArgs),
+    /// Run the policy checks (encryption, privacy, tags, IAM, IMDSv2, open ingress) over the planned graphs; exit 1
+    /// on any violation.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// dev, staging or prod [default: all three].
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
-use tradai_config::{ConfigDir, Layer, Loader};
+use tradai_config::{ConfigDir, Environment, Layer, Loader};
 
-use crate::args::{environment, InfraCommand, PlanArgs, PlanFormat};
+use crate::args::{environment, CheckArgs, InfraCommand, PlanArgs, PlanFormat};
 
 /// The layers whose programs exist so far.
 const BUILT: [Layer; 2] = [Layer::Persistent, Layer::Foundation];
@@ -15,6 +15,7 @@ const BUILT: [Layer; 2] = [Layer::Persistent, Layer::Foundation];
 pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     match command {
         InfraCommand::Plan(args) => plan(args, dir),
+        InfraCommand::Check(args) => check(args, dir),
     }
 }
 
@@ -46,13 +47,15 @@ fn plan(args: PlanArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         }
         None => BUILT.to_vec(),
     };
-    let config = Loader::new(dir).load(env)?;
+    let config = Loader::new(dir.clone()).load(env)?;
     let program = program()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the mock engine's runtime")?;
-    let planned = runtime.block_on(tradai_stack_testing::plan(&program, &config, &layers))?;
+    let runtime = runtime()?;
+    let planned = runtime.block_on(tradai_stack_testing::plan(
+        &program,
+        &config,
+        &layers,
+        dir.dir(),
+    ))?;
     match args.format {
         PlanFormat::Json => println!(
             "{}",
@@ -71,4 +74,46 @@ fn plan(args: PlanArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the mock engine's runtime")
+}
+
+fn check(args: CheckArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    let envs = match &args.env {
+        Some(env) => vec![environment("--env", env)?],
+        None => Environment::ALL.to_vec(),
+    };
+    let program = program()?;
+    let runtime = runtime()?;
+    let schema = tradai_stack_testing::aws_schema();
+    let mut failed = false;
+    for env in envs {
+        let config = Loader::new(dir.clone()).load(env)?;
+        let graph = runtime.block_on(tradai_stack_testing::plan(
+            &program,
+            &config,
+            &BUILT,
+            dir.dir(),
+        ))?;
+        let violations = tradai_stack_testing::policy::check(&graph, &schema);
+        if violations.is_empty() {
+            println!("{env}: {} resources pass every policy check", graph.len());
+        } else {
+            failed = true;
+            eprintln!("{env}: {} policy violation(s):", violations.len());
+            for v in violations {
+                eprintln!("  - [{}] {} {}: {}", v.rule, v.stack, v.resource, v.detail);
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

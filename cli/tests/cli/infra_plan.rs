@@ -69,3 +69,35 @@ fn rejects_unknown_and_unbuilt_layers() {
         .code(1)
         .stderr(predicates::str::contains("the edge layer is not built yet"));
 }
+
+/// `infra check` passes every environment of the shipped config.
+#[test]
+fn checks_every_environment() {
+    let ws = Workspace::new();
+    let out = ws
+        .tradai(&["infra", "check"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.ends_with("resources pass every policy check"))
+            .count(),
+        3,
+        "{text}"
+    );
+}
+
+/// A config that breaks a policy (state tables without PITR) fails the check, naming rule and resource.
+#[test]
+fn fails_on_a_policy_violation() {
+    let ws = Workspace::new();
+    ws.append("dev", "[tables.drift-state]\npitr = false\n");
+    ws.tradai(&["infra", "check", "--env", "dev"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("[table-pitr] persistent-dev tradai-drift-state-dev: a state table without point-in-time recovery"));
+}

@@ -31,6 +31,7 @@ fn graphs(c: &mut Criterion) {
                         program,
                         config,
                         &[Layer::Persistent, Layer::Foundation],
+                        None,
                     ))
                     .expect("plans");
                 assert!(planned.len() > 100);

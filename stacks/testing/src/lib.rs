@@ -40,6 +40,8 @@ pub struct RunSpec<'a> {
     pub schema: &'a Value,
     pub region: &'a str,
     pub dry_run: bool,
+    /// The config directory the program must read (`TRADAI_CONFIG_DIR`); `None` lets it discover its own.
+    pub config_dir: Option<&'a Path>,
 }
 
 /// The outcome of a run.
@@ -71,7 +73,11 @@ pub async fn run(spec: RunSpec<'_>) -> std::io::Result<Run> {
                 .map(|stream| stream.and_then(|s| s.set_nodelay(true).map(|()| s))),
         );
     let server = tokio::spawn(server);
-    let output = tokio::process::Command::new(spec.program)
+    let mut command = tokio::process::Command::new(spec.program);
+    if let Some(dir) = spec.config_dir {
+        command.env("TRADAI_CONFIG_DIR", dir);
+    }
+    let output = command
         .env("PULUMI_MONITOR", address.to_string())
         .env("PULUMI_ENGINE", address.to_string())
         .env("PULUMI_STACK", spec.stack)

@@ -36,12 +36,13 @@ pub enum PlanError {
     Failed { stack: String, stderr: String },
 }
 
-/// Run `layers` (every layer up to and including the last one asked for runs, so references resolve) and return
+/// Run `layers` with the config of `config_dir` (every layer up to and including the last one asked for runs, so references resolve) and return
 /// the resources of the asked layers, in stack order then type and name.
 pub async fn plan(
     program: &Path,
     config: &Config,
     layers: &[Layer],
+    config_dir: Option<&Path>,
 ) -> Result<Vec<Planned>, PlanError> {
     let schema = aws_schema();
     let last = layers.iter().max().copied().unwrap_or(Layer::Persistent);
@@ -59,6 +60,7 @@ pub async fn plan(
             schema: &schema,
             region: &config.settings().aws.region,
             dry_run: true,
+            config_dir,
         };
         let result = run(spec).await.map_err(|source| PlanError::Start {
             program: program.display().to_string(),

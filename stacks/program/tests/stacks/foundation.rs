@@ -214,6 +214,7 @@ async fn a_missing_upstream_fails_the_run() {
         schema: &schema,
         region: "eu-central-1",
         dry_run: false,
+        config_dir: None,
     })
     .await
     .expect("runs");

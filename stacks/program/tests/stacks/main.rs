@@ -30,6 +30,7 @@ pub async fn run_layer(layer: Layer, env: Environment, references: Map<String, V
         schema: &schema,
         region: "eu-central-1",
         dry_run: false,
+        config_dir: None,
     };
     let result = run(spec).await.expect("the program runs");
     assert!(result.success, "{stack} failed: {}", result.stderr);

@@ -16,9 +16,14 @@ async fn every_environment_passes_the_policy_checks() {
             .without_env_vars()
             .load(env)
             .expect("valid");
-        let graph = plan(program, &config, &[Layer::Persistent, Layer::Foundation])
-            .await
-            .expect("plans");
+        let graph = plan(
+            program,
+            &config,
+            &[Layer::Persistent, Layer::Foundation],
+            None,
+        )
+        .await
+        .expect("plans");
         assert!(graph.len() > 150, "{env}: {} resources", graph.len());
         let violations = policy::check(&graph, &schema);
         assert!(violations.is_empty(), "{env}: {violations:#?}");
