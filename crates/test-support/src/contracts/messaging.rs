@@ -210,8 +210,18 @@ pub async fn workflow_starter(workflows: &dyn WorkflowStarter) {
         .stop(&arn, "cancelled by user")
         .await
         .expect("stop");
+    // StopExecution is asynchronous (the execution winds down, then reads ABORTED): wait for it, bounded.
+    let mut status = workflows.status(&arn).await.expect("status");
+    for _ in 0..100 {
+        if status != ExecutionStatus::Running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = workflows.status(&arn).await.expect("status");
+    }
     assert_eq!(
-        workflows.status(&arn).await.expect("status"),
-        ExecutionStatus::Aborted
+        status,
+        ExecutionStatus::Aborted,
+        "a stopped execution ends ABORTED"
     );
 }
