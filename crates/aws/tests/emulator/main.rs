@@ -5,3 +5,4 @@ mod messaging;
 mod records;
 mod storage;
 mod tasks;
+mod workflows;

@@ -1,0 +1,232 @@
+//! The backtest workflow (reference §11.2, v11). Input: `{job_id, trace_id, task_definition, config: {strategy,
+//! timeframe, symbols, start_date, end_date, …}}`, as the backtest-consumer starts it.
+//!
+//! ValidateStrategy → CheckValidation → EnsureData → UpdateStatusRunning → RunBacktest → UpdateStatusCompleted
+//! → NotifySuccess → Done. Every Lambda state retries transient Lambda errors with the config's backoff; any
+//! error routes to CleanupResources → UpdateStatusFailed → NotifyFailure → WorkflowFailed. An invalid payload
+//! goes to ValidationFailed (no task to clean up); a run longer than the configured timeout to HandleTimeout.
+
+use serde_json::json;
+use tradai_config::WorkflowSpec;
+
+use crate::asl::{Condition, State, StateMachine, Transition};
+use crate::targets::Targets;
+use crate::tasks::{catch_all, catch_into, invoke, synthesize_error, RunTask};
+
+/// Extra seconds the whole execution gets beyond the backtest's own timeout, for validation, data
+/// coverage and the cleanup path (decision W1).
+pub const OVERHEAD_SECONDS: u32 = 900;
+
+fn next(state: &str) -> Transition {
+    Transition::Next(state.into())
+}
+
+/// The backtest state machine for `spec` calling `targets`.
+pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
+    let retry = &spec.lambda_retry;
+    let cleanup = || vec![catch_all("CleanupResources")];
+    let status = |status: &str, extra: serde_json::Value| {
+        let mut payload = json!({"job_id.$": "$.job_id", "status": status, "trace_id.$": "$.trace_id", "execution_arn.$": "$$.Execution.Id"});
+        if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
+            payload.extend(extra.clone());
+        }
+        payload
+    };
+    StateMachine::new(
+        "TradAI backtest: validate, ensure data, run the strategy container, record and notify",
+        "ValidateStrategy",
+    )
+    .timeout(spec.timeout_seconds + OVERHEAD_SECONDS)
+    .state(
+        "ValidateStrategy",
+        invoke(
+            targets,
+            "validate-strategy",
+            json!({
+                "job_id.$": "$.job_id",
+                "strategy_name.$": "$.config.strategy",
+                "timeframe.$": "$.config.timeframe",
+                "symbols.$": "$.config.symbols",
+                "start_date.$": "$.config.start_date",
+                "end_date.$": "$.config.end_date",
+            }),
+            "$.validation",
+            retry,
+            cleanup(),
+            next("CheckValidation"),
+        ),
+    )
+    .state(
+        "CheckValidation",
+        State::Choice {
+            rules: vec![(
+                Condition::BooleanEquals("$.validation.data.valid".into(), true),
+                "EnsureData".into(),
+            )],
+            default: "ValidationFailed".into(),
+        },
+    )
+    .state(
+        "ValidationFailed",
+        synthesize_error(
+            "ValidationFailed",
+            json!("$.validation.data.errors"),
+            "UpdateStatusFailed",
+        ),
+    )
+    .state(
+        "EnsureData",
+        invoke(
+            targets,
+            "data-collection-proxy",
+            json!({"operation": "ensure-data", "params": {
+                "symbols.$": "$.config.symbols",
+                "timeframe.$": "$.config.timeframe",
+                "start_date.$": "$.config.start_date",
+                "end_date.$": "$.config.end_date",
+            }}),
+            "$.data",
+            retry,
+            cleanup(),
+            next("UpdateStatusRunning"),
+        ),
+    )
+    .state(
+        "UpdateStatusRunning",
+        invoke(
+            targets,
+            "update-status",
+            status("RUNNING", json!({"started_at.$": "$$.State.EnteredTime"})),
+            "$.status_update",
+            retry,
+            cleanup(),
+            next("RunBacktest"),
+        ),
+    )
+    .state(
+        "RunBacktest",
+        RunTask {
+            task_definition: ("$.task_definition", true),
+            environment: vec![
+                ("JOB_ID", json!("$.job_id")),
+                ("TRACE_ID", json!("$.trace_id")),
+                ("STRATEGY", json!("$.config.strategy")),
+                ("TRADING_MODE", json!("backtest")),
+            ],
+            tags: vec![("job_id", "$.job_id"), ("strategy_name", "$.config.strategy")],
+            timeout_seconds: spec.timeout_seconds,
+            result_path: "$.backtest",
+            catch: vec![
+                catch_into(&["States.Timeout"], "$.error", "HandleTimeout"),
+                catch_all("CleanupResources"),
+            ],
+            next: "UpdateStatusCompleted",
+        }
+        .state(targets),
+    )
+    .state(
+        "UpdateStatusCompleted",
+        invoke(
+            targets,
+            "update-status",
+            status(
+                "COMPLETED",
+                json!({"completed_at.$": "$$.State.EnteredTime", "ecs_task_arn.$": "$.backtest.task_arn"}),
+            ),
+            "$.status_update",
+            retry,
+            cleanup(),
+            next("NotifySuccess"),
+        ),
+    )
+    .state(
+        "NotifySuccess",
+        invoke(
+            targets,
+            "notify-completion",
+            json!({
+                "notification_type": "BACKTEST_COMPLETE",
+                "title": "Backtest completed",
+                "message": "A backtest finished; its results are in the results bucket.",
+                "strategy_name.$": "$.config.strategy",
+                "severity": "INFO",
+                "details": {"job_id.$": "$.job_id", "trace_id.$": "$.trace_id"},
+            }),
+            "$.notification",
+            retry,
+            vec![catch_all("Done")],
+            next("Done"),
+        ),
+    )
+    .state("Done", State::Succeed)
+    .state(
+        "HandleTimeout",
+        synthesize_error(
+            "States.Timeout",
+            json!(format!(
+                "the backtest ran longer than {} s",
+                spec.timeout_seconds
+            )),
+            "CleanupResources",
+        ),
+    )
+    .state(
+        "CleanupResources",
+        invoke(
+            targets,
+            "cleanup-resources",
+            json!({
+                "job_id.$": "$.job_id",
+                "execution_arn.$": "$$.Execution.Id",
+                "strategy_name.$": "$.config.strategy",
+                "error.$": "$.error",
+                "cluster": targets.cluster,
+            }),
+            "$.cleanup",
+            retry,
+            vec![catch_into(&["States.ALL"], "$.cleanup_error", "UpdateStatusFailed")],
+            next("UpdateStatusFailed"),
+        ),
+    )
+    .state(
+        "UpdateStatusFailed",
+        invoke(
+            targets,
+            "update-status",
+            status(
+                "FAILED",
+                json!({"completed_at.$": "$$.State.EnteredTime", "error.$": "$.error"}),
+            ),
+            "$.status_update",
+            retry,
+            vec![catch_into(&["States.ALL"], "$.status_error", "NotifyFailure")],
+            next("NotifyFailure"),
+        ),
+    )
+    .state(
+        "NotifyFailure",
+        invoke(
+            targets,
+            "notify-completion",
+            json!({
+                "notification_type": "GENERIC",
+                "title": "Backtest failed",
+                "message": "A backtest failed; the job's error is in the workflow-state table.",
+                "strategy_name.$": "$.config.strategy",
+                "severity": "ERROR",
+                "details": {"job_id.$": "$.job_id", "trace_id.$": "$.trace_id", "error.$": "$.error"},
+            }),
+            "$.notification",
+            retry,
+            vec![catch_into(&["States.ALL"], "$.notification_error", "WorkflowFailed")],
+            next("WorkflowFailed"),
+        ),
+    )
+    .state(
+        "WorkflowFailed",
+        State::Fail {
+            error: "BacktestFailed".into(),
+            cause: "the backtest failed; see the job's error in the workflow-state table".into(),
+        },
+    )
+}

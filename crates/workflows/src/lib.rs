@@ -1,0 +1,37 @@
+//! `tradai-workflows`: Step Functions definitions built from typed Rust, never from string templates.
+//!
+//! [`asl`] is the typed subset of the Amazon States Language the platform uses; [`validate`] checks a machine
+//! (every `Next`/`Default`/`Catch` target exists, every state is reachable, a terminal is reachable from every
+//! state); [`backtest`] and [`retraining`] are the two workflows of reference §11, parameterised by the
+//! [`Targets`] they call, so the compute stack embeds them with real ARNs and the local executor runs the same
+//! definition in-process.
+
+pub mod asl;
+mod backtest;
+mod retraining;
+pub mod sample;
+mod targets;
+mod tasks;
+pub mod validate;
+
+pub use asl::{Catch, Condition, Retry, State, StateMachine, Transition};
+pub use backtest::backtest;
+pub use retraining::retraining;
+pub use targets::{Capacity, Targets};
+pub use validate::{validate, Invalid};
+
+/// Build the workflow `key` of the config (`backtest` or `retraining`); `None` for a key with no definition.
+pub fn definition(
+    key: &str,
+    spec: &tradai_config::WorkflowSpec,
+    targets: &Targets,
+) -> Option<StateMachine> {
+    match key {
+        "backtest" => Some(backtest(spec, targets)),
+        "retraining" => Some(retraining(spec, targets)),
+        _ => None,
+    }
+}
+
+/// The workflow keys this crate defines.
+pub const WORKFLOWS: [&str; 2] = ["backtest", "retraining"];

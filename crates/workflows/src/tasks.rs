@@ -1,0 +1,133 @@
+//! Builders for the Task states both workflows use.
+
+use serde_json::{json, Value};
+use tradai_config::RetrySpec;
+
+use crate::asl::{Catch, Retry, State, Transition};
+use crate::targets::Targets;
+
+/// The Lambda service integration.
+pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
+/// ECS run-task, waiting for the task to stop.
+pub const ECS_RUN_TASK_SYNC: &str = "arn:aws:states:::ecs:runTask.sync";
+/// DynamoDB UpdateItem.
+pub const DYNAMODB_UPDATE_ITEM: &str = "arn:aws:states:::dynamodb:updateItem";
+
+/// Errors of the Lambda service itself (throttling, a busy or failed invoke), worth retrying; errors the
+/// function raises are not.
+const TRANSIENT_LAMBDA: [&str; 4] = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+];
+
+/// The config's retry policy for transient Lambda errors.
+pub fn lambda_retry(spec: &RetrySpec) -> Retry {
+    Retry {
+        errors: TRANSIENT_LAMBDA.iter().map(|e| (*e).to_owned()).collect(),
+        interval_seconds: spec.interval_seconds,
+        max_attempts: spec.max_attempts,
+        backoff_rate: spec.backoff_rate,
+        max_delay_seconds: Some(spec.max_delay_seconds),
+    }
+}
+
+/// Route every error to `next`, with the error object at `$.error`.
+pub fn catch_all(next: &str) -> Catch {
+    catch_into(&["States.ALL"], "$.error", next)
+}
+
+/// Route `errors` to `next`, with the error object at `result_path`.
+pub fn catch_into(errors: &[&str], result_path: &str, next: &str) -> Catch {
+    Catch {
+        errors: errors.iter().map(|e| (*e).to_owned()).collect(),
+        result_path: result_path.into(),
+        next: next.into(),
+    }
+}
+
+/// Invoke function `key` with `payload`; its `body.data` lands at `result_path`.
+pub fn invoke(
+    targets: &Targets,
+    key: &str,
+    payload: Value,
+    result_path: &str,
+    retry: &RetrySpec,
+    catch: Vec<Catch>,
+    transition: Transition,
+) -> State {
+    State::Task {
+        resource: LAMBDA_INVOKE.into(),
+        parameters: json!({"FunctionName": targets.function(key), "Payload": payload}),
+        result_selector: Some(json!({"data.$": "$.Payload.body.data"})),
+        result_path: Some(result_path.into()),
+        timeout_seconds: None,
+        retry: vec![lambda_retry(retry)],
+        catch,
+        transition,
+    }
+}
+
+/// Run `task_definition` (a literal, or a `.$` path when `dynamic`) on the cluster with `environment`
+/// overrides (name → value or `.$` path) and `tags`, waiting for it to stop.
+pub struct RunTask<'a> {
+    pub task_definition: (&'a str, bool),
+    pub environment: Vec<(&'a str, Value)>,
+    pub tags: Vec<(&'a str, &'a str)>,
+    pub timeout_seconds: u32,
+    pub result_path: &'a str,
+    pub catch: Vec<Catch>,
+    pub next: &'a str,
+}
+
+impl RunTask<'_> {
+    /// The Task state.
+    pub fn state(self, targets: &Targets) -> State {
+        let mut parameters = targets.run_task();
+        let (definition, dynamic) = self.task_definition;
+        let key = if dynamic {
+            "TaskDefinition.$"
+        } else {
+            "TaskDefinition"
+        };
+        parameters[key] = json!(definition);
+        let env_entry = |(name, value): &(&str, Value)| match value.as_str() {
+            Some(path) if path.starts_with('$') => json!({"Name": name, "Value.$": path}),
+            _ => json!({"Name": name, "Value": value}),
+        };
+        parameters["Overrides"] = json!({"ContainerOverrides": [{
+            "Name": targets.container_name,
+            "Environment": self.environment.iter().map(env_entry).collect::<Vec<_>>(),
+        }]});
+        parameters["Tags"] = self
+            .tags
+            .iter()
+            .map(|(key, path)| json!({"Key": key, "Value.$": path}))
+            .collect();
+        State::Task {
+            resource: ECS_RUN_TASK_SYNC.into(),
+            parameters,
+            result_selector: Some(json!({"task_arn.$": "$.TaskArn"})),
+            result_path: Some(self.result_path.into()),
+            timeout_seconds: Some(self.timeout_seconds),
+            retry: vec![],
+            catch: self.catch,
+            transition: Transition::Next(self.next.into()),
+        }
+    }
+}
+
+/// A Pass state writing `parameters` to `$.error` (a uniform error payload for the failure path).
+pub fn synthesize_error(error: &str, cause: Value, next: &str) -> State {
+    let mut parameters = json!({"Error": error});
+    match cause.as_str() {
+        Some(path) if path.starts_with('$') => parameters["Cause.$"] = json!(path),
+        _ => parameters["Cause"] = cause,
+    }
+    State::Pass {
+        parameters: Some(parameters),
+        result_path: Some("$.error".into()),
+        transition: Transition::Next(next.into()),
+    }
+}
