@@ -7,7 +7,7 @@ pub fn rust_defaults() -> Value {
     json!({
         "project": { "name": "tradai", "pulumi_organization": "organization" },
         "network": { "flow_logs": true },
-        "compute": { "service_discovery_namespace": "tradai.local", "container_insights": false },
+        "compute": { "service_discovery_namespace": "tradai.local", "container_insights": false, "image_tag": "latest" },
         "ecr": { "image_retention_count": 10, "scan_on_push": true },
         "dynamodb": { "deletion_protection": false },
         "logging": { "retention_days": 30 },

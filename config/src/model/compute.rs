@@ -15,6 +15,22 @@ pub struct ComputeSettings {
     pub service_discovery_namespace: String,
     /// Whether ECS Container Insights is enabled on the cluster.
     pub container_insights: bool,
+    /// Image tag every service and Lambda deploys (the deploy pipeline sets `TRADAI_COMPUTE__IMAGE_TAG`).
+    pub image_tag: String,
+}
+
+/// The public Application Load Balancer in front of the always-on services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlbSettings {
+    /// DNS name the HTTPS listener's ACM certificate is issued for (validated by DNS).
+    pub domain_name: String,
+    /// TLS policy of the HTTPS listener.
+    pub ssl_policy: String,
+    /// Seconds an idle connection stays open (1 to 4000).
+    pub idle_timeout_seconds: u32,
+    /// Seconds a deregistering target keeps serving in-flight requests (0 to 3600).
+    pub deregistration_delay_seconds: u32,
 }
 
 /// ECS capacity model.
@@ -44,6 +60,12 @@ pub struct ServiceSpec {
     /// HTTP health-check path; none for tasks without a port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_path: Option<String>,
+    /// ALB path patterns routed to this service (always-on services only), e.g. `/api/v1/ohlcv*`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alb_paths: Vec<String>,
+    /// Priority of its ALB listener rules (lower is evaluated first; unique across services).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alb_priority: Option<u32>,
     /// Seconds of health-check grace after start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_seconds: Option<u32>,

@@ -1,5 +1,6 @@
 //! The typed canonical config as it is written in `environments/*.toml` (one file per concern).
 
+mod api;
 mod aws;
 mod cognito;
 mod compute;
@@ -17,9 +18,12 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use api::{ApiRoute, ApiSettings};
 pub use aws::{AwsSettings, ProjectSettings};
 pub use cognito::{CognitoSettings, MfaMode, PasswordPolicy, ResourceServerSpec};
-pub use compute::{ComputeMode, ComputeSettings, EcrSettings, ServiceKind, ServiceSpec};
+pub use compute::{
+    AlbSettings, ComputeMode, ComputeSettings, EcrSettings, ServiceKind, ServiceSpec,
+};
 pub use database::DatabaseSettings;
 pub use lambdas::{Architecture, LambdaSpec, Trigger};
 pub use messaging::{DeadLetterSpec, QueueSpec, TopicSpec};
@@ -45,6 +49,8 @@ pub struct Settings {
     pub network: NetworkSettings,
     /// How services run (consolidated EC2 host or Fargate) and service discovery.
     pub compute: ComputeSettings,
+    /// The public load balancer of the always-on services.
+    pub alb: AlbSettings,
     /// The SERVICES table: every container the platform runs, keyed by service name.
     pub services: BTreeMap<String, ServiceSpec>,
     /// Container registries: the service repositories and image retention (Lambda repositories derive from `lambdas`).
@@ -67,6 +73,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// The Cognito user pool, its public client and its machine-to-machine client.
     pub cognito: CognitoSettings,
+    /// The public HTTP API (API Gateway): its routes and throttling.
+    pub api: ApiSettings,
     /// The WAF web ACL in front of the API.
     pub waf: WafSettings,
     /// Log groups.

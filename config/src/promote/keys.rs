@@ -29,8 +29,10 @@ pub const IMMUTABLE: [&str; 10] = [
 ];
 
 /// Keys each environment sets for itself.
-pub const ENV_SCOPED: [&str; 15] = [
+pub const ENV_SCOPED: [&str; 17] = [
     "project.pulumi_organization",
+    "alb.domain_name",
+    "compute.image_tag",
     "compute.mode",
     "compute.consolidated_instance_type",
     "compute.container_insights",

@@ -1,5 +1,6 @@
 //! Every semantic rule of the canonical config. Each area appends [`Problem`]s; nothing stops at the first.
 
+mod entry;
 mod lambdas;
 mod names;
 mod network;
@@ -22,6 +23,7 @@ pub fn settings(settings: &Settings, env: Environment) -> Vec<Problem> {
     storage::check(settings, &mut out);
     lambdas::check(settings, &mut out);
     platform::check(settings, &mut out);
+    entry::check(settings, &mut out);
     out
 }
 

@@ -88,7 +88,7 @@ fn refuses_a_promotion_whose_result_is_invalid() {
     let config = TempConfig::new();
     config.append(
         "dev",
-        "[services.mlflow]\nkind = \"per-strategy\"\ndesired_count = 0\n",
+        "[services.mlflow]\nkind = \"per-strategy\"\ndesired_count = 0\nalb_paths = []\n",
     );
     let before = config.read("prod");
     let err = promote_files(config.path(), Environment::Dev, Environment::Prod, false)
