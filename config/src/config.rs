@@ -124,6 +124,24 @@ impl Config {
         )
     }
 
+    /// The Secrets Manager secrets the Lambdas reference through `${secret:<name>}`, by name, without repeats.
+    pub fn lambda_secrets(&self) -> Vec<String> {
+        let mut secrets: Vec<String> = self
+            .settings
+            .lambdas
+            .keys()
+            .filter_map(|key| self.lambda_env(key))
+            .flatten()
+            .filter_map(|(_, value)| match value {
+                EnvValue::Secret(name) => Some(name),
+                _ => None,
+            })
+            .collect();
+        secrets.sort();
+        secrets.dedup();
+        secrets
+    }
+
     /// The value of an environment reference when the config alone determines it; `None` for deploy-time values.
     pub fn resolve_static(&self, value: &EnvValue) -> Option<String> {
         let names = self.names();

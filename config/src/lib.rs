@@ -13,6 +13,7 @@ mod envref;
 mod fargate;
 mod layer;
 mod loader;
+pub mod metrics;
 mod model;
 mod naming;
 mod problem;

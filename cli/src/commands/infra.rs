@@ -9,7 +9,7 @@ use tradai_config::{ConfigDir, Environment, Layer, Loader};
 use crate::args::{environment, CheckArgs, InfraCommand, PlanArgs, PlanFormat};
 
 /// The layers whose programs exist so far.
-const BUILT: [Layer; 2] = [Layer::Persistent, Layer::Foundation];
+const BUILT: [Layer; 3] = [Layer::Persistent, Layer::Foundation, Layer::Compute];
 
 /// Run one `infra` subcommand.
 pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
@@ -40,7 +40,7 @@ fn plan(args: PlanArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             let layer: Layer = stack.parse().map_err(|_| anyhow!("--stack: unknown layer '{stack}': allowed values are persistent, foundation, compute, edge"))?;
             if !BUILT.contains(&layer) {
                 return Err(anyhow!(
-                    "--stack: the {layer} layer is not built yet; built: persistent, foundation"
+                    "--stack: the {layer} layer is not built yet; built: persistent, foundation, compute"
                 ));
             }
             vec![layer]

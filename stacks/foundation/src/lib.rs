@@ -44,8 +44,26 @@ pub fn foundation(ctx: &Context, config: &Config) -> anyhow::Result<()> {
         queue_urls: messaging.queue_urls,
         queue_arns: messaging.queue_arns,
         topic_arns: messaging.topic_arns,
-        nat_launch_rule_name: nat.as_ref().map(|n| n.launch_rule_name.clone()),
-        nat_lifecycle_hook_name: nat.map(|n| n.lifecycle_hook_name),
+        nat_launch_rule_name: None,
+        nat_lifecycle_hook_name: None,
+        nat_group_name: None,
+        nat_gateway_id: None,
+    };
+    let outputs = match nat {
+        nat::Nat::Instance {
+            launch_rule_name,
+            lifecycle_hook_name,
+            group_name,
+        } => FoundationOutputs {
+            nat_launch_rule_name: Some(launch_rule_name),
+            nat_lifecycle_hook_name: Some(lifecycle_hook_name),
+            nat_group_name: Some(group_name),
+            ..outputs
+        },
+        nat::Nat::Gateway { id } => FoundationOutputs {
+            nat_gateway_id: Some(id),
+            ..outputs
+        },
     };
     outputs.export(ctx);
     Ok(())

@@ -32,20 +32,22 @@ fn user_data(allocation_id: &str, region: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(script)
 }
 
-/// Names the NAT instance mode exports for the update-nat-routes Lambda.
-pub struct NatInstance {
-    pub launch_rule_name: Output<String>,
-    pub lifecycle_hook_name: Output<String>,
+/// What the NAT exports: in instance mode the names the update-nat-routes Lambda serves and the group (for
+/// its alarm); in gateway mode the gateway id (for its alarm).
+pub enum Nat {
+    Instance {
+        launch_rule_name: Output<String>,
+        lifecycle_hook_name: Output<String>,
+        group_name: Output<String>,
+    },
+    Gateway {
+        id: Output<String>,
+    },
 }
 
 /// Create the NAT of the configured mode. In instance mode the private default route is written by the
 /// update-nat-routes Lambda (compute layer) when a launch completes; this layer creates the rule that calls it.
-pub fn nat(
-    ctx: &Context,
-    config: &Config,
-    net: &Network,
-    groups: &Groups,
-) -> anyhow::Result<Option<NatInstance>> {
+pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> anyhow::Result<Nat> {
     let names = config.names();
     let settings = &config.settings().network.nat;
     let region = config.settings().aws.region.clone();
@@ -78,10 +80,10 @@ pub fn nat(
             ec2::route::RouteArgs::builder()
                 .route_table_id(net.private_route_table.clone())
                 .destination_cidr_block("0.0.0.0/0")
-                .nat_gateway_id(gateway.id)
+                .nat_gateway_id(gateway.id.clone())
                 .build_struct(),
         );
-        return Ok(None);
+        return Ok(Nat::Gateway { id: gateway.id });
     }
     let role_name = names.resource("nat-role");
     let role = iam::role::create(
@@ -194,6 +196,7 @@ pub fn nat(
             .max_size(1)
             .desired_capacity(1)
             .health_check_type("EC2")
+            .enabled_metrics(vec!["GroupInServiceInstances".to_owned()])
             .vpc_zone_identifiers(first_public.map(|subnet| vec![subnet]))
             .launch_template(launch)
             .tags(vec![name_tag])
@@ -221,8 +224,9 @@ pub fn nat(
             .tags(tags(config, Layer::Foundation, "nat"))
             .build_struct(),
     );
-    Ok(Some(NatInstance {
+    Ok(Nat::Instance {
         launch_rule_name: rule.name,
         lifecycle_hook_name: hook.name,
-    }))
+        group_name: group.name,
+    })
 }

@@ -9,8 +9,8 @@ use tradai_stack_kit::{int, tags, Direction, Peer, SecurityRules};
 
 use crate::network::Network;
 
-/// The roles of the groups: the five of the reference, plus one for the interface endpoints' network interfaces.
-pub const ROLES: [&str; 6] = ["alb", "ecs", "lambda", "rds", "nat", "endpoints"];
+/// The roles of the groups (defined in the kit, which both this layer and its readers use).
+pub use tradai_stack_kit::SECURITY_ROLES as ROLES;
 
 /// Group ids by role.
 pub struct Groups {

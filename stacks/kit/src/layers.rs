@@ -8,7 +8,11 @@ use tradai_config::{Config, Layer};
 
 use crate::Upstream;
 
-fn key(prefix: &str, name: &str) -> String {
+/// The security-group roles of the foundation layer: the five of the reference, plus one for the interface
+/// endpoints' network interfaces.
+pub const SECURITY_ROLES: [&str; 6] = ["alb", "ecs", "lambda", "rds", "nat", "endpoints"];
+
+pub(crate) fn key(prefix: &str, name: &str) -> String {
     format!("{prefix}_{}", name.replace('-', "_"))
 }
 
@@ -17,6 +21,8 @@ pub struct PersistentOutputs {
     pub tables: BTreeMap<String, Output<String>>,
     pub buckets: BTreeMap<String, Output<String>>,
     pub ecr_urls: BTreeMap<String, Output<String>>,
+    /// Secrets Manager secrets the Lambdas reference (`${secret:<name>}`), created empty for operators to fill.
+    pub secret_arns: BTreeMap<String, Output<String>>,
     pub user_pool_id: Output<String>,
     pub user_pool_arn: Output<String>,
     pub public_client_id: Output<String>,
@@ -55,9 +61,14 @@ impl PersistentOutputs {
             .ecr_repositories()
             .into_iter()
             .map(|r| key("ecr", &r.key));
+        let secrets = config
+            .lambda_secrets()
+            .into_iter()
+            .map(|s| key("secret_arn", &s));
         tables
             .chain(buckets)
             .chain(repos)
+            .chain(secrets)
             .chain(PERSISTENT_SCALARS.iter().map(|k| (*k).to_owned()))
             .collect()
     }
@@ -68,6 +79,7 @@ impl PersistentOutputs {
             ("table", &self.tables),
             ("bucket", &self.buckets),
             ("ecr", &self.ecr_urls),
+            ("secret_arn", &self.secret_arns),
         ];
         for (prefix, map) in maps {
             for (name, value) in map {
@@ -84,6 +96,27 @@ impl PersistentOutputs {
         ];
         for (name, value) in PERSISTENT_SCALARS.iter().zip(scalars) {
             ctx.add_export(name, value);
+        }
+    }
+
+    /// Add every value to `known`: `table:<k>`, `bucket:<k>`, `ecr:<repo>`, `secret:<name>`, the scalars by
+    /// their export names, and `account` (from the user pool's ARN).
+    pub fn add_to(&self, known: &mut crate::KnownBuilder) {
+        known
+            .add_map("table", &self.tables)
+            .add_map("bucket", &self.buckets)
+            .add_map("ecr", &self.ecr_urls)
+            .add_map("secret", &self.secret_arns)
+            .account_from_arn(&self.user_pool_arn);
+        for (name, value) in PERSISTENT_SCALARS.iter().zip([
+            &self.user_pool_id,
+            &self.user_pool_arn,
+            &self.public_client_id,
+            &self.m2m_client_id,
+            &self.trail_arn,
+            &self.pulumi_state_bucket_name,
+        ]) {
+            known.add(*name, value);
         }
     }
 
@@ -108,6 +141,7 @@ impl PersistentOutputs {
                     .map(|r| r.key)
                     .collect(),
             ),
+            secret_arns: map("secret_arn", config.lambda_secrets()),
             user_pool_id: upstream.get("user_pool_id"),
             user_pool_arn: upstream.get("user_pool_arn"),
             public_client_id: upstream.get("public_client_id"),
@@ -132,9 +166,13 @@ pub struct FoundationOutputs {
     pub queue_urls: BTreeMap<String, Output<String>>,
     pub queue_arns: BTreeMap<String, Output<String>>,
     pub topic_arns: BTreeMap<String, Output<String>>,
-    /// NAT instance mode only: the EventBridge rule and lifecycle hook the update-nat-routes Lambda serves.
+    /// NAT instance mode only: the EventBridge rule and lifecycle hook the update-nat-routes Lambda serves, and
+    /// the auto-scaling group (for the NAT alarm).
     pub nat_launch_rule_name: Option<Output<String>>,
     pub nat_lifecycle_hook_name: Option<Output<String>>,
+    pub nat_group_name: Option<Output<String>>,
+    /// NAT gateway mode only: the gateway (for the NAT alarm).
+    pub nat_gateway_id: Option<Output<String>>,
 }
 
 impl std::fmt::Debug for FoundationOutputs {
@@ -157,23 +195,35 @@ const FOUNDATION_SCALARS: [&str; 7] = [
     "database_secret_arn",
 ];
 /// Exports of the NAT instance mode.
-const NAT_INSTANCE: [&str; 2] = ["nat_launch_rule_name", "nat_lifecycle_hook_name"];
+const NAT_INSTANCE: [&str; 3] = [
+    "nat_launch_rule_name",
+    "nat_lifecycle_hook_name",
+    "nat_group_name",
+];
+/// Exports of the NAT gateway mode.
+const NAT_GATEWAY: [&str; 1] = ["nat_gateway_id"];
 
 impl FoundationOutputs {
-    /// Every export key for `config` and the security-group `roles`.
-    pub fn keys(config: &Config, roles: &[&str]) -> Vec<String> {
+    /// Every export key for `config`.
+    pub fn keys(config: &Config) -> Vec<String> {
         let s = config.settings();
         let mut keys: Vec<String> = FOUNDATION_SCALARS.iter().map(|k| (*k).to_owned()).collect();
-        keys.extend(roles.iter().map(|r| format!("{r}_security_group_id")));
+        keys.extend(
+            SECURITY_ROLES
+                .iter()
+                .map(|r| format!("{r}_security_group_id")),
+        );
         keys.extend(
             s.queues
                 .keys()
                 .flat_map(|q| [key("queue_url", q), key("queue_arn", q)]),
         );
         keys.extend(s.topics.keys().map(|t| key("topic_arn", t)));
-        if s.network.nat.mode == tradai_config::NatMode::Instance {
-            keys.extend(NAT_INSTANCE.iter().map(|k| (*k).to_owned()));
-        }
+        let nat = match s.network.nat.mode {
+            tradai_config::NatMode::Instance => &NAT_INSTANCE[..],
+            tradai_config::NatMode::Gateway => &NAT_GATEWAY[..],
+        };
+        keys.extend(nat.iter().map(|k| (*k).to_owned()));
         keys
     }
 
@@ -203,18 +253,53 @@ impl FoundationOutputs {
                 ctx.add_export(&key(prefix, name), value);
             }
         }
-        for (name, value) in NAT_INSTANCE
-            .iter()
-            .zip([&self.nat_launch_rule_name, &self.nat_lifecycle_hook_name])
-        {
+        let nat = NAT_INSTANCE.iter().chain(NAT_GATEWAY.iter()).zip([
+            &self.nat_launch_rule_name,
+            &self.nat_lifecycle_hook_name,
+            &self.nat_group_name,
+            &self.nat_gateway_id,
+        ]);
+        for (name, value) in nat {
             if let Some(value) = value {
                 ctx.add_export(name, value);
             }
         }
     }
 
+    /// Add every value to `known`: the scalars by their export names, `sg:<role>`, `queue-url:<k>`,
+    /// `queue-arn:<k>`, `topic-arn:<k>`, and the NAT names of the configured mode.
+    pub fn add_to(&self, known: &mut crate::KnownBuilder) {
+        for (name, value) in FOUNDATION_SCALARS.iter().zip([
+            &self.vpc_id,
+            &self.public_subnet_ids,
+            &self.private_subnet_ids,
+            &self.database_subnet_ids,
+            &self.private_route_table_id,
+            &self.database_endpoint,
+            &self.database_secret_arn,
+        ]) {
+            known.add(*name, value);
+        }
+        known
+            .add_map("sg", &self.security_group_ids)
+            .add_map("queue-url", &self.queue_urls)
+            .add_map("queue-arn", &self.queue_arns)
+            .add_map("topic-arn", &self.topic_arns);
+        let nat = NAT_INSTANCE.iter().chain(NAT_GATEWAY.iter()).zip([
+            &self.nat_launch_rule_name,
+            &self.nat_lifecycle_hook_name,
+            &self.nat_group_name,
+            &self.nat_gateway_id,
+        ]);
+        for (name, value) in nat {
+            if let Some(value) = value {
+                known.add(*name, value);
+            }
+        }
+    }
+
     /// Read the foundation layer of this environment through its StackReference.
-    pub fn read(ctx: &Context, config: &Config, roles: &[&str]) -> Self {
+    pub fn read(ctx: &Context, config: &Config) -> Self {
         let upstream = Upstream::read(ctx, config, Layer::Foundation);
         let s = config.settings();
         let map = |prefix: &str, names: Vec<&String>| {
@@ -230,7 +315,7 @@ impl FoundationOutputs {
             private_subnet_ids: upstream.get("private_subnet_ids"),
             database_subnet_ids: upstream.get("database_subnet_ids"),
             private_route_table_id: upstream.get("private_route_table_id"),
-            security_group_ids: roles
+            security_group_ids: SECURITY_ROLES
                 .iter()
                 .map(|r| {
                     (
@@ -246,6 +331,8 @@ impl FoundationOutputs {
             topic_arns: map("topic_arn", s.topics.keys().collect()),
             nat_launch_rule_name: instance.then(|| upstream.get("nat_launch_rule_name")),
             nat_lifecycle_hook_name: instance.then(|| upstream.get("nat_lifecycle_hook_name")),
+            nat_group_name: instance.then(|| upstream.get("nat_group_name")),
+            nat_gateway_id: (!instance).then(|| upstream.get("nat_gateway_id")),
         }
     }
 }
@@ -263,7 +350,8 @@ mod tests {
             .load(Environment::Dev)
             .expect("valid");
         let keys = PersistentOutputs::keys(&config);
-        assert_eq!(keys.len(), 12 + 5 + 24 + 6);
+        assert_eq!(keys.len(), 12 + 5 + 25 + 1 + 6);
+        assert!(keys.contains(&"secret_arn_pulumi_passphrase".to_owned()));
         assert!(keys.contains(&"table_workflow_state".to_owned()));
         assert!(keys.contains(&"ecr_lambda_health_check".to_owned()));
     }

@@ -1,6 +1,8 @@
 //! `tradai-stack-kit`: what every stack shares. Names come from `tradai_config::Names`; tags from here.
 
 mod collect;
+mod compute;
+mod known;
 mod layers;
 mod outputs;
 mod policy;
@@ -8,7 +10,9 @@ mod security;
 mod tags;
 
 pub use collect::{collect, int};
-pub use layers::{FoundationOutputs, PersistentOutputs};
+pub use compute::{served_services, ComputeOutputs};
+pub use known::{known_value, Known, KnownBuilder};
+pub use layers::{FoundationOutputs, PersistentOutputs, SECURITY_ROLES};
 pub use outputs::Upstream;
 pub use policy::{assume_role, PolicyBuilder, Statement, WildcardPolicy};
 pub use security::{Direction, OpenIngress, Peer, Rule, SecurityRules};

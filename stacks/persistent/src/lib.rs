@@ -5,6 +5,7 @@ mod audit;
 mod buckets;
 mod identity;
 mod registries;
+mod secrets;
 mod tables;
 
 use pulumi_gestalt_rust::Context;
@@ -18,6 +19,7 @@ pub fn persistent(ctx: &Context, config: &Config) {
         buckets: buckets::buckets(ctx, config).into_iter().collect(),
         tables: tables::tables(ctx, config).into_iter().collect(),
         ecr_urls: registries::repositories(ctx, config).into_iter().collect(),
+        secret_arns: secrets::secrets(ctx, config),
         user_pool_id: identity.user_pool_id,
         user_pool_arn: identity.user_pool_arn,
         public_client_id: identity.public_client_id,

@@ -18,6 +18,7 @@ fn program(ctx: &Context) -> anyhow::Result<()> {
     match layer {
         Layer::Persistent => tradai_stack_persistent::persistent(ctx, &config),
         Layer::Foundation => tradai_stack_foundation::foundation(ctx, &config)?,
+        Layer::Compute => tradai_stack_compute::compute(ctx, &config)?,
         other => bail!("the {other} layer is not built yet (stack {stack})"),
     }
     Ok(())

@@ -245,8 +245,7 @@ async fn exports_are_the_typed_outputs() {
             .expect("valid");
         let run = run_after_persistent(Layer::Foundation, env).await;
         let mut exported: Vec<String> = run.recording.exports.keys().cloned().collect();
-        let mut expected =
-            tradai_stack_kit::FoundationOutputs::keys(&config, &tradai_stack_foundation::ROLES);
+        let mut expected = tradai_stack_kit::FoundationOutputs::keys(&config);
         exported.sort();
         expected.sort();
         assert_eq!(exported, expected, "{env}");

@@ -1,0 +1,407 @@
+//! Deploy-time values and least-privilege policies, derived from the config and the upstream layers' values:
+//! a Lambda's environment resolves its `${…}` references, and its policy grants exactly what those references
+//! and its triggers need.
+
+use tradai_config::{Config, EnvValue, Trigger};
+use tradai_stack_kit::{Known, PolicyBuilder, WildcardPolicy};
+
+/// ARNs of this environment's resources.
+pub struct Arns<'a> {
+    pub config: &'a Config,
+    pub known: &'a Known,
+}
+
+impl Arns<'_> {
+    fn region(&self) -> &str {
+        &self.config.settings().aws.region
+    }
+
+    fn prefix(&self, service: &str) -> String {
+        format!(
+            "arn:aws:{service}:{}:{}",
+            self.region(),
+            self.known.account()
+        )
+    }
+
+    pub fn table(&self, key: &str) -> String {
+        format!(
+            "{}:table/{}",
+            self.prefix("dynamodb"),
+            self.known.get(&format!("table:{key}"))
+        )
+    }
+
+    pub fn bucket(&self, key: &str) -> String {
+        format!("arn:aws:s3:::{}", self.known.get(&format!("bucket:{key}")))
+    }
+
+    pub fn state_machine(&self, key: &str) -> String {
+        format!(
+            "{}:stateMachine:{}",
+            self.prefix("states"),
+            self.config.names().state_machine(key)
+        )
+    }
+
+    pub fn executions(&self, key: &str) -> String {
+        format!(
+            "{}:execution:{}:*",
+            self.prefix("states"),
+            self.config.names().state_machine(key)
+        )
+    }
+
+    pub fn log_group(&self, name: &str) -> String {
+        format!("{}:log-group:{name}:*", self.prefix("logs"))
+    }
+
+    pub fn role(&self, name: &str) -> String {
+        format!("arn:aws:iam::{}:role/{name}", self.known.account())
+    }
+
+    pub fn task_definitions(&self, family_prefix: &str) -> String {
+        format!("{}:task-definition/{family_prefix}*", self.prefix("ecs"))
+    }
+
+    pub fn cluster(&self) -> String {
+        format!(
+            "{}:cluster/{}",
+            self.prefix("ecs"),
+            self.config.names().ecs_cluster()
+        )
+    }
+
+    pub fn tasks(&self) -> String {
+        format!(
+            "{}:task/{}/*",
+            self.prefix("ecs"),
+            self.config.names().ecs_cluster()
+        )
+    }
+
+    pub fn events_rule(&self, name: &str) -> String {
+        format!("{}:rule/{name}", self.prefix("events"))
+    }
+}
+
+/// The value of a Lambda environment entry.
+pub fn resolve(config: &Config, known: &Known, value: &EnvValue) -> String {
+    let arns = Arns { config, known };
+    match value {
+        EnvValue::Table(key) => known.get(&format!("table:{key}")).to_owned(),
+        EnvValue::Bucket(key) => known.get(&format!("bucket:{key}")).to_owned(),
+        EnvValue::QueueUrl(key) => known.get(&format!("queue-url:{key}")).to_owned(),
+        EnvValue::TopicArn(key) => known.get(&format!("topic-arn:{key}")).to_owned(),
+        EnvValue::WorkflowArn(key) => arns.state_machine(key),
+        EnvValue::Secret(name) => known.get(&format!("secret:{name}")).to_owned(),
+        EnvValue::Deploy(output) => match output.as_str() {
+            "private-subnet-ids" => known.get("private_subnet_ids").to_owned(),
+            "ecs-security-group-id" => known.get("sg:ecs").to_owned(),
+            "lambda-security-group-id" => known.get("sg:lambda").to_owned(),
+            "private-route-table-id" => known.get("private_route_table_id").to_owned(),
+            "nat-lifecycle-hook-name" => known.get("nat_lifecycle_hook_name").to_owned(),
+            "pulumi-backend-url" => format!("s3://{}", known.get("pulumi_state_bucket_name")),
+            other => unreachable!("config validation admits only DEPLOY_OUTPUTS, not {other}"),
+        },
+        other => config
+            .resolve_static(other)
+            .unwrap_or_else(|| unreachable!("{other:?} is static")),
+    }
+}
+
+const TABLE_ACTIONS: [&str; 8] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+];
+const ENI_ACTIONS: [&str; 5] = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+];
+/// What `pulumi preview` reads to compare the stacks with the account (the drift detector).
+const PREVIEW_READ: [&str; 24] = [
+    "acm:DescribeCertificate",
+    "apigateway:GET",
+    "autoscaling:Describe*",
+    "cloudtrail:Describe*",
+    "cloudtrail:Get*",
+    "cloudwatch:Describe*",
+    "cognito-idp:Describe*",
+    "dynamodb:Describe*",
+    "ec2:Describe*",
+    "ecr:Describe*",
+    "ecs:Describe*",
+    "ecs:List*",
+    "elasticloadbalancing:Describe*",
+    "events:Describe*",
+    "iam:Get*",
+    "lambda:Get*",
+    "logs:Describe*",
+    "rds:Describe*",
+    "s3:GetBucket*",
+    "secretsmanager:DescribeSecret",
+    "servicediscovery:Get*",
+    "sns:GetTopicAttributes",
+    "sqs:GetQueueAttributes",
+    "states:Describe*",
+];
+
+/// Component of the ECS task execution role.
+pub const EXECUTION_ROLE: &str = "ecs-execution-role";
+/// Component of the strategy containers' task role.
+pub const STRATEGY_ROLE: &str = "strategy-task-role";
+
+/// Role names the Lambdas and the workflows may pass to ECS tasks.
+pub fn task_role_names(config: &Config) -> [String; 2] {
+    [EXECUTION_ROLE, STRATEGY_ROLE].map(|c| config.names().resource(c))
+}
+
+/// The policy of Lambda `key`: logs, VPC interfaces, metrics, and one grant per reference and trigger.
+pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String, WildcardPolicy> {
+    let arns = Arns { config, known };
+    let names = config.names();
+    let spec = &config.settings().lambdas[key];
+    let mut policy = PolicyBuilder::new()
+        .allow(
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            &[arns.log_group(&names.lambda_log_group(key))],
+        )
+        .allow(&["cloudwatch:PutMetricData"], &["*"]);
+    if spec.vpc {
+        policy = policy.allow(&ENI_ACTIONS, &["*"]);
+    }
+    let mut ecs = false;
+    for (_, value) in config.lambda_env(key).unwrap_or_default() {
+        policy = match &value {
+            EnvValue::Table(t) => {
+                let table = arns.table(t);
+                policy.allow(&TABLE_ACTIONS, &[table.clone(), format!("{table}/index/*")])
+            }
+            EnvValue::Bucket(b) => policy.allow(&["s3:ListBucket"], &[arns.bucket(b)]).allow(
+                &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                &[format!("{}/*", arns.bucket(b))],
+            ),
+            EnvValue::QueueUrl(q) => policy.allow(
+                &["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                &[known.get(&format!("queue-arn:{q}"))],
+            ),
+            EnvValue::TopicArn(t) => {
+                policy.allow(&["sns:Publish"], &[known.get(&format!("topic-arn:{t}"))])
+            }
+            EnvValue::WorkflowArn(w) => policy
+                .allow(&["states:StartExecution"], &[arns.state_machine(w)])
+                .allow(
+                    &["states:DescribeExecution", "states:StopExecution"],
+                    &[arns.executions(w)],
+                ),
+            EnvValue::Secret(s) => policy.allow(
+                &["secretsmanager:GetSecretValue"],
+                &[known.get(&format!("secret:{s}"))],
+            ),
+            EnvValue::Namespace => policy.allow(&["servicediscovery:DiscoverInstances"], &["*"]),
+            EnvValue::Cluster | EnvValue::TaskFamily(_) => {
+                ecs = true;
+                policy
+            }
+            EnvValue::Deploy(output) if output == "pulumi-backend-url" => {
+                let bucket = format!("arn:aws:s3:::{}", known.get("pulumi_state_bucket_name"));
+                policy
+                    .allow(&["s3:ListBucket"], &[bucket.clone()])
+                    .allow(&["s3:GetObject", "s3:PutObject"], &[format!("{bucket}/*")])
+                    .allow(&PREVIEW_READ, &["*"])
+            }
+            EnvValue::Deploy(output) if output == "private-route-table-id" => policy
+                .allow(
+                    &["ec2:ReplaceRoute", "ec2:CreateRoute"],
+                    &[format!(
+                        "arn:aws:ec2:{}:{}:route-table/{}",
+                        config.settings().aws.region,
+                        known.account(),
+                        known.get("private_route_table_id")
+                    )],
+                )
+                .allow(
+                    &["ec2:DescribeInstances", "ec2:DescribeRouteTables"],
+                    &["*"],
+                ),
+            _ => policy,
+        };
+    }
+    if ecs {
+        let roles: Vec<String> = task_role_names(config)
+            .iter()
+            .map(|r| arns.role(r))
+            .collect();
+        policy = policy
+            .allow(
+                &["ecs:RunTask"],
+                &[arns.task_definitions(&names.resource("strategy"))],
+            )
+            .allow(
+                &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
+                &[arns.tasks()],
+            )
+            .allow(&["ecs:ListTasks"], &["*"])
+            .allow(&["iam:PassRole"], &roles);
+    }
+    for trigger in &spec.triggers {
+        policy = match trigger {
+            Trigger::Sqs { queue, .. } => policy.allow(
+                &[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ],
+                &[known.get(&format!("queue-arn:{queue}"))],
+            ),
+            Trigger::AsgLifecycle { group } => policy.allow(
+                &["autoscaling:CompleteLifecycleAction"],
+                &[format!(
+                    "arn:aws:autoscaling:{}:{}:autoScalingGroup:*:autoScalingGroupName/{}",
+                    config.settings().aws.region,
+                    known.account(),
+                    names.resource(group)
+                )],
+            ),
+            _ => policy,
+        };
+    }
+    policy.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use tradai_config::{Environment, Loader};
+
+    use super::*;
+
+    fn known(config: &Config) -> Known {
+        let names = config.names();
+        let s = config.settings();
+        let fixed = [
+            ("account", "111122223333"),
+            ("private_subnet_ids", "subnet-a,subnet-b"),
+            ("sg:ecs", "sg-ecs"),
+            ("sg:lambda", "sg-lambda"),
+            ("private_route_table_id", "rtb-1"),
+            ("nat_lifecycle_hook_name", "hook"),
+            ("pulumi_state_bucket_name", "state-bucket"),
+            ("secret:pulumi-passphrase", "arn:secret"),
+        ];
+        let mut pairs: Vec<(String, String)> = fixed
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        pairs.extend(
+            s.tables
+                .keys()
+                .map(|t| (format!("table:{t}"), names.table(t).to_string())),
+        );
+        for q in s.queues.keys() {
+            pairs.push((format!("queue-arn:{q}"), format!("arn:aws:sqs:q:{q}")));
+            pairs.push((format!("queue-url:{q}"), format!("https://sqs/{q}")));
+        }
+        pairs.extend(
+            s.topics
+                .keys()
+                .map(|t| (format!("topic-arn:{t}"), format!("arn:aws:sns:t:{t}"))),
+        );
+        pairs.into_iter().collect()
+    }
+
+    fn statements(policy: &str) -> Vec<Value> {
+        let doc: Value = serde_json::from_str(policy).expect("json");
+        doc["Statement"].as_array().expect("statements").clone()
+    }
+
+    fn config() -> Config {
+        Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid")
+    }
+
+    #[test]
+    fn update_status_may_only_touch_the_workflow_state_table() {
+        let config = config();
+        let policy = lambda_policy(&config, &known(&config), "update-status").expect("policy");
+        let tables: Vec<Value> = statements(&policy)
+            .into_iter()
+            .filter(|s| s["Action"][0] == "dynamodb:GetItem")
+            .map(|s| s["Resource"][0].clone())
+            .collect();
+        assert_eq!(
+            tables,
+            [Value::from(
+                "arn:aws:dynamodb:eu-central-1:111122223333:table/tradai-workflow-state-dev"
+            )]
+        );
+        assert!(!policy.contains("sqs:"), "no queue access: {policy}");
+        assert!(
+            !policy.contains("ec2:CreateNetworkInterface"),
+            "not in the VPC"
+        );
+    }
+
+    #[test]
+    fn the_backtest_consumer_reads_its_queue_starts_the_workflow_and_runs_tasks() {
+        let config = config();
+        let policy = lambda_policy(&config, &known(&config), "backtest-consumer").expect("policy");
+        for needed in [
+            "sqs:ReceiveMessage",
+            "arn:aws:sqs:q:backtest",
+            "states:StartExecution",
+            "arn:aws:states:eu-central-1:111122223333:stateMachine:tradai-backtest-dev",
+            "ecs:RunTask",
+            "task-definition/tradai-strategy*",
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/tradai-strategy-task-role-dev",
+        ] {
+            assert!(policy.contains(needed), "{needed} missing in {policy}");
+        }
+    }
+
+    #[test]
+    fn environment_references_resolve_from_upstream_values() {
+        let config = config();
+        let known = known(&config);
+        let env: Vec<(String, String)> = config
+            .lambda_env("pulumi-drift-detector")
+            .expect("lambda")
+            .iter()
+            .map(|(k, v)| (k.clone(), resolve(&config, &known, v)))
+            .collect();
+        assert!(env.contains(&("PULUMI_BACKEND_URL".into(), "s3://state-bucket".into())));
+        assert!(env.contains(&(
+            "PULUMI_CONFIG_PASSPHRASE_SECRET_ARN".into(),
+            "arn:secret".into()
+        )));
+        assert!(env.contains(&("ENVIRONMENT".into(), "dev".into())));
+        let consumer = config.lambda_env("backtest-consumer").expect("lambda");
+        let subnets = consumer
+            .iter()
+            .find(|(k, _)| k == "ECS_SUBNETS")
+            .expect("subnets");
+        assert_eq!(resolve(&config, &known, &subnets.1), "subnet-a,subnet-b");
+    }
+
+    #[test]
+    fn every_lambda_gets_a_policy_without_wildcards_on_everything() {
+        let config = config();
+        let known = known(&config);
+        for key in config.settings().lambdas.keys() {
+            lambda_policy(&config, &known, key).unwrap_or_else(|e| panic!("{key}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The ECS cluster `tradai-{env}`, the Cloud Map namespace, and its capacity: Fargate (and Spot) always, plus
+//! in consolidated mode one EC2 host (an auto-scaling group of one) that runs every always-on service.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use pulumi_gestalt_rust::{Context, Output};
+use tradai_config::{ComputeMode, Config, Layer};
+use tradai_pulumi_aws::types::{autoscaling as asg_types, ec2 as ec2_types, ecs as ecs_types};
+use tradai_pulumi_aws::{autoscaling, ec2, ecs, iam, servicediscovery};
+use tradai_stack_kit::{known_value, tags, Known, PolicyBuilder};
+
+use crate::access::Arns;
+use crate::roles::role;
+
+/// The ECS-optimized Amazon Linux 2023 image for x86_64, resolved at launch.
+const ECS_AL2023: &str =
+    "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
+
+/// What services and workflows run on.
+pub struct Cluster {
+    pub name: Output<String>,
+    pub arn: Output<String>,
+    pub namespace_id: Output<String>,
+    /// The EC2 capacity provider of the consolidated host; `None` in Fargate mode.
+    pub host_provider: Option<Output<String>>,
+}
+
+/// Create the cluster, the namespace and the capacity providers of the configured mode.
+pub fn cluster(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Cluster {
+    let names = config.names();
+    let s = config.settings();
+    let cluster_name = names.ecs_cluster();
+    let cluster = ecs::cluster::create(
+        ctx,
+        &cluster_name,
+        ecs::cluster::ClusterArgs::builder()
+            .name(cluster_name.clone())
+            .settings(vec![ecs_types::ClusterSetting::builder()
+                .name("containerInsights")
+                .value(if s.compute.container_insights {
+                    "enabled"
+                } else {
+                    "disabled"
+                })
+                .build_struct()])
+            .tags(tags(config, Layer::Compute, "cluster"))
+            .build_struct(),
+    );
+    let namespace = servicediscovery::private_dns_namespace::create(
+        ctx,
+        &names.resource("namespace"),
+        servicediscovery::private_dns_namespace::PrivateDnsNamespaceArgs::builder()
+            .name(s.compute.service_discovery_namespace.clone())
+            .description(format!("TradAI services ({})", config.env()))
+            .vpc(known_value(known, "vpc_id"))
+            .tags(tags(config, Layer::Compute, "namespace"))
+            .build_struct(),
+    );
+    let host_provider = (s.compute.mode == ComputeMode::ConsolidatedEc2)
+        .then(|| consolidated_host(ctx, config, known));
+    let mut providers = vec![
+        ctx.new_output(&"FARGATE".to_owned()),
+        ctx.new_output(&"FARGATE_SPOT".to_owned()),
+    ];
+    let default = host_provider
+        .clone()
+        .unwrap_or_else(|| ctx.new_output(&"FARGATE".to_owned()));
+    if let Some(host) = &host_provider {
+        providers.insert(0, host.clone());
+    }
+    ecs::cluster_capacity_providers::create(
+        ctx,
+        &format!("{cluster_name}-capacity"),
+        ecs::cluster_capacity_providers::ClusterCapacityProvidersArgs::builder()
+            .cluster_name(cluster.name.clone())
+            .capacity_providers(tradai_stack_kit::collect(ctx, &providers))
+            .default_capacity_provider_strategies(default.map(|provider| {
+                vec![
+                    ecs_types::ClusterCapacityProvidersDefaultCapacityProviderStrategy::builder()
+                        .capacity_provider(provider)
+                        .weight(1)
+                        .build_struct(),
+                ]
+            }))
+            .build_struct(),
+    );
+    Cluster {
+        name: cluster.name,
+        arn: cluster.arn,
+        namespace_id: namespace.id,
+        host_provider,
+    }
+}
+
+/// One EC2 host in the private subnets, registered with the cluster, as a capacity provider.
+fn consolidated_host(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Output<String> {
+    let names = config.names();
+    let host_role = role(
+        ctx,
+        config,
+        known,
+        "ecs-host-role",
+        "ec2.amazonaws.com",
+        |config, known| {
+            let arns = Arns { config, known };
+            PolicyBuilder::new()
+                .allow(
+                    &[
+                        "ecs:RegisterContainerInstance",
+                        "ecs:DeregisterContainerInstance",
+                        "ecs:SubmitContainerStateChange",
+                        "ecs:SubmitTaskStateChange",
+                        "ecs:UpdateContainerInstancesState",
+                    ],
+                    &[arns.cluster()],
+                )
+                .allow(
+                    &[
+                        "ecs:DiscoverPollEndpoint",
+                        "ecs:Poll",
+                        "ecs:StartTelemetrySession",
+                    ],
+                    &["*"],
+                )
+                .allow(&["ecr:GetAuthorizationToken"], &["*"])
+                .allow(
+                    &["logs:CreateLogStream", "logs:PutLogEvents"],
+                    &[arns.log_group(&config.names().ecs_log_group())],
+                )
+                .build()
+        },
+    );
+    let profile = iam::instance_profile::create(
+        ctx,
+        &names.resource("ecs-host-profile"),
+        iam::instance_profile::InstanceProfileArgs::builder()
+            .name(names.resource("ecs-host-profile"))
+            .role(host_role.name)
+            .tags(tags(config, Layer::Compute, "ecs-host"))
+            .build_struct(),
+    );
+    let user_data = base64::engine::general_purpose::STANDARD.encode(format!(
+        "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER={}\nECS_ENABLE_CONTAINER_METADATA=true\nEOF\n",
+        names.ecs_cluster()
+    ));
+    let interface = ec2_types::LaunchTemplateNetworkInterface::builder()
+        .device_index(0)
+        .associate_public_ip_address("false")
+        .delete_on_termination("true")
+        .security_groups(vec![])
+        .build_struct();
+    let interfaces = known_value(known, "sg:ecs").map(move |group: String| {
+        vec![ec2_types::LaunchTemplateNetworkInterface {
+            security_groups: Some(vec![group]),
+            ..interface.clone()
+        }]
+    });
+    let template = ec2::launch_template::create(
+        ctx,
+        &names.resource("ecs-host-lt"),
+        ec2::launch_template::LaunchTemplateArgs::builder()
+            .name(names.resource("ecs-host-lt"))
+            .image_id(ECS_AL2023)
+            .instance_type(config.settings().compute.consolidated_instance_type.clone())
+            .iam_instance_profile(profile.name.map(|name| {
+                ec2_types::LaunchTemplateIamInstanceProfile::builder()
+                    .name(name)
+                    .build_struct()
+            }))
+            .metadata_options(
+                ec2_types::LaunchTemplateMetadataOptions::builder()
+                    .http_endpoint("enabled")
+                    .http_tokens("required")
+                    .http_put_response_hop_limit(1)
+                    .build_struct(),
+            )
+            .network_interfaces(interfaces)
+            .user_data(user_data)
+            .tags(tags(config, Layer::Compute, "ecs-host"))
+            .build_struct(),
+    );
+    let group_name = names.resource("ecs-host");
+    let group = autoscaling::group::create(
+        ctx,
+        &group_name,
+        autoscaling::group::GroupArgs::builder()
+            .name(group_name.clone())
+            .min_size(1)
+            .max_size(1)
+            .desired_capacity(1)
+            .health_check_type("EC2")
+            .vpc_zone_identifiers(
+                known_value(known, "private_subnet_ids")
+                    .map(|ids: String| ids.split(',').map(str::to_owned).collect::<Vec<_>>()),
+            )
+            .launch_template(template.id.map(|id| {
+                asg_types::GroupLaunchTemplate::builder()
+                    .id(id)
+                    .version("$Latest")
+                    .build_struct()
+            }))
+            .tags(vec![asg_types::GroupTag::builder()
+                .key("Name")
+                .value(group_name.clone())
+                .propagate_at_launch(true)
+                .build_struct()])
+            .build_struct(),
+    );
+    let provider = ecs::capacity_provider::create(
+        ctx,
+        &names.resource("ecs-host-capacity"),
+        ecs::capacity_provider::CapacityProviderArgs::builder()
+            .name(names.resource("ecs-host-capacity"))
+            .auto_scaling_group_provider(group.arn.map(|arn| {
+                ecs_types::CapacityProviderAutoScalingGroupProvider::builder()
+                    .auto_scaling_group_arn(arn)
+                    .managed_termination_protection("DISABLED")
+                    .build_struct()
+            }))
+            .tags(tags(config, Layer::Compute, "ecs-host"))
+            .build_struct(),
+    );
+    provider.name
+}
