@@ -8,8 +8,8 @@ use tradai_config::{ConfigDir, Environment, Layer, Loader};
 
 use crate::args::{environment, CheckArgs, InfraCommand, PlanArgs, PlanFormat};
 
-/// The layers whose programs exist so far.
-const BUILT: [Layer; 3] = [Layer::Persistent, Layer::Foundation, Layer::Compute];
+/// Every layer, in deployment order.
+const BUILT: [Layer; 4] = Layer::ALL;
 
 /// Run one `infra` subcommand.
 pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
@@ -38,11 +38,6 @@ fn plan(args: PlanArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     let layers = match &args.stack {
         Some(stack) => {
             let layer: Layer = stack.parse().map_err(|_| anyhow!("--stack: unknown layer '{stack}': allowed values are persistent, foundation, compute, edge"))?;
-            if !BUILT.contains(&layer) {
-                return Err(anyhow!(
-                    "--stack: the {layer} layer is not built yet; built: persistent, foundation, compute"
-                ));
-            }
             vec![layer]
         }
         None => BUILT.to_vec(),

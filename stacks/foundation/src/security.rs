@@ -48,6 +48,18 @@ pub fn rules(config: &Config) -> SecurityRules {
             Peer::Group("ecs"),
             "MLflow metadata",
         )
+        .allow_out(
+            "api",
+            (443, 443),
+            Peer::Group("alb"),
+            "API Gateway VPC link to the ALB",
+        )
+        .allow_in(
+            "alb",
+            (443, 443),
+            Peer::Group("api"),
+            "HTTPS from the API Gateway VPC link",
+        )
         .allow_out("nat", (80, 80), anywhere(), "package repositories")
         .allow_out("nat", (443, 443), anywhere(), "forwarded HTTPS");
     for (key, service) in &s.services {

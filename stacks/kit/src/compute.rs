@@ -106,6 +106,19 @@ impl ComputeOutputs {
         }
     }
 
+    /// Add every value to `known`: the scalars by their export names and `<prefix>:<key>` for the maps
+    /// (`function_arn:health-check`, `target_group_arn_suffix:backend-api`, …).
+    pub fn add_to(&self, known: &mut crate::KnownBuilder) {
+        for (name, value) in SCALARS.iter().zip(self.scalars()) {
+            known.add(*name, value);
+        }
+        known
+            .add_map("target_group_arn_suffix", &self.target_group_arn_suffixes)
+            .add_map("function_arn", &self.function_arns)
+            .add_map("function_name", &self.function_names)
+            .add_map("state_machine_arn", &self.state_machine_arns);
+    }
+
     /// Read the compute layer of this environment through its StackReference.
     pub fn read(ctx: &Context, config: &Config) -> Self {
         let upstream = Upstream::read(ctx, config, Layer::Compute);

@@ -9,8 +9,8 @@ use tradai_config::{Config, Layer};
 use crate::Upstream;
 
 /// The security-group roles of the foundation layer: the five of the reference, plus one for the interface
-/// endpoints' network interfaces.
-pub const SECURITY_ROLES: [&str; 6] = ["alb", "ecs", "lambda", "rds", "nat", "endpoints"];
+/// endpoints' network interfaces and one for the API Gateway VPC link's interfaces.
+pub const SECURITY_ROLES: [&str; 7] = ["alb", "ecs", "lambda", "rds", "nat", "endpoints", "api"];
 
 pub(crate) fn key(prefix: &str, name: &str) -> String {
     format!("{prefix}_{}", name.replace('-', "_"))

@@ -1,7 +1,7 @@
 //! `tradai-pulumi`: the program of Pulumi project `tradai`. The stack name `<layer>-<env>` picks the layer and the
 //! environment; the canonical config of that environment defines everything the layer creates.
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use pulumi_gestalt_rust::Context;
 use tradai_config::{Layer, Loader};
 
@@ -19,7 +19,7 @@ fn program(ctx: &Context) -> anyhow::Result<()> {
         Layer::Persistent => tradai_stack_persistent::persistent(ctx, &config),
         Layer::Foundation => tradai_stack_foundation::foundation(ctx, &config)?,
         Layer::Compute => tradai_stack_compute::compute(ctx, &config)?,
-        other => bail!("the {other} layer is not built yet (stack {stack})"),
+        Layer::Edge => tradai_stack_edge::edge(ctx, &config)?,
     }
     Ok(())
 }

@@ -156,7 +156,7 @@ async fn security_endpoints_and_flow_logs() {
     let run = run_after_persistent(Layer::Foundation, Environment::Dev).await;
     assert_eq!(
         of_type(&run, "aws:ec2/securityGroup:SecurityGroup").len(),
-        6
+        7
     );
     for rule in of_type(
         &run,

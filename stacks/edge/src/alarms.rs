@@ -1,0 +1,366 @@
+//! The alarms of reference §14.4 (service unhealthy, heartbeat stale, drift, NAT unhealthy, API latency)
+//! plus Lambda errors, dead-letter queues not empty and failed workflow executions, all to the alerts topic.
+//! [`alarms`] derives them from the config as data; [`create`] makes them with the upstream values.
+
+use std::collections::HashMap;
+
+use pulumi_gestalt_rust::{Context, Output};
+use tradai_config::{metrics, Config, Layer, NatMode, Trigger};
+use tradai_pulumi_aws::cloudwatch;
+use tradai_stack_kit::{int, served_services, tags, Known};
+
+/// A dimension value: fixed, or an upstream value by its key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Fixed(String),
+    Known(String),
+}
+
+/// One alarm, before the upstream values are known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub description: String,
+    pub namespace: String,
+    pub metric: String,
+    pub dimensions: Vec<(&'static str, Value)>,
+    /// `Minimum`, `Maximum`, `Sum`, or a percentile such as `p95`.
+    pub statistic: String,
+    pub comparison: &'static str,
+    pub threshold: f64,
+    pub evaluation_periods: u32,
+    /// Whether no data means trouble (`breaching`) or nothing to report (`notBreaching`).
+    pub missing_data_breaches: bool,
+    /// Extra actions (upstream keys of function ARNs) beyond the alerts topic.
+    pub actions: Vec<String>,
+}
+
+fn known(key: impl Into<String>) -> Value {
+    Value::Known(key.into())
+}
+
+fn environment(config: &Config) -> (&'static str, Value) {
+    (
+        metrics::ENVIRONMENT_DIMENSION,
+        Value::Fixed(config.env().to_string()),
+    )
+}
+
+fn custom(
+    config: &Config,
+    name: &str,
+    description: &str,
+    metric: &str,
+    threshold: f64,
+) -> AlarmSpec {
+    AlarmSpec {
+        name: config.names().alarm(name),
+        description: description.to_owned(),
+        namespace: metrics::NAMESPACE.to_owned(),
+        metric: metric.to_owned(),
+        dimensions: vec![environment(config)],
+        statistic: "Maximum".into(),
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold,
+        evaluation_periods: 1,
+        missing_data_breaches: false,
+        actions: vec![],
+    }
+}
+
+/// A PSI threshold of the drift monitor's environment (one source for the Lambda and its alarms).
+fn psi(config: &Config, variable: &str, fallback: f64) -> f64 {
+    config
+        .settings()
+        .lambdas
+        .get("drift-monitor")
+        .and_then(|l| l.env.get(variable))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(fallback)
+}
+
+/// Every alarm of the environment.
+pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
+    let s = config.settings();
+    let names = config.names();
+    let a = &s.alarms;
+    let mut out = Vec::new();
+    for key in served_services(config) {
+        let component = config.service_component(&key).unwrap_or(&key).to_owned();
+        out.push(AlarmSpec {
+            name: names.alarm(&format!("{component}-unhealthy")),
+            description: format!("{key} has no healthy target behind the ALB"),
+            namespace: "AWS/ApplicationELB".into(),
+            metric: "HealthyHostCount".into(),
+            dimensions: vec![
+                (
+                    "TargetGroup",
+                    known(format!("target_group_arn_suffix:{key}")),
+                ),
+                ("LoadBalancer", known("alb_arn_suffix")),
+            ],
+            statistic: "Minimum".into(),
+            comparison: "LessThanThreshold",
+            threshold: 1.0,
+            evaluation_periods: 2,
+            missing_data_breaches: true,
+            actions: vec![],
+        });
+    }
+    out.push(custom(
+        config,
+        "heartbeat-stale",
+        &format!(
+            "a trading container's heartbeat is older than {} minutes",
+            a.heartbeat_stale_minutes
+        ),
+        metrics::STALE_HEARTBEATS,
+        1.0,
+    ));
+    let moderate = psi(config, "PSI_MODERATE_THRESHOLD", 0.1);
+    let significant = psi(config, "PSI_SIGNIFICANT_THRESHOLD", 0.25);
+    out.push(custom(
+        config,
+        "drift-moderate",
+        &format!("model drift: PSI at least {moderate}"),
+        metrics::DRIFT_PSI,
+        moderate,
+    ));
+    let mut severe = custom(
+        config,
+        "drift-significant",
+        &format!("severe model drift: PSI at least {significant}"),
+        metrics::DRIFT_PSI,
+        significant,
+    );
+    severe.actions = s
+        .lambdas
+        .iter()
+        .filter(|(_, l)| l.triggers.contains(&Trigger::Alarm))
+        .map(|(k, _)| format!("function_arn:{k}"))
+        .collect();
+    out.push(severe);
+    out.push(match s.network.nat.mode {
+        NatMode::Instance => AlarmSpec {
+            name: names.alarm("nat-unhealthy"),
+            description: "the NAT instance group has no instance in service".into(),
+            namespace: "AWS/AutoScaling".into(),
+            metric: "GroupInServiceInstances".into(),
+            dimensions: vec![("AutoScalingGroupName", known("nat_group_name"))],
+            statistic: "Minimum".into(),
+            comparison: "LessThanThreshold",
+            threshold: 1.0,
+            evaluation_periods: 2,
+            missing_data_breaches: true,
+            actions: vec![],
+        },
+        NatMode::Gateway => AlarmSpec {
+            name: names.alarm("nat-unhealthy"),
+            description: "the NAT gateway cannot allocate ports".into(),
+            namespace: "AWS/NATGateway".into(),
+            metric: "ErrorPortAllocation".into(),
+            dimensions: vec![("NatGatewayId", known("nat_gateway_id"))],
+            statistic: "Sum".into(),
+            comparison: "GreaterThanThreshold",
+            threshold: 0.0,
+            evaluation_periods: 1,
+            missing_data_breaches: false,
+            actions: vec![],
+        },
+    });
+    out.push(AlarmSpec {
+        name: names.alarm("api-latency-high"),
+        description: format!("API p95 latency above {} ms", a.api_latency_ms),
+        namespace: "AWS/ApiGateway".into(),
+        metric: "Latency".into(),
+        dimensions: vec![("ApiId", known("api_id"))],
+        statistic: "p95".into(),
+        comparison: "GreaterThanThreshold",
+        threshold: f64::from(a.api_latency_ms),
+        evaluation_periods: 3,
+        missing_data_breaches: false,
+        actions: vec![],
+    });
+    for key in s.lambdas.keys() {
+        out.push(AlarmSpec {
+            name: names.alarm(&format!("lambda-{key}-errors")),
+            description: format!("{} failed", names.function(key)),
+            namespace: "AWS/Lambda".into(),
+            metric: "Errors".into(),
+            dimensions: vec![("FunctionName", known(format!("function_name:{key}")))],
+            statistic: "Sum".into(),
+            comparison: "GreaterThanOrEqualToThreshold",
+            threshold: f64::from(a.lambda_errors_threshold),
+            evaluation_periods: 1,
+            missing_data_breaches: false,
+            actions: vec![],
+        });
+    }
+    for (key, queue) in &s.queues {
+        if queue.dead_letter.is_some() {
+            out.push(AlarmSpec {
+                name: names.alarm(&format!("{key}-dlq-not-empty")),
+                description: format!("messages of {key} landed in the dead-letter queue"),
+                namespace: "AWS/SQS".into(),
+                metric: "ApproximateNumberOfMessagesVisible".into(),
+                dimensions: vec![(
+                    "QueueName",
+                    Value::Fixed(names.dead_letter_queue(key, queue.fifo).to_string()),
+                )],
+                statistic: "Maximum".into(),
+                comparison: "GreaterThanThreshold",
+                threshold: 0.0,
+                evaluation_periods: 1,
+                missing_data_breaches: false,
+                actions: vec![],
+            });
+        }
+    }
+    for key in s.workflows.keys() {
+        out.push(AlarmSpec {
+            name: names.alarm(&format!("{key}-workflow-failed")),
+            description: format!("a {key} workflow execution failed or timed out"),
+            namespace: "AWS/States".into(),
+            metric: "ExecutionsFailed".into(),
+            dimensions: vec![("StateMachineArn", known(format!("state_machine_arn:{key}")))],
+            statistic: "Sum".into(),
+            comparison: "GreaterThanOrEqualToThreshold",
+            threshold: 1.0,
+            evaluation_periods: 1,
+            missing_data_breaches: false,
+            actions: vec![],
+        });
+    }
+    out
+}
+
+fn value(known: &Known, value: &Value) -> String {
+    match value {
+        Value::Fixed(v) => v.clone(),
+        Value::Known(key) => known.get(key).to_owned(),
+    }
+}
+
+/// Create every alarm, acting on the alerts topic (and the extra actions).
+pub fn create(ctx: &Context, config: &Config, known: &Output<Known>) {
+    let period = int(config.settings().alarms.period_seconds);
+    for spec in alarms(config) {
+        let dimensions = {
+            let spec = spec.clone();
+            known.map(move |known: Known| {
+                spec.dimensions
+                    .iter()
+                    .map(|(name, v)| ((*name).to_owned(), value(&known, v)))
+                    .collect::<HashMap<String, String>>()
+            })
+        };
+        let actions = {
+            let extra = spec.actions.clone();
+            known.map(move |known: Known| {
+                std::iter::once(known.get("topic-arn:alerts").to_owned())
+                    .chain(extra.iter().map(|k| known.get(k).to_owned()))
+                    .collect::<Vec<String>>()
+            })
+        };
+        let percentile = spec.statistic.starts_with('p');
+        let builder = cloudwatch::metric_alarm::MetricAlarmArgs::builder()
+            .name(spec.name.clone())
+            .alarm_description(spec.description.clone())
+            .namespace(spec.namespace.clone())
+            .metric_name(spec.metric.clone())
+            .dimensions(dimensions)
+            .comparison_operator(spec.comparison)
+            .threshold(spec.threshold)
+            .period(period)
+            .evaluation_periods(int(spec.evaluation_periods))
+            .treat_missing_data(if spec.missing_data_breaches {
+                "breaching"
+            } else {
+                "notBreaching"
+            })
+            .alarm_actions(actions.clone())
+            .ok_actions(known.map(|known: Known| vec![known.get("topic-arn:alerts").to_owned()]))
+            .tags(tags(config, Layer::Edge, "alarms"));
+        let args = if percentile {
+            builder
+                .extended_statistic(spec.statistic.clone())
+                .build_struct()
+        } else {
+            builder.statistic(spec.statistic.clone()).build_struct()
+        };
+        cloudwatch::metric_alarm::create(ctx, &spec.name, args);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tradai_config::{Environment, Loader};
+
+    use super::*;
+
+    fn config(env: Environment) -> Config {
+        Loader::embedded()
+            .without_env_vars()
+            .load(env)
+            .expect("valid")
+    }
+
+    #[test]
+    fn the_reference_alarms_exist_with_config_thresholds() {
+        let config = config(Environment::Dev);
+        let alarms = alarms(&config);
+        let names: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
+        for name in [
+            "tradai-dev-backend-unhealthy",
+            "tradai-dev-heartbeat-stale",
+            "tradai-dev-drift-moderate",
+            "tradai-dev-drift-significant",
+            "tradai-dev-nat-unhealthy",
+            "tradai-dev-api-latency-high",
+            "tradai-dev-lambda-health-check-errors",
+            "tradai-dev-backtest-dlq-not-empty",
+            "tradai-dev-backtest-workflow-failed",
+        ] {
+            assert!(names.contains(&name), "{name} in {names:?}");
+        }
+        let latency = alarms
+            .iter()
+            .find(|a| a.name.ends_with("api-latency-high"))
+            .expect("alarm");
+        assert_eq!(
+            (latency.threshold, latency.statistic.as_str()),
+            (2000.0, "p95")
+        );
+        let severe = alarms
+            .iter()
+            .find(|a| a.name.ends_with("drift-significant"))
+            .expect("alarm");
+        assert_eq!(severe.threshold, 0.25);
+        assert_eq!(severe.actions, ["function_arn:model-rollback"]);
+        let dlq = alarms
+            .iter()
+            .find(|a| a.name.ends_with("backtest-dlq-not-empty"))
+            .expect("alarm");
+        assert_eq!(
+            dlq.dimensions[0].1,
+            Value::Fixed("tradai-backtest-dlq-dev.fifo".into())
+        );
+        assert_eq!(alarms.len(), 4 + 4 + 1 + 18 + 2 + 2);
+    }
+
+    #[test]
+    fn the_nat_alarm_follows_the_nat_mode() {
+        let prod = alarms(&config(Environment::Prod));
+        let nat = prod
+            .iter()
+            .find(|a| a.name == "tradai-prod-nat-unhealthy")
+            .expect("alarm");
+        assert_eq!(nat.namespace, "AWS/NATGateway");
+        let dev = alarms(&config(Environment::Dev));
+        let nat = dev
+            .iter()
+            .find(|a| a.name == "tradai-dev-nat-unhealthy")
+            .expect("alarm");
+        assert_eq!(nat.dimensions[0].1, Value::Known("nat_group_name".into()));
+    }
+}
