@@ -102,7 +102,14 @@ fn check(args: CheckArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             failed = true;
             eprintln!("{env}: {} policy violation(s):", violations.len());
             for v in violations {
-                eprintln!("  - [{}] {} {}: {}", v.rule, v.stack, v.resource, v.detail);
+                eprintln!(
+                    "  - [{}] {} {}: {}\n    fix: {}",
+                    v.rule,
+                    v.stack,
+                    v.resource,
+                    v.detail,
+                    tradai_stack_testing::policy::fix(v.rule)
+                );
             }
         }
     }

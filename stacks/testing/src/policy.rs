@@ -1,6 +1,7 @@
 //! Policy checks over a planned graph (DESIGN §7): buckets encrypted and private; tables encrypted, PITR on
 //! state tables; no IAM statement allowing `*` on `*`; every taggable resource tagged; log groups with
-//! retention; instances requiring IMDSv2; no security group open to 0.0.0.0/0 except the ALB on 80/443.
+//! retention; instances requiring IMDSv2; no security group open to 0.0.0.0/0 except the ALB on 80/443;
+//! databases private and encrypted; every queue that is not itself a dead-letter queue redrives to one.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,35 @@ use crate::Planned;
 
 /// Tags every taggable resource carries.
 pub const REQUIRED_TAGS: [&str; 4] = ["Project", "Environment", "Stack", "Component"];
+
+/// How to repair a violation of `rule`.
+pub fn fix(rule: &str) -> &'static str {
+    match rule {
+        "bucket-encrypted" => {
+            "add a BucketServerSideEncryptionConfiguration (SSE-S3 or KMS) for the bucket"
+        }
+        "bucket-private" => "add a BucketPublicAccessBlock with all four settings true",
+        "table-encrypted" => "set serverSideEncryption.enabled = true on the table",
+        "table-pitr" => "set pointInTimeRecovery.enabled = true (tables.<key>.pitr in the config)",
+        "iam-no-star" => {
+            "name the actions and resources the role needs (kit::PolicyBuilder refuses * on *)"
+        }
+        "tagged" => "pass tradai_stack_kit::tags(config, layer, component) as the resource's tags",
+        "log-retention" => "set retentionInDays from logging.retention_days",
+        "imdsv2" => "set metadataOptions.httpTokens = \"required\" on the launch template",
+        "rds-private" => {
+            "set publiclyAccessible = false and place the instance in the database subnets"
+        }
+        "rds-encrypted" => "set storageEncrypted = true",
+        "sqs-dlq" => {
+            "give the queue a dead_letter section in the config (redrive after 3 receives)"
+        }
+        "no-open-ingress" => {
+            "allow the peer group instead of 0.0.0.0/0 (only the ALB takes 80/443 from anywhere)"
+        }
+        _ => "see DESIGN.md section 7",
+    }
+}
 
 /// A broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -155,6 +185,36 @@ pub fn check(graph: &[Planned], schema: &Value) -> Vec<Violation> {
             violation("imdsv2", template, "IMDSv1 allowed".into());
         }
     }
+    // Databases: not publicly accessible, storage encrypted.
+    for database in of_type(graph, "aws:rds/instance:Instance") {
+        if database.inputs["publiclyAccessible"] == Value::Bool(true) {
+            violation("rds-private", database, "publicly accessible".into());
+        }
+        if database.inputs["storageEncrypted"] != Value::Bool(true) {
+            violation("rds-encrypted", database, "storage is not encrypted".into());
+        }
+    }
+    // Queues: each has a redrive policy, unless it is the dead-letter queue of another.
+    let queues: Vec<&Planned> = of_type(graph, "aws:sqs/queue:Queue").collect();
+    let redrive_targets: Vec<String> = queues
+        .iter()
+        .filter_map(|q| q.inputs["redrivePolicy"].as_str())
+        .filter_map(|p| serde_json::from_str::<Value>(p).ok())
+        .filter_map(|p| p["deadLetterTargetArn"].as_str().map(str::to_owned))
+        .collect();
+    for queue in &queues {
+        let name = queue.inputs["name"].as_str().unwrap_or(&queue.name);
+        let is_dead_letter = redrive_targets
+            .iter()
+            .any(|arn| arn.rsplit([':', '/']).next() == Some(name));
+        if !is_dead_letter && !queue.inputs["redrivePolicy"].is_string() {
+            violation(
+                "sqs-dlq",
+                queue,
+                "no dead-letter queue (redrive policy)".into(),
+            );
+        }
+    }
     // Security groups: 0.0.0.0/0 ingress only to the ALB on 80/443.
     let group_names: BTreeMap<String, &str> = of_type(graph, "aws:ec2/securityGroup:SecurityGroup")
         .map(|g| (fake_id(&g.type_, &g.name), g.name.as_str()))
@@ -202,6 +262,23 @@ mod tests {
     }
 
     #[test]
+    fn a_dead_letter_queue_needs_no_redrive_of_its_own() {
+        let graph = vec![
+            planned(
+                "aws:sqs/queue:Queue",
+                "tradai-backtest-dlq-dev.fifo",
+                json!({"name": "tradai-backtest-dlq-dev.fifo"}),
+            ),
+            planned(
+                "aws:sqs/queue:Queue",
+                "tradai-backtest-dev.fifo",
+                json!({"name": "tradai-backtest-dev.fifo", "redrivePolicy": r#"{"deadLetterTargetArn":"arn:aws:sqs:eu-central-1:123456789012:tradai-backtest-dlq-dev.fifo","maxReceiveCount":3}"#}),
+            ),
+        ];
+        assert_eq!(check(&graph, &json!({})), vec![]);
+    }
+
+    #[test]
     fn flags_each_broken_rule() {
         let schema =
             json!({"resources": {"aws:s3/bucket:Bucket": {"inputProperties": {"tags": {}}}}});
@@ -241,6 +318,16 @@ mod tests {
                 "r",
                 json!({"cidrIpv4": "0.0.0.0/0", "securityGroupId": fake_id("aws:ec2/securityGroup:SecurityGroup", "tradai-rds-sg-dev"), "fromPort": 5432.0, "toPort": 5432.0}),
             ),
+            planned(
+                "aws:rds/instance:Instance",
+                "db",
+                json!({"publiclyAccessible": true, "storageEncrypted": false}),
+            ),
+            planned(
+                "aws:sqs/queue:Queue",
+                "tradai-orphan-dev",
+                json!({"name": "tradai-orphan-dev"}),
+            ),
         ];
         let rules: Vec<&str> = check(&graph, &schema).iter().map(|v| v.rule).collect();
         assert_eq!(
@@ -254,6 +341,9 @@ mod tests {
                 "tagged",
                 "log-retention",
                 "imdsv2",
+                "rds-private",
+                "rds-encrypted",
+                "sqs-dlq",
                 "no-open-ingress"
             ]
         );
