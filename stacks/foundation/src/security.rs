@@ -129,6 +129,25 @@ pub fn rules(config: &Config) -> SecurityRules {
     rules
 }
 
+/// `<group>-<in|out>-<peer>-<ports>`, e.g. `ecs-in-alb-8000`, `alb-in-anywhere-443`, `nat-in-10-0-11-0-24-80`.
+fn rule_component(rule: &tradai_stack_kit::Rule) -> String {
+    let direction = match rule.direction {
+        Direction::Ingress => "in",
+        Direction::Egress => "out",
+    };
+    let peer = match &rule.peer {
+        Peer::Group(role) => (*role).to_owned(),
+        Peer::Cidr(cidr) if cidr == "0.0.0.0/0" => "anywhere".to_owned(),
+        Peer::Cidr(cidr) => cidr.replace(['.', '/'], "-"),
+    };
+    let ports = if rule.from_port == rule.to_port {
+        rule.from_port.to_string()
+    } else {
+        format!("{}-{}", rule.from_port, rule.to_port)
+    };
+    format!("{}-{direction}-{peer}-{ports}", rule.group)
+}
+
 /// One ingress or egress rule resource (the two generated argument types have the same builder).
 macro_rules! create_rule {
     ($module:ident, $args:ident, $ctx:expr, $name:expr, $group:expr, $rule:expr, $cidr:expr, $peer:expr, $tags:expr) => {{
@@ -168,21 +187,18 @@ pub fn groups(ctx: &Context, config: &Config, net: &Network) -> anyhow::Result<G
         );
         ids.insert(role, group.id);
     }
-    for (index, rule) in rules(config).build()?.into_iter().enumerate() {
+    let mut seen = std::collections::BTreeSet::new();
+    for rule in rules(config).build()? {
         let group = ids[rule.group].clone();
         let (cidr, peer_group) = match &rule.peer {
             Peer::Cidr(cidr) => (Some(cidr.clone()), None),
             Peer::Group(role) => (None, Some(ids[role].clone())),
         };
-        let name = names.resource(&format!(
-            "{}-{}-{index}",
-            rule.group,
-            if rule.direction == Direction::Ingress {
-                "in"
-            } else {
-                "out"
-            }
-        ));
+        // Named by what the rule allows, so adding a rule never renames (and replaces) the others.
+        let name = names.resource(&rule_component(&rule));
+        if !seen.insert(name.clone()) {
+            continue;
+        }
         let rule_tags = tags(config, Layer::Foundation, &format!("{}-sg", rule.group));
         match rule.direction {
             Direction::Ingress => create_rule!(

@@ -2,17 +2,8 @@
 
 use serde_json::{json, Map, Value};
 use tradai_config::{Environment, Layer, Loader};
-use tradai_stack_testing::{Registered, Run};
 
-use crate::{graph, run_after_persistent};
-
-fn of_type<'a>(run: &'a Run, token: &str) -> Vec<&'a Registered> {
-    run.recording
-        .resources
-        .iter()
-        .filter(|r| r.type_ == token)
-        .collect()
-}
+use crate::{graph, of_type, run_after_persistent};
 
 /// Six subnets with the configured CIDRs and AZs in a VPC with DNS; public routes to the IGW.
 #[tokio::test]

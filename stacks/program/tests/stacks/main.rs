@@ -1,8 +1,11 @@
 //! The real stack program run against the in-process mock engine.
 
+mod compute;
+mod edge;
 mod foundation;
 mod persistent;
 mod policy;
+mod upstream;
 
 use std::path::Path;
 
@@ -37,18 +40,46 @@ pub async fn run_layer(layer: Layer, env: Environment, references: Map<String, V
     result
 }
 
-/// Run persistent, then `layer` reading persistent's recorded exports.
-pub async fn run_after_persistent(layer: Layer, env: Environment) -> Run {
-    let persistent = run_layer(Layer::Persistent, env, Map::new()).await;
-    let config = Loader::embedded()
+/// The embedded config of `env`.
+pub fn config(env: Environment) -> tradai_config::Config {
+    Loader::embedded()
         .without_env_vars()
         .load(env)
-        .expect("valid");
-    let references = Map::from_iter([(
-        config.stack_reference(Layer::Persistent),
-        Value::Object(persistent.recording.exports),
-    )]);
+        .expect("valid")
+}
+
+/// The exports of every layer below `layer`, by fully qualified stack name, from runs in order.
+pub async fn upstream_exports(layer: Layer, env: Environment) -> Map<String, Value> {
+    let config = config(env);
+    let mut references = Map::new();
+    for lower in Layer::ALL.into_iter().filter(|l| *l < layer) {
+        let run = run_layer(lower, env, references.clone()).await;
+        references.insert(
+            config.stack_reference(lower),
+            Value::Object(run.recording.exports),
+        );
+    }
+    references
+}
+
+/// Run every layer below `layer` in order, then `layer` reading their recorded exports.
+pub async fn run_stack(layer: Layer, env: Environment) -> Run {
+    let references = upstream_exports(layer, env).await;
     run_layer(layer, env, references).await
+}
+
+/// Run persistent, then `layer` reading persistent's recorded exports.
+pub async fn run_after_persistent(layer: Layer, env: Environment) -> Run {
+    run_stack(layer, env).await
+}
+
+/// The registered resources of type `token`.
+pub fn of_type<'a>(run: &'a Run, token: &str) -> Vec<&'a tradai_stack_testing::Registered> {
+    run.recording
+        .resources
+        .iter()
+        .filter(|r| r.type_ == token)
+        .collect()
 }
 
 /// The custom resources of a run as (type, name, inputs), sorted by type and name (registration order is not
