@@ -37,9 +37,25 @@ pub enum Command {
 pub enum InfraCommand {
     /// Preview the resources of the stacks without credentials: the real stack programs run on a mock engine.
     Plan(PlanArgs),
-    /// Run the policy checks (encryption, privacy, tags, IAM, IMDSv2, open ingress) over the planned graphs; exit 1
-    /// on any violation.
+    /// Run the policy checks (encryption, privacy, tags, IAM, log retention, IMDSv2, open ingress, RDS, DLQs) over
+    /// the planned graphs of every layer; exit 1 on any violation.
     Check(CheckArgs),
+    /// Estimate the monthly cost of an environment from its planned graph, the config and the bundled price
+    /// table (eu-central-1 list prices, dated in the table).
+    Cost(CostArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// dev, staging or prod.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// A price table to use instead of the bundled one (same TOML layout).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
 }
 
 #[derive(Debug, Args)]
@@ -54,7 +70,7 @@ pub struct PlanArgs {
     /// dev, staging or prod.
     #[arg(long, value_name = "ENV")]
     pub env: String,
-    /// One layer (persistent, foundation) [default: every layer built so far].
+    /// One layer (persistent, foundation, compute, edge) [default: all four].
     #[arg(long, value_name = "LAYER")]
     pub stack: Option<String>,
     /// Output format.

@@ -1,4 +1,5 @@
-//! `tradai infra plan --env ENV [--stack LAYER] [--format table|json]`.
+//! `tradai infra plan --env ENV [--stack LAYER] [--format table|json]`, `tradai infra check [--env ENV]`,
+//! `tradai infra cost --env ENV [--prices FILE] [--format table|json]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context};
 use tradai_config::{ConfigDir, Environment, Layer, Loader};
 
-use crate::args::{environment, CheckArgs, InfraCommand, PlanArgs, PlanFormat};
+use crate::args::{environment, CheckArgs, CostArgs, InfraCommand, PlanArgs, PlanFormat};
 
 /// Every layer, in deployment order.
 const BUILT: [Layer; 4] = Layer::ALL;
@@ -16,6 +17,7 @@ pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     match command {
         InfraCommand::Plan(args) => plan(args, dir),
         InfraCommand::Check(args) => check(args, dir),
+        InfraCommand::Cost(args) => cost(args, dir),
     }
 }
 
@@ -118,4 +120,51 @@ fn check(args: CheckArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn cost(args: CostArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    use tradai_stack_testing::cost::{estimate, Prices};
+    let env = environment("--env", &args.env)?;
+    let prices = match &args.prices {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--prices: reading {}", path.display()))?;
+            Prices::parse(&text).with_context(|| format!("--prices: {}", path.display()))?
+        }
+        None => Prices::bundled()?,
+    };
+    let config = Loader::new(dir.clone()).load(env)?;
+    if prices.region != config.settings().aws.region {
+        return Err(anyhow!(
+            "the price table is for {} but {env} deploys to {}; pass --prices with a table for that region",
+            prices.region,
+            config.settings().aws.region
+        ));
+    }
+    let program = program()?;
+    let graph = runtime()?.block_on(tradai_stack_testing::plan(
+        &program,
+        &config,
+        &BUILT,
+        dir.dir(),
+    ))?;
+    let estimate = estimate(&graph, &config, &prices)?;
+    match args.format {
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&estimate)?),
+        PlanFormat::Table => {
+            println!("{:<14} {:<36} {:>10}  DETAIL", "AREA", "ITEM", "USD/MONTH");
+            for line in &estimate.lines {
+                println!(
+                    "{:<14} {:<36} {:>10.2}  {}",
+                    line.area, line.item, line.monthly_usd, line.detail
+                );
+            }
+            println!("{:<14} {:<36} {:>10.2}", "total", "", estimate.total_usd);
+            println!(
+                "prices: {} (as of {})",
+                estimate.prices_source, estimate.prices_date
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

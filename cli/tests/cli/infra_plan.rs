@@ -56,18 +56,97 @@ fn plans_one_layer_as_a_table() {
     assert!(text.trim_end().ends_with("resources"), "{text}");
 }
 
-/// Unknown and not-yet-built layers are named with what is allowed.
+/// An unknown layer is named with what is allowed.
 #[test]
-fn rejects_unknown_and_unbuilt_layers() {
+fn rejects_unknown_layers() {
     let ws = Workspace::new();
     ws.tradai(&["infra", "plan", "--env", "dev", "--stack", "network"])
         .assert()
         .code(1)
         .stderr("error: --stack: unknown layer 'network': allowed values are persistent, foundation, compute, edge\n");
-    ws.tradai(&["infra", "plan", "--env", "dev", "--stack", "edge"])
+}
+
+/// The edge layer plans on top of the three below it.
+#[test]
+fn plans_the_edge_layer() {
+    let ws = Workspace::new();
+    let out = ws
+        .tradai(&["infra", "plan", "--env", "staging", "--stack", "edge"])
         .assert()
-        .code(1)
-        .stderr(predicates::str::contains("the edge layer is not built yet"));
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("edge-staging     aws:wafv2/webAcl:WebAcl"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("compute-staging  aws:"),
+        "only the asked layer: {text}"
+    );
+}
+
+/// `infra cost` prints a line per priced item and a total, with the price table's date.
+#[test]
+fn estimates_the_monthly_cost() {
+    let ws = Workspace::new();
+    let out = ws
+        .tradai(&["infra", "cost", "--env", "prod", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let estimate: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let lines = estimate["lines"].as_array().expect("lines");
+    assert!(
+        lines.iter().any(|l| l["item"] == "tradai-nat-gw-prod"),
+        "{estimate}"
+    );
+    let sum: f64 = lines
+        .iter()
+        .map(|l| l["monthly_usd"].as_f64().expect("usd"))
+        .sum();
+    let total = estimate["total_usd"].as_f64().expect("total");
+    assert!((sum - total).abs() < 0.01, "{sum} vs {total}");
+    assert_eq!(estimate["prices_date"], "2026-11-01");
+    let table = ws
+        .tradai(&["infra", "cost", "--env", "dev"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8_lossy(&table);
+    assert!(
+        table.contains("tradai-ecs-host-dev") && table.contains("1 × t3.small"),
+        "{table}"
+    );
+    assert!(table.lines().any(|l| l.starts_with("total")), "{table}");
+}
+
+/// A price table without the environment's instance type is refused, naming the type and the table.
+#[test]
+fn cost_names_a_missing_price() {
+    let ws = Workspace::new();
+    let table = ws.dir.path().join("prices.toml");
+    let bundled = include_str!("../../../stacks/testing/data/prices-eu-central-1.toml");
+    std::fs::write(&table, bundled.replace("\"t3.small\" = 0.024\n", "")).expect("write");
+    ws.tradai(&[
+        "infra",
+        "cost",
+        "--env",
+        "dev",
+        "--prices",
+        table.to_str().expect("utf-8"),
+    ])
+    .assert()
+    .code(1)
+    .stderr(predicates::str::contains(
+        "instance type 't3.small' has no price in the table",
+    ));
 }
 
 /// `infra check` passes every environment of the shipped config.

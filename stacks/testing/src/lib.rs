@@ -3,6 +3,7 @@
 //! required output with a realistic fake from the schema subset, and StackReference reads with the recorded
 //! exports of an upstream run.
 
+pub mod cost;
 mod engine;
 mod fakes;
 mod plan;

@@ -175,6 +175,15 @@ async fn security_endpoints_and_flow_logs() {
             .iter()
             .filter(|e| e.inputs["vpcEndpointType"] == "Interface")
             .count(),
+        0,
+        "dev reaches AWS APIs through the NAT instance"
+    );
+    let prod = run_after_persistent(Layer::Foundation, Environment::Prod).await;
+    assert_eq!(
+        of_type(&prod, "aws:ec2/vpcEndpoint:VpcEndpoint")
+            .iter()
+            .filter(|e| e.inputs["vpcEndpointType"] == "Interface")
+            .count(),
         9
     );
     let dynamodb = endpoints
