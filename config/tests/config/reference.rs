@@ -168,7 +168,8 @@ fn data_stores_match_the_reference() {
             .iter()
             .filter(|r| r.kind == RepositoryKind::Service)
             .count(),
-        6
+        7,
+        "the reference's 6 service images plus the generic strategy runner (decision I14)"
     );
     assert_eq!(
         repos
