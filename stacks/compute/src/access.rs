@@ -215,7 +215,7 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
             EnvValue::Deploy(output) if output == "pulumi-backend-url" => {
                 let bucket = format!("arn:aws:s3:::{}", known.get("pulumi_state_bucket_name"));
                 policy
-                    .allow(&["s3:ListBucket"], &[bucket.clone()])
+                    .allow(&["s3:ListBucket"], std::slice::from_ref(&bucket))
                     .allow(&["s3:GetObject", "s3:PutObject"], &[format!("{bucket}/*")])
                     .allow(&PREVIEW_READ, &["*"])
             }

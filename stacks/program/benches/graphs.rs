@@ -1,4 +1,4 @@
-//! Build the persistent and foundation graphs of every environment on the mock engine.
+//! Build the graphs of all four layers of every environment on the mock engine (12 program runs).
 //! Run: `cargo bench -p tradai-stack-program --bench graphs`.
 
 use std::path::Path;
@@ -23,18 +23,18 @@ fn graphs(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("stack graphs");
     group.sample_size(10);
-    group.bench_function("persistent + foundation, dev + staging + prod", |b| {
+    group.bench_function("4 layers × dev + staging + prod", |b| {
         b.iter(|| {
             for config in &configs {
                 let planned = runtime
                     .block_on(tradai_stack_testing::plan(
                         program,
                         config,
-                        &[Layer::Persistent, Layer::Foundation],
+                        &Layer::ALL,
                         None,
                     ))
                     .expect("plans");
-                assert!(planned.len() > 100);
+                assert!(planned.len() > 350);
             }
         })
     });
