@@ -14,7 +14,8 @@ fn lists_differences_key_by_key() {
         .stdout
         .clone();
     insta::assert_snapshot!(String::from_utf8_lossy(&out), @r#"
-    staging -> prod: 10 key(s) differ (0 promotable, 10 environment-scoped, 0 immutable)
+    staging -> prod: 12 key(s) differ (0 promotable, 12 environment-scoped, 0 immutable)
+      alb.domain_name: "api.staging.tradai.example.com" -> "api.prod.tradai.example.com"  [environment-scoped]
       cognito.deletion_protection: false -> true  [environment-scoped]
       compute.container_insights: false -> true  [environment-scoped]
       compute.mode: "consolidated-ec2" -> "fargate"  [environment-scoped]
@@ -23,6 +24,7 @@ fn lists_differences_key_by_key() {
       database.multi_az: false -> true  [environment-scoped]
       dynamodb.deletion_protection: false -> true  [environment-scoped]
       logging.retention_days: 30 -> 90  [environment-scoped]
+      network.interface_endpoints: [] -> ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs", "ssm", "sqs", "sns", "states"]  [environment-scoped]
       network.nat.mode: "instance" -> "gateway"  [environment-scoped]
       services.backend-api.desired_count: 1 -> 2  [environment-scoped]
     "#);

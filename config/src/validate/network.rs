@@ -314,7 +314,7 @@ mod tests {
         s.network.nat.instance_type = "nano".into();
         s.network.nat.lifecycle_heartbeat_seconds = 5;
         s.network.gateway_endpoints.push("sqs".into());
-        s.network.interface_endpoints.push("logs".into());
+        s.network.interface_endpoints = vec!["logs".into(), "logs".into()];
         expect_problem(&s, "network.nat.instance_type", "not an EC2 instance type");
         expect_problem(&s, "network.nat.lifecycle_heartbeat_seconds", "30 to 7200");
         expect_problem(
@@ -322,7 +322,7 @@ mod tests {
             "network.gateway_endpoints[2]",
             "only for S3 and DynamoDB",
         );
-        expect_problem(&s, "network.interface_endpoints[9]", "listed twice");
+        expect_problem(&s, "network.interface_endpoints[1]", "listed twice");
         assert!(problems(&s).len() >= 4);
     }
 }

@@ -260,6 +260,6 @@ mod tests {
             "not a private DNS name",
         );
         expect_problem(&s, "ecr.image_retention_count", "1 to 1000");
-        expect_problem(&s, "ecr.service_repositories[6]", "listed twice");
+        expect_problem(&s, "ecr.service_repositories[7]", "listed twice");
     }
 }

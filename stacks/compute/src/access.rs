@@ -60,8 +60,14 @@ impl Arns<'_> {
         format!("arn:aws:iam::{}:role/{name}", self.known.account())
     }
 
-    pub fn task_definitions(&self, family_prefix: &str) -> String {
-        format!("{}:task-definition/{family_prefix}*", self.prefix("ecs"))
+    /// Every revision of the strategy task families (`tradai-strategy-*-<env>`: the generic runner and any
+    /// strategy-specific family).
+    pub fn strategy_task_definitions(&self) -> String {
+        format!(
+            "{}:task-definition/{}:*",
+            self.prefix("ecs"),
+            self.config.names().resource("strategy-*")
+        )
     }
 
     pub fn cluster(&self) -> String {
@@ -242,10 +248,7 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
             .map(|r| arns.role(r))
             .collect();
         policy = policy
-            .allow(
-                &["ecs:RunTask"],
-                &[arns.task_definitions(&names.resource("strategy"))],
-            )
+            .allow(&["ecs:RunTask"], &[arns.strategy_task_definitions()])
             .allow(
                 &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
                 &[arns.tasks()],
@@ -362,9 +365,9 @@ mod tests {
             "sqs:ReceiveMessage",
             "arn:aws:sqs:q:backtest",
             "states:StartExecution",
-            "arn:aws:states:eu-central-1:111122223333:stateMachine:tradai-backtest-dev",
+            "arn:aws:states:eu-central-1:111122223333:stateMachine:tradai-backtest-workflow-dev",
             "ecs:RunTask",
-            "task-definition/tradai-strategy*",
+            "task-definition/tradai-strategy-*-dev:*",
             "iam:PassRole",
             "arn:aws:iam::111122223333:role/tradai-strategy-task-role-dev",
         ] {

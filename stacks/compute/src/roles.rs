@@ -178,10 +178,7 @@ pub fn roles(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Role
                     &["states:DescribeExecution", "states:StopExecution"],
                     &executions,
                 )
-                .allow(
-                    &["ecs:RunTask"],
-                    &[arns.task_definitions(&config.names().resource("strategy"))],
-                )
+                .allow(&["ecs:RunTask"], &[arns.strategy_task_definitions()])
                 .allow(
                     &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
                     &[arns.tasks()],

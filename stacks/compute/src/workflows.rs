@@ -90,10 +90,7 @@ fn policy(
             .map(|r| arns.role(r))
             .collect();
         policy = policy
-            .allow(
-                &["ecs:RunTask"],
-                &[arns.task_definitions(&config.names().resource("strategy"))],
-            )
+            .allow(&["ecs:RunTask"], &[arns.strategy_task_definitions()])
             .allow(&["ecs:StopTask", "ecs:DescribeTasks"], &[arns.tasks()])
             .allow(
                 &["events:PutTargets", "events:PutRule", "events:DescribeRule"],
