@@ -42,6 +42,18 @@ impl Workspace {
         cmd
     }
 
+    /// Run `tradai <args>`, assert success, and return its standard output.
+    pub fn stdout(&self, args: &[&str]) -> String {
+        let out = self
+            .tradai(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).expect("utf-8 output")
+    }
+
     /// Replace the temp path in output with `<dir>`.
     pub fn redact(&self, text: &[u8]) -> String {
         String::from_utf8_lossy(text).replace(&self.dir.path().display().to_string(), "<dir>")

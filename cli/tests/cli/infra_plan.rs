@@ -6,14 +6,8 @@ use crate::helpers::Workspace;
 #[test]
 fn plans_both_layers_as_json() {
     let ws = Workspace::new();
-    let out = ws
-        .tradai(&["infra", "plan", "--env", "dev", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let plan: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let out = ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&out).expect("json");
     let items = plan.as_array().expect("array");
     let count = |stack: &str, ty: &str| {
         items
@@ -32,14 +26,8 @@ fn plans_both_layers_as_json() {
 #[test]
 fn plans_one_layer_as_a_table() {
     let ws = Workspace::new();
-    let out = ws
-        .tradai(&["infra", "plan", "--env", "prod", "--stack", "persistent"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let out = ws.stdout(&["infra", "plan", "--env", "prod", "--stack", "persistent"]);
+    let text = out;
     assert!(text.starts_with("STACK"), "{text}");
     let row = text
         .lines()
@@ -70,14 +58,8 @@ fn rejects_unknown_layers() {
 #[test]
 fn plans_the_edge_layer() {
     let ws = Workspace::new();
-    let out = ws
-        .tradai(&["infra", "plan", "--env", "staging", "--stack", "edge"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let out = ws.stdout(&["infra", "plan", "--env", "staging", "--stack", "edge"]);
+    let text = out;
     assert!(
         text.contains("edge-staging     aws:wafv2/webAcl:WebAcl"),
         "{text}"
@@ -92,14 +74,8 @@ fn plans_the_edge_layer() {
 #[test]
 fn estimates_the_monthly_cost() {
     let ws = Workspace::new();
-    let out = ws
-        .tradai(&["infra", "cost", "--env", "prod", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let estimate: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let out = ws.stdout(&["infra", "cost", "--env", "prod", "--format", "json"]);
+    let estimate: serde_json::Value = serde_json::from_str(&out).expect("json");
     let lines = estimate["lines"].as_array().expect("lines");
     assert!(
         lines.iter().any(|l| l["item"] == "tradai-nat-gw-prod"),
@@ -112,14 +88,7 @@ fn estimates_the_monthly_cost() {
     let total = estimate["total_usd"].as_f64().expect("total");
     assert!((sum - total).abs() < 0.01, "{sum} vs {total}");
     assert_eq!(estimate["prices_date"], "2026-11-01");
-    let table = ws
-        .tradai(&["infra", "cost", "--env", "dev"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8_lossy(&table);
+    let table = ws.stdout(&["infra", "cost", "--env", "dev"]);
     assert!(
         table.contains("tradai-ecs-host-dev") && table.contains("1 × t3.small"),
         "{table}"
@@ -153,14 +122,8 @@ fn cost_names_a_missing_price() {
 #[test]
 fn checks_every_environment() {
     let ws = Workspace::new();
-    let out = ws
-        .tradai(&["infra", "check"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let out = ws.stdout(&["infra", "check"]);
+    let text = out;
     assert_eq!(
         text.lines()
             .filter(|l| l.ends_with("resources pass every policy check"))

@@ -137,6 +137,22 @@ pub async fn clients(config: &Config) -> Clients {
     .await
 }
 
+/// The ARN of a (not created) role for Step Functions in the emulator's account: the emulator checks the
+/// shape, not the role.
+pub async fn states_role(clients: &Clients, config: &Config) -> String {
+    let identity = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("caller identity");
+    let account = identity.account().expect("account");
+    format!(
+        "arn:aws:iam::{account}:role/{}",
+        config.names().resource("states")
+    )
+}
+
 /// A config with a fresh name prefix, its clients, and every table, bucket, queue and topic it defines.
 pub async fn provisioned() -> (Config, Clients, Provisioned) {
     let config = crate::config_with_prefix(&crate::unique_prefix());

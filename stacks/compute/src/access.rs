@@ -89,6 +89,22 @@ impl Arns<'_> {
     pub fn events_rule(&self, name: &str) -> String {
         format!("{}:rule/{name}", self.prefix("events"))
     }
+
+    /// Run, watch and stop strategy tasks, passing them the task roles.
+    pub fn run_strategy_tasks(&self, policy: PolicyBuilder) -> PolicyBuilder {
+        let roles: Vec<String> = task_role_names(self.config)
+            .iter()
+            .map(|r| self.role(r))
+            .collect();
+        policy
+            .allow(&["ecs:RunTask"], &[self.strategy_task_definitions()])
+            .allow(
+                &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
+                &[self.tasks()],
+            )
+            .allow(&["ecs:ListTasks"], &["*"])
+            .allow(&["iam:PassRole"], &roles)
+    }
 }
 
 /// The value of a Lambda environment entry.
@@ -116,7 +132,8 @@ pub fn resolve(config: &Config, known: &Known, value: &EnvValue) -> String {
     }
 }
 
-const TABLE_ACTIONS: [&str; 8] = [
+/// Item-level actions on a table.
+pub const TABLE_ACTIONS: [&str; 8] = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -243,18 +260,7 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
         };
     }
     if ecs {
-        let roles: Vec<String> = task_role_names(config)
-            .iter()
-            .map(|r| arns.role(r))
-            .collect();
-        policy = policy
-            .allow(&["ecs:RunTask"], &[arns.strategy_task_definitions()])
-            .allow(
-                &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
-                &[arns.tasks()],
-            )
-            .allow(&["ecs:ListTasks"], &["*"])
-            .allow(&["iam:PassRole"], &roles);
+        policy = arns.run_strategy_tasks(policy);
     }
     for trigger in &spec.triggers {
         policy = match trigger {

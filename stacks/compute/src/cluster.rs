@@ -6,9 +6,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{ComputeMode, Config, Layer};
-use tradai_pulumi_aws::types::{autoscaling as asg_types, ec2 as ec2_types, ecs as ecs_types};
-use tradai_pulumi_aws::{autoscaling, ec2, ecs, iam, servicediscovery};
-use tradai_stack_kit::{known_value, tags, Known, PolicyBuilder};
+use tradai_pulumi_aws::types::ecs as ecs_types;
+use tradai_pulumi_aws::{ecs, servicediscovery};
+use tradai_stack_kit::{known_value, tags, InstanceGroup, Known, PolicyBuilder};
 
 use crate::access::Arns;
 use crate::roles::role;
@@ -131,82 +131,25 @@ fn consolidated_host(ctx: &Context, config: &Arc<Config>, known: &Output<Known>)
                 .build()
         },
     );
-    let profile = iam::instance_profile::create(
-        ctx,
-        &names.resource("ecs-host-profile"),
-        iam::instance_profile::InstanceProfileArgs::builder()
-            .name(names.resource("ecs-host-profile"))
-            .role(host_role.name)
-            .tags(tags(config, Layer::Compute, "ecs-host"))
-            .build_struct(),
-    );
     let user_data = base64::engine::general_purpose::STANDARD.encode(format!(
         "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER={}\nECS_ENABLE_CONTAINER_METADATA=true\nEOF\n",
         names.ecs_cluster()
     ));
-    let interface = ec2_types::LaunchTemplateNetworkInterface::builder()
-        .device_index(0)
-        .associate_public_ip_address("false")
-        .delete_on_termination("true")
-        .security_groups(vec![])
-        .build_struct();
-    let interfaces = known_value(known, "sg:ecs").map(move |group: String| {
-        vec![ec2_types::LaunchTemplateNetworkInterface {
-            security_groups: Some(vec![group]),
-            ..interface.clone()
-        }]
-    });
-    let template = ec2::launch_template::create(
-        ctx,
-        &names.resource("ecs-host-lt"),
-        ec2::launch_template::LaunchTemplateArgs::builder()
-            .name(names.resource("ecs-host-lt"))
-            .image_id(ECS_AL2023)
-            .instance_type(config.settings().compute.consolidated_instance_type.clone())
-            .iam_instance_profile(profile.name.map(|name| {
-                ec2_types::LaunchTemplateIamInstanceProfile::builder()
-                    .name(name)
-                    .build_struct()
-            }))
-            .metadata_options(
-                ec2_types::LaunchTemplateMetadataOptions::builder()
-                    .http_endpoint("enabled")
-                    .http_tokens("required")
-                    .http_put_response_hop_limit(1)
-                    .build_struct(),
-            )
-            .network_interfaces(interfaces)
-            .user_data(user_data)
-            .tags(tags(config, Layer::Compute, "ecs-host"))
-            .build_struct(),
-    );
-    let group_name = names.resource("ecs-host");
-    let group = autoscaling::group::create(
-        ctx,
-        &group_name,
-        autoscaling::group::GroupArgs::builder()
-            .name(group_name.clone())
-            .min_size(1)
-            .max_size(1)
-            .desired_capacity(1)
-            .health_check_type("EC2")
-            .vpc_zone_identifiers(
-                known_value(known, "private_subnet_ids")
-                    .map(|ids: String| ids.split(',').map(str::to_owned).collect::<Vec<_>>()),
-            )
-            .launch_template(template.id.map(|id| {
-                asg_types::GroupLaunchTemplate::builder()
-                    .id(id)
-                    .version("$Latest")
-                    .build_struct()
-            }))
-            .tags(vec![asg_types::GroupTag::builder()
-                .key("Name")
-                .value(group_name.clone())
-                .propagate_at_launch(true)
-                .build_struct()])
-            .build_struct(),
-    );
+    let group = InstanceGroup {
+        layer: Layer::Compute,
+        component: "ecs-host",
+        image: ECS_AL2023,
+        instance_type: config.settings().compute.consolidated_instance_type.clone(),
+        role_name: host_role.name,
+        security_group: known_value(known, "sg:ecs"),
+        subnets: known_value(known, "private_subnet_ids")
+            .map(|ids: String| ids.split(',').map(str::to_owned).collect::<Vec<_>>()),
+        public_ip: false,
+        user_data: ctx.new_output(&user_data),
+        detailed_monitoring: false,
+        enabled_metrics: vec![],
+    }
+    .create(ctx, config);
     let provider = ecs::capacity_provider::create(
         ctx,
         &names.resource("ecs-host-capacity"),

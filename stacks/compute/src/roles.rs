@@ -8,7 +8,7 @@ use tradai_config::{Config, Layer};
 use tradai_pulumi_aws::iam;
 use tradai_stack_kit::{assume_role, tags, Known, PolicyBuilder, WildcardPolicy};
 
-use crate::access::{task_role_names, Arns, EXECUTION_ROLE, STRATEGY_ROLE};
+use crate::access::{Arns, EXECUTION_ROLE, STRATEGY_ROLE, TABLE_ACTIONS};
 
 /// A role's ARN and name.
 #[derive(Clone)]
@@ -79,20 +79,7 @@ fn data_plane(config: &Config, known: &Known, policy: PolicyBuilder) -> PolicyBu
     let buckets: Vec<String> = s.buckets.keys().map(|b| arns.bucket(b)).collect();
     let objects: Vec<String> = buckets.iter().map(|b| format!("{b}/*")).collect();
     policy
-        .allow(
-            &[
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:UpdateItem",
-                "dynamodb:DeleteItem",
-                "dynamodb:Query",
-                "dynamodb:Scan",
-                "dynamodb:BatchGetItem",
-                "dynamodb:BatchWriteItem",
-                "dynamodb:ConditionCheckItem",
-            ],
-            &tables,
-        )
+        .allow(&TABLE_ACTIONS, &tables)
         .allow(&["s3:ListBucket", "s3:GetBucketLocation"], &buckets)
         .allow(
             &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
@@ -158,11 +145,7 @@ pub fn roles(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Role
                 .collect();
             let machines: Vec<String> = s.workflows.keys().map(|w| arns.state_machine(w)).collect();
             let executions: Vec<String> = s.workflows.keys().map(|w| arns.executions(w)).collect();
-            let roles: Vec<String> = task_role_names(config)
-                .iter()
-                .map(|r| arns.role(r))
-                .collect();
-            data_plane(config, known, PolicyBuilder::new())
+            arns.run_strategy_tasks(data_plane(config, known, PolicyBuilder::new()))
                 .allow(
                     &[
                         "sqs:SendMessage",
@@ -178,13 +161,6 @@ pub fn roles(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Role
                     &["states:DescribeExecution", "states:StopExecution"],
                     &executions,
                 )
-                .allow(&["ecs:RunTask"], &[arns.strategy_task_definitions()])
-                .allow(
-                    &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
-                    &[arns.tasks()],
-                )
-                .allow(&["ecs:ListTasks"], &["*"])
-                .allow(&["iam:PassRole"], &roles)
                 .allow(
                     &["logs:GetLogEvents", "logs:FilterLogEvents"],
                     &[arns.log_group(&config.names().ecs_log_group())],

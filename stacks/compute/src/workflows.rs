@@ -11,7 +11,7 @@ use tradai_pulumi_aws::types::sfn as sfn_types;
 use tradai_stack_kit::{collect, tags, Known, PolicyBuilder};
 use tradai_workflows::{definition, Capacity, StateMachine, Targets};
 
-use crate::access::{task_role_names, Arns};
+use crate::access::Arns;
 use crate::functions::{log_group, Function};
 use crate::roles::role;
 
@@ -85,18 +85,10 @@ fn policy(
         );
     let integrations = machine.integrations();
     if integrations.iter().any(|i| i.contains(":ecs:")) {
-        let roles: Vec<String> = task_role_names(config)
-            .iter()
-            .map(|r| arns.role(r))
-            .collect();
-        policy = policy
-            .allow(&["ecs:RunTask"], &[arns.strategy_task_definitions()])
-            .allow(&["ecs:StopTask", "ecs:DescribeTasks"], &[arns.tasks()])
-            .allow(
-                &["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                &[arns.events_rule("StepFunctionsGetEventsForECSTaskRule")],
-            )
-            .allow(&["iam:PassRole"], &roles);
+        policy = arns.run_strategy_tasks(policy).allow(
+            &["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            &[arns.events_rule("StepFunctionsGetEventsForECSTaskRule")],
+        );
     }
     let tables: Vec<String> = machine
         .parameter_values("TableName")

@@ -46,6 +46,30 @@ fn environment(config: &Config) -> (&'static str, Value) {
     )
 }
 
+/// An alarm on an AWS or custom metric, evaluated over one period, quiet without data, acting on the alerts
+/// topic only.
+fn aws(
+    name: String,
+    description: String,
+    (namespace, metric): (&str, &str),
+    dimensions: Vec<(&'static str, Value)>,
+    (statistic, comparison, threshold): (&str, &'static str, f64),
+) -> AlarmSpec {
+    AlarmSpec {
+        name,
+        description,
+        namespace: namespace.to_owned(),
+        metric: metric.to_owned(),
+        dimensions,
+        statistic: statistic.to_owned(),
+        comparison,
+        threshold,
+        evaluation_periods: 1,
+        missing_data_breaches: false,
+        actions: vec![],
+    }
+}
+
 fn custom(
     config: &Config,
     name: &str,
@@ -53,19 +77,13 @@ fn custom(
     metric: &str,
     threshold: f64,
 ) -> AlarmSpec {
-    AlarmSpec {
-        name: config.names().alarm(name),
-        description: description.to_owned(),
-        namespace: metrics::NAMESPACE.to_owned(),
-        metric: metric.to_owned(),
-        dimensions: vec![environment(config)],
-        statistic: "Maximum".into(),
-        comparison: "GreaterThanOrEqualToThreshold",
-        threshold,
-        evaluation_periods: 1,
-        missing_data_breaches: false,
-        actions: vec![],
-    }
+    aws(
+        config.names().alarm(name),
+        description.to_owned(),
+        (metrics::NAMESPACE, metric),
+        vec![environment(config)],
+        ("Maximum", "GreaterThanOrEqualToThreshold", threshold),
+    )
 }
 
 /// A PSI threshold of the drift monitor's environment (one source for the Lambda and its alarms).
@@ -88,23 +106,21 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
     for key in served_services(config) {
         let component = config.service_component(&key).unwrap_or(&key).to_owned();
         out.push(AlarmSpec {
-            name: names.alarm(&format!("{component}-unhealthy")),
-            description: format!("{key} has no healthy target behind the ALB"),
-            namespace: "AWS/ApplicationELB".into(),
-            metric: "HealthyHostCount".into(),
-            dimensions: vec![
-                (
-                    "TargetGroup",
-                    known(format!("target_group_arn_suffix:{key}")),
-                ),
-                ("LoadBalancer", known("alb_arn_suffix")),
-            ],
-            statistic: "Minimum".into(),
-            comparison: "LessThanThreshold",
-            threshold: 1.0,
             evaluation_periods: 2,
             missing_data_breaches: true,
-            actions: vec![],
+            ..aws(
+                names.alarm(&format!("{component}-unhealthy")),
+                format!("{key} has no healthy target behind the ALB"),
+                ("AWS/ApplicationELB", "HealthyHostCount"),
+                vec![
+                    (
+                        "TargetGroup",
+                        known(format!("target_group_arn_suffix:{key}")),
+                    ),
+                    ("LoadBalancer", known("alb_arn_suffix")),
+                ],
+                ("Minimum", "LessThanThreshold", 1.0),
+            )
         });
     }
     out.push(custom(
@@ -142,94 +158,69 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
     out.push(severe);
     out.push(match s.network.nat.mode {
         NatMode::Instance => AlarmSpec {
-            name: names.alarm("nat-unhealthy"),
-            description: "the NAT instance group has no instance in service".into(),
-            namespace: "AWS/AutoScaling".into(),
-            metric: "GroupInServiceInstances".into(),
-            dimensions: vec![("AutoScalingGroupName", known("nat_group_name"))],
-            statistic: "Minimum".into(),
-            comparison: "LessThanThreshold",
-            threshold: 1.0,
             evaluation_periods: 2,
             missing_data_breaches: true,
-            actions: vec![],
+            ..aws(
+                names.alarm("nat-unhealthy"),
+                "the NAT instance group has no instance in service".into(),
+                ("AWS/AutoScaling", "GroupInServiceInstances"),
+                vec![("AutoScalingGroupName", known("nat_group_name"))],
+                ("Minimum", "LessThanThreshold", 1.0),
+            )
         },
-        NatMode::Gateway => AlarmSpec {
-            name: names.alarm("nat-unhealthy"),
-            description: "the NAT gateway cannot allocate ports".into(),
-            namespace: "AWS/NATGateway".into(),
-            metric: "ErrorPortAllocation".into(),
-            dimensions: vec![("NatGatewayId", known("nat_gateway_id"))],
-            statistic: "Sum".into(),
-            comparison: "GreaterThanThreshold",
-            threshold: 0.0,
-            evaluation_periods: 1,
-            missing_data_breaches: false,
-            actions: vec![],
-        },
+        NatMode::Gateway => aws(
+            names.alarm("nat-unhealthy"),
+            "the NAT gateway cannot allocate ports".into(),
+            ("AWS/NATGateway", "ErrorPortAllocation"),
+            vec![("NatGatewayId", known("nat_gateway_id"))],
+            ("Sum", "GreaterThanThreshold", 0.0),
+        ),
     });
     out.push(AlarmSpec {
-        name: names.alarm("api-latency-high"),
-        description: format!("API p95 latency above {} ms", a.api_latency_ms),
-        namespace: "AWS/ApiGateway".into(),
-        metric: "Latency".into(),
-        dimensions: vec![("ApiId", known("api_id"))],
-        statistic: "p95".into(),
-        comparison: "GreaterThanThreshold",
-        threshold: f64::from(a.api_latency_ms),
         evaluation_periods: 3,
-        missing_data_breaches: false,
-        actions: vec![],
+        ..aws(
+            names.alarm("api-latency-high"),
+            format!("API p95 latency above {} ms", a.api_latency_ms),
+            ("AWS/ApiGateway", "Latency"),
+            vec![("ApiId", known("api_id"))],
+            ("p95", "GreaterThanThreshold", f64::from(a.api_latency_ms)),
+        )
     });
     for key in s.lambdas.keys() {
-        out.push(AlarmSpec {
-            name: names.alarm(&format!("lambda-{key}-errors")),
-            description: format!("{} failed", names.function(key)),
-            namespace: "AWS/Lambda".into(),
-            metric: "Errors".into(),
-            dimensions: vec![("FunctionName", known(format!("function_name:{key}")))],
-            statistic: "Sum".into(),
-            comparison: "GreaterThanOrEqualToThreshold",
-            threshold: f64::from(a.lambda_errors_threshold),
-            evaluation_periods: 1,
-            missing_data_breaches: false,
-            actions: vec![],
-        });
+        out.push(aws(
+            names.alarm(&format!("lambda-{key}-errors")),
+            format!("{} failed", names.function(key)),
+            ("AWS/Lambda", "Errors"),
+            vec![("FunctionName", known(format!("function_name:{key}")))],
+            (
+                "Sum",
+                "GreaterThanOrEqualToThreshold",
+                f64::from(a.lambda_errors_threshold),
+            ),
+        ));
     }
     for (key, queue) in &s.queues {
         if queue.dead_letter.is_some() {
-            out.push(AlarmSpec {
-                name: names.alarm(&format!("{key}-dlq-not-empty")),
-                description: format!("messages of {key} landed in the dead-letter queue"),
-                namespace: "AWS/SQS".into(),
-                metric: "ApproximateNumberOfMessagesVisible".into(),
-                dimensions: vec![(
+            out.push(aws(
+                names.alarm(&format!("{key}-dlq-not-empty")),
+                format!("messages of {key} landed in the dead-letter queue"),
+                ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+                vec![(
                     "QueueName",
                     Value::Fixed(names.dead_letter_queue(key, queue.fifo).to_string()),
                 )],
-                statistic: "Maximum".into(),
-                comparison: "GreaterThanThreshold",
-                threshold: 0.0,
-                evaluation_periods: 1,
-                missing_data_breaches: false,
-                actions: vec![],
-            });
+                ("Maximum", "GreaterThanThreshold", 0.0),
+            ));
         }
     }
     for key in s.workflows.keys() {
-        out.push(AlarmSpec {
-            name: names.alarm(&format!("{key}-workflow-failed")),
-            description: format!("a {key} workflow execution failed or timed out"),
-            namespace: "AWS/States".into(),
-            metric: "ExecutionsFailed".into(),
-            dimensions: vec![("StateMachineArn", known(format!("state_machine_arn:{key}")))],
-            statistic: "Sum".into(),
-            comparison: "GreaterThanOrEqualToThreshold",
-            threshold: 1.0,
-            evaluation_periods: 1,
-            missing_data_breaches: false,
-            actions: vec![],
-        });
+        out.push(aws(
+            names.alarm(&format!("{key}-workflow-failed")),
+            format!("a {key} workflow execution failed or timed out"),
+            ("AWS/States", "ExecutionsFailed"),
+            vec![("StateMachineArn", known(format!("state_machine_arn:{key}")))],
+            ("Sum", "GreaterThanOrEqualToThreshold", 1.0),
+        ));
     }
     out
 }

@@ -5,9 +5,8 @@ use base64::Engine as _;
 use pulumi_gestalt_rust::{Context, Output};
 use serde_json::json;
 use tradai_config::{Config, Layer, NatMode};
-use tradai_pulumi_aws::types::{autoscaling as asg_types, ec2 as ec2_types};
 use tradai_pulumi_aws::{autoscaling, cloudwatch, ec2, iam};
-use tradai_stack_kit::{assume_role, int, tags, PolicyBuilder};
+use tradai_stack_kit::{assume_role, int, tags, InstanceGroup, PolicyBuilder};
 
 use crate::network::Network;
 use crate::security::Groups;
@@ -122,86 +121,22 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
             .policy(policy)
             .build_struct(),
     );
-    let profile = iam::instance_profile::create(
-        ctx,
-        &names.resource("nat-profile"),
-        iam::instance_profile::InstanceProfileArgs::builder()
-            .name(names.resource("nat-profile"))
-            .role(role.name)
-            .tags(tags(config, Layer::Foundation, "nat"))
-            .build_struct(),
-    );
-    let interface = ec2_types::LaunchTemplateNetworkInterface::builder()
-        .device_index(0)
-        .associate_public_ip_address("true")
-        .delete_on_termination("true")
-        .security_groups(vec![])
-        .build_struct();
-    let interfaces = groups.ids["nat"].map(move |group: String| {
-        vec![ec2_types::LaunchTemplateNetworkInterface {
-            security_groups: Some(vec![group]),
-            ..interface.clone()
-        }]
-    });
-    let template = ec2::launch_template::create(
-        ctx,
-        &names.resource("nat-lt"),
-        ec2::launch_template::LaunchTemplateArgs::builder()
-            .name(names.resource("nat-lt"))
-            .image_id(AL2023_ARM64)
-            .instance_type(settings.instance_type.clone())
-            .iam_instance_profile(profile.name.map(|name| {
-                ec2_types::LaunchTemplateIamInstanceProfile::builder()
-                    .name(name)
-                    .build_struct()
-            }))
-            .metadata_options(
-                ec2_types::LaunchTemplateMetadataOptions::builder()
-                    .http_endpoint("enabled")
-                    .http_tokens("required")
-                    .http_put_response_hop_limit(1)
-                    .build_struct(),
-            )
-            .monitoring(
-                ec2_types::LaunchTemplateMonitoring::builder()
-                    .enabled(true)
-                    .build_struct(),
-            )
-            .network_interfaces(interfaces)
-            .user_data(
-                eip.allocation_id
-                    .map(move |allocation: String| user_data(&allocation, &region)),
-            )
-            .tags(tags(config, Layer::Foundation, "nat"))
-            .build_struct(),
-    );
-    let group_name = names.resource("nat");
-    let launch = template.id.map(|id| {
-        asg_types::GroupLaunchTemplate::builder()
-            .id(id)
-            .version("$Latest")
-            .build_struct()
-    });
-    let name_tag = asg_types::GroupTag::builder()
-        .key("Name")
-        .value(group_name.clone())
-        .propagate_at_launch(true)
-        .build_struct();
-    let group = autoscaling::group::create(
-        ctx,
-        &group_name,
-        autoscaling::group::GroupArgs::builder()
-            .name(group_name.clone())
-            .min_size(1)
-            .max_size(1)
-            .desired_capacity(1)
-            .health_check_type("EC2")
-            .enabled_metrics(vec!["GroupInServiceInstances".to_owned()])
-            .vpc_zone_identifiers(first_public.map(|subnet| vec![subnet]))
-            .launch_template(launch)
-            .tags(vec![name_tag])
-            .build_struct(),
-    );
+    let group = InstanceGroup {
+        layer: Layer::Foundation,
+        component: "nat",
+        image: AL2023_ARM64,
+        instance_type: settings.instance_type.clone(),
+        role_name: role.name,
+        security_group: groups.ids["nat"].clone(),
+        subnets: first_public.map(|subnet| vec![subnet]),
+        public_ip: true,
+        user_data: eip
+            .allocation_id
+            .map(move |allocation: String| user_data(&allocation, &region)),
+        detailed_monitoring: true,
+        enabled_metrics: vec!["GroupInServiceInstances".to_owned()],
+    }
+    .create(ctx, config);
     let hook = autoscaling::lifecycle_hook::create(
         ctx,
         &names.resource("nat-launching"),

@@ -36,74 +36,23 @@ pub fn rules(config: &Config) -> SecurityRules {
             anywhere(),
             "AWS APIs through NAT or endpoints",
         )
-        .allow_out(
+        .allow_between(
             "ecs",
-            (s.database.port, s.database.port),
-            Peer::Group("rds"),
-            "MLflow metadata",
-        )
-        .allow_in(
             "rds",
             (s.database.port, s.database.port),
-            Peer::Group("ecs"),
             "MLflow metadata",
         )
-        .allow_out(
-            "api",
-            (443, 443),
-            Peer::Group("alb"),
-            "API Gateway VPC link to the ALB",
-        )
-        .allow_in(
-            "alb",
-            (443, 443),
-            Peer::Group("api"),
-            "HTTPS from the API Gateway VPC link",
-        )
+        .allow_between("api", "alb", (443, 443), "API Gateway VPC link")
         .allow_out("nat", (80, 80), anywhere(), "package repositories")
         .allow_out("nat", (443, 443), anywhere(), "forwarded HTTPS");
     for (key, service) in &s.services {
         let Some(port) = service.port else { continue };
         if service.kind == ServiceKind::AlwaysOn {
-            rules = rules
-                .allow_out(
-                    "alb",
-                    (port, port),
-                    Peer::Group("ecs"),
-                    &format!("to {key}"),
-                )
-                .allow_in(
-                    "ecs",
-                    (port, port),
-                    Peer::Group("alb"),
-                    &format!("{key} from the ALB"),
-                );
+            rules = rules.allow_between("alb", "ecs", (port, port), key);
         }
         rules = rules
-            .allow_in(
-                "ecs",
-                (port, port),
-                Peer::Group("ecs"),
-                &format!("{key} from other services"),
-            )
-            .allow_out(
-                "ecs",
-                (port, port),
-                Peer::Group("ecs"),
-                &format!("to {key}"),
-            )
-            .allow_in(
-                "ecs",
-                (port, port),
-                Peer::Group("lambda"),
-                &format!("{key} from Lambdas"),
-            )
-            .allow_out(
-                "lambda",
-                (port, port),
-                Peer::Group("ecs"),
-                &format!("to {key}"),
-            );
+            .allow_between("ecs", "ecs", (port, port), key)
+            .allow_between("lambda", "ecs", (port, port), key);
     }
     for subnet in s
         .network

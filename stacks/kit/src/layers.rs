@@ -52,6 +52,17 @@ const PERSISTENT_SCALARS: [&str; 6] = [
 ];
 
 impl PersistentOutputs {
+    fn scalars(&self) -> [&Output<String>; 6] {
+        [
+            &self.user_pool_id,
+            &self.user_pool_arn,
+            &self.public_client_id,
+            &self.m2m_client_id,
+            &self.trail_arn,
+            &self.pulumi_state_bucket_name,
+        ]
+    }
+
     /// Every export key for `config`.
     pub fn keys(config: &Config) -> Vec<String> {
         let s = config.settings();
@@ -86,15 +97,7 @@ impl PersistentOutputs {
                 ctx.add_export(&key(prefix, name), value);
             }
         }
-        let scalars = [
-            &self.user_pool_id,
-            &self.user_pool_arn,
-            &self.public_client_id,
-            &self.m2m_client_id,
-            &self.trail_arn,
-            &self.pulumi_state_bucket_name,
-        ];
-        for (name, value) in PERSISTENT_SCALARS.iter().zip(scalars) {
+        for (name, value) in PERSISTENT_SCALARS.iter().zip(self.scalars()) {
             ctx.add_export(name, value);
         }
     }
@@ -108,14 +111,7 @@ impl PersistentOutputs {
             .add_map("ecr", &self.ecr_urls)
             .add_map("secret", &self.secret_arns)
             .account_from_arn(&self.user_pool_arn);
-        for (name, value) in PERSISTENT_SCALARS.iter().zip([
-            &self.user_pool_id,
-            &self.user_pool_arn,
-            &self.public_client_id,
-            &self.m2m_client_id,
-            &self.trail_arn,
-            &self.pulumi_state_bucket_name,
-        ]) {
+        for (name, value) in PERSISTENT_SCALARS.iter().zip(self.scalars()) {
             known.add(*name, value);
         }
     }
@@ -204,6 +200,28 @@ const NAT_INSTANCE: [&str; 3] = [
 const NAT_GATEWAY: [&str; 1] = ["nat_gateway_id"];
 
 impl FoundationOutputs {
+    fn scalars(&self) -> [&Output<String>; 7] {
+        [
+            &self.vpc_id,
+            &self.public_subnet_ids,
+            &self.private_subnet_ids,
+            &self.database_subnet_ids,
+            &self.private_route_table_id,
+            &self.database_endpoint,
+            &self.database_secret_arn,
+        ]
+    }
+
+    /// The NAT exports with their names (only those of the configured mode are `Some`).
+    fn nat(&self) -> impl Iterator<Item = (&&'static str, &Option<Output<String>>)> {
+        NAT_INSTANCE.iter().chain(NAT_GATEWAY.iter()).zip([
+            &self.nat_launch_rule_name,
+            &self.nat_lifecycle_hook_name,
+            &self.nat_group_name,
+            &self.nat_gateway_id,
+        ])
+    }
+
     /// Every export key for `config`.
     pub fn keys(config: &Config) -> Vec<String> {
         let s = config.settings();
@@ -229,16 +247,7 @@ impl FoundationOutputs {
 
     /// Export every field.
     pub fn export(&self, ctx: &Context) {
-        let scalars = [
-            &self.vpc_id,
-            &self.public_subnet_ids,
-            &self.private_subnet_ids,
-            &self.database_subnet_ids,
-            &self.private_route_table_id,
-            &self.database_endpoint,
-            &self.database_secret_arn,
-        ];
-        for (name, value) in FOUNDATION_SCALARS.iter().zip(scalars) {
+        for (name, value) in FOUNDATION_SCALARS.iter().zip(self.scalars()) {
             ctx.add_export(name, value);
         }
         for (role, id) in &self.security_group_ids {
@@ -253,13 +262,7 @@ impl FoundationOutputs {
                 ctx.add_export(&key(prefix, name), value);
             }
         }
-        let nat = NAT_INSTANCE.iter().chain(NAT_GATEWAY.iter()).zip([
-            &self.nat_launch_rule_name,
-            &self.nat_lifecycle_hook_name,
-            &self.nat_group_name,
-            &self.nat_gateway_id,
-        ]);
-        for (name, value) in nat {
+        for (name, value) in self.nat() {
             if let Some(value) = value {
                 ctx.add_export(name, value);
             }
@@ -269,15 +272,7 @@ impl FoundationOutputs {
     /// Add every value to `known`: the scalars by their export names, `sg:<role>`, `queue-url:<k>`,
     /// `queue-arn:<k>`, `topic-arn:<k>`, and the NAT names of the configured mode.
     pub fn add_to(&self, known: &mut crate::KnownBuilder) {
-        for (name, value) in FOUNDATION_SCALARS.iter().zip([
-            &self.vpc_id,
-            &self.public_subnet_ids,
-            &self.private_subnet_ids,
-            &self.database_subnet_ids,
-            &self.private_route_table_id,
-            &self.database_endpoint,
-            &self.database_secret_arn,
-        ]) {
+        for (name, value) in FOUNDATION_SCALARS.iter().zip(self.scalars()) {
             known.add(*name, value);
         }
         known
@@ -285,13 +280,7 @@ impl FoundationOutputs {
             .add_map("queue-url", &self.queue_urls)
             .add_map("queue-arn", &self.queue_arns)
             .add_map("topic-arn", &self.topic_arns);
-        let nat = NAT_INSTANCE.iter().chain(NAT_GATEWAY.iter()).zip([
-            &self.nat_launch_rule_name,
-            &self.nat_lifecycle_hook_name,
-            &self.nat_group_name,
-            &self.nat_gateway_id,
-        ]);
-        for (name, value) in nat {
+        for (name, value) in self.nat() {
             if let Some(value) = value {
                 known.add(*name, value);
             }

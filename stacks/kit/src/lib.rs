@@ -2,6 +2,7 @@
 
 mod collect;
 mod compute;
+mod instances;
 mod known;
 mod layers;
 mod outputs;
@@ -11,6 +12,7 @@ mod tags;
 
 pub use collect::{collect, int};
 pub use compute::{served_services, ComputeOutputs};
+pub use instances::{Group, InstanceGroup};
 pub use known::{known_value, Known, KnownBuilder};
 pub use layers::{FoundationOutputs, PersistentOutputs, SECURITY_ROLES};
 pub use outputs::Upstream;

@@ -73,6 +73,20 @@ impl SecurityRules {
         self.push(Direction::Egress, group, ports, peer, description)
     }
 
+    /// Let group `from` reach group `to` on TCP `ports`: egress on `from` and ingress on `to` (the groups have no
+    /// default egress, so a flow between two groups takes both).
+    pub fn allow_between(
+        self,
+        from: &'static str,
+        to: &'static str,
+        ports: (u16, u16),
+        what: &str,
+    ) -> Self {
+        let description = format!("{what}: {from} to {to}");
+        self.allow_out(from, ports, Peer::Group(to), &description)
+            .allow_in(to, ports, Peer::Group(from), &description)
+    }
+
     fn push(
         mut self,
         direction: Direction,
@@ -129,6 +143,25 @@ mod tests {
             .build()
             .expect("allowed");
         assert_eq!(rules.len(), 3);
+    }
+
+    #[test]
+    fn a_flow_between_groups_opens_both_sides() {
+        let rules = SecurityRules::new()
+            .allow_between("ecs", "rds", (5432, 5432), "MLflow metadata")
+            .build()
+            .expect("allowed");
+        assert_eq!(
+            rules
+                .iter()
+                .map(|r| (r.group, r.direction, r.peer.clone()))
+                .collect::<Vec<_>>(),
+            [
+                ("ecs", Direction::Egress, Peer::Group("rds")),
+                ("rds", Direction::Ingress, Peer::Group("ecs"))
+            ]
+        );
+        assert_eq!(rules[0].description, "MLflow metadata: ecs to rds");
     }
 
     #[test]

@@ -104,17 +104,7 @@ async fn sns_fans_out_to_sqs() {
 #[tokio::test]
 async fn workflow_starter_on_step_functions() {
     let (config, clients, _) = emulator::provisioned().await;
-    let identity = clients
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .expect("caller identity");
-    let account = identity.account().expect("account");
-    let role = format!(
-        "arn:aws:iam::{account}:role/{}",
-        config.names().resource("states")
-    );
+    let role = emulator::states_role(&clients, &config).await;
     let definition =
         r#"{"StartAt":"Hold","States":{"Hold":{"Type":"Wait","Seconds":600,"End":true}}}"#;
     let machine = clients

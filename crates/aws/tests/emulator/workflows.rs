@@ -6,17 +6,7 @@ use tradai_workflows::{definition, sample, WORKFLOWS};
 #[tokio::test]
 async fn the_emulator_accepts_both_workflow_definitions() {
     let (config, clients, _) = emulator::provisioned().await;
-    let identity = clients
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .expect("caller identity");
-    let account = identity.account().expect("account");
-    let role = format!(
-        "arn:aws:iam::{account}:role/{}",
-        config.names().resource("states")
-    );
+    let role = emulator::states_role(&clients, &config).await;
     for key in WORKFLOWS {
         let machine = definition(
             key,
