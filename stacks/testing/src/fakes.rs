@@ -95,14 +95,9 @@ fn fake_string(token: &str, name: &str, property: &str, region: &str) -> String 
         .unwrap_or("aws");
     let lower = property.to_lowercase();
     if lower.ends_with("arn") {
-        format!(
-            "arn:aws:{service}:{region}:{FAKE_ACCOUNT}:{}/{name}",
-            token
-                .rsplit(':')
-                .next()
-                .unwrap_or("resource")
-                .to_lowercase()
-        )
+        fake_arn(service, token, name, region)
+    } else if lower == "repositoryurl" {
+        format!("{FAKE_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}")
     } else if lower.ends_with("url") || lower.ends_with("endpoint") {
         format!("https://{name}.{service}.{region}.amazonaws.com")
     } else if lower.ends_with("id") {
@@ -111,6 +106,22 @@ fn fake_string(token: &str, name: &str, property: &str, region: &str) -> String 
         name.to_owned()
     } else {
         format!("{name}-{property}")
+    }
+}
+
+/// An ARN in the shape the service uses: IAM is global, S3 has neither region nor account, SQS and SNS name
+/// the resource without a type.
+fn fake_arn(service: &str, token: &str, name: &str, region: &str) -> String {
+    let class = token
+        .rsplit(':')
+        .next()
+        .unwrap_or("resource")
+        .to_lowercase();
+    match service {
+        "iam" => format!("arn:aws:iam::{FAKE_ACCOUNT}:{class}/{name}"),
+        "s3" => format!("arn:aws:s3:::{name}"),
+        "sqs" | "sns" => format!("arn:aws:{service}:{region}:{FAKE_ACCOUNT}:{name}"),
+        _ => format!("arn:aws:{service}:{region}:{FAKE_ACCOUNT}:{class}/{name}"),
     }
 }
 
@@ -139,10 +150,7 @@ mod tests {
             &inputs,
         );
         assert_eq!(out["name"], "tradai-backtest-dev.fifo", "inputs win");
-        assert_eq!(
-            out["arn"],
-            "arn:aws:sqs:eu-central-1:123456789012:queue/backtest"
-        );
+        assert_eq!(out["arn"], "arn:aws:sqs:eu-central-1:123456789012:backtest");
         assert_eq!(
             out["url"],
             "https://backtest.sqs.eu-central-1.amazonaws.com"
@@ -153,5 +161,26 @@ mod tests {
             fake_id("aws:ec2/vpc:Vpc", "main")
         );
         assert!(fake_id("aws:ec2/vpc:Vpc", "main").starts_with("vpc-"));
+    }
+
+    #[test]
+    fn arns_and_registry_urls_have_the_services_shapes() {
+        assert_eq!(
+            fake_arn("iam", "aws:iam/role:Role", "r", "eu-central-1"),
+            "arn:aws:iam::123456789012:role/r"
+        );
+        assert_eq!(
+            fake_arn("s3", "aws:s3/bucket:Bucket", "b", "eu-central-1"),
+            "arn:aws:s3:::b"
+        );
+        assert_eq!(
+            fake_string(
+                "aws:ecr/repository:Repository",
+                "tradai/dev/backend",
+                "repositoryUrl",
+                "eu-central-1"
+            ),
+            "123456789012.dkr.ecr.eu-central-1.amazonaws.com/tradai/dev/backend"
+        );
     }
 }
