@@ -1,0 +1,175 @@
+//! Cognito JWT verification (decision S2): RS256 only; the key from the pool's JWKS by `kid`; `iss` must be the
+//! pool; `exp`/`nbf` with a small leeway; `token_use` access (its `client_id`) or id (its `aud`) must name one
+//! of the app clients; machine (client-credentials) tokens carry scopes that routes may require.
+
+use std::time::Duration;
+
+use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
+use serde::Deserialize;
+
+use super::jwks::{Jwks, JwksError};
+
+/// Seconds of clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY_SECONDS: u64 = 60;
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    token_use: Option<String>,
+    client_id: Option<String>,
+    aud: Option<String>,
+    scope: Option<String>,
+    username: Option<String>,
+}
+
+/// Who made a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    /// The app client the token was issued to.
+    pub client_id: String,
+    /// A person's user name; `None` for a machine.
+    pub username: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// Whether the token came from the client-credentials flow (a machine, not a person).
+    pub fn is_machine(&self) -> bool {
+        self.username.is_none() && self.subject == self.client_id
+    }
+
+    /// Machines must hold `scope`; people are authorised by belonging to the pool.
+    pub fn require_scope(&self, scope: &str) -> Result<(), crate::ApiError> {
+        if self.is_machine() && !self.scopes.iter().any(|s| s == scope) {
+            return Err(crate::ApiError::missing_scope(scope));
+        }
+        Ok(())
+    }
+}
+
+/// Why a token was refused (each becomes a 401 naming the reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("malformed token: {0}")]
+    Malformed(String),
+    #[error("algorithm {0} is not accepted; tokens must be RS256")]
+    Algorithm(String),
+    #[error("the token names no key id (kid)")]
+    NoKeyId,
+    #[error(transparent)]
+    Key(#[from] JwksError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("token_use '{0}' is not accepted (access or id tokens only)")]
+    TokenUse(String),
+    #[error("the token was issued to client '{0}', which is not a client of this platform")]
+    Client(String),
+}
+
+/// Verifies bearer tokens of one user pool.
+#[derive(Debug)]
+pub struct Verifier {
+    issuer: String,
+    client_ids: Vec<String>,
+    jwks: Jwks,
+}
+
+impl Verifier {
+    /// A verifier for tokens of `issuer`, signed by the keys at `jwks_url`, issued to one of `client_ids`.
+    pub fn new(
+        issuer: &str,
+        jwks_url: &str,
+        client_ids: Vec<String>,
+        min_refresh: Duration,
+    ) -> Self {
+        Verifier {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            client_ids,
+            jwks: Jwks::new(jwks_url, min_refresh),
+        }
+    }
+
+    /// A verifier for the Cognito pool `pool_id` of `region` (JWKS at the pool's well-known URL).
+    pub fn cognito(region: &str, pool_id: &str, client_ids: Vec<String>) -> Self {
+        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}");
+        let jwks = format!("{issuer}/.well-known/jwks.json");
+        Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30))
+    }
+
+    /// The principal of a valid `token`.
+    pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let header = decode_header(token).map_err(|e| {
+            // jsonwebtoken refuses unknown algorithms (`none`) while reading the header.
+            if token
+                .split('.')
+                .next()
+                .and_then(base64_json)
+                .and_then(|h| h["alg"].as_str().map(str::to_owned))
+                .is_some_and(|alg| alg.eq_ignore_ascii_case("none"))
+            {
+                TokenError::Algorithm("none".into())
+            } else {
+                TokenError::Malformed(e.to_string())
+            }
+        })?;
+        if header.alg != Algorithm::RS256 {
+            return Err(TokenError::Algorithm(format!("{:?}", header.alg)));
+        }
+        let kid = header.kid.ok_or(TokenError::NoKeyId)?;
+        let key = self.jwks.key(&kid).await?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        let claims = decode::<Claims>(token, &key, &validation)
+            .map_err(|e| TokenError::Invalid(describe(&e)))?
+            .claims;
+        let client = match claims.token_use.as_deref() {
+            Some("access") => claims.client_id.clone(),
+            Some("id") => claims.aud.clone(),
+            other => {
+                return Err(TokenError::TokenUse(
+                    other.unwrap_or("(missing)").to_owned(),
+                ))
+            }
+        }
+        .unwrap_or_default();
+        if !self.client_ids.contains(&client) {
+            return Err(TokenError::Client(client));
+        }
+        Ok(Principal {
+            subject: claims.sub,
+            client_id: client,
+            username: claims.username,
+            scopes: claims
+                .scope
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+}
+
+fn base64_json(segment: &str) -> Option<serde_json::Value> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn describe(error: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match error.kind() {
+        ErrorKind::ExpiredSignature => "the token has expired".into(),
+        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)".into(),
+        ErrorKind::InvalidIssuer => "the token was issued by another issuer".into(),
+        ErrorKind::InvalidSignature => "the signature does not match".into(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("the token lacks the claim {claim}"),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,213 @@
+//! The JSON error body every service returns: `{code, message, details}` with the reference's codes
+//! (§7.6: VAL001–VAL006) and the families decided where it is silent (decision S1).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Validation codes of reference §7.6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub enum ValidationCode {
+    /// Invalid date range (ISO 8601, start before end).
+    #[serde(rename = "VAL001")]
+    DateRange,
+    /// Bad symbol format (`BASE/QUOTE[:SETTLE]`).
+    #[serde(rename = "VAL002")]
+    Symbol,
+    /// Invalid timeframe.
+    #[serde(rename = "VAL003")]
+    Timeframe,
+    /// Missing field.
+    #[serde(rename = "VAL004")]
+    MissingField,
+    /// Value out of range.
+    #[serde(rename = "VAL005")]
+    OutOfRange,
+    /// Invalid config format.
+    #[serde(rename = "VAL006")]
+    ConfigFormat,
+}
+
+impl ValidationCode {
+    /// The code as sent (`VAL001`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValidationCode::DateRange => "VAL001",
+            ValidationCode::Symbol => "VAL002",
+            ValidationCode::Timeframe => "VAL003",
+            ValidationCode::MissingField => "VAL004",
+            ValidationCode::OutOfRange => "VAL005",
+            ValidationCode::ConfigFormat => "VAL006",
+        }
+    }
+}
+
+/// An error answer: HTTP status plus the JSON body.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: u16,
+    /// `VAL001`…`VAL006`, `NOT_FOUND`, `AUTH001`…`AUTH003`, `CONFLICT`, `UNAVAILABLE`, `INTERNAL`.
+    pub code: &'static str,
+    pub message: String,
+    /// Structured detail: the field, value and what is allowed for validation errors.
+    #[schema(value_type = Object)]
+    pub details: Box<Value>,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        details: Value,
+    ) -> Self {
+        ApiError {
+            status: status.as_u16(),
+            code,
+            message: message.into(),
+            details: Box::new(details),
+        }
+    }
+
+    /// 400: `field` has `value`, which is not `allowed`.
+    pub fn validation(
+        code: ValidationCode,
+        field: &str,
+        value: impl Serialize,
+        allowed: &str,
+    ) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            code.as_str(),
+            format!("{field}: {allowed}"),
+            serde_json::json!({"field": field, "value": value, "allowed": allowed}),
+        )
+    }
+
+    /// 404: no `what` called `id`.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("{what} '{id}' not found"),
+            serde_json::json!({"resource": what, "id": id}),
+        )
+    }
+
+    /// 401: no bearer token.
+    pub fn missing_token() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTH001",
+            "a bearer token is required (Authorization: Bearer <token>)",
+            Value::Null,
+        )
+    }
+
+    /// 401: the token was refused, for `reason`.
+    pub fn invalid_token(reason: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTH002",
+            format!("the token was rejected: {reason}"),
+            serde_json::json!({"reason": reason}),
+        )
+    }
+
+    /// 403: the token lacks `scope`.
+    pub fn missing_scope(scope: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "AUTH003",
+            format!("the token lacks the scope {scope}"),
+            serde_json::json!({"required_scope": scope}),
+        )
+    }
+
+    /// 409: the request conflicts with the resource's state.
+    pub fn conflict(message: impl Into<String>, details: Value) -> Self {
+        Self::new(StatusCode::CONFLICT, "CONFLICT", message, details)
+    }
+
+    /// 503: `dependency` cannot be reached.
+    pub fn unavailable(dependency: &str, reason: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            format!("{dependency} is unavailable: {reason}"),
+            serde_json::json!({"dependency": dependency}),
+        )
+    }
+
+    /// 500: an unexpected failure (its cause is logged, not sent).
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "an unexpected error occurred; the correlation id identifies it in the logs",
+            Value::Null,
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status(), axum::Json(&self)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_families() {
+        let cases = [
+            (
+                ApiError::validation(
+                    ValidationCode::Symbol,
+                    "symbol",
+                    "BTCUSDT",
+                    "BASE/QUOTE[:SETTLE]",
+                ),
+                400,
+                "VAL002",
+            ),
+            (ApiError::not_found("Backtest job", "abc"), 404, "NOT_FOUND"),
+            (ApiError::missing_token(), 401, "AUTH001"),
+            (ApiError::invalid_token("expired"), 401, "AUTH002"),
+            (
+                ApiError::missing_scope("tradai-api/backtests.write"),
+                403,
+                "AUTH003",
+            ),
+            (
+                ApiError::conflict("job already finished", Value::Null),
+                409,
+                "CONFLICT",
+            ),
+            (
+                ApiError::unavailable("mlflow", "timeout"),
+                503,
+                "UNAVAILABLE",
+            ),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status, error.code), (status, code));
+        }
+        let body =
+            serde_json::to_value(ApiError::not_found("Backtest job", "abc123")).expect("json");
+        assert_eq!(
+            body,
+            serde_json::json!({"code": "NOT_FOUND", "message": "Backtest job 'abc123' not found", "details": {"resource": "Backtest job", "id": "abc123"}})
+        );
+    }
+}
