@@ -1,8 +1,13 @@
 //! `tradai-service-kit`: what the backend, strategy and data-collection services share (DESIGN §4): the JSON
 //! error body, the common HTTP layers (correlation id, tracing, timeouts, CORS, compression), the health
-//! document, Cognito JWT verification, and serving with graceful shutdown.
+//! document, the OpenAPI/Swagger routes, Cognito JWT verification, and serving with graceful shutdown.
 
 pub mod auth;
+pub mod docs;
 mod error;
+pub mod health;
+pub mod http;
+mod serve;
 
 pub use error::{ApiError, ValidationCode};
+pub use serve::{init_logging, serve, serve_until, shutdown_signal};

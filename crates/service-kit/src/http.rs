@@ -1,0 +1,81 @@
+//! The layers every service runs behind (DESIGN §4): a correlation id read from or written to
+//! `X-Correlation-ID` (and echoed on the response), a tracing span per request carrying it as `trace_id`,
+//! a timeout, CORS, compression, and a JSON 404 for unknown paths.
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::ApiError;
+
+/// The correlation header of reference §7 (every response carries it).
+pub const CORRELATION_ID: &str = "x-correlation-id";
+
+/// Options of the common layers.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Longest a request may take before a 504.
+    pub timeout: Duration,
+    /// Browser origins allowed by CORS; empty allows none.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(30),
+            cors_origins: vec!["http://localhost:3000".into()],
+        }
+    }
+}
+
+/// `router` behind the common layers, with a JSON 404 for unknown paths.
+pub fn layered(router: Router, options: &HttpOptions) -> Router {
+    let correlation = HeaderName::from_static(CORRELATION_ID);
+    let origins: Vec<HeaderValue> = options
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            correlation.clone(),
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([correlation.clone()]);
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let trace_id = request
+            .headers()
+            .get(CORRELATION_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), trace_id)
+    });
+    router
+        .fallback(|| async { ApiError::not_found("route", "unknown path") })
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            options.timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(correlation.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(correlation, MakeRequestUuid))
+}
