@@ -8,6 +8,8 @@ mod error;
 pub mod health;
 pub mod http;
 mod serve;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{ApiError, ValidationCode};
 pub use serve::{init_logging, serve, serve_until, shutdown_signal};

@@ -2,7 +2,6 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -12,15 +11,10 @@ use serde_json::{json, Value};
 use tower::ServiceExt as _;
 use tradai_service_kit::auth::{Authenticated, TokenError, Verifier};
 
-use crate::keys::{access_claims, machine_claims, now, JwksServer, Key, CLIENT, MACHINE};
+use tradai_service_kit::testing::{access_claims, machine_claims, now, JwksServer, Key, CLIENT};
 
 fn verifier(server: &JwksServer) -> Verifier {
-    Verifier::new(
-        &server.issuer(),
-        &server.jwks_url(),
-        vec![CLIENT.into(), MACHINE.into()],
-        Duration::ZERO,
-    )
+    server.verifier()
 }
 
 fn b64(value: &Value) -> String {

@@ -1,4 +1,5 @@
-//! RSA keys made in the test, a JWKS server on loopback, and token minting.
+//! For tests of services (feature `testing`): RSA keys made in the test, a JWKS server on loopback whose key set
+//! can change, and token minting. Never used by a running service.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -16,6 +17,7 @@ pub const CLIENT: &str = "public-client";
 pub const MACHINE: &str = "m2m-client";
 
 /// A signing key with its id.
+#[derive(Debug)]
 pub struct Key {
     pub kid: String,
     pub private: RsaPrivateKey,
@@ -73,6 +75,7 @@ pub fn machine_claims(issuer: &str, scope: &str) -> Value {
 }
 
 /// A JWKS endpoint on loopback whose key set the test can change; counts fetches.
+#[derive(Debug)]
 pub struct JwksServer {
     pub base: String,
     pub keys: Arc<RwLock<Vec<Value>>>,
@@ -105,6 +108,16 @@ impl JwksServer {
             keys,
             fetches,
         }
+    }
+
+    /// A verifier trusting this server's keys for the two test clients, refetching on every unknown key.
+    pub fn verifier(&self) -> crate::auth::Verifier {
+        crate::auth::Verifier::new(
+            &self.issuer(),
+            &self.jwks_url(),
+            vec![CLIENT.into(), MACHINE.into()],
+            std::time::Duration::ZERO,
+        )
     }
 
     pub fn issuer(&self) -> String {
