@@ -1,0 +1,269 @@
+//! `/api/v1/backtests`: submit, list, get, cancel.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use tradai_domain::entities::{BacktestJob, JobError, Timestamp};
+use tradai_domain::ports::{JobUpdate, Transition};
+use tradai_domain::status::Lifecycle;
+use tradai_domain::JobStatus;
+use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::{ApiError, ValidationCode};
+
+use crate::idempotency::{body_hash, check_key, claim, Claim};
+use crate::request::SubmitBacktest;
+use crate::view::{JobPage, JobView};
+use crate::{domain_error, AppState};
+
+/// Scope machine clients need to submit or cancel.
+pub const WRITE_SCOPE: &str = "tradai-api/backtests.write";
+/// Scope machine clients need to read.
+pub const READ_SCOPE: &str = "tradai-api/backtests.read";
+
+fn accepted(job: &BacktestJob, replayed: bool) -> Response {
+    let mut response = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/backtests/{}", job.job_id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+async fn find(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiError> {
+    state
+        .jobs
+        .get(job_id)
+        .await
+        .map_err(domain_error)?
+        .ok_or_else(|| ApiError::not_found("Backtest job", job_id))
+}
+
+/// The job an earlier request with the same key created (it may still be being written).
+async fn replayed(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiError> {
+    for _ in 0..100 {
+        if let Some(job) = state.jobs.get(job_id).await.map_err(domain_error)? {
+            return Ok(job);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(ApiError::conflict(
+        "the request with this Idempotency-Key is still being processed; retry",
+        serde_json::json!({"job_id": job_id}),
+    ))
+}
+
+/// Submit a backtest: validated, stored PENDING with a job id and a trace id, handed to the executor.
+#[utoipa::path(post, path = "/api/v1/backtests", tag = "backtests", request_body = SubmitBacktest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "same key and body return the same job")),
+    responses((status = 202, body = JobView), (status = 400, body = ApiError), (status = 401, body = ApiError),
+              (status = 409, body = ApiError), (status = 503, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    let request: SubmitBacktest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::validation(
+            ValidationCode::ConfigFormat,
+            "body",
+            e.to_string(),
+            "a JSON backtest request",
+        )
+    })?;
+    let config = request.into_config()?;
+    let now = Timestamp::now();
+    let mut job = BacktestJob::new(config, now);
+    if let Some(trace) = headers
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+    {
+        job.trace_id = trace.to_owned();
+    }
+    if let Some(key) = headers.get("idempotency-key") {
+        let key = key.to_str().map_err(|_| {
+            ApiError::validation(
+                ValidationCode::OutOfRange,
+                "Idempotency-Key",
+                "(not ASCII)",
+                "visible ASCII characters",
+            )
+        })?;
+        check_key(key)?;
+        if let Claim::Existing(job_id) =
+            claim(&state.idempotency, key, &body_hash(&body), &job.job_id, now).await?
+        {
+            return Ok(accepted(&replayed(&state, &job_id).await?, true));
+        }
+    }
+    state.jobs.create(&job).await.map_err(domain_error)?;
+    match state.executor.submit(&job).await {
+        Ok(Some(execution)) => {
+            let update = JobUpdate {
+                execution_arn: Some(execution),
+                ..JobUpdate::default()
+            };
+            if let Ok(Transition::Applied(updated)) = state
+                .jobs
+                .transition(&job.job_id, JobStatus::Pending, update, Timestamp::now())
+                .await
+            {
+                job = *updated;
+            }
+        }
+        Ok(None) => {}
+        Err(error) => {
+            let cause = error.to_string();
+            let update = JobUpdate {
+                completed_at: Some(Timestamp::now()),
+                error: Some(JobError {
+                    error: "SubmitFailed".into(),
+                    cause: cause.clone(),
+                }),
+                ..JobUpdate::default()
+            };
+            let _ = state
+                .jobs
+                .transition(&job.job_id, JobStatus::Failed, update, Timestamp::now())
+                .await;
+            return Err(ApiError::unavailable(state.executor.name(), &cause));
+        }
+    }
+    tracing::info!(job_id = %job.job_id, trace_id = %job.trace_id, executor = state.executor.name(), "backtest submitted");
+    Ok(accepted(&job, false))
+}
+
+/// Query of the list route.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// PENDING, RUNNING, COMPLETED, FAILED or CANCELLED; all when absent.
+    pub status: Option<String>,
+    /// 1 to 100 (default 20).
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page (only with `status`).
+    pub cursor: Option<String>,
+}
+
+/// Jobs, newest first, optionally of one status, a page at a time.
+#[utoipa::path(get, path = "/api/v1/backtests", tag = "backtests", params(ListQuery),
+    responses((status = 200, body = JobPage), (status = 400, body = ApiError), (status = 401, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<JobPage>, ApiError> {
+    principal.require_scope(READ_SCOPE)?;
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::validation(
+            ValidationCode::OutOfRange,
+            "limit",
+            limit,
+            "1 to 100",
+        ));
+    }
+    let statuses: Vec<JobStatus> = match &query.status {
+        Some(text) => vec![text.to_lowercase().parse::<JobStatus>().map_err(|_| {
+            ApiError::validation(
+                ValidationCode::OutOfRange,
+                "status",
+                text,
+                "PENDING, RUNNING, COMPLETED, FAILED or CANCELLED",
+            )
+        })?],
+        None if query.cursor.is_some() => {
+            return Err(ApiError::validation(
+                ValidationCode::MissingField,
+                "status",
+                serde_json::Value::Null,
+                "a status when paging with cursor",
+            ))
+        }
+        None => JobStatus::ALL.to_vec(),
+    };
+    let mut items = Vec::new();
+    let mut next_cursor = None;
+    for status in &statuses {
+        let page = state
+            .jobs
+            .list_by_status(*status, limit, query.cursor.as_deref())
+            .await
+            .map_err(domain_error)?;
+        if statuses.len() == 1 {
+            next_cursor = page.next;
+        }
+        items.extend(page.items);
+    }
+    items.sort_by_key(|job| std::cmp::Reverse(job.created_at));
+    items.truncate(limit);
+    Ok(Json(JobPage {
+        items: items.iter().map(JobView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One job's status.
+#[utoipa::path(get, path = "/api/v1/backtests/{job_id}", tag = "backtests", params(("job_id" = String, Path)),
+    responses((status = 200, body = JobView), (status = 404, body = ApiError), (status = 401, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn get_job(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path(job_id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    principal.require_scope(READ_SCOPE)?;
+    Ok(Json(JobView::from(&find(&state, &job_id).await?)))
+}
+
+/// Cancel a PENDING or RUNNING job (a guarded write: a finished job is a 409).
+#[utoipa::path(post, path = "/api/v1/backtests/{job_id}/cancel", tag = "backtests", params(("job_id" = String, Path)),
+    responses((status = 200, body = JobView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path(job_id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    let job = find(&state, &job_id).await?;
+    if job.status == JobStatus::Cancelled {
+        // Cancelling twice is a no-op, not an error.
+        return Ok(Json(JobView::from(&job)));
+    }
+    let update = JobUpdate {
+        completed_at: Some(Timestamp::now()),
+        ..JobUpdate::default()
+    };
+    match state
+        .jobs
+        .transition(&job_id, JobStatus::Cancelled, update, Timestamp::now())
+        .await
+        .map_err(domain_error)?
+    {
+        Transition::Applied(job) => {
+            if let Err(error) = state.executor.cancel(&job).await {
+                tracing::warn!(%job_id, %error, "the job is cancelled but stopping its execution failed");
+            }
+            Ok(Json(JobView::from(job.as_ref())))
+        }
+        Transition::Stale { current } => Err(ApiError::conflict(
+            format!(
+                "backtest job '{job_id}' is {}; only PENDING or RUNNING jobs can be cancelled",
+                current.as_str()
+            ),
+            serde_json::json!({"job_id": job_id, "status": current.as_str().to_uppercase()}),
+        )),
+    }
+}

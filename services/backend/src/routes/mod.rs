@@ -1,0 +1,94 @@
+//! The router: public health and docs, authenticated backtest routes, behind the common layers.
+
+mod backtests;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tradai_service_kit::http::{layered, HttpOptions};
+use utoipa::OpenApi;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "TradAI backend", version = "0.1.0", description = "Backtests and operations (reference §7.1)"),
+    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, health),
+    components(schemas(crate::request::SubmitBacktest, crate::view::JobView, crate::view::JobPage, tradai_service_kit::ApiError)),
+    modifiers(&BearerAuth),
+)]
+struct Api;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "cognito",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    Api::openapi()
+}
+
+/// The job table answers a query.
+struct JobTable(tradai_domain::ports::JobRepository);
+
+#[async_trait::async_trait]
+impl tradai_service_kit::health::HealthCheck for JobTable {
+    fn name(&self) -> &str {
+        "workflow-state"
+    }
+    async fn check(&self) -> Result<(), String> {
+        self.0
+            .list_by_status(tradai_domain::JobStatus::Pending, 1, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Service health with its dependency map.
+#[utoipa::path(get, path = "/api/v1/health", tag = "health",
+    responses((status = 200, description = "every dependency answers"), (status = 503, description = "a dependency does not")))]
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> tradai_service_kit::health::HealthReport {
+    let checks: Vec<std::sync::Arc<dyn tradai_service_kit::health::HealthCheck>> =
+        vec![std::sync::Arc::new(JobTable(state.jobs.clone()))];
+    tradai_service_kit::health::report(
+        state.service,
+        env!("CARGO_PKG_VERSION"),
+        &checks,
+        std::time::Duration::from_secs(2),
+    )
+    .await
+}
+
+/// The backend's router with `state`, behind the common layers.
+pub fn router(state: AppState, options: &HttpOptions) -> Router {
+    let api = Router::new()
+        .route("/api/v1/health", get(health))
+        .route(
+            "/api/v1/backtests",
+            post(backtests::submit).get(backtests::list),
+        )
+        .route("/api/v1/backtests/{job_id}", get(backtests::get_job))
+        .route("/api/v1/backtests/{job_id}/cancel", post(backtests::cancel))
+        .with_state(state)
+        .merge(tradai_service_kit::docs::routes(
+            openapi(),
+            "TradAI backend",
+        ));
+    layered(api, options)
+}

@@ -1,0 +1,151 @@
+//! A backend on in-memory adapters and a caller with tokens.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use serde_json::Value;
+use tower::ServiceExt as _;
+use tradai_backend::executor::{Executor, QueueExecutor, WorkflowExecutor};
+use tradai_backend::{router, AppState};
+use tradai_config::{Environment, Loader};
+use tradai_domain::ports::{JobRepository, TableLayout};
+use tradai_memory::{MemoryQueue, MemoryRecordStore, MemoryWorkflows};
+use tradai_service_kit::http::HttpOptions;
+use tradai_service_kit::testing::{access_claims, machine_claims, JwksServer, Key};
+
+/// A backend, its queue or workflows, and tokens.
+pub struct Backend {
+    pub app: Router,
+    pub jobs: JobRepository,
+    pub queue: Arc<MemoryQueue>,
+    pub workflows: Arc<MemoryWorkflows>,
+    pub user: String,
+    pub reader: String,
+    _jwks: JwksServer,
+}
+
+/// An answer: status, headers of interest, JSON body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Backend {
+    /// A backend whose executor queues jobs (`workflows` = false) or starts workflows.
+    pub async fn start(workflows: bool) -> Self {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        let s = config.settings();
+        let layout = |key: &str| TableLayout::from_spec(key, &s.tables[key]);
+        let queue = Arc::new(MemoryQueue::from_spec(
+            "backtest.fifo",
+            &s.queues["backtest"],
+        ));
+        let machines = Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev"));
+        let executor: Arc<dyn Executor> = if workflows {
+            Arc::new(WorkflowExecutor {
+                workflows: machines.clone(),
+                task_definition: "tradai-strategy-generic-dev".into(),
+            })
+        } else {
+            Arc::new(QueueExecutor {
+                queue: queue.clone(),
+            })
+        };
+        let key = Key::new("test-key");
+        let jwks = JwksServer::start(vec![key.jwk()]).await;
+        let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state"))));
+        let state = AppState {
+            jobs: jobs.clone(),
+            idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
+            executor,
+            verifier: Arc::new(jwks.verifier()),
+            service: "backend",
+        };
+        let issuer = jwks.issuer();
+        Backend {
+            app: router(state, &HttpOptions::default()),
+            jobs,
+            queue,
+            workflows: machines,
+            user: key.sign(&access_claims(&issuer)),
+            reader: key.sign(&machine_claims(&issuer, "tradai-api/backtests.read")),
+            _jwks: jwks,
+        }
+    }
+
+    /// Call `method path` with `token`, extra `headers` and a JSON `body`.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header("Content-Type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Submit `body` as the user.
+    pub async fn submit(&self, body: Value, headers: &[(&str, &str)]) -> Answer {
+        self.call(
+            "POST",
+            "/api/v1/backtests",
+            Some(&self.user),
+            headers,
+            Some(body),
+        )
+        .await
+    }
+}
+
+/// A valid request body.
+pub fn request() -> Value {
+    serde_json::json!({"strategy": "sma-crossover", "timeframe": "1h", "start_date": "2024-01-01", "end_date": "2024-06-30", "symbols": ["BTC/USDT:USDT"]})
+}
+
+/// `text` percent-encoded for a query string.
+pub fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

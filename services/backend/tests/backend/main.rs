@@ -1,0 +1,4 @@
+//! The backend's routes on in-memory adapters, with tokens from a loopback JWKS server.
+
+mod backtests;
+mod harness;
