@@ -38,13 +38,7 @@ async fn a_submission_is_stored_pending_and_queued() {
         (Some(job_id.as_str()), Some("sma-crossover"))
     );
     let stored = backend
-        .call(
-            "GET",
-            &format!("/api/v1/backtests/{job_id}"),
-            Some(&backend.reader),
-            &[],
-            None,
-        )
+        .get(&format!("/api/v1/backtests/{job_id}"), &backend.reader)
         .await;
     assert_eq!(stored.status, StatusCode::OK);
     let mut body = stored.body.clone();
@@ -176,30 +170,19 @@ async fn lists_by_status_with_paging_and_checks_the_query() {
         backend.submit(request(), &[]).await;
     }
     let page = backend
-        .call(
-            "GET",
-            "/api/v1/backtests?status=pending&limit=2",
-            Some(&backend.reader),
-            &[],
-            None,
-        )
+        .get("/api/v1/backtests?status=pending&limit=2", &backend.reader)
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body["items"].as_array().map(Vec::len), Some(2));
     let cursor = percent(page.body["next_cursor"].as_str().expect("cursor"));
     let rest = backend
-        .call(
-            "GET",
+        .get(
             &format!("/api/v1/backtests?status=PENDING&limit=2&cursor={cursor}"),
-            Some(&backend.reader),
-            &[],
-            None,
+            &backend.reader,
         )
         .await;
     assert_eq!(rest.body["items"].as_array().map(Vec::len), Some(1));
-    let all = backend
-        .call("GET", "/api/v1/backtests", Some(&backend.reader), &[], None)
-        .await;
+    let all = backend.get("/api/v1/backtests", &backend.reader).await;
     assert_eq!(all.body["items"].as_array().map(Vec::len), Some(3));
     for (query, field) in [
         ("limit=0", "limit"),
@@ -207,13 +190,7 @@ async fn lists_by_status_with_paging_and_checks_the_query() {
         ("cursor=x", "status"),
     ] {
         let answer = backend
-            .call(
-                "GET",
-                &format!("/api/v1/backtests?{query}"),
-                Some(&backend.reader),
-                &[],
-                None,
-            )
+            .get(&format!("/api/v1/backtests?{query}"), &backend.reader)
             .await;
         assert_eq!(
             (answer.status, answer.body["details"]["field"].as_str()),
@@ -233,13 +210,7 @@ async fn cancel_follows_the_job_lifecycle() {
         .expect("the workflow started")
         .to_owned();
     let cancelled = backend
-        .call(
-            "POST",
-            &format!("/api/v1/backtests/{job_id}/cancel"),
-            Some(&backend.user),
-            &[],
-            None,
-        )
+        .post(&format!("/api/v1/backtests/{job_id}/cancel"), &backend.user)
         .await;
     assert_eq!(
         (cancelled.status, cancelled.body["status"].as_str()),
@@ -250,13 +221,7 @@ async fn cancel_follows_the_job_lifecycle() {
         ExecutionStatus::Aborted
     );
     let again = backend
-        .call(
-            "POST",
-            &format!("/api/v1/backtests/{job_id}/cancel"),
-            Some(&backend.user),
-            &[],
-            None,
-        )
+        .post(&format!("/api/v1/backtests/{job_id}/cancel"), &backend.user)
         .await;
     assert_eq!(
         (again.status, again.body["status"].as_str()),
@@ -286,12 +251,9 @@ async fn cancel_follows_the_job_lifecycle() {
         .await
         .expect("completed");
     let late = backend
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/backtests/{done_id}/cancel"),
-            Some(&backend.user),
-            &[],
-            None,
+            &backend.user,
         )
         .await;
     assert_eq!(
@@ -299,27 +261,13 @@ async fn cancel_follows_the_job_lifecycle() {
         (StatusCode::CONFLICT, Some("COMPLETED"))
     );
     let missing = backend
-        .call(
-            "POST",
-            "/api/v1/backtests/nope/cancel",
-            Some(&backend.user),
-            &[],
-            None,
-        )
+        .post("/api/v1/backtests/nope/cancel", &backend.user)
         .await;
     assert_eq!(
         (missing.status, missing.body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("NOT_FOUND"))
     );
-    let unknown = backend
-        .call(
-            "GET",
-            "/api/v1/backtests/nope",
-            Some(&backend.reader),
-            &[],
-            None,
-        )
-        .await;
+    let unknown = backend.get("/api/v1/backtests/nope", &backend.reader).await;
     assert_eq!(unknown.body["message"], "Backtest job 'nope' not found");
 }
 

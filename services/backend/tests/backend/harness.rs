@@ -120,6 +120,16 @@ impl Backend {
         }
     }
 
+    /// `GET path` with `token`.
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call("GET", path, Some(token), &[], None).await
+    }
+
+    /// `POST path` with `token` and no body.
+    pub async fn post(&self, path: &str, token: &str) -> Answer {
+        self.call("POST", path, Some(token), &[], None).await
+    }
+
     /// Submit `body` as the user.
     pub async fn submit(&self, body: Value, headers: &[(&str, &str)]) -> Answer {
         self.call(
