@@ -3,6 +3,7 @@
 //! document, the OpenAPI/Swagger routes, Cognito JWT verification, and serving with graceful shutdown.
 
 pub mod auth;
+mod body;
 pub mod docs;
 mod error;
 pub mod health;
@@ -11,5 +12,6 @@ mod serve;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use body::JsonBody;
 pub use error::{ApiError, ValidationCode};
 pub use serve::{init_logging, serve, serve_until, shutdown_signal};

@@ -98,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
     let state = AppState {
         jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(table("workflow-state")?))),
         idempotency: Arc::new(MemoryRecordStore::new(table("idempotency")?)),
+        configs: Arc::new(MemoryRecordStore::new(table("config-versions")?)),
         executor,
         verifier: Arc::new(verifier),
         service: "backend",

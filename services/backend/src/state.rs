@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use tradai_domain::entities::IdempotencyRecord;
+use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
 use tradai_domain::ports::{JobRepository, RecordStore};
 use tradai_service_kit::auth::Verifier;
 
@@ -14,6 +14,7 @@ use crate::executor::Executor;
 pub struct AppState {
     pub jobs: JobRepository,
     pub idempotency: Arc<dyn RecordStore<IdempotencyRecord>>,
+    pub configs: Arc<dyn RecordStore<ConfigVersion>>,
     pub executor: Arc<dyn Executor>,
     pub verifier: Arc<Verifier>,
     /// `backend` and the crate version, for health.

@@ -1,6 +1,7 @@
 //! The router: public health and docs, authenticated backtest routes, behind the common layers.
 
-mod backtests;
+pub(crate) mod backtests;
+mod configs;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -12,8 +13,10 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "TradAI backend", version = "0.1.0", description = "Backtests and operations (reference §7.1)"),
-    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, health),
-    components(schemas(crate::request::SubmitBacktest, crate::view::JobView, crate::view::JobPage, tradai_service_kit::ApiError)),
+    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel,
+        configs::create, configs::list, configs::show, configs::activate, configs::deprecate, health),
+    components(schemas(crate::request::SubmitBacktest, crate::view::JobView, crate::view::JobPage,
+        configs::CreateConfig, configs::ConfigView, tradai_service_kit::ApiError)),
     modifiers(&BearerAuth),
 )]
 struct Api;
@@ -85,6 +88,17 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         )
         .route("/api/v1/backtests/{job_id}", get(backtests::get_job))
         .route("/api/v1/backtests/{job_id}/cancel", post(backtests::cancel))
+        .route("/api/v1/configs", post(configs::create))
+        .route("/api/v1/configs/{strategy}", get(configs::list))
+        .route("/api/v1/configs/{strategy}/{config_id}", get(configs::show))
+        .route(
+            "/api/v1/configs/{strategy}/{config_id}/activate",
+            post(configs::activate),
+        )
+        .route(
+            "/api/v1/configs/{strategy}/{config_id}/deprecate",
+            post(configs::deprecate),
+        )
         .with_state(state)
         .merge(tradai_service_kit::docs::routes(
             openapi(),

@@ -63,6 +63,7 @@ impl Backend {
         let state = AppState {
             jobs: jobs.clone(),
             idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
+            configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
             executor,
             verifier: Arc::new(jwks.verifier()),
             service: "backend",

@@ -1,4 +1,5 @@
 //! The backend's routes on in-memory adapters, with tokens from a loopback JWKS server.
 
 mod backtests;
+mod configs;
 mod harness;

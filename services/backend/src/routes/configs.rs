@@ -1,0 +1,230 @@
+//! `/api/v1/configs`: strategy config versions with content-addressed ids (DRAFT → ACTIVE → DEPRECATED).
+//! Activating a version deprecates the strategy's previously active one, so at most one is ACTIVE.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tradai_domain::entities::{ConfigVersion, Timestamp};
+use tradai_domain::ports::{lifecycle, Guarded, Order, RecordKey};
+use tradai_domain::ConfigVersionStatus;
+use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
+use utoipa::ToSchema;
+
+use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
+use crate::{domain_error, AppState};
+
+/// A new config version.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConfig {
+    #[schema(example = "sma-crossover")]
+    pub strategy_name: String,
+    /// The strategy's parameters (a JSON object).
+    #[schema(value_type = Object)]
+    pub config_data: serde_json::Value,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A config version as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConfigView {
+    pub strategy_name: String,
+    /// `v1-` + 8 hex digits of the content's SHA-256.
+    pub config_id: String,
+    /// DRAFT, ACTIVE or DEPRECATED.
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub config_data: serde_json::Value,
+    pub description: String,
+    pub created_at: String,
+}
+
+impl From<&ConfigVersion> for ConfigView {
+    fn from(v: &ConfigVersion) -> Self {
+        ConfigView {
+            strategy_name: v.strategy_name.clone(),
+            config_id: v.config_id.clone(),
+            status: v.status.to_string(),
+            config_data: v.config_data.clone(),
+            description: v.description.clone(),
+            created_at: v.created_at.to_string(),
+        }
+    }
+}
+
+fn key(strategy: &str, config_id: &str) -> RecordKey {
+    RecordKey::with_sort(strategy, config_id)
+}
+
+async fn find(
+    state: &AppState,
+    strategy: &str,
+    config_id: &str,
+) -> Result<ConfigVersion, ApiError> {
+    state
+        .configs
+        .get(&key(strategy, config_id))
+        .await
+        .map_err(domain_error)?
+        .ok_or_else(|| ApiError::not_found("Config version", &format!("{strategy}/{config_id}")))
+}
+
+/// Create a DRAFT version; the same content for the same strategy is the same version (200, not a copy).
+#[utoipa::path(post, path = "/api/v1/configs", tag = "configs", request_body = CreateConfig,
+    responses((status = 201, body = ConfigView), (status = 200, body = ConfigView), (status = 400, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    JsonBody(body): JsonBody<CreateConfig>,
+) -> Result<(StatusCode, Json<ConfigView>), ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    if body.strategy_name.trim().is_empty() {
+        return Err(ApiError::validation(
+            ValidationCode::MissingField,
+            "strategy_name",
+            "",
+            "a strategy name",
+        ));
+    }
+    if !body.config_data.is_object() {
+        return Err(ApiError::validation(
+            ValidationCode::ConfigFormat,
+            "config_data",
+            &body.config_data,
+            "a JSON object",
+        ));
+    }
+    let version = ConfigVersion::draft(
+        body.strategy_name,
+        body.config_data,
+        body.description,
+        Timestamp::now(),
+    );
+    if state
+        .configs
+        .put_if_absent(&version)
+        .await
+        .map_err(domain_error)?
+    {
+        return Ok((StatusCode::CREATED, Json(ConfigView::from(&version))));
+    }
+    let existing = find(&state, &version.strategy_name, &version.config_id).await?;
+    Ok((StatusCode::OK, Json(ConfigView::from(&existing))))
+}
+
+/// A strategy's versions, newest id first.
+#[utoipa::path(get, path = "/api/v1/configs/{strategy}", tag = "configs", params(("strategy" = String, Path)),
+    responses((status = 200, body = [ConfigView])), security(("cognito" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path(strategy): Path<String>,
+) -> Result<Json<Vec<ConfigView>>, ApiError> {
+    principal.require_scope(READ_SCOPE)?;
+    let versions = state
+        .configs
+        .query(&strategy, Order::NewestFirst, 100)
+        .await
+        .map_err(domain_error)?;
+    Ok(Json(versions.iter().map(ConfigView::from).collect()))
+}
+
+/// One version.
+#[utoipa::path(get, path = "/api/v1/configs/{strategy}/{config_id}", tag = "configs",
+    params(("strategy" = String, Path), ("config_id" = String, Path)),
+    responses((status = 200, body = ConfigView), (status = 404, body = ApiError)), security(("cognito" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path((strategy, config_id)): Path<(String, String)>,
+) -> Result<Json<ConfigView>, ApiError> {
+    principal.require_scope(READ_SCOPE)?;
+    Ok(Json(ConfigView::from(
+        &find(&state, &strategy, &config_id).await?,
+    )))
+}
+
+async fn move_to(
+    state: &AppState,
+    strategy: &str,
+    config_id: &str,
+    to: ConfigVersionStatus,
+) -> Result<ConfigVersion, ApiError> {
+    find(state, strategy, config_id).await?;
+    match lifecycle::transition(
+        state.configs.as_ref(),
+        &key(strategy, config_id),
+        to,
+        Default::default(),
+    )
+    .await
+    .map_err(domain_error)?
+    {
+        Guarded::Applied(version) => Ok(version),
+        Guarded::Rejected(current) => Err(ApiError::conflict(
+            format!(
+                "config version {strategy}/{config_id} is {}; it cannot become {to}",
+                current.status
+            ),
+            serde_json::json!({"status": current.status.to_string()}),
+        )),
+    }
+}
+
+/// Make a version the strategy's ACTIVE one (the previous ACTIVE one is deprecated).
+#[utoipa::path(post, path = "/api/v1/configs/{strategy}/{config_id}/activate", tag = "configs",
+    params(("strategy" = String, Path), ("config_id" = String, Path)),
+    responses((status = 200, body = ConfigView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn activate(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path((strategy, config_id)): Path<(String, String)>,
+) -> Result<Json<ConfigView>, ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    let active = move_to(&state, &strategy, &config_id, ConfigVersionStatus::Active).await?;
+    let others = state
+        .configs
+        .query(&strategy, Order::NewestFirst, 100)
+        .await
+        .map_err(domain_error)?;
+    for other in others
+        .iter()
+        .filter(|v| v.status == ConfigVersionStatus::Active && v.config_id != config_id)
+    {
+        move_to(
+            &state,
+            &strategy,
+            &other.config_id,
+            ConfigVersionStatus::Deprecated,
+        )
+        .await?;
+    }
+    Ok(Json(ConfigView::from(&active)))
+}
+
+/// Retire a version.
+#[utoipa::path(post, path = "/api/v1/configs/{strategy}/{config_id}/deprecate", tag = "configs",
+    params(("strategy" = String, Path), ("config_id" = String, Path)),
+    responses((status = 200, body = ConfigView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn deprecate(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path((strategy, config_id)): Path<(String, String)>,
+) -> Result<Json<ConfigView>, ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    Ok(Json(ConfigView::from(
+        &move_to(
+            &state,
+            &strategy,
+            &config_id,
+            ConfigVersionStatus::Deprecated,
+        )
+        .await?,
+    )))
+}
