@@ -57,23 +57,32 @@ impl Backend {
                 queue: queue.clone(),
             })
         };
-        let key = Key::new("test-key");
-        let jwks = JwksServer::start(vec![key.jwk()]).await;
-        let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state"))));
+        let (key, jwks) = keys().await;
         let state = AppState {
-            jobs: jobs.clone(),
+            jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
             idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
             configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
             executor,
             verifier: Arc::new(jwks.verifier()),
             service: "backend",
         };
+        Backend::with_state(state, &key, jwks, queue, machines)
+    }
+
+    /// A backend over `state` (built with `jwks`'s verifier); `queue` and `workflows` are what tests inspect.
+    pub fn with_state(
+        state: AppState,
+        key: &Key,
+        jwks: JwksServer,
+        queue: Arc<MemoryQueue>,
+        workflows: Arc<MemoryWorkflows>,
+    ) -> Self {
         let issuer = jwks.issuer();
         Backend {
+            jobs: state.jobs.clone(),
             app: router(state, &HttpOptions::default()),
-            jobs,
             queue,
-            workflows: machines,
+            workflows,
             user: key.sign(&access_claims(&issuer)),
             reader: key.sign(&machine_claims(&issuer, "tradai-api/backtests.read")),
             _jwks: jwks,
@@ -142,6 +151,13 @@ impl Backend {
         )
         .await
     }
+}
+
+/// A signing key and a JWKS server trusting it.
+pub async fn keys() -> (Key, JwksServer) {
+    let key = Key::new("test-key");
+    let jwks = JwksServer::start(vec![key.jwk()]).await;
+    (key, jwks)
 }
 
 /// A valid request body.

@@ -2,4 +2,5 @@
 
 mod backtests;
 mod configs;
+mod emulator;
 mod harness;
