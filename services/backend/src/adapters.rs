@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use tradai_aws::{Clients, DynamoRecordStore, SfnWorkflows, SqsQueue};
+use tradai_aws::{Clients, DynamoRecordStore, S3ObjectStore, SfnWorkflows, SqsQueue};
 use tradai_config::Config;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
 use tradai_domain::ports::{JobRepository, RecordStore, TableLayout};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
-use tradai_memory::{MemoryQueue, MemoryRecordStore, MemoryWorkflows};
+use tradai_memory::{MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryWorkflows};
 use tradai_service_kit::auth::Verifier;
 
 use crate::executor::{Executor, QueueExecutor, WorkflowExecutor};
@@ -66,6 +66,7 @@ pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> R
         )?))),
         idempotency: Arc::new(MemoryRecordStore::new(layout(config, "idempotency")?)),
         configs: Arc::new(MemoryRecordStore::new(layout(config, "config-versions")?)),
+        results: Arc::new(MemoryObjectStore::new()),
         executor,
         verifier,
         service: "backend",
@@ -142,6 +143,12 @@ pub async fn aws(
         )?)),
         idempotency,
         configs,
+        results: Arc::new(S3ObjectStore::new(
+            clients.s3.clone(),
+            config,
+            "results",
+            policy("s3"),
+        )?),
         executor,
         verifier,
         service: "backend",

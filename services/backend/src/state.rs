@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
-use tradai_domain::ports::{JobRepository, RecordStore};
+use tradai_domain::ports::{JobRepository, ObjectStore, RecordStore};
 use tradai_service_kit::auth::Verifier;
 
 use crate::executor::Executor;
@@ -15,6 +15,8 @@ pub struct AppState {
     pub jobs: JobRepository,
     pub idempotency: Arc<dyn RecordStore<IdempotencyRecord>>,
     pub configs: Arc<dyn RecordStore<ConfigVersion>>,
+    /// The results bucket.
+    pub results: Arc<dyn ObjectStore>,
     pub executor: Arc<dyn Executor>,
     pub verifier: Arc<Verifier>,
     /// `backend` and the crate version, for health.

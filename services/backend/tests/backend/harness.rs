@@ -11,7 +11,7 @@ use tradai_backend::executor::{Executor, QueueExecutor, WorkflowExecutor};
 use tradai_backend::{router, AppState};
 use tradai_config::{Environment, Loader};
 use tradai_domain::ports::{JobRepository, TableLayout};
-use tradai_memory::{MemoryQueue, MemoryRecordStore, MemoryWorkflows};
+use tradai_memory::{MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryWorkflows};
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::testing::{access_claims, machine_claims, JwksServer, Key};
 
@@ -19,6 +19,8 @@ use tradai_service_kit::testing::{access_claims, machine_claims, JwksServer, Key
 pub struct Backend {
     pub app: Router,
     pub jobs: JobRepository,
+    /// The results bucket (memory backends only).
+    pub results: Option<Arc<MemoryObjectStore>>,
     pub queue: Arc<MemoryQueue>,
     pub workflows: Arc<MemoryWorkflows>,
     pub user: String,
@@ -58,15 +60,19 @@ impl Backend {
             })
         };
         let (key, jwks) = keys().await;
+        let results = Arc::new(MemoryObjectStore::new());
         let state = AppState {
             jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
             idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
             configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
+            results: results.clone(),
             executor,
             verifier: Arc::new(jwks.verifier()),
             service: "backend",
         };
-        Backend::with_state(state, &key, jwks, queue, machines)
+        let mut backend = Backend::with_state(state, &key, jwks, queue, machines);
+        backend.results = Some(results);
+        backend
     }
 
     /// A backend over `state` (built with `jwks`'s verifier); `queue` and `workflows` are what tests inspect.
@@ -80,6 +86,7 @@ impl Backend {
         let issuer = jwks.issuer();
         Backend {
             jobs: state.jobs.clone(),
+            results: None,
             app: router(state, &HttpOptions::default()),
             queue,
             workflows,

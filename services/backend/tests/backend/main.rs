@@ -4,3 +4,4 @@ mod backtests;
 mod configs;
 mod emulator;
 mod harness;
+mod results;
