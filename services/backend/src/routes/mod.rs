@@ -2,6 +2,7 @@
 
 pub(crate) mod backtests;
 mod configs;
+mod events;
 pub(crate) mod results;
 
 use axum::routing::{get, post};
@@ -14,7 +15,7 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "TradAI backend", version = "0.1.0", description = "Backtests and operations (reference §7.1)"),
-    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, results::equity, results::report_data,
+    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, results::equity, results::report_data, events::events,
         configs::create, configs::list, configs::show, configs::activate, configs::deprecate, health),
     components(schemas(crate::request::SubmitBacktest, crate::view::JobView, crate::view::JobPage,
         configs::CreateConfig, configs::ConfigView, tradai_service_kit::ApiError)),
@@ -90,6 +91,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route("/api/v1/backtests/{job_id}", get(backtests::get_job))
         .route("/api/v1/backtests/{job_id}/cancel", post(backtests::cancel))
         .route("/api/v1/backtests/{job_id}/equity", get(results::equity))
+        .route("/api/v1/backtests/{job_id}/events", get(events::events))
         .route(
             "/api/v1/backtests/{job_id}/report-data",
             get(results::report_data),

@@ -3,5 +3,6 @@
 mod backtests;
 mod configs;
 mod emulator;
+mod events;
 mod harness;
 mod results;

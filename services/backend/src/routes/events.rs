@@ -1,0 +1,72 @@
+//! `GET /api/v1/backtests/{job_id}/events`: server-sent events of a job's status (decision S8). The job row is
+//! the source of truth (the consumer, workflow and runner change it from other processes), so the stream polls
+//! it and sends an event whenever the status changes, starting with the current one, until a terminal status.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use tradai_domain::status::Lifecycle;
+use tradai_domain::JobStatus;
+use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::ApiError;
+
+use crate::routes::backtests::READ_SCOPE;
+use crate::view::JobView;
+use crate::{domain_error, AppState};
+
+/// How often the job row is read.
+pub const POLL: Duration = Duration::from_millis(500);
+
+/// Status changes of one job as `status` events carrying the job.
+#[utoipa::path(get, path = "/api/v1/backtests/{job_id}/events", tag = "backtests", params(("job_id" = String, Path)),
+    responses((status = 200, description = "text/event-stream of `status` events, each a JobView"), (status = 404, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path(job_id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    principal.require_scope(READ_SCOPE)?;
+    if state
+        .jobs
+        .get(&job_id)
+        .await
+        .map_err(domain_error)?
+        .is_none()
+    {
+        return Err(ApiError::not_found("Backtest job", &job_id));
+    }
+    // (state, job id, last status sent, finished, first poll)
+    let seed = (state, job_id, None::<JobStatus>, false, true);
+    let stream =
+        futures::stream::unfold(seed, |(state, job_id, last, finished, first)| async move {
+            if finished {
+                return None;
+            }
+            let mut first = first;
+            loop {
+                if !first {
+                    tokio::time::sleep(POLL).await;
+                }
+                first = false;
+                let job = match state.jobs.get(&job_id).await {
+                    Ok(Some(job)) => job,
+                    Ok(None) => return None,
+                    Err(error) => {
+                        let event = Event::default().event("error").data(error.to_string());
+                        return Some((Ok(event), (state, job_id, last, true, false)));
+                    }
+                };
+                if last != Some(job.status) {
+                    let data = serde_json::to_string(&JobView::from(&job)).unwrap_or_default();
+                    let event = Event::default().event("status").data(data);
+                    let done = job.status.is_terminal();
+                    return Some((Ok(event), (state, job_id, Some(job.status), done, false)));
+                }
+            }
+        });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
