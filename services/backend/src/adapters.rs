@@ -3,17 +3,21 @@
 
 use std::sync::Arc;
 
-use tradai_aws::{Clients, DynamoRecordStore, S3ObjectStore, SfnWorkflows, SqsQueue};
+use tradai_aws::{
+    Clients, DynamoRecordStore, EcsTaskRunner, S3ObjectStore, SfnWorkflows, SqsQueue, TaskNetwork,
+};
 use tradai_config::Config;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
 use tradai_domain::ports::{JobRepository, RecordStore, TableLayout};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
-use tradai_memory::{MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryWorkflows};
+use tradai_memory::{
+    MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryTaskRunner, MemoryWorkflows,
+};
 use tradai_service_kit::auth::Verifier;
 
 use crate::executor::{Executor, QueueExecutor, WorkflowExecutor};
-use crate::AppState;
+use crate::{AppState, Operations};
 
 /// Where submitted jobs go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -67,9 +71,30 @@ pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> R
         idempotency: Arc::new(MemoryRecordStore::new(layout(config, "idempotency")?)),
         configs: Arc::new(MemoryRecordStore::new(layout(config, "config-versions")?)),
         results: Arc::new(MemoryObjectStore::new()),
+        operations: Operations::new(
+            config,
+            Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
+        ),
         executor,
         verifier,
         service: "backend",
+    })
+}
+
+/// The private network of strategy tasks, from `ECS_SUBNETS` and `ECS_SECURITY_GROUPS` (comma-separated, as
+/// the compute layer gives the Lambdas); `None` leaves it to the task definition.
+fn task_network() -> Option<TaskNetwork> {
+    let list = |name: &str| {
+        std::env::var(name).ok().map(|v| {
+            v.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+    };
+    Some(TaskNetwork {
+        subnets: list("ECS_SUBNETS")?,
+        security_groups: list("ECS_SECURITY_GROUPS")?,
     })
 }
 
@@ -149,6 +174,15 @@ pub async fn aws(
             "results",
             policy("s3"),
         )?),
+        operations: Operations::new(
+            config,
+            Arc::new(EcsTaskRunner::new(
+                clients.ecs.clone(),
+                config,
+                task_network(),
+                policy("ecs"),
+            )),
+        ),
         executor,
         verifier,
         service: "backend",

@@ -13,7 +13,7 @@ mod state;
 pub mod view;
 
 pub use routes::{openapi, router};
-pub use state::AppState;
+pub use state::{AppState, Operations};
 
 use tradai_domain::DomainError;
 use tradai_service_kit::{ApiError, ValidationCode};

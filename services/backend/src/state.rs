@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
-use tradai_domain::ports::{JobRepository, ObjectStore, RecordStore};
+use tradai_domain::ports::{JobRepository, ObjectStore, RecordStore, TaskRunner};
 use tradai_service_kit::auth::Verifier;
 
 use crate::executor::Executor;
@@ -17,10 +17,48 @@ pub struct AppState {
     pub configs: Arc<dyn RecordStore<ConfigVersion>>,
     /// The results bucket.
     pub results: Arc<dyn ObjectStore>,
+    /// Strategy containers on ECS.
+    pub operations: Operations,
     pub executor: Arc<dyn Executor>,
     pub verifier: Arc<Verifier>,
     /// `backend` and the crate version, for health.
     pub service: &'static str,
+}
+
+/// Where strategy containers run: the task runner and the (family, container) of each trading mode.
+#[derive(Clone)]
+pub struct Operations {
+    pub runner: Arc<dyn TaskRunner>,
+    pub live: (String, String),
+    pub dry_run: (String, String),
+}
+
+impl std::fmt::Debug for Operations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operations")
+            .field("live", &self.live)
+            .field("dry_run", &self.dry_run)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Operations {
+    /// The per-strategy families of `config` (`live-trading`, `dry-run-trading`) on `runner`.
+    pub fn new(config: &tradai_config::Config, runner: Arc<dyn TaskRunner>) -> Self {
+        let family = |key: &str| {
+            (
+                config
+                    .names()
+                    .ecs_service(config.service_component(key).unwrap_or(key)),
+                key.to_owned(),
+            )
+        };
+        Operations {
+            runner,
+            live: family("live-trading"),
+            dry_run: family("dry-run-trading"),
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {

@@ -3,6 +3,7 @@
 pub(crate) mod backtests;
 mod configs;
 mod events;
+mod operations;
 pub(crate) mod results;
 
 use axum::routing::{get, post};
@@ -15,10 +16,10 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "TradAI backend", version = "0.1.0", description = "Backtests and operations (reference §7.1)"),
-    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, results::equity, results::report_data, events::events,
+    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, results::equity, results::report_data, events::events, operations::run, operations::list, operations::stop,
         configs::create, configs::list, configs::show, configs::activate, configs::deprecate, health),
     components(schemas(crate::request::SubmitBacktest, crate::view::JobView, crate::view::JobPage,
-        configs::CreateConfig, configs::ConfigView, tradai_service_kit::ApiError)),
+        configs::CreateConfig, configs::ConfigView, operations::RunStrategy, operations::Instance, tradai_service_kit::ApiError)),
     modifiers(&BearerAuth),
 )]
 struct Api;
@@ -95,6 +96,12 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route(
             "/api/v1/backtests/{job_id}/report-data",
             get(results::report_data),
+        )
+        .route("/api/v1/strategies/{name}/run", post(operations::run))
+        .route("/api/v1/strategies/{name}/instances", get(operations::list))
+        .route(
+            "/api/v1/strategies/{name}/instances/{instance_id}/stop",
+            post(operations::stop),
         )
         .route("/api/v1/configs", post(configs::create))
         .route("/api/v1/configs/{strategy}", get(configs::list))

@@ -21,6 +21,8 @@ pub struct Backend {
     pub jobs: JobRepository,
     /// The results bucket (memory backends only).
     pub results: Option<Arc<MemoryObjectStore>>,
+    /// The ECS tasks (memory backends only).
+    pub tasks: Option<Arc<tradai_memory::MemoryTaskRunner>>,
     pub queue: Arc<MemoryQueue>,
     pub workflows: Arc<MemoryWorkflows>,
     pub user: String,
@@ -61,17 +63,20 @@ impl Backend {
         };
         let (key, jwks) = keys().await;
         let results = Arc::new(MemoryObjectStore::new());
+        let tasks = Arc::new(tradai_memory::MemoryTaskRunner::new("tradai-dev"));
         let state = AppState {
             jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
             idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
             configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
             results: results.clone(),
+            operations: tradai_backend::Operations::new(&config, tasks.clone()),
             executor,
             verifier: Arc::new(jwks.verifier()),
             service: "backend",
         };
         let mut backend = Backend::with_state(state, &key, jwks, queue, machines);
         backend.results = Some(results);
+        backend.tasks = Some(tasks);
         backend
     }
 
@@ -87,6 +92,7 @@ impl Backend {
         Backend {
             jobs: state.jobs.clone(),
             results: None,
+            tasks: None,
             app: router(state, &HttpOptions::default()),
             queue,
             workflows,

@@ -5,4 +5,5 @@ mod configs;
 mod emulator;
 mod events;
 mod harness;
+mod operations;
 mod results;
