@@ -76,6 +76,7 @@ pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> R
             Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
         ),
         executor,
+        strategy_service: strategy_service(config),
         verifier,
         service: "backend",
     })
@@ -96,6 +97,15 @@ fn task_network() -> Option<TaskNetwork> {
         subnets: list("ECS_SUBNETS")?,
         security_groups: list("ECS_SECURITY_GROUPS")?,
     })
+}
+
+/// The strategy service: `STRATEGY_SERVICE_URL` (the compute layer sets it), else its Cloud Map URL.
+fn strategy_service(config: &Config) -> crate::StrategyService {
+    let url = std::env::var("STRATEGY_SERVICE_URL")
+        .ok()
+        .or_else(|| config.service_url("strategy-service"))
+        .unwrap_or_else(|| "http://127.0.0.1:8003".into());
+    crate::StrategyService::new(&url)
 }
 
 fn policy(service: &str) -> Arc<ResiliencePolicy> {
@@ -184,6 +194,7 @@ pub async fn aws(
             )),
         ),
         executor,
+        strategy_service: strategy_service(config),
         verifier,
         service: "backend",
     })

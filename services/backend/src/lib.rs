@@ -12,6 +12,7 @@ mod routes;
 mod state;
 pub mod view;
 
+pub use routes::proxy::StrategyService;
 pub use routes::{openapi, router};
 pub use state::{AppState, Operations};
 

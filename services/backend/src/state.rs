@@ -19,6 +19,8 @@ pub struct AppState {
     pub results: Arc<dyn ObjectStore>,
     /// Strategy containers on ECS.
     pub operations: Operations,
+    /// Where strategy, promotion and model routes are forwarded.
+    pub strategy_service: crate::routes::proxy::StrategyService,
     pub executor: Arc<dyn Executor>,
     pub verifier: Arc<Verifier>,
     /// `backend` and the crate version, for health.

@@ -4,6 +4,7 @@ pub(crate) mod backtests;
 mod configs;
 mod events;
 mod operations;
+pub mod proxy;
 pub(crate) mod results;
 
 use axum::routing::{get, post};
@@ -97,6 +98,12 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             "/api/v1/backtests/{job_id}/report-data",
             get(results::report_data),
         )
+        .route("/api/v1/strategies", get(proxy::forward))
+        .route("/api/v1/strategies/{name}", get(proxy::forward))
+        .route("/api/v1/strategies/{name}/stage", post(proxy::forward))
+        .route("/api/v1/strategies/{name}/promote", post(proxy::forward))
+        .route("/api/v1/models/{model_name}/versions", get(proxy::forward))
+        .route("/api/v1/models/{model_name}/rollback", post(proxy::forward))
         .route("/api/v1/strategies/{name}/run", post(operations::run))
         .route("/api/v1/strategies/{name}/instances", get(operations::list))
         .route(

@@ -38,8 +38,14 @@ pub struct Answer {
 }
 
 impl Backend {
-    /// A backend whose executor queues jobs (`workflows` = false) or starts workflows.
+    /// A backend whose executor queues jobs (`workflows` = false) or starts workflows; nothing listens where
+    /// its strategy service should be.
     pub async fn start(workflows: bool) -> Self {
+        Self::start_with_strategy(workflows, "http://127.0.0.1:9").await
+    }
+
+    /// As [`Backend::start`], forwarding strategy routes to `strategy_url`.
+    pub async fn start_with_strategy(workflows: bool, strategy_url: &str) -> Self {
         let config = Loader::embedded()
             .without_env_vars()
             .load(Environment::Dev)
@@ -70,6 +76,7 @@ impl Backend {
             configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
             results: results.clone(),
             operations: tradai_backend::Operations::new(&config, tasks.clone()),
+            strategy_service: tradai_backend::StrategyService::new(strategy_url),
             executor,
             verifier: Arc::new(jwks.verifier()),
             service: "backend",

@@ -6,4 +6,5 @@ mod emulator;
 mod events;
 mod harness;
 mod operations;
+mod proxy;
 mod results;

@@ -1,0 +1,75 @@
+//! Routes the backend forwards to the strategy service (reference §7.1: strategy configs, promotion, model
+//! versions and rollback). The caller's token and correlation id travel with the request, so the strategy
+//! service authorises the caller itself; an unreachable service is a 503 naming it.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::ApiError;
+
+use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
+use crate::AppState;
+
+/// The strategy service's base URL and an HTTP client.
+#[derive(Debug, Clone)]
+pub struct StrategyService {
+    pub base_url: String,
+    pub client: reqwest::Client,
+}
+
+impl StrategyService {
+    /// The service at `base_url` (`http://strategy-service.tradai.local:8003`), with a bounded timeout.
+    pub fn new(base_url: &str) -> Self {
+        StrategyService {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Forward the request to the same path of the strategy service and relay its answer.
+pub async fn forward(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    principal.require_scope(if method == Method::GET {
+        READ_SCOPE
+    } else {
+        WRITE_SCOPE
+    })?;
+    let service = &state.strategy_service;
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut request = service
+        .client
+        .request(method.clone(), format!("{}{path}", service.base_url))
+        .body(body);
+    for name in ["authorization", "x-correlation-id", "content-type"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value);
+        }
+    }
+    let answer = request.send().await.map_err(|e| {
+        tracing::warn!(error = %e, "strategy service unreachable");
+        ApiError::unavailable("strategy-service", &e.to_string())
+    })?;
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = answer.headers().get("content-type").cloned();
+    let bytes = answer
+        .bytes()
+        .await
+        .map_err(|e| ApiError::unavailable("strategy-service", &e.to_string()))?;
+    let mut response = (status, bytes).into_response();
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert("content-type", content_type);
+    }
+    Ok(response)
+}
