@@ -6,6 +6,7 @@ mod market;
 mod models;
 mod operations;
 mod registry;
+mod strategy;
 mod time;
 mod trading;
 
@@ -24,6 +25,7 @@ pub use operations::{
     Severity, ShadowTest, ShadowTestStatus,
 };
 pub use registry::{ModelVersion, Notification, NotificationType};
+pub use strategy::{merge, ConfigIssue, Direction, Signal, StrategyConfig};
 pub use time::Timestamp;
 pub use trading::{HealthRecord, HealthState, TradingMode, TradingSession};
 

@@ -2,18 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
 use axum::Router;
 use serde_json::Value;
-use tower::ServiceExt as _;
 use tradai_backend::executor::{Executor, QueueExecutor, WorkflowExecutor};
 use tradai_backend::{router, AppState};
 use tradai_config::{Environment, Loader};
 use tradai_domain::ports::{JobRepository, TableLayout};
 use tradai_memory::{MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryWorkflows};
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::testing::{access_claims, machine_claims, JwksServer, Key};
+use tradai_service_kit::testing::{access_claims, call, machine_claims, Answer, JwksServer, Key};
 
 /// A backend, its queue or workflows, and tokens.
 pub struct Backend {
@@ -28,13 +25,6 @@ pub struct Backend {
     pub user: String,
     pub reader: String,
     _jwks: JwksServer,
-}
-
-/// An answer: status, headers of interest, JSON body.
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: axum::http::HeaderMap,
-    pub body: Value,
 }
 
 impl Backend {
@@ -118,36 +108,7 @@ impl Backend {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> Answer {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            request = request.header("Authorization", format!("Bearer {token}"));
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let body = match body {
-            Some(json) => {
-                request = request.header("Content-Type", "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
+        call(&self.app, method, path, token, headers, body).await
     }
 
     /// `GET path` with `token`.
