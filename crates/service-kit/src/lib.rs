@@ -9,6 +9,7 @@ mod error;
 pub mod health;
 pub mod http;
 mod serve;
+pub mod startup;
 #[cfg(feature = "testing")]
 pub mod testing;
 

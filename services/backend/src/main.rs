@@ -6,20 +6,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Context as _};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use tradai_aws::{Clients, Endpoint};
 use tradai_backend::adapters::{self, ExecutorKind};
 use tradai_backend::router;
-use tradai_config::{Environment, Loader};
-use tradai_service_kit::auth::Verifier;
 use tradai_service_kit::http::HttpOptions;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Adapters {
-    Memory,
-    Aws,
-}
+use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,51 +19,22 @@ enum Adapters {
     about = "The TradAI backend service (backtests, config versions)"
 )]
 struct Args {
-    /// dev, staging or prod.
-    #[arg(long, env = "ENVIRONMENT")]
-    env: String,
-    /// Port to listen on [default: services.backend-api.port of the config].
-    #[arg(long)]
-    port: Option<u16>,
+    #[command(flatten)]
+    service: ServiceArgs,
     /// Where submitted jobs go.
     #[arg(long, value_enum, default_value_t = ExecutorKind::Sqs, env = "BACKEND_EXECUTOR")]
     executor: ExecutorKind,
-    /// In-memory adapters, or AWS ones.
-    #[arg(long, value_enum, default_value_t = Adapters::Memory, env = "BACKEND_ADAPTERS")]
-    adapters: Adapters,
-}
-
-fn required(name: &str) -> anyhow::Result<String> {
-    std::env::var(name).map_err(|_| anyhow!("{name} is not set: the backend verifies Cognito tokens and needs COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS (comma-separated) and AWS_REGION"))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
-    let env: Environment = args.env.parse().map_err(|e| anyhow!("--env: {e}"))?;
-    let config = Loader::discover()
-        .load(env)
-        .with_context(|| format!("loading the {env} config"))?;
-    let port = match args.port {
-        Some(port) => port,
-        None => config
-            .settings()
-            .services
-            .get("backend-api")
-            .and_then(|b| b.port)
-            .ok_or_else(|| anyhow!("the config has no services.backend-api.port; pass --port"))?,
-    };
-    let region = required("AWS_REGION")?;
-    let verifier = Arc::new(Verifier::cognito(
-        &region,
-        &required("COGNITO_USER_POOL_ID")?,
-        required("COGNITO_CLIENT_IDS")?
-            .split(',')
-            .map(str::to_owned)
-            .collect(),
-    ));
-    let state = match args.adapters {
+    let config = startup::load_config(&args.service.env)?;
+    let port = startup::port(&config, "backend-api", args.service.port)?;
+    let (region, verifier) = startup::cognito_from_env()?;
+    let verifier = Arc::new(verifier);
+    let state = match args.service.adapters {
         Adapters::Memory => adapters::memory(&config, args.executor, verifier)?,
         Adapters::Aws => {
             let endpoint = match std::env::var("AWS_ENDPOINT_URL") {

@@ -1,0 +1,110 @@
+//! What every service binary does before serving: load the environment's config, pick its port, and build
+//! the Cognito verifier from the variables the compute layer sets on the task.
+
+use tradai_config::{Config, Environment, Loader};
+
+use crate::auth::Verifier;
+
+/// Which adapters a service runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Adapters {
+    /// In-memory (the embedded default: no external process).
+    Memory,
+    /// AWS: the account of the credentials, or the emulator at `AWS_ENDPOINT_URL`.
+    Aws,
+}
+
+/// The flags every service binary takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServiceArgs {
+    /// dev, staging or prod.
+    #[arg(long, env = "ENVIRONMENT")]
+    pub env: String,
+    /// Port to listen on [default: the service's port in the SERVICES table of the config].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// In-memory adapters, or AWS ones.
+    #[arg(long, value_enum, default_value_t = Adapters::Memory, env = "SERVICE_ADAPTERS")]
+    pub adapters: Adapters,
+}
+
+/// Why a service cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("--env: {0}")]
+    Environment(String),
+    #[error("loading the {env} config: {source}")]
+    Config {
+        env: Environment,
+        #[source]
+        source: Box<tradai_config::ConfigError>,
+    },
+    #[error("the config has no services.{0}.port; pass --port")]
+    NoPort(String),
+    #[error("{0} is not set: services verify Cognito tokens and need COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS (comma-separated) and AWS_REGION")]
+    Missing(&'static str),
+}
+
+/// The validated config of `env` (from the discovered config directory).
+pub fn load_config(env: &str) -> Result<Config, StartupError> {
+    let env: Environment = env
+        .parse()
+        .map_err(|e: tradai_config::UnknownEnvironment| StartupError::Environment(e.to_string()))?;
+    Loader::discover()
+        .load(env)
+        .map_err(|source| StartupError::Config {
+            env,
+            source: Box::new(source),
+        })
+}
+
+/// `flag`, else the port of `services.<service>` in `config`.
+pub fn port(config: &Config, service: &str, flag: Option<u16>) -> Result<u16, StartupError> {
+    flag.or_else(|| config.settings().services.get(service)?.port)
+        .ok_or_else(|| StartupError::NoPort(service.to_owned()))
+}
+
+fn variable(name: &'static str) -> Result<String, StartupError> {
+    std::env::var(name).map_err(|_| StartupError::Missing(name))
+}
+
+/// The region (`AWS_REGION`) and a verifier for the pool `COGNITO_USER_POOL_ID` and its clients
+/// `COGNITO_CLIENT_IDS`.
+pub fn cognito_from_env() -> Result<(String, Verifier), StartupError> {
+    let region = variable("AWS_REGION")?;
+    let pool = variable("COGNITO_USER_POOL_ID")?;
+    let clients = variable("COGNITO_CLIENT_IDS")?
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let verifier = Verifier::cognito(&region, &pool, clients);
+    Ok((region, verifier))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_port_comes_from_the_flag_or_the_services_table() {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        assert_eq!(port(&config, "backend-api", None).expect("port"), 8000);
+        assert_eq!(
+            port(&config, "backend-api", Some(9000)).expect("port"),
+            9000
+        );
+        let error = port(&config, "strategy-container", None).expect_err("no port");
+        assert_eq!(
+            error.to_string(),
+            "the config has no services.strategy-container.port; pass --port"
+        );
+        assert!(load_config("qa")
+            .expect_err("unknown")
+            .to_string()
+            .starts_with("--env: "));
+    }
+}

@@ -1,0 +1,115 @@
+//! `tradai-strategy`: the strategy service on :8003 (reference §7.2). A library (router + state) and a thin
+//! binary. Built so far (issue 6): strategy configs — list, get, validate, merge — stored in the configs bucket.
+//! The model registry (MLflow) routes are still to come.
+
+pub mod configs;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use axum::Router;
+use tradai_domain::ports::ObjectStore;
+use tradai_service_kit::auth::Verifier;
+use tradai_service_kit::health::{report, HealthCheck, HealthReport};
+use tradai_service_kit::http::{layered, HttpOptions};
+use utoipa::OpenApi;
+
+/// The service's dependencies.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configs bucket.
+    pub configs: Arc<dyn ObjectStore>,
+    pub verifier: Arc<Verifier>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+impl FromRef<AppState> for Arc<Verifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TradAI strategy service",
+        version = "0.1.0",
+        description = "Strategy configs (reference §7.2)"
+    ),
+    paths(
+        configs::list,
+        configs::get,
+        configs::validate,
+        configs::merge_configs,
+        health
+    ),
+    components(schemas(
+        configs::StrategySummary,
+        configs::Validation,
+        configs::MergeRequest,
+        configs::Merged,
+        tradai_service_kit::ApiError
+    ))
+)]
+struct Api;
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    Api::openapi()
+}
+
+/// The configs bucket answers a listing.
+struct ConfigsBucket(Arc<dyn ObjectStore>);
+
+#[async_trait::async_trait]
+impl HealthCheck for ConfigsBucket {
+    fn name(&self) -> &str {
+        "configs bucket"
+    }
+    async fn check(&self) -> Result<(), String> {
+        self.0
+            .list("strategies/")
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Health with the dependency map.
+#[utoipa::path(get, path = "/api/v1/health", tag = "health",
+    responses((status = 200, description = "every dependency answers"), (status = 503, description = "a dependency does not")))]
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> HealthReport {
+    let checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(ConfigsBucket(state.configs.clone()))];
+    report(
+        "strategy-service",
+        env!("CARGO_PKG_VERSION"),
+        &checks,
+        std::time::Duration::from_secs(2),
+    )
+    .await
+}
+
+/// The router with `state`, behind the common layers.
+pub fn router(state: AppState, options: &HttpOptions) -> Router {
+    let api = Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/strategies", get(configs::list))
+        .route("/api/v1/strategies/validate", post(configs::validate))
+        .route("/api/v1/strategies/merge", post(configs::merge_configs))
+        .route("/api/v1/strategies/{config_name}", get(configs::get))
+        .with_state(state)
+        .merge(tradai_service_kit::docs::routes(
+            openapi(),
+            "TradAI strategy service",
+        ));
+    layered(api, options)
+}
+
+/// The sample strategies shipped with the service (seeded into in-memory stores).
+pub const SAMPLES: [&str; 1] = [include_str!("../strategies/sma-crossover.json")];

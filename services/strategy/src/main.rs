@@ -1,0 +1,69 @@
+//! `tradai-strategy --env ENV [--port PORT] [--adapters memory|aws]`: the strategy service. In-memory adapters
+//! (the embedded default) start with the bundled sample strategies; `aws` reads the configs bucket of the
+//! environment (or the emulator at `AWS_ENDPOINT_URL`). Tokens are verified against the Cognito pool named by
+//! `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and `AWS_REGION`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::anyhow;
+use clap::Parser;
+use tradai_aws::{Clients, Endpoint, S3ObjectStore};
+use tradai_domain::entities::StrategyConfig;
+use tradai_domain::ports::ObjectStore;
+use tradai_domain::resilience::ResiliencePolicy;
+use tradai_memory::MemoryObjectStore;
+use tradai_service_kit::http::HttpOptions;
+use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
+use tradai_strategy::{configs, router, AppState, SAMPLES};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tradai-strategy",
+    about = "The TradAI strategy service (strategy configs)"
+)]
+struct Args {
+    #[command(flatten)]
+    service: ServiceArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tradai_service_kit::init_logging();
+    let args = Args::parse();
+    let config = startup::load_config(&args.service.env)?;
+    let port = startup::port(&config, "strategy-service", args.service.port)?;
+    let (region, verifier) = startup::cognito_from_env()?;
+    let verifier = Arc::new(verifier);
+    let store: Arc<dyn ObjectStore> = match args.service.adapters {
+        Adapters::Memory => Arc::new(MemoryObjectStore::new()),
+        Adapters::Aws => {
+            let endpoint = match std::env::var("AWS_ENDPOINT_URL") {
+                Ok(url) => Endpoint::Emulator { region, url },
+                Err(_) => Endpoint::Aws { region },
+            };
+            let clients = Clients::connect(&endpoint).await;
+            Arc::new(S3ObjectStore::new(
+                clients.s3.clone(),
+                &config,
+                "configs",
+                Arc::new(ResiliencePolicy::aws("s3")),
+            )?)
+        }
+    };
+    let state = AppState {
+        configs: store,
+        verifier,
+    };
+    if args.service.adapters == Adapters::Memory {
+        for sample in SAMPLES {
+            let document: serde_json::Value = serde_json::from_str(sample)?;
+            let strategy = StrategyConfig::parse(&document)
+                .map_err(|e| anyhow!("a bundled sample is invalid: {e:?}"))?;
+            configs::store(&state, &strategy).await?;
+        }
+    }
+    let address = SocketAddr::from(([0, 0, 0, 0], port));
+    tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
+    Ok(())
+}
