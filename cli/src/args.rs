@@ -100,8 +100,21 @@ pub enum ConfigCommand {
 /// `tradai local …`
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
-    /// Start the platform locally on the embedded default config.
-    Up,
+    /// Start the services locally on in-memory adapters, with a local token issuer; Ctrl-C stops them.
+    Up(UpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Port of the backend [default: services.backend-api.port of the dev config]; 0 picks a free one.
+    #[arg(long)]
+    pub backend_port: Option<u16>,
+    /// Port of the strategy service [default: services.strategy-service.port]; 0 picks a free one.
+    #[arg(long)]
+    pub strategy_port: Option<u16>,
+    /// Hours the printed development token stays valid.
+    #[arg(long, default_value_t = 12)]
+    pub token_hours: u64,
 }
 
 #[derive(Debug, Args)]

@@ -1,19 +1,84 @@
-//! `tradai local up`.
+//! `tradai local up`: the backend and the strategy service in this process, on in-memory adapters, with a
+//! local token issuer whose keys they trust (auth is never switched off). Ctrl-C or SIGTERM stops both,
+//! letting in-flight requests finish.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use tradai_config::{ConfigDir, Environment};
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tradai_backend::adapters::{self, ExecutorKind};
+use tradai_config::{ConfigDir, Environment, Loader};
+use tradai_memory::MemoryObjectStore;
+use tradai_service_kit::http::HttpOptions;
+use tradai_service_kit::issuer::LocalIssuer;
 
-use crate::args::LocalCommand;
+use crate::args::{LocalCommand, UpArgs};
 
-/// Start the local platform. The services do not exist yet, so for now this validates the canonical config of
-/// every environment and says so plainly.
+/// Run one `local` subcommand.
 pub fn run(command: LocalCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     match command {
-        LocalCommand::Up => {
-            println!("tradai local up: the services (backend, strategy, data-collection) are not built yet;");
-            println!("until they are, this validates the canonical config of every environment.");
-            Ok(super::config::validate_all(&Environment::ALL, dir))
-        }
+        LocalCommand::Up(args) => up(args, dir),
     }
+}
+
+async fn bind(name: &str, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("{name}: cannot listen on 127.0.0.1:{port} (in use? pick another with --{name}-port)"))
+}
+
+fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    let config = Loader::new(dir).load(Environment::Dev)?;
+    let port = |key: &str, flag: Option<u16>| {
+        flag.or_else(|| config.settings().services.get(key)?.port)
+            .unwrap_or(0)
+    };
+    let (backend_port, strategy_port) = (
+        port("backend-api", args.backend_port),
+        port("strategy-service", args.strategy_port),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let issuer = LocalIssuer::start().await;
+        let verifier = Arc::new(issuer.server.verifier());
+
+        let strategy = tradai_strategy::AppState { configs: Arc::new(MemoryObjectStore::new()), verifier: verifier.clone() };
+        tradai_strategy::seed_samples(&strategy).await?;
+        let strategy_listener = bind("strategy", strategy_port).await?;
+        let strategy_url = format!("http://{}", strategy_listener.local_addr()?);
+
+        let mut backend = adapters::memory(&config, ExecutorKind::Sqs, verifier)?;
+        backend.strategy_service = tradai_backend::StrategyService::new(&strategy_url);
+        let backend_listener = bind("backend", backend_port).await?;
+        let backend_url = format!("http://{}", backend_listener.local_addr()?);
+
+        println!("TradAI local platform: dev config, in-memory adapters");
+        println!("  backend           {backend_url}   (API docs: {backend_url}/docs)");
+        println!("  strategy-service  {strategy_url}   (sample strategy: sma-crossover)");
+        println!("  data-collection   not built yet");
+        println!("  submitted backtests are stored and queued; the local executor that runs them is not built yet");
+        println!("token ({} h): {}", args.token_hours, issuer.developer_token(args.token_hours));
+        println!("e.g. curl -H \"Authorization: Bearer <token>\" {backend_url}/api/v1/strategies");
+        println!("Ctrl-C stops everything.");
+
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            tradai_service_kit::shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.changed().await;
+        };
+        let options = HttpOptions::default();
+        tokio::try_join!(
+            tradai_service_kit::serve_until(backend_listener, tradai_backend::router(backend, &options), until(stopped.clone())),
+            tradai_service_kit::serve_until(strategy_listener, tradai_strategy::router(strategy, &options), until(stopped)),
+        )?;
+        println!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
 }

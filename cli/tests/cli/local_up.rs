@@ -1,25 +1,74 @@
-//! `tradai local up` (until the services exist: validation of every environment, said plainly).
+//! `tradai local up`: the services start on free ports with a token they accept, answer, and stop on SIGTERM.
 
-use crate::helpers::tradai;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-/// Outside the workspace the embedded config is used, and the command says what it does.
+use serde_json::{json, Value};
+
 #[test]
-fn validates_the_embedded_config_and_says_so() {
+fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
+    let binary = assert_cmd::cargo::cargo_bin("tradai");
     let empty = tempfile::tempdir().expect("dir");
-    let out = tradai()
+    let mut child = Command::new(binary)
         .current_dir(empty.path())
-        .args(["local", "up"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
-    assert!(
-        text.starts_with(
-            "tradai local up: the services (backend, strategy, data-collection) are not built yet;"
-        ),
-        "{text}"
+        .args(["local", "up", "--backend-port", "0", "--strategy-port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut backend = None;
+    let mut token = None;
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.trim_start().strip_prefix("backend") {
+            backend = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some((_, t)) = line.split_once("h): ") {
+            token = Some(t.to_owned());
+        }
+        if line.starts_with("Ctrl-C") {
+            break;
+        }
+    }
+    let (backend, token) = (
+        backend.expect("backend URL printed"),
+        token.expect("token printed"),
     );
-    assert_eq!(text.matches(": valid (").count(), 3, "{text}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+        let health = client.get(format!("{backend}/api/v1/health")).send().await.expect("health");
+        assert_eq!(health.status(), 200);
+        let anonymous = client.get(format!("{backend}/api/v1/backtests")).send().await.expect("list");
+        assert_eq!(anonymous.status(), 401, "auth is never switched off");
+        let submitted = client
+            .post(format!("{backend}/api/v1/backtests"))
+            .bearer_auth(&token)
+            .json(&json!({"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-03-01"}))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(submitted.status(), 202);
+        let strategies: Value = client
+            .get(format!("{backend}/api/v1/strategies"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("strategies through the backend")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(strategies[0]["name"], "sma-crossover");
+    });
+    let stopped = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "exit {status:?}");
+    assert_eq!(rest.last().map(String::as_str), Some("stopped"));
 }

@@ -8,6 +8,8 @@ pub mod docs;
 mod error;
 pub mod health;
 pub mod http;
+#[cfg(feature = "issuer")]
+pub mod issuer;
 mod serve;
 pub mod startup;
 #[cfg(feature = "testing")]

@@ -113,3 +113,20 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
 
 /// The sample strategies shipped with the service (seeded into in-memory stores).
 pub const SAMPLES: [&str; 1] = [include_str!("../strategies/sma-crossover.json")];
+
+/// Store every bundled sample strategy in `state`'s configs bucket.
+pub async fn seed_samples(state: &AppState) -> Result<(), tradai_domain::DomainError> {
+    for sample in SAMPLES {
+        let document: serde_json::Value = serde_json::from_str(sample).map_err(|e| {
+            tradai_domain::DomainError::Configuration(format!("a bundled sample is not JSON: {e}"))
+        })?;
+        let strategy =
+            tradai_domain::entities::StrategyConfig::parse(&document).map_err(|issues| {
+                tradai_domain::DomainError::Configuration(format!(
+                    "a bundled sample is invalid: {issues:?}"
+                ))
+            })?;
+        configs::store(state, &strategy).await?;
+    }
+    Ok(())
+}

@@ -6,16 +6,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::anyhow;
 use clap::Parser;
 use tradai_aws::{Clients, Endpoint, S3ObjectStore};
-use tradai_domain::entities::StrategyConfig;
 use tradai_domain::ports::ObjectStore;
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_memory::MemoryObjectStore;
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
-use tradai_strategy::{configs, router, AppState, SAMPLES};
+use tradai_strategy::{router, AppState};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,12 +54,7 @@ async fn main() -> anyhow::Result<()> {
         verifier,
     };
     if args.service.adapters == Adapters::Memory {
-        for sample in SAMPLES {
-            let document: serde_json::Value = serde_json::from_str(sample)?;
-            let strategy = StrategyConfig::parse(&document)
-                .map_err(|e| anyhow!("a bundled sample is invalid: {e:?}"))?;
-            configs::store(&state, &strategy).await?;
-        }
+        tradai_strategy::seed_samples(&state).await?;
     }
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;

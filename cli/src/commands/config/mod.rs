@@ -11,8 +11,6 @@ use tradai_config::ConfigDir;
 
 use crate::args::ConfigCommand;
 
-pub use validate::validate_all;
-
 /// Run one `config` subcommand.
 pub fn run(command: ConfigCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     match command {

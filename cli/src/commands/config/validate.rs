@@ -15,7 +15,7 @@ pub fn run(args: ValidateArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
 }
 
 /// Validate each environment, print a summary line or its problems, and exit 1 if any failed.
-pub fn validate_all(envs: &[Environment], dir: ConfigDir) -> ExitCode {
+fn validate_all(envs: &[Environment], dir: ConfigDir) -> ExitCode {
     let loader = Loader::new(dir);
     let mut failed = false;
     for env in envs {
