@@ -107,12 +107,8 @@ async fn health_maps_every_dependency_and_bounds_each_check() {
         Arc::new(Fixed("results bucket", Err("access denied".into()))),
         Arc::new(Hangs),
     ];
-    let started = std::time::Instant::now();
+    // The hanging check is cut off by the bound (its error below says so); no wall-clock assertion.
     let health = report("backend", "0.1.0", &checks, Duration::from_millis(200)).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "checks run concurrently and are bounded"
-    );
     assert_eq!(health.status, "unhealthy");
     let mut body = serde_json::to_value(&health).expect("json");
     for dependency in body["dependencies"]
