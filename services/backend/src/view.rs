@@ -2,7 +2,13 @@
 
 use serde::Serialize;
 use tradai_domain::entities::BacktestJob;
+use tradai_domain::JobStatus;
 use utoipa::ToSchema;
+
+/// A job status as the API shows it (`PENDING`, …; storage keeps the domain's lower case).
+pub fn status_text(status: JobStatus) -> String {
+    status.as_str().to_uppercase()
+}
 
 /// A backtest job as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -35,7 +41,7 @@ impl From<&BacktestJob> for JobView {
         JobView {
             job_id: job.job_id.clone(),
             trace_id: job.trace_id.clone(),
-            status: job.status.as_str().to_uppercase(),
+            status: status_text(job.status),
             strategy: job.config.strategy.clone(),
             timeframe: job.config.timeframe.as_str().to_owned(),
             symbols: job

@@ -25,10 +25,20 @@ impl Arns<'_> {
     }
 
     pub fn table(&self, key: &str) -> String {
+        self.table_named(self.known.get(&format!("table:{key}")))
+    }
+
+    /// The ARN of the table called `name`.
+    pub fn table_named(&self, name: &str) -> String {
+        format!("{}:table/{name}", self.prefix("dynamodb"))
+    }
+
+    /// The ARN of Lambda `key` (it follows from the function's name).
+    pub fn function(&self, key: &str) -> String {
         format!(
-            "{}:table/{}",
-            self.prefix("dynamodb"),
-            self.known.get(&format!("table:{key}"))
+            "{}:function:{}",
+            self.prefix("lambda"),
+            self.config.names().function(key)
         )
     }
 

@@ -7,7 +7,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{ComputeMode, Config, Layer};
 use tradai_pulumi_aws::types::lb as lb_types;
 use tradai_pulumi_aws::{acm, lb};
-use tradai_stack_kit::{int, known_value, served_services, tags, Known};
+use tradai_stack_kit::{int, known_list, known_value, served_services, tags, Known};
 
 /// ALB path-pattern conditions take at most this many values per rule.
 const PATHS_PER_RULE: usize = 5;
@@ -58,10 +58,7 @@ pub fn balancer(ctx: &Context, config: &Config, known: &Output<Known>) -> Balanc
             .load_balancer_type("application")
             .internal(false)
             .security_groups(known_value(known, "sg:alb").map(|id| vec![id]))
-            .subnets(
-                known_value(known, "public_subnet_ids")
-                    .map(|ids: String| ids.split(',').map(str::to_owned).collect::<Vec<_>>()),
-            )
+            .subnets(known_list(known, "public_subnet_ids"))
             .idle_timeout(int(s.alb.idle_timeout_seconds))
             .drop_invalid_header_fields(true)
             .tags(tags(config, Layer::Compute, "alb"))

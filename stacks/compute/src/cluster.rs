@@ -8,7 +8,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{ComputeMode, Config, Layer};
 use tradai_pulumi_aws::types::ecs as ecs_types;
 use tradai_pulumi_aws::{ecs, servicediscovery};
-use tradai_stack_kit::{known_value, tags, InstanceGroup, Known, PolicyBuilder};
+use tradai_stack_kit::{known_list, known_value, tags, InstanceGroup, Known, PolicyBuilder};
 
 use crate::access::Arns;
 use crate::roles::role;
@@ -142,8 +142,7 @@ fn consolidated_host(ctx: &Context, config: &Arc<Config>, known: &Output<Known>)
         instance_type: config.settings().compute.consolidated_instance_type.clone(),
         role_name: host_role.name,
         security_group: known_value(known, "sg:ecs"),
-        subnets: known_value(known, "private_subnet_ids")
-            .map(|ids: String| ids.split(',').map(str::to_owned).collect::<Vec<_>>()),
+        subnets: known_list(known, "private_subnet_ids"),
         public_ip: false,
         user_data: ctx.new_output(&user_data),
         detailed_monitoring: false,

@@ -10,7 +10,7 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Architecture, Config, Layer, Trigger};
 use tradai_pulumi_aws::types::lambda as lambda_types;
 use tradai_pulumi_aws::{cloudwatch, lambda};
-use tradai_stack_kit::{int, known_value, tags, Known};
+use tradai_stack_kit::{known_value, log_group, tags, Known};
 
 use crate::access::{lambda_policy, resolve, Arns};
 use crate::roles::role;
@@ -19,25 +19,6 @@ use crate::roles::role;
 pub struct Function {
     pub arn: Output<String>,
     pub name: Output<String>,
-}
-
-/// A log group with the configured retention: its name and ARN.
-pub fn log_group(
-    ctx: &Context,
-    config: &Config,
-    name: &str,
-    component: &str,
-) -> (Output<String>, Output<String>) {
-    let group = cloudwatch::log_group::create(
-        ctx,
-        name,
-        cloudwatch::log_group::LogGroupArgs::builder()
-            .name(name.to_owned())
-            .retention_in_days(int(config.settings().logging.retention_days))
-            .tags(tags(config, Layer::Compute, component))
-            .build_struct(),
-    );
-    (group.name, group.arn)
 }
 
 /// Create every function and its triggers.
@@ -52,7 +33,14 @@ pub fn functions(
     for (key, spec) in &s.lambdas {
         let function_name = names.function(key).to_string();
         let component = format!("lambda-{key}");
-        let (logs, _) = log_group(ctx, config, &names.lambda_log_group(key), &component);
+        let logs = log_group(
+            ctx,
+            config,
+            Layer::Compute,
+            &names.lambda_log_group(key),
+            &component,
+        )
+        .name;
         let execution = {
             let key = key.clone();
             role(
@@ -84,14 +72,10 @@ pub fn functions(
             known_value(known, &format!("ecr:lambda-{key}")).map(move |url| format!("{url}:{tag}"))
         };
         let vpc = spec.vpc.then(|| {
-            pulumi_gestalt_rust::pulumi_combine!(
-                known_value(known, "private_subnet_ids"),
-                known_value(known, "sg:lambda")
-            )
-            .map(|(subnets, group): (String, String)| {
+            known.map(|k: Known| {
                 lambda_types::FunctionVpcConfig::builder()
-                    .subnet_ids(subnets.split(',').map(str::to_owned).collect::<Vec<_>>())
-                    .security_group_ids(vec![group])
+                    .subnet_ids(k.list("private_subnet_ids"))
+                    .security_group_ids(vec![k.get("sg:lambda").to_owned()])
                     .build_struct()
             })
         });

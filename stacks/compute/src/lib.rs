@@ -28,7 +28,13 @@ pub fn compute(ctx: &Context, config: &Config) -> anyhow::Result<()> {
     FoundationOutputs::read(ctx, &config).add_to(&mut known);
     let known = known.build(ctx);
 
-    functions::log_group(ctx, &config, &config.names().ecs_log_group(), "ecs");
+    tradai_stack_kit::log_group(
+        ctx,
+        &config,
+        tradai_config::Layer::Compute,
+        &config.names().ecs_log_group(),
+        "ecs",
+    );
     let roles = roles::roles(ctx, &config, &known);
     let cluster = cluster::cluster(ctx, &config, &known);
     let balancer = balancer::balancer(ctx, &config, &known);

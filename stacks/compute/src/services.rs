@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tradai_config::{ComputeMode, Config, Layer, ServiceKind, ServiceSpec};
 use tradai_pulumi_aws::types::{ecs as ecs_types, servicediscovery as sd_types};
 use tradai_pulumi_aws::{ecs, servicediscovery};
-use tradai_stack_kit::{int, known_value, tags, Known};
+use tradai_stack_kit::{int, tags, Known};
 
 use crate::balancer::Balancer;
 use crate::cluster::Cluster;
@@ -209,14 +209,10 @@ pub fn services(
             })
         });
         let network = (!host).then(|| {
-            pulumi_gestalt_rust::pulumi_combine!(
-                known_value(known, "private_subnet_ids"),
-                known_value(known, "sg:ecs")
-            )
-            .map(|(subnets, group): (String, String)| {
+            known.map(|k: Known| {
                 ecs_types::ServiceNetworkConfiguration::builder()
-                    .subnets(subnets.split(',').map(str::to_owned).collect::<Vec<_>>())
-                    .security_groups(vec![group])
+                    .subnets(k.list("private_subnet_ids"))
+                    .security_groups(vec![k.get("sg:ecs").to_owned()])
                     .assign_public_ip(false)
                     .build_struct()
             })

@@ -8,11 +8,11 @@ use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Config, Layer, ServiceKind, WorkflowKind};
 use tradai_pulumi_aws::sfn;
 use tradai_pulumi_aws::types::sfn as sfn_types;
-use tradai_stack_kit::{collect, tags, Known, PolicyBuilder};
+use tradai_stack_kit::{collect, log_group, tags, Known, PolicyBuilder};
 use tradai_workflows::{definition, Capacity, StateMachine, Targets};
 
 use crate::access::Arns;
-use crate::functions::{log_group, Function};
+use crate::functions::Function;
 use crate::roles::role;
 
 /// The targets of the workflows: function ARNs by key, the cluster, the private network.
@@ -93,13 +93,7 @@ fn policy(
     let tables: Vec<String> = machine
         .parameter_values("TableName")
         .iter()
-        .map(|name| {
-            format!(
-                "arn:aws:dynamodb:{}:{}:table/{name}",
-                config.settings().aws.region,
-                known.account()
-            )
-        })
+        .map(|name| arns.table_named(name))
         .collect();
     if !tables.is_empty() {
         policy = policy.allow(&["dynamodb:UpdateItem"], &tables);
@@ -143,32 +137,25 @@ pub fn workflows(
                 "states.amazonaws.com",
                 move |config, known| {
                     // The functions' ARNs follow from their names, so the policy needs no created outputs.
+                    let arns = Arns { config, known };
                     let functions: BTreeMap<String, String> = config
                         .settings()
                         .lambdas
                         .keys()
-                        .map(|k| {
-                            (
-                                k.clone(),
-                                format!(
-                                    "arn:aws:lambda:{}:{}:function:{}",
-                                    config.settings().aws.region,
-                                    known.account(),
-                                    config.names().function(k)
-                                ),
-                            )
-                        })
+                        .map(|k| (k.clone(), arns.function(k)))
                         .collect();
                     policy(config, known, &machine(config, known, &functions, &key))
                 },
             )
         };
-        let (_, logs) = log_group(
+        let logs = log_group(
             ctx,
             config,
+            Layer::Compute,
             &names.workflow_log_group(key),
             &format!("workflow-{key}"),
-        );
+        )
+        .arn;
         let name = names.state_machine(key).to_string();
         let log_arn = logs.map(|arn| {
             sfn_types::StateMachineLoggingConfiguration::builder()

@@ -4,9 +4,9 @@
 use pulumi_gestalt_rust::{Context, Output};
 use serde_json::json;
 use tradai_config::{ApiRoute, Config, Layer};
+use tradai_pulumi_aws::apigatewayv2;
 use tradai_pulumi_aws::types::apigatewayv2 as types;
-use tradai_pulumi_aws::{apigatewayv2, cloudwatch};
-use tradai_stack_kit::{int, known_value, tags, Known};
+use tradai_stack_kit::{int, known_list, known_value, log_group, tags, Known};
 
 /// The API and its stage.
 pub struct Api {
@@ -74,10 +74,7 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
         &names.resource("api-link"),
         apigatewayv2::vpc_link::VpcLinkArgs::builder()
             .name(names.resource("api-link"))
-            .subnet_ids(
-                known_value(known, "private_subnet_ids")
-                    .map(|ids: String| ids.split(',').map(str::to_owned).collect::<Vec<_>>()),
-            )
+            .subnet_ids(known_list(known, "private_subnet_ids"))
             .security_group_ids(known_value(known, "sg:api").map(|id| vec![id]))
             .tags(tags(config, Layer::Edge, "api"))
             .build_struct(),
@@ -122,14 +119,12 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
         };
         apigatewayv2::route::create(ctx, &format!("{name}-route-{index}"), args);
     }
-    let logs = cloudwatch::log_group::create(
+    let logs = log_group(
         ctx,
+        config,
+        Layer::Edge,
         &format!("/aws/apigateway/{name}"),
-        cloudwatch::log_group::LogGroupArgs::builder()
-            .name(format!("/aws/apigateway/{name}"))
-            .retention_in_days(int(s.logging.retention_days))
-            .tags(tags(config, Layer::Edge, "api"))
-            .build_struct(),
+        "api",
     );
     let stage = apigatewayv2::stage::create(
         ctx,

@@ -93,6 +93,12 @@ impl KnownBuilder {
     }
 }
 
+/// One comma-separated value of `known` (subnet ids) as a list output.
+pub fn known_list(known: &Output<Known>, key: &str) -> Output<Vec<String>> {
+    let key = key.to_owned();
+    known.map(move |k: Known| k.list(&key))
+}
+
 /// One value of `known` as its own output.
 pub fn known_value(known: &Output<Known>, key: &str) -> Output<String> {
     let key = key.to_owned();

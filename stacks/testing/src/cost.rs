@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tradai_config::Config;
 
+use crate::plan::of_type;
 use crate::Planned;
 
 /// The price table and usage model.
@@ -134,10 +135,6 @@ pub struct Estimate {
     pub total_usd: f64,
     pub prices_source: String,
     pub prices_date: String,
-}
-
-fn of_type<'a>(graph: &'a [Planned], token: &'a str) -> impl Iterator<Item = &'a Planned> + 'a {
-    graph.iter().filter(move |r| r.type_ == token)
 }
 
 fn number(value: &Value) -> f64 {

@@ -96,6 +96,14 @@ pub async fn plan(
     Ok(planned)
 }
 
+/// The resources of `graph` of type `token`.
+pub(crate) fn of_type<'a>(
+    graph: &'a [Planned],
+    token: &'a str,
+) -> impl Iterator<Item = &'a Planned> + 'a {
+    graph.iter().filter(move |r| r.type_ == token)
+}
+
 /// The plan as JSON (an array of `{stack, type, name, inputs}`).
 pub fn to_json(planned: &[Planned]) -> Value {
     json!(planned)

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::fakes::fake_id;
+use crate::plan::of_type;
 use crate::Planned;
 
 /// Tags every taggable resource carries.
@@ -49,10 +50,6 @@ pub struct Violation {
     pub stack: String,
     pub resource: String,
     pub detail: String,
-}
-
-fn of_type<'a>(graph: &'a [Planned], token: &'a str) -> impl Iterator<Item = &'a Planned> + 'a {
-    graph.iter().filter(move |r| r.type_ == token)
 }
 
 /// Every violation in `graph`; `schema` tells which resource types take tags.
@@ -206,7 +203,7 @@ pub fn check(graph: &[Planned], schema: &Value) -> Vec<Violation> {
         let name = queue.inputs["name"].as_str().unwrap_or(&queue.name);
         let is_dead_letter = redrive_targets
             .iter()
-            .any(|arn| arn.rsplit([':', '/']).next() == Some(name));
+            .any(|arn| arn.rsplit(':').next() == Some(name));
         if !is_dead_letter && !queue.inputs["redrivePolicy"].is_string() {
             violation(
                 "sqs-dlq",

@@ -17,6 +17,7 @@ use tradai_service_kit::{ApiError, ValidationCode};
 
 use crate::idempotency::{body_hash, check_key, claim, Claim};
 use crate::request::SubmitBacktest;
+use crate::view::status_text;
 use crate::view::{JobPage, JobView};
 use crate::{domain_error, AppState};
 
@@ -263,7 +264,7 @@ pub async fn cancel(
                 "backtest job '{job_id}' is {}; only PENDING or RUNNING jobs can be cancelled",
                 current.as_str()
             ),
-            serde_json::json!({"job_id": job_id, "status": current.as_str().to_uppercase()}),
+            serde_json::json!({"job_id": job_id, "status": status_text(current)}),
         )),
     }
 }

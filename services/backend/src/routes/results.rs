@@ -9,6 +9,7 @@ use tradai_service_kit::auth::Authenticated;
 use tradai_service_kit::ApiError;
 
 use crate::routes::backtests::READ_SCOPE;
+use crate::view::status_text;
 use crate::{domain_error, AppState};
 
 /// Where the runner writes a job's result when the job names no other key.
@@ -27,9 +28,9 @@ async fn result(state: &AppState, job_id: &str) -> Result<serde_json::Value, Api
         return Err(ApiError::conflict(
             format!(
                 "backtest job '{job_id}' is {}; results exist once it is COMPLETED",
-                job.status.as_str().to_uppercase()
+                status_text(job.status)
             ),
-            serde_json::json!({"job_id": job_id, "status": job.status.as_str().to_uppercase()}),
+            serde_json::json!({"job_id": job_id, "status": status_text(job.status)}),
         ));
     }
     let key = job.result_key.clone().unwrap_or_else(|| result_key(job_id));
