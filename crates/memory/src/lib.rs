@@ -6,6 +6,7 @@ mod notifier;
 mod objects;
 mod queue;
 mod records;
+mod registry;
 mod tasks;
 mod workflows;
 
@@ -13,6 +14,7 @@ pub use notifier::MemoryNotifier;
 pub use objects::MemoryObjectStore;
 pub use queue::MemoryQueue;
 pub use records::MemoryRecordStore;
+pub use registry::MemoryModelRegistry;
 pub use tasks::MemoryTaskRunner;
 pub use workflows::MemoryWorkflows;
 

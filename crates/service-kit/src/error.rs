@@ -164,6 +164,28 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Domain errors as API errors: validation 400, missing 404, conflict 409, failed dependency 503; a
+/// configuration error is logged and answered 500 without its text.
+impl From<tradai_domain::DomainError> for ApiError {
+    fn from(error: tradai_domain::DomainError) -> Self {
+        use tradai_domain::DomainError;
+        match error {
+            DomainError::Validation { field, message } => {
+                ApiError::validation(ValidationCode::OutOfRange, &field, message, "a valid value")
+            }
+            DomainError::NotFound { entity, id } => ApiError::not_found(entity, &id),
+            DomainError::Conflict(message) => ApiError::conflict(message, Value::Null),
+            DomainError::External {
+                service, message, ..
+            } => ApiError::unavailable(&service, &message),
+            DomainError::Configuration(message) => {
+                tracing::error!(%message, "configuration error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,12 +6,9 @@
 //!
 //! A missing emulator is a test failure that says how to install one, never a skip.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use tradai_aws::provision::{self, Provisioned};
 use tradai_aws::{Clients, Endpoint};
@@ -64,51 +61,18 @@ fn localstack() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// The venv holding moto (`TRADAI_EMULATOR_VENV`, default `~/.cache/tradai/moto-venv`).
-fn venv() -> PathBuf {
-    match std::env::var_os("TRADAI_EMULATOR_VENV") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/tradai/moto-venv"),
-    }
-}
-
 fn moto() -> String {
-    let python = venv().join("bin/python");
+    let venv = crate::launch::venv("TRADAI_EMULATOR_VENV", "moto-venv");
+    let python = venv.join("bin/python");
     assert!(
         python.exists(),
         "The AWS emulator is not installed ({} is missing). Run ./scripts/install-emulator to install moto[server] from PyPI \
          into {}, or set AWS_ENDPOINT_URL to a running emulator (moto or LocalStack).",
         python.display(),
-        venv().display()
+        venv.display()
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free local port");
-    let mut child = Command::new(&python)
-        .arg(LAUNCHER)
-        .arg(port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {} {LAUNCHER}: {e}", python.display()));
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (ready, wait) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = ready.send(BufReader::new(stdout).read_line(&mut line).map(|_| line));
-    });
-    match wait.recv_timeout(Duration::from_secs(60)) {
-        Ok(Ok(line)) if line.trim() == "READY" => {}
-        other => panic!(
-            "moto did not start on port {port} within 60 s: {other:?} (exit: {:?})",
-            child.try_wait()
-        ),
-    }
-    // The launcher exits when this process does; nothing to clean up.
-    std::mem::forget(child);
+    let port = crate::launch::free_port();
+    crate::launch::until_ready(&python, &[LAUNCHER, &port.to_string()], "moto");
     format!("http://127.0.0.1:{port}")
 }
 

@@ -3,6 +3,8 @@
 
 pub mod contracts;
 pub mod emulator;
+pub mod launch;
+pub mod mlflow;
 pub mod samples;
 
 /// The embedded dev config with the name prefix `prefix` (so each test gets its own resources).

@@ -8,8 +8,6 @@ use tradai_domain::entities::{IdempotencyRecord, Timestamp};
 use tradai_domain::ports::{RecordKey, RecordStore};
 use tradai_service_kit::{ApiError, ValidationCode};
 
-use crate::domain_error;
-
 /// How long a key is remembered.
 pub const TTL_SECONDS: i64 = 24 * 3600;
 
@@ -59,13 +57,13 @@ pub async fn claim(
         created_at: now,
         ttl: now.epoch_seconds() + TTL_SECONDS,
     };
-    if store.put_if_absent(&record).await.map_err(domain_error)? {
+    if store.put_if_absent(&record).await.map_err(ApiError::from)? {
         return Ok(Claim::New);
     }
     let existing = store
         .get(&RecordKey::partition(key))
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
         .ok_or_else(|| {
             ApiError::conflict(
                 "the idempotency key expired while in use; retry",

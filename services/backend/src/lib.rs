@@ -15,24 +15,3 @@ pub mod view;
 pub use routes::proxy::StrategyService;
 pub use routes::{openapi, router};
 pub use state::{AppState, Operations};
-
-use tradai_domain::DomainError;
-use tradai_service_kit::{ApiError, ValidationCode};
-
-/// The API error for a domain error (failures of external services become 503).
-pub fn domain_error(error: DomainError) -> ApiError {
-    match error {
-        DomainError::Validation { field, message } => {
-            ApiError::validation(ValidationCode::OutOfRange, &field, message, "a valid value")
-        }
-        DomainError::NotFound { entity, id } => ApiError::not_found(entity, &id),
-        DomainError::Conflict(message) => ApiError::conflict(message, serde_json::Value::Null),
-        DomainError::External {
-            service, message, ..
-        } => ApiError::unavailable(&service, &message),
-        DomainError::Configuration(message) => {
-            tracing::error!(%message, "configuration error");
-            ApiError::internal()
-        }
-    }
-}

@@ -7,6 +7,7 @@ pub mod lifecycle;
 mod messaging;
 mod objects;
 mod records;
+mod registry;
 mod tasks;
 
 pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
@@ -17,4 +18,7 @@ pub use messaging::{
 };
 pub use objects::{ObjectStore, StoredObject};
 pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
+pub use registry::{
+    Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, RegisteredModel, RunSummary,
+};
 pub use tasks::{TaskFilter, TaskInfo, TaskRequest, TaskRunner};

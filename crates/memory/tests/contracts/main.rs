@@ -133,3 +133,9 @@ async fn task_runner() {
     )
     .await;
 }
+
+/// Model registry and experiment runs.
+#[tokio::test]
+async fn model_registry() {
+    contracts::model_registry(&tradai_memory::MemoryModelRegistry::new()).await;
+}

@@ -4,6 +4,7 @@
 mod messaging;
 mod objects;
 mod records;
+mod registry;
 mod tasks;
 
 pub use messaging::{
@@ -12,4 +13,5 @@ pub use messaging::{
 };
 pub use objects::object_store;
 pub use records::{job_repository, sorted_records, trading_sessions, ttl_records};
+pub use registry::model_registry;
 pub use tasks::task_runner;

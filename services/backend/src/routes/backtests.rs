@@ -19,7 +19,7 @@ use crate::idempotency::{body_hash, check_key, claim, Claim};
 use crate::request::SubmitBacktest;
 use crate::view::status_text;
 use crate::view::{JobPage, JobView};
-use crate::{domain_error, AppState};
+use crate::AppState;
 
 /// Scope machine clients need to submit or cancel.
 pub const WRITE_SCOPE: &str = "tradai-api/backtests.write";
@@ -44,14 +44,14 @@ async fn find(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiError> {
         .jobs
         .get(job_id)
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::not_found("Backtest job", job_id))
 }
 
 /// The job an earlier request with the same key created (it may still be being written).
 async fn replayed(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiError> {
     for _ in 0..100 {
-        if let Some(job) = state.jobs.get(job_id).await.map_err(domain_error)? {
+        if let Some(job) = state.jobs.get(job_id).await.map_err(ApiError::from)? {
             return Ok(job);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -108,7 +108,7 @@ pub async fn submit(
             return Ok(accepted(&replayed(&state, &job_id).await?, true));
         }
     }
-    state.jobs.create(&job).await.map_err(domain_error)?;
+    state.jobs.create(&job).await.map_err(ApiError::from)?;
     match state.executor.submit(&job).await {
         Ok(Some(execution)) => {
             let update = JobUpdate {
@@ -201,7 +201,7 @@ pub async fn list(
             .jobs
             .list_by_status(*status, limit, query.cursor.as_deref())
             .await
-            .map_err(domain_error)?;
+            .map_err(ApiError::from)?;
         if statuses.len() == 1 {
             next_cursor = page.next;
         }
@@ -251,7 +251,7 @@ pub async fn cancel(
         .jobs
         .transition(&job_id, JobStatus::Cancelled, update, Timestamp::now())
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
     {
         Transition::Applied(job) => {
             if let Err(error) = state.executor.cancel(&job).await {

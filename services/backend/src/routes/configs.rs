@@ -13,7 +13,7 @@ use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
-use crate::{domain_error, AppState};
+use crate::AppState;
 
 /// A new config version.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -68,7 +68,7 @@ async fn find(
         .configs
         .get(&key(strategy, config_id))
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::not_found("Config version", &format!("{strategy}/{config_id}")))
 }
 
@@ -108,7 +108,7 @@ pub async fn create(
         .configs
         .put_if_absent(&version)
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
     {
         return Ok((StatusCode::CREATED, Json(ConfigView::from(&version))));
     }
@@ -129,7 +129,7 @@ pub async fn list(
         .configs
         .query(&strategy, Order::NewestFirst, 100)
         .await
-        .map_err(domain_error)?;
+        .map_err(ApiError::from)?;
     Ok(Json(versions.iter().map(ConfigView::from).collect()))
 }
 
@@ -162,7 +162,7 @@ async fn move_to(
         Default::default(),
     )
     .await
-    .map_err(domain_error)?
+    .map_err(ApiError::from)?
     {
         Guarded::Applied(version) => Ok(version),
         Guarded::Rejected(current) => Err(ApiError::conflict(
@@ -191,7 +191,7 @@ pub async fn activate(
         .configs
         .query(&strategy, Order::NewestFirst, 100)
         .await
-        .map_err(domain_error)?;
+        .map_err(ApiError::from)?;
     for other in others
         .iter()
         .filter(|v| v.status == ConfigVersionStatus::Active && v.config_id != config_id)

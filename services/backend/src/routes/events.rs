@@ -15,7 +15,7 @@ use tradai_service_kit::ApiError;
 
 use crate::routes::backtests::READ_SCOPE;
 use crate::view::JobView;
-use crate::{domain_error, AppState};
+use crate::AppState;
 
 /// How often the job row is read.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -34,7 +34,7 @@ pub async fn events(
         .jobs
         .get(&job_id)
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
         .is_none()
     {
         return Err(ApiError::not_found("Backtest job", &job_id));

@@ -13,7 +13,7 @@ use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
-use crate::{domain_error, AppState};
+use crate::AppState;
 
 /// Who starts these tasks (the ECS `startedBy`).
 pub const STARTED_BY: &str = "tradai-backend";
@@ -80,7 +80,7 @@ async fn instances(state: &AppState, name: &str) -> Result<Vec<TaskInfo>, ApiErr
             started_by: None,
         })
         .await
-        .map_err(domain_error)
+        .map_err(ApiError::from)
 }
 
 /// Start a strategy's trading container.
@@ -129,7 +129,7 @@ pub async fn run(
             started_by: STARTED_BY.into(),
         })
         .await
-        .map_err(domain_error)?;
+        .map_err(ApiError::from)?;
     tracing::info!(strategy = %name, mode, task = %task.task_arn, "strategy started");
     Ok((StatusCode::ACCEPTED, Json(instance(&task))))
 }
@@ -179,7 +179,7 @@ pub async fn stop(
             &format!("stopped through the API by {}", principal.subject),
         )
         .await
-        .map_err(domain_error)?;
+        .map_err(ApiError::from)?;
     let mut stopped = instance(&task);
     stopped.status = "STOPPING".into();
     Ok(Json(stopped))

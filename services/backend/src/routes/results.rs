@@ -10,7 +10,7 @@ use tradai_service_kit::ApiError;
 
 use crate::routes::backtests::READ_SCOPE;
 use crate::view::status_text;
-use crate::{domain_error, AppState};
+use crate::AppState;
 
 /// Where the runner writes a job's result when the job names no other key.
 pub fn result_key(job_id: &str) -> String {
@@ -22,7 +22,7 @@ async fn result(state: &AppState, job_id: &str) -> Result<serde_json::Value, Api
         .jobs
         .get(job_id)
         .await
-        .map_err(domain_error)?
+        .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::not_found("Backtest job", job_id))?;
     if job.status != JobStatus::Completed {
         return Err(ApiError::conflict(
@@ -36,7 +36,7 @@ async fn result(state: &AppState, job_id: &str) -> Result<serde_json::Value, Api
     let key = job.result_key.clone().unwrap_or_else(|| result_key(job_id));
     let object = state.results.get(&key).await.map_err(|e| match e {
         DomainError::NotFound { .. } => ApiError::not_found("Backtest result", &key),
-        other => domain_error(other),
+        other => ApiError::from(other),
     })?;
     serde_json::from_slice(&object.body).map_err(|e| {
         tracing::error!(%key, error = %e, "a stored result is not JSON");

@@ -1,0 +1,85 @@
+//! The model-registry port (MLflow, reference §21): registered models, their versions and stages, and the
+//! experiment runs that produced them.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{ModelVersion, Timestamp};
+use crate::{ModelStage, Result};
+
+/// A registered model with the newest version in each stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisteredModel {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub latest_versions: Vec<ModelVersion>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A version to register from a run's artifacts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVersion {
+    pub model_name: String,
+    /// Where the model's artifacts are (`runs:/<run_id>/model`, `s3://…`).
+    pub source: String,
+    pub run_id: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A finished run to record in an experiment (created when missing).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewRun {
+    pub experiment_name: String,
+    pub metrics: BTreeMap<String, f64>,
+    pub params: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Where a run was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedRun {
+    pub experiment_id: String,
+    pub run_id: String,
+}
+
+/// One run of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub status: String,
+    pub started_at: Timestamp,
+    pub metrics: BTreeMap<String, f64>,
+    pub params: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An experiment and its runs, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    pub experiment_id: String,
+    pub name: String,
+    pub runs: Vec<RunSummary>,
+}
+
+/// The model registry and experiment tracking.
+#[async_trait]
+pub trait ModelRegistry: Send + Sync {
+    /// A registered model; `NotFound` if it is not registered.
+    async fn model(&self, name: &str) -> Result<RegisteredModel>;
+    /// Every version of a model, newest first, with the metrics of the run behind each; `NotFound` if the model
+    /// is not registered.
+    async fn versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
+    /// Register a new version (and the model, when it is new); it starts in stage `None`.
+    async fn register(&self, version: NewVersion) -> Result<ModelVersion>;
+    /// Move a version to `stage` as it is, without touching other versions (the lifecycle is the caller's).
+    async fn set_stage(&self, name: &str, version: &str, stage: ModelStage)
+        -> Result<ModelVersion>;
+    /// Record a finished run in its experiment (created when missing).
+    async fn log_run(&self, run: NewRun) -> Result<LoggedRun>;
+    /// An experiment by id with its runs (at most `max_runs`, newest first); `NotFound` if absent.
+    async fn experiment(&self, experiment_id: &str, max_runs: usize) -> Result<Experiment>;
+}

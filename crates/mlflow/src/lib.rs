@@ -1,0 +1,231 @@
+//! `tradai-mlflow`: the [`ModelRegistry`] port over the MLflow REST API — the 2.0 model-registry endpoints
+//! (`registered-models/*`, `model-versions/*`) and the tracking endpoints (`experiments/*`, `runs/*`).
+//!
+//! Reads and idempotent writes run under the resilience policy (retried on 429, 5xx and connection failures);
+//! creating a run or a version is sent once, so a timeout never registers a version twice.
+
+mod client;
+mod wire;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde_json::json;
+use tradai_domain::entities::ModelVersion;
+use tradai_domain::ports::{
+    Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, RegisteredModel,
+};
+use tradai_domain::{DomainError, ModelStage, Result};
+
+use client::Call;
+pub use client::{Credentials, MlflowRegistry};
+use wire::{
+    millis, to_pairs, CreatedExperiment, ExperimentAnswer, ModelAnswer, RunAnswer, RunsAnswer,
+    VersionAnswer, VersionsAnswer, WireVersion,
+};
+
+/// Versions fetched per page of `model-versions/search`.
+const PAGE: usize = 200;
+
+impl MlflowRegistry {
+    /// The metrics of `run_id`, or none for a version without a run.
+    async fn run_metrics(&self, run_id: Option<&str>) -> Result<BTreeMap<String, f64>> {
+        let Some(run_id) = run_id.filter(|id| !id.is_empty()) else {
+            return Ok(BTreeMap::new());
+        };
+        let answer: RunAnswer = self
+            .call(Call::get("runs/get", &[("run_id", run_id)]).about("run", run_id))
+            .await?;
+        Ok(answer.run.metrics())
+    }
+
+    async fn with_metrics(&self, version: WireVersion) -> Result<ModelVersion> {
+        let metrics = self.run_metrics(version.run_id.as_deref()).await?;
+        version.into_domain(metrics)
+    }
+
+    /// The id of the experiment named `name`, created when missing.
+    async fn experiment_id(&self, name: &str) -> Result<String> {
+        let found = self
+            .call::<ExperimentAnswer>(
+                Call::get("experiments/get-by-name", &[("experiment_name", name)])
+                    .about("experiment", name),
+            )
+            .await;
+        match found {
+            Ok(answer) => Ok(answer.experiment.experiment_id),
+            Err(DomainError::NotFound { .. }) => {
+                let created: CreatedExperiment = self
+                    .call(Call::post("experiments/create", json!({ "name": name })).once())
+                    .await?;
+                Ok(created.experiment_id)
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+#[async_trait]
+impl ModelRegistry for MlflowRegistry {
+    async fn model(&self, name: &str) -> Result<RegisteredModel> {
+        let answer: ModelAnswer = self
+            .call(
+                Call::get("registered-models/get", &[("name", name)])
+                    .about("registered model", name),
+            )
+            .await?;
+        let model = answer.registered_model;
+        let mut latest = Vec::with_capacity(model.latest_versions.len());
+        for version in model.latest_versions {
+            latest.push(self.with_metrics(version).await?);
+        }
+        Ok(RegisteredModel {
+            name: model.name,
+            description: model.description.filter(|d| !d.is_empty()),
+            latest_versions: latest,
+            created_at: millis(model.creation_timestamp),
+            updated_at: millis(model.last_updated_timestamp),
+        })
+    }
+
+    async fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        // The search answers an empty list for an unknown model; the lookup makes that a NotFound.
+        self.call::<ModelAnswer>(
+            Call::get("registered-models/get", &[("name", name)]).about("registered model", name),
+        )
+        .await?;
+        let filter = format!("name='{}'", name.replace('\'', "\\'"));
+        let max = PAGE.to_string();
+        let mut wire = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![("filter", filter.as_str()), ("max_results", max.as_str())];
+            if !token.is_empty() {
+                query.push(("page_token", token.as_str()));
+            }
+            let page: VersionsAnswer = self
+                .call(Call::get("model-versions/search", &query))
+                .await?;
+            wire.extend(page.model_versions);
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(next) => token = next,
+                None => break,
+            }
+        }
+        wire.sort_by_key(|v| std::cmp::Reverse(v.version.parse::<u64>().unwrap_or(0)));
+        let mut versions = Vec::with_capacity(wire.len());
+        for version in wire {
+            versions.push(self.with_metrics(version).await?);
+        }
+        Ok(versions)
+    }
+
+    async fn register(&self, new: NewVersion) -> Result<ModelVersion> {
+        let metrics = self.run_metrics(new.run_id.as_deref()).await?;
+        let exists = self
+            .call::<ModelAnswer>(
+                Call::get("registered-models/get", &[("name", &new.model_name)])
+                    .about("registered model", &new.model_name),
+            )
+            .await;
+        match exists {
+            Ok(_) => {}
+            Err(DomainError::NotFound { .. }) => {
+                let created = self
+                    .call::<ModelAnswer>(
+                        Call::post(
+                            "registered-models/create",
+                            json!({ "name": new.model_name }),
+                        )
+                        .once(),
+                    )
+                    .await;
+                // A concurrent registration may have created it first.
+                if let Err(e) = created.as_ref() {
+                    if !matches!(e, DomainError::Conflict(_)) {
+                        return Err(e.clone());
+                    }
+                }
+            }
+            Err(other) => return Err(other),
+        }
+        let mut body =
+            json!({ "name": new.model_name, "source": new.source, "tags": to_pairs(&new.tags) });
+        if let Some(run_id) = &new.run_id {
+            body["run_id"] = json!(run_id);
+        }
+        let answer: VersionAnswer = self
+            .call(Call::post("model-versions/create", body).once())
+            .await?;
+        answer.model_version.into_domain(metrics)
+    }
+
+    async fn set_stage(
+        &self,
+        name: &str,
+        version: &str,
+        stage: ModelStage,
+    ) -> Result<ModelVersion> {
+        let body = json!({
+            "name": name, "version": version, "stage": stage.as_str(), "archive_existing_versions": false
+        });
+        let answer: VersionAnswer = self
+            .call(
+                Call::post("model-versions/transition-stage", body)
+                    .about("model version", &format!("{name} v{version}")),
+            )
+            .await?;
+        self.with_metrics(answer.model_version).await
+    }
+
+    async fn log_run(&self, run: NewRun) -> Result<LoggedRun> {
+        let experiment_id = self.experiment_id(&run.experiment_name).await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let created: RunAnswer = self
+            .call(
+                Call::post(
+                    "runs/create",
+                    json!({ "experiment_id": experiment_id, "start_time": now, "tags": to_pairs(&run.tags) }),
+                )
+                .once(),
+            )
+            .await?;
+        let run_id = created.run.info.run_id;
+        let metrics: Vec<_> = run
+            .metrics
+            .iter()
+            .map(|(key, value)| json!({ "key": key, "value": value, "timestamp": now, "step": 0 }))
+            .collect();
+        let batch =
+            json!({ "run_id": run_id, "metrics": metrics, "params": to_pairs(&run.params) });
+        self.call::<serde_json::Value>(Call::post("runs/log-batch", batch))
+            .await?;
+        let finish = json!({ "run_id": run_id, "status": "FINISHED", "end_time": now });
+        self.call::<serde_json::Value>(Call::post("runs/update", finish))
+            .await?;
+        Ok(LoggedRun {
+            experiment_id,
+            run_id,
+        })
+    }
+
+    async fn experiment(&self, experiment_id: &str, max_runs: usize) -> Result<Experiment> {
+        let answer: ExperimentAnswer = self
+            .call(
+                Call::get("experiments/get", &[("experiment_id", experiment_id)])
+                    .about("experiment", experiment_id),
+            )
+            .await?;
+        let search = json!({
+            "experiment_ids": [experiment_id],
+            "max_results": max_runs.clamp(1, 1000),
+            "order_by": ["attributes.start_time DESC"],
+        });
+        let runs: RunsAnswer = self.call(Call::post("runs/search", search)).await?;
+        Ok(Experiment {
+            experiment_id: answer.experiment.experiment_id,
+            name: answer.experiment.name,
+            runs: runs.runs.into_iter().map(|r| r.into_summary()).collect(),
+        })
+    }
+}
