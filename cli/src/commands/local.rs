@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tradai_backend::adapters::{self, ExecutorKind};
 use tradai_config::{ConfigDir, Environment, Loader};
-use tradai_memory::MemoryObjectStore;
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::issuer::LocalIssuer;
 
@@ -46,8 +45,7 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let issuer = LocalIssuer::start().await;
         let verifier = Arc::new(issuer.server.verifier());
 
-        let strategy = tradai_strategy::AppState { configs: Arc::new(MemoryObjectStore::new()), verifier: verifier.clone() };
-        tradai_strategy::seed_samples(&strategy).await?;
+        let strategy = tradai_strategy::AppState::in_memory(verifier.clone()).await?;
         let strategy_listener = bind("strategy", strategy_port).await?;
         let strategy_url = format!("http://{}", strategy_listener.local_addr()?);
 

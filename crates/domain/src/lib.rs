@@ -4,6 +4,7 @@
 pub mod entities;
 mod error;
 pub mod ports;
+pub mod promotion;
 pub mod resilience;
 pub mod status;
 

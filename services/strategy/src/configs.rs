@@ -10,14 +10,11 @@ use serde_json::Value;
 use tradai_domain::entities::{merge, ConfigIssue, StrategyConfig};
 use tradai_domain::ports::StoredObject;
 use tradai_domain::DomainError;
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{Authenticated, READ_SCOPE};
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
-
-/// Scope machine clients need to read strategies.
-pub const READ_SCOPE: &str = "tradai-api/backtests.read";
 
 /// Where a strategy's config lives in the configs bucket.
 pub fn key(name: &str) -> String {

@@ -1,15 +1,16 @@
 //! `tradai-strategy`: the strategy service on :8003 (reference §7.2). A library (router + state) and a thin
-//! binary. Built so far (issue 6): strategy configs — list, get, validate, merge — stored in the configs bucket.
-//! The model registry (MLflow) routes are still to come.
+//! binary: strategy configs (list, get, validate, merge) stored in the configs bucket, and the model registry
+//! (MLflow lookups, versions, stage / promote / register, rollback) through the model-registry port.
 
 pub mod configs;
+pub mod models;
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
-use tradai_domain::ports::ObjectStore;
+use tradai_domain::ports::{ModelRegistry, ObjectStore};
 use tradai_service_kit::auth::Verifier;
 use tradai_service_kit::health::{report, HealthCheck, HealthReport};
 use tradai_service_kit::http::{layered, HttpOptions};
@@ -20,6 +21,8 @@ use utoipa::OpenApi;
 pub struct AppState {
     /// The configs bucket.
     pub configs: Arc<dyn ObjectStore>,
+    /// The model registry (MLflow, or its in-memory twin).
+    pub registry: Arc<dyn ModelRegistry>,
     pub verifier: Arc<Verifier>,
 }
 
@@ -40,13 +43,21 @@ impl FromRef<AppState> for Arc<Verifier> {
     info(
         title = "TradAI strategy service",
         version = "0.1.0",
-        description = "Strategy configs (reference §7.2)"
+        description = "Strategy configs and the model registry (reference §7.2)"
     ),
     paths(
         configs::list,
         configs::get,
         configs::validate,
         configs::merge_configs,
+        models::model,
+        models::experiment,
+        models::versions,
+        models::rollback_candidates,
+        models::rollback,
+        models::stage,
+        models::promote,
+        models::register,
         health
     ),
     components(schemas(
@@ -54,6 +65,10 @@ impl FromRef<AppState> for Arc<Verifier> {
         configs::Validation,
         configs::MergeRequest,
         configs::Merged,
+        models::Versions,
+        models::StageRequest,
+        models::VersionChoice,
+        models::RegisterRequest,
         tradai_service_kit::ApiError
     ))
 )]
@@ -81,11 +96,30 @@ impl HealthCheck for ConfigsBucket {
     }
 }
 
+/// The model registry answers a lookup (a missing model is an answer).
+struct Registry(Arc<dyn ModelRegistry>);
+
+#[async_trait::async_trait]
+impl HealthCheck for Registry {
+    fn name(&self) -> &str {
+        "model registry"
+    }
+    async fn check(&self) -> Result<(), String> {
+        match self.0.model("tradai-health-probe").await {
+            Ok(_) | Err(tradai_domain::DomainError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 /// Health with the dependency map.
 #[utoipa::path(get, path = "/api/v1/health", tag = "health",
     responses((status = 200, description = "every dependency answers"), (status = 503, description = "a dependency does not")))]
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> HealthReport {
-    let checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(ConfigsBucket(state.configs.clone()))];
+    let checks: Vec<Arc<dyn HealthCheck>> = vec![
+        Arc::new(ConfigsBucket(state.configs.clone())),
+        Arc::new(Registry(state.registry.clone())),
+    ];
     report(
         "strategy-service",
         env!("CARGO_PKG_VERSION"),
@@ -103,6 +137,26 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route("/api/v1/strategies/validate", post(configs::validate))
         .route("/api/v1/strategies/merge", post(configs::merge_configs))
         .route("/api/v1/strategies/{config_name}", get(configs::get))
+        .route("/api/v1/strategies/{name}/stage", post(models::stage))
+        .route("/api/v1/strategies/{name}/promote", post(models::promote))
+        .route("/api/v1/strategies/{name}/register", post(models::register))
+        .route("/api/v1/mlflow/models/{model_name}", get(models::model))
+        .route(
+            "/api/v1/mlflow/experiments/{experiment_id}",
+            get(models::experiment),
+        )
+        .route(
+            "/api/v1/models/{model_name}/versions",
+            get(models::versions),
+        )
+        .route(
+            "/api/v1/models/{model_name}/rollback-candidates",
+            get(models::rollback_candidates),
+        )
+        .route(
+            "/api/v1/models/{model_name}/rollback",
+            post(models::rollback),
+        )
         .with_state(state)
         .merge(tradai_service_kit::docs::routes(
             openapi(),
@@ -113,6 +167,21 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
 
 /// The sample strategies shipped with the service (seeded into in-memory stores).
 pub const SAMPLES: [&str; 1] = [include_str!("../strategies/sma-crossover.json")];
+
+impl AppState {
+    /// The embedded default: in-memory configs bucket and model registry, with the bundled samples stored.
+    pub async fn in_memory(
+        verifier: Arc<Verifier>,
+    ) -> Result<AppState, tradai_domain::DomainError> {
+        let state = AppState {
+            configs: Arc::new(tradai_memory::MemoryObjectStore::new()),
+            registry: Arc::new(tradai_memory::MemoryModelRegistry::new()),
+            verifier,
+        };
+        seed_samples(&state).await?;
+        Ok(state)
+    }
+}
 
 /// Store every bundled sample strategy in `state`'s configs bucket.
 pub async fn seed_samples(state: &AppState) -> Result<(), tradai_domain::DomainError> {

@@ -1,6 +1,6 @@
 //! `tradai-strategy --env ENV [--port PORT] [--adapters memory|aws]`: the strategy service. In-memory adapters
 //! (the embedded default) start with the bundled sample strategies; `aws` reads the configs bucket of the
-//! environment (or the emulator at `AWS_ENDPOINT_URL`). Tokens are verified against the Cognito pool named by
+//! environment (or the emulator at `AWS_ENDPOINT_URL`) and the MLflow server at `MLFLOW_TRACKING_URI`. Tokens are verified against the Cognito pool named by
 //! `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and `AWS_REGION`.
 
 use std::net::SocketAddr;
@@ -8,9 +8,8 @@ use std::sync::Arc;
 
 use clap::Parser;
 use tradai_aws::{Clients, Endpoint, S3ObjectStore};
-use tradai_domain::ports::ObjectStore;
 use tradai_domain::resilience::ResiliencePolicy;
-use tradai_memory::MemoryObjectStore;
+use tradai_mlflow::MlflowRegistry;
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
 use tradai_strategy::{router, AppState};
@@ -18,7 +17,7 @@ use tradai_strategy::{router, AppState};
 #[derive(Debug, Parser)]
 #[command(
     name = "tradai-strategy",
-    about = "The TradAI strategy service (strategy configs)"
+    about = "The TradAI strategy service (strategy configs and the model registry)"
 )]
 struct Args {
     #[command(flatten)]
@@ -33,29 +32,26 @@ async fn main() -> anyhow::Result<()> {
     let port = startup::port(&config, "strategy-service", args.service.port)?;
     let (region, verifier) = startup::cognito_from_env()?;
     let verifier = Arc::new(verifier);
-    let store: Arc<dyn ObjectStore> = match args.service.adapters {
-        Adapters::Memory => Arc::new(MemoryObjectStore::new()),
+    let state = match args.service.adapters {
+        Adapters::Memory => AppState::in_memory(verifier).await?,
         Adapters::Aws => {
             let endpoint = match std::env::var("AWS_ENDPOINT_URL") {
                 Ok(url) => Endpoint::Emulator { region, url },
                 Err(_) => Endpoint::Aws { region },
             };
             let clients = Clients::connect(&endpoint).await;
-            Arc::new(S3ObjectStore::new(
-                clients.s3.clone(),
-                &config,
-                "configs",
-                Arc::new(ResiliencePolicy::aws("s3")),
-            )?)
+            AppState {
+                configs: Arc::new(S3ObjectStore::new(
+                    clients.s3.clone(),
+                    &config,
+                    "configs",
+                    Arc::new(ResiliencePolicy::aws("s3")),
+                )?),
+                registry: Arc::new(MlflowRegistry::from_env()?),
+                verifier,
+            }
         }
     };
-    let state = AppState {
-        configs: store,
-        verifier,
-    };
-    if args.service.adapters == Adapters::Memory {
-        tradai_strategy::seed_samples(&state).await?;
-    }
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(())

@@ -139,3 +139,9 @@ async fn task_runner() {
 async fn model_registry() {
     contracts::model_registry(&tradai_memory::MemoryModelRegistry::new()).await;
 }
+
+/// Promotion and rollback rules over the in-memory registry.
+#[tokio::test]
+async fn promotion() {
+    contracts::promotion(&tradai_memory::MemoryModelRegistry::new()).await;
+}

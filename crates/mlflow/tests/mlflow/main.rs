@@ -31,3 +31,9 @@ async fn an_unreachable_server_is_unavailable() {
         other => panic!("expected an external failure, got {other:?}"),
     }
 }
+
+/// Promotion and rollback rules against the real registry.
+#[tokio::test]
+async fn promotion_and_rollback_work_on_mlflow() {
+    contracts::promotion(&registry()).await;
+}

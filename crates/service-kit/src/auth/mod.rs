@@ -11,6 +11,11 @@ use axum::http::request::Parts;
 pub use jwks::{Jwks, JwksError};
 pub use verify::{Principal, TokenError, Verifier, LEEWAY_SECONDS};
 
+/// Scope machine clients need to read (the Cognito resource server `tradai-api`, config `m2m_scopes`).
+pub const READ_SCOPE: &str = "tradai-api/backtests.read";
+/// Scope machine clients need to change anything.
+pub const WRITE_SCOPE: &str = "tradai-api/backtests.write";
+
 use crate::ApiError;
 
 /// A request with a valid bearer token; handlers that take it are closed to anonymous callers.

@@ -13,5 +13,5 @@ pub use messaging::{
 };
 pub use objects::object_store;
 pub use records::{job_repository, sorted_records, trading_sessions, ttl_records};
-pub use registry::model_registry;
+pub use registry::{model_registry, promotion};
 pub use tasks::task_runner;

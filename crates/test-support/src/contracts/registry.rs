@@ -150,3 +150,127 @@ pub async fn model_registry(registry: &dyn ModelRegistry) {
         "a version from an unknown run"
     );
 }
+
+/// The promotion rules over a registry: stage, promote (archiving the previous Production version; promoting
+/// twice changes nothing), rollback to the newest or a named archived version, and the conflicts in between.
+pub async fn promotion(registry: &dyn ModelRegistry) {
+    use tradai_domain::promotion;
+    let model = format!("{}-RadStrategy", crate::unique_prefix());
+    let run = registry
+        .log_run(NewRun {
+            experiment_name: format!("backtest-{model}"),
+            ..NewRun::default()
+        })
+        .await
+        .expect("log a run");
+    for _ in 0..3 {
+        registry
+            .register(NewVersion {
+                model_name: model.clone(),
+                source: format!("runs:/{}/model", run.run_id),
+                run_id: Some(run.run_id.clone()),
+                tags: BTreeMap::new(),
+            })
+            .await
+            .expect("register");
+    }
+    let stages = || async {
+        let versions = registry.versions(&model).await.expect("versions");
+        versions
+            .into_iter()
+            .map(|v| (v.version, v.stage))
+            .collect::<Vec<_>>()
+    };
+    let conflict = |r: Result<_, DomainError>| matches!(r, Err(DomainError::Conflict(_)));
+
+    assert!(
+        conflict(promotion::promote(registry, &model, None).await.map(|_| ())),
+        "nothing staged"
+    );
+    assert!(
+        conflict(
+            promotion::rollback(registry, &model, None)
+                .await
+                .map(|_| ())
+        ),
+        "nothing in Production"
+    );
+    assert!(matches!(
+        promotion::stage(registry, &model, "7").await,
+        Err(DomainError::NotFound { .. })
+    ));
+    promotion::stage(registry, &model, "1")
+        .await
+        .expect("stage v1");
+    let first = promotion::promote(registry, &model, None)
+        .await
+        .expect("promote the staged v1");
+    assert_eq!(
+        (first.promoted.version.as_str(), first.archived.len()),
+        ("1", 0)
+    );
+    let again = promotion::promote(registry, &model, Some("1"))
+        .await
+        .expect("promote v1 again");
+    assert_eq!(
+        (again.promoted.stage, again.archived.len()),
+        (ModelStage::Production, 0),
+        "idempotent"
+    );
+    assert!(
+        conflict(
+            promotion::promote(registry, &model, Some("2"))
+                .await
+                .map(|_| ())
+        ),
+        "None cannot jump to Production"
+    );
+    promotion::stage(registry, &model, "2")
+        .await
+        .expect("stage v2");
+    let second = promotion::promote(registry, &model, Some("2"))
+        .await
+        .expect("promote v2");
+    assert_eq!(second.archived, ["1"]);
+    assert_eq!(
+        stages().await,
+        [
+            ("3".into(), ModelStage::None),
+            ("2".into(), ModelStage::Production),
+            ("1".into(), ModelStage::Archived)
+        ]
+    );
+    let candidates = promotion::rollback_candidates(registry, &model)
+        .await
+        .expect("candidates");
+    assert_eq!(
+        candidates
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect::<Vec<_>>(),
+        ["1"]
+    );
+    assert!(
+        conflict(
+            promotion::rollback(registry, &model, Some("3"))
+                .await
+                .map(|_| ())
+        ),
+        "only archived versions are restored"
+    );
+    let back = promotion::rollback(registry, &model, None)
+        .await
+        .expect("roll back");
+    assert_eq!(
+        (back.from_version.as_str(), back.to_version.as_str()),
+        ("2", "1")
+    );
+    assert_eq!(
+        stages().await,
+        [
+            ("3".into(), ModelStage::None),
+            ("2".into(), ModelStage::Archived),
+            ("1".into(), ModelStage::Production)
+        ]
+    );
+}

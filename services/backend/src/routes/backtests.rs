@@ -20,11 +20,7 @@ use crate::request::SubmitBacktest;
 use crate::view::status_text;
 use crate::view::{JobPage, JobView};
 use crate::AppState;
-
-/// Scope machine clients need to submit or cancel.
-pub const WRITE_SCOPE: &str = "tradai-api/backtests.write";
-/// Scope machine clients need to read.
-pub const READ_SCOPE: &str = "tradai-api/backtests.read";
+use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 fn accepted(job: &BacktestJob, replayed: bool) -> Response {
     let mut response = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();

@@ -12,8 +12,8 @@ use tradai_service_kit::auth::Authenticated;
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
-use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
 use crate::AppState;
+use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// A new config version.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -13,9 +13,9 @@ use tradai_domain::JobStatus;
 use tradai_service_kit::auth::Authenticated;
 use tradai_service_kit::ApiError;
 
-use crate::routes::backtests::READ_SCOPE;
 use crate::view::JobView;
 use crate::AppState;
+use tradai_service_kit::auth::READ_SCOPE;
 
 /// How often the job row is read.
 pub const POLL: Duration = Duration::from_millis(500);

@@ -12,8 +12,8 @@ use tradai_service_kit::auth::Authenticated;
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
-use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
 use crate::AppState;
+use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// Who starts these tasks (the ECS `startedBy`).
 pub const STARTED_BY: &str = "tradai-backend";

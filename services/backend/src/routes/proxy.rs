@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use tradai_service_kit::auth::Authenticated;
 use tradai_service_kit::ApiError;
 
-use crate::routes::backtests::{READ_SCOPE, WRITE_SCOPE};
 use crate::AppState;
+use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// The strategy service's base URL and an HTTP client.
 #[derive(Debug, Clone)]

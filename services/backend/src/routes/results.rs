@@ -8,9 +8,9 @@ use tradai_domain::{DomainError, JobStatus};
 use tradai_service_kit::auth::Authenticated;
 use tradai_service_kit::ApiError;
 
-use crate::routes::backtests::READ_SCOPE;
 use crate::view::status_text;
 use crate::AppState;
+use tradai_service_kit::auth::READ_SCOPE;
 
 /// Where the runner writes a job's result when the job names no other key.
 pub fn result_key(job_id: &str) -> String {

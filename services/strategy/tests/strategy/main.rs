@@ -1,41 +1,45 @@
-//! The strategy service's config routes on an in-memory configs bucket.
+//! The strategy service's routes: configs on an in-memory bucket; the model registry on its in-memory twin and
+//! on a real MLflow server.
+
+mod models;
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::Router;
 use serde_json::{json, Value};
-use tradai_domain::entities::StrategyConfig;
-use tradai_memory::MemoryObjectStore;
+use tradai_domain::ports::ModelRegistry;
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::testing::{access_claims, call, JwksServer, Key};
-use tradai_strategy::{configs, router, AppState, SAMPLES};
+use tradai_strategy::{router, AppState, SAMPLES};
 
 struct Service {
     app: Router,
     token: String,
+    registry: Arc<dyn ModelRegistry>,
     _jwks: JwksServer,
 }
 
-async fn start() -> Service {
+/// The service on in-memory adapters, or with `registry` in place of the in-memory one.
+async fn start_with(registry: Option<Arc<dyn ModelRegistry>>) -> Service {
     let key = Key::new("k");
     let jwks = JwksServer::start(vec![key.jwk()]).await;
-    let state = AppState {
-        configs: Arc::new(MemoryObjectStore::new()),
-        verifier: Arc::new(jwks.verifier()),
-    };
-    let sample: Value = serde_json::from_str(SAMPLES[0]).expect("json");
-    configs::store(
-        &state,
-        &StrategyConfig::parse(&sample).expect("valid sample"),
-    )
-    .await
-    .expect("seed");
+    let mut state = AppState::in_memory(Arc::new(jwks.verifier()))
+        .await
+        .expect("in-memory state");
+    if let Some(registry) = registry {
+        state.registry = registry;
+    }
     Service {
-        app: router(state, &HttpOptions::default()),
+        app: router(state.clone(), &HttpOptions::default()),
         token: key.sign(&access_claims(&jwks.issuer())),
+        registry: state.registry,
         _jwks: jwks,
     }
+}
+
+async fn start() -> Service {
+    start_with(None).await
 }
 
 #[tokio::test]
