@@ -65,7 +65,7 @@ impl fmt::Display for Symbol {
 }
 
 /// A candle timeframe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timeframe {
     #[serde(rename = "1m")]
     M1,
@@ -112,6 +112,11 @@ impl Timeframe {
         }
     }
 
+    /// Length of one candle in milliseconds.
+    pub fn millis(self) -> i64 {
+        self.seconds() * 1000
+    }
+
     /// Length of one candle in seconds.
     pub fn seconds(self) -> i64 {
         match self {
@@ -147,6 +152,47 @@ impl FromStr for Timeframe {
 impl fmt::Display for Timeframe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// One OHLCV candle (reference §20 schema: `date` UTC, open, high, low, close, volume as float64). `open_time`
+/// is the candle's open in milliseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Candle {
+    pub open_time: i64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+impl Candle {
+    /// Why this candle cannot be stored for `timeframe`, if it cannot: a misaligned open time, a price that is
+    /// not finite and positive, a high below or a low above the others, a negative volume.
+    pub fn problem(&self, timeframe: Timeframe) -> Option<String> {
+        let at = self.open_time;
+        if at.rem_euclid(timeframe.millis()) != 0 {
+            return Some(format!("open time {at} is not on a {timeframe} boundary"));
+        }
+        let prices = [self.open, self.high, self.low, self.close];
+        if prices.iter().any(|p| !p.is_finite() || *p <= 0.0) {
+            return Some(format!(
+                "candle at {at} has a price that is not finite and positive: {prices:?}"
+            ));
+        }
+        if self.high < self.open.max(self.close).max(self.low)
+            || self.low > self.open.min(self.close)
+        {
+            return Some(format!(
+                "candle at {at} has high {} / low {} outside open {} and close {}",
+                self.high, self.low, self.open, self.close
+            ));
+        }
+        if !self.volume.is_finite() || self.volume < 0.0 {
+            return Some(format!("candle at {at} has volume {}", self.volume));
+        }
+        None
     }
 }
 
@@ -187,5 +233,40 @@ mod tests {
             "2h".parse::<Timeframe>().expect_err("unknown").to_string(),
             "invalid timeframe: '2h' is not a timeframe; allowed: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"
         );
+    }
+
+    #[test]
+    fn candles_are_checked_before_they_are_stored() {
+        let good = Candle {
+            open_time: 3_600_000,
+            open: 10.0,
+            high: 12.0,
+            low: 9.0,
+            close: 11.0,
+            volume: 5.0,
+        };
+        assert_eq!(good.problem(Timeframe::H1), None);
+        assert!(good
+            .problem(Timeframe::H4)
+            .expect("misaligned")
+            .contains("4h boundary"));
+        let inverted = Candle { high: 10.5, ..good };
+        assert!(inverted
+            .problem(Timeframe::H1)
+            .expect("high below close")
+            .contains("high 10.5"));
+        let nan = Candle {
+            low: f64::NAN,
+            ..good
+        };
+        assert!(nan.problem(Timeframe::H1).is_some());
+        let negative = Candle {
+            volume: -1.0,
+            ..good
+        };
+        assert!(negative
+            .problem(Timeframe::H1)
+            .expect("volume")
+            .contains("volume -1"));
     }
 }

@@ -4,6 +4,7 @@
 mod jobs;
 mod layout;
 pub mod lifecycle;
+mod market;
 mod messaging;
 mod objects;
 mod records;
@@ -12,6 +13,7 @@ mod tasks;
 
 pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
 pub use layout::{IndexLayout, TableLayout};
+pub use market::{CandleSource, MarketStore, Series};
 pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,
     WorkflowStarter,

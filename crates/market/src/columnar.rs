@@ -1,0 +1,151 @@
+//! Candles as Parquet: one row group, columns `date` (INT64 timestamp in ms, UTC), `open`, `high`, `low`,
+//! `close`, `volume` (DOUBLE), Snappy-compressed — the reference §20 schema, readable by pandas/pyarrow.
+
+use std::sync::Arc;
+
+use parquet::basic::Compression;
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::{DoubleType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
+use tradai_domain::entities::Candle;
+use tradai_domain::{DomainError, Result};
+
+const SCHEMA: &str = "message ohlcv {
+  REQUIRED INT64 date (TIMESTAMP(MILLIS,true));
+  REQUIRED DOUBLE open;
+  REQUIRED DOUBLE high;
+  REQUIRED DOUBLE low;
+  REQUIRED DOUBLE close;
+  REQUIRED DOUBLE volume;
+}";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> DomainError {
+    DomainError::Configuration(format!("{what}: {e}"))
+}
+
+/// Encode candles (in the given order) as a Parquet file.
+pub fn encode(candles: &[Candle]) -> Result<Vec<u8>> {
+    let schema = Arc::new(parse_message_type(SCHEMA).map_err(|e| corrupt("schema", e))?);
+    let properties = Arc::new(
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build(),
+    );
+    let mut file = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut file, schema, properties)
+        .map_err(|e| corrupt("parquet writer", e))?;
+    let mut group = writer
+        .next_row_group()
+        .map_err(|e| corrupt("row group", e))?;
+    let times: Vec<i64> = candles.iter().map(|c| c.open_time).collect();
+    let prices: [fn(&Candle) -> f64; 5] =
+        [|c| c.open, |c| c.high, |c| c.low, |c| c.close, |c| c.volume];
+    let mut index = 0;
+    while let Some(mut column) = group.next_column().map_err(|e| corrupt("column", e))? {
+        let written = if index == 0 {
+            column.typed::<Int64Type>().write_batch(&times, None, None)
+        } else {
+            let values: Vec<f64> = candles.iter().map(prices[index - 1]).collect();
+            column
+                .typed::<DoubleType>()
+                .write_batch(&values, None, None)
+        };
+        written.map_err(|e| corrupt("column data", e))?;
+        column.close().map_err(|e| corrupt("column", e))?;
+        index += 1;
+    }
+    group.close().map_err(|e| corrupt("row group", e))?;
+    writer.close().map_err(|e| corrupt("parquet file", e))?;
+    Ok(file)
+}
+
+/// Decode a file written by [`encode`]; a file of another shape is an error naming what is wrong.
+pub fn decode(file: Vec<u8>) -> Result<Vec<Candle>> {
+    let reader = SerializedFileReader::new(bytes::Bytes::from(file))
+        .map_err(|e| corrupt("not a Parquet file", e))?;
+    let columns = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .num_columns();
+    if columns != 6 {
+        return Err(corrupt(
+            "unexpected Parquet schema",
+            format!("{columns} columns, expected 6"),
+        ));
+    }
+    let mut candles = Vec::new();
+    for g in 0..reader.num_row_groups() {
+        let group = reader
+            .get_row_group(g)
+            .map_err(|e| corrupt("row group", e))?;
+        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        let mut times = Vec::with_capacity(rows);
+        let mut values: [Vec<f64>; 5] = Default::default();
+        for c in 0..6 {
+            match group
+                .get_column_reader(c)
+                .map_err(|e| corrupt("column", e))?
+            {
+                ColumnReader::Int64ColumnReader(mut r) if c == 0 => {
+                    r.read_records(rows, None, None, &mut times)
+                        .map_err(|e| corrupt("date column", e))?;
+                }
+                ColumnReader::DoubleColumnReader(mut r) if c > 0 => {
+                    r.read_records(rows, None, None, &mut values[c - 1])
+                        .map_err(|e| corrupt("price column", e))?;
+                }
+                _ => {
+                    return Err(corrupt(
+                        "unexpected Parquet schema",
+                        format!("column {c} has the wrong type"),
+                    ))
+                }
+            }
+        }
+        if times.len() != rows || values.iter().any(|v| v.len() != rows) {
+            return Err(corrupt(
+                "truncated Parquet file",
+                format!("{rows} rows expected"),
+            ));
+        }
+        for (i, open_time) in times.into_iter().enumerate() {
+            candles.push(Candle {
+                open_time,
+                open: values[0][i],
+                high: values[1][i],
+                low: values[2][i],
+                close: values[3][i],
+                volume: values[4][i],
+            });
+        }
+    }
+    Ok(candles)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn candles_round_trip(rows in proptest::collection::vec((0i64..1_000_000, 0.01f64..1e6, 0.0f64..1e9), 0..300)) {
+            let candles: Vec<Candle> = rows
+                .into_iter()
+                .map(|(t, p, v)| Candle { open_time: t * 60_000, open: p, high: p * 1.01, low: p * 0.99, close: p, volume: v })
+                .collect();
+            prop_assert_eq!(decode(encode(&candles).expect("encode")).expect("decode"), candles);
+        }
+    }
+
+    #[test]
+    fn other_bytes_are_rejected_with_a_reason() {
+        let err = decode(b"PAR1 not really".to_vec()).expect_err("not parquet");
+        assert!(err.to_string().contains("not a Parquet file"), "{err}");
+    }
+}

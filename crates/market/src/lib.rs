@@ -1,0 +1,18 @@
+//! `tradai-market`: market data for the data-collection service and backtests (reference §19.2, §20).
+//! - [`ParquetStore`]: the market-data store, Parquet objects on the object-store port (S3 or memory);
+//! - [`BinanceFutures`]: the Binance USD-M futures klines source, and [`RecordedSource`] over recorded pages;
+//! - [`sync`]: DB-first full and incremental sync, freshness.
+
+pub mod binance;
+mod columnar;
+pub mod layout;
+pub mod recorded;
+#[cfg(feature = "replay")]
+pub mod replay;
+mod store;
+pub mod sync;
+
+pub use binance::{BinanceFutures, Settings};
+pub use columnar::{decode, encode};
+pub use recorded::{RecordedSource, Recording};
+pub use store::ParquetStore;

@@ -1,0 +1,147 @@
+//! Recorded Binance USD-M futures pages (`recordings/binance-futures/`: kline pages and `exchangeInfo`) and
+//! the [`CandleSource`] that serves them: the local platform's exchange, so it runs with no network. The
+//! replay server (feature `replay`) serves the same pages over HTTP to the real adapter.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use tradai_domain::entities::{Candle, Symbol, Timeframe};
+use tradai_domain::ports::CandleSource;
+use tradai_domain::{DomainError, Result};
+
+use crate::binance::{self, EXCHANGE};
+
+/// The bundled pages: `(pair, interval, page)`.
+const PAGES: [(&str, &str, &str); 4] = [
+    (
+        "BTCUSDT",
+        "1h",
+        include_str!("../recordings/binance-futures/klines/BTCUSDT-1h-1.json"),
+    ),
+    (
+        "BTCUSDT",
+        "1h",
+        include_str!("../recordings/binance-futures/klines/BTCUSDT-1h-2.json"),
+    ),
+    (
+        "ETHUSDT",
+        "1h",
+        include_str!("../recordings/binance-futures/klines/ETHUSDT-1h-1.json"),
+    ),
+    (
+        "ETHUSDT",
+        "1h",
+        include_str!("../recordings/binance-futures/klines/ETHUSDT-1h-2.json"),
+    ),
+];
+const EXCHANGE_INFO: &str = include_str!("../recordings/binance-futures/exchangeInfo.json");
+
+/// Recorded klines per `(pair, interval)` as the API returned them, oldest first, and the exchange info.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    klines: BTreeMap<(String, String), Vec<Value>>,
+    exchange_info: Value,
+}
+
+impl Recording {
+    /// The pages bundled with this crate.
+    pub fn bundled() -> Result<Recording> {
+        let mut klines: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+        for (pair, interval, page) in PAGES {
+            let rows: Vec<Value> = serde_json::from_str(page).map_err(|e| {
+                DomainError::Configuration(format!("recorded page {pair} {interval}: {e}"))
+            })?;
+            klines
+                .entry((pair.into(), interval.into()))
+                .or_default()
+                .extend(rows);
+        }
+        let exchange_info = serde_json::from_str(EXCHANGE_INFO)
+            .map_err(|e| DomainError::Configuration(format!("recorded exchangeInfo: {e}")))?;
+        Ok(Recording {
+            klines,
+            exchange_info,
+        })
+    }
+
+    /// The recorded `exchangeInfo` answer.
+    pub fn exchange_info(&self) -> &Value {
+        &self.exchange_info
+    }
+
+    /// A klines page as `GET /fapi/v1/klines` answers it: rows with open time in `[start, end]`, at most
+    /// `limit`; `None` for a pair or interval never recorded.
+    pub fn page(
+        &self,
+        pair: &str,
+        interval: &str,
+        start: i64,
+        end: i64,
+        limit: usize,
+    ) -> Option<Vec<Value>> {
+        let rows = self.klines.get(&(pair.to_owned(), interval.to_owned()))?;
+        Some(
+            rows.iter()
+                .filter(|row| row[0].as_i64().is_some_and(|t| t >= start && t <= end))
+                .take(limit)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The recorded series, as `PAIR interval`.
+    pub fn recorded(&self) -> Vec<String> {
+        self.klines
+            .keys()
+            .map(|(p, i)| format!("{p} {i}"))
+            .collect()
+    }
+}
+
+/// A [`CandleSource`] over a [`Recording`].
+#[derive(Debug, Clone)]
+pub struct RecordedSource {
+    recording: Recording,
+}
+
+impl RecordedSource {
+    /// The source over `recording`.
+    pub fn new(recording: Recording) -> Self {
+        RecordedSource { recording }
+    }
+}
+
+#[async_trait]
+impl CandleSource for RecordedSource {
+    fn exchange(&self) -> &str {
+        EXCHANGE
+    }
+
+    async fn candles(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<Candle>> {
+        let pair = binance::pair(symbol)?;
+        let rows = self
+            .recording
+            .page(&pair, timeframe.as_str(), start, end - 1, usize::MAX)
+            .ok_or_else(|| {
+                DomainError::validation(
+                    "symbol",
+                    format!(
+                        "no recorded klines for {pair} {timeframe}; recorded: {}",
+                        self.recording.recorded().join(", ")
+                    ),
+                )
+            })?;
+        rows.iter().map(binance::candle).collect()
+    }
+
+    async fn symbols(&self) -> Result<Vec<Symbol>> {
+        binance::perpetuals(&self.recording.exchange_info)
+    }
+}

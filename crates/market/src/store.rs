@@ -1,0 +1,178 @@
+//! The market-data store on the object-store port: Parquet objects laid out by [`crate::layout`]. Writes
+//! merge into each period's object and replace it whole, so a reader sees the old or the new object, never a
+//! mix; every candle is checked before anything is written.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tradai_domain::entities::{Candle, Symbol, Timeframe};
+use tradai_domain::ports::{MarketStore, ObjectStore, Series, StoredObject};
+use tradai_domain::{DomainError, Result};
+
+use crate::columnar;
+use crate::layout::{self, ROOT};
+
+const CONTENT_TYPE: &str = "application/vnd.apache.parquet";
+
+/// Candles in a bucket (`tradai-arcticdb-<env>`).
+#[derive(Clone)]
+pub struct ParquetStore {
+    objects: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for ParquetStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetStore").finish_non_exhaustive()
+    }
+}
+
+impl ParquetStore {
+    /// The store over `objects`.
+    pub fn new(objects: Arc<dyn ObjectStore>) -> Self {
+        ParquetStore { objects }
+    }
+
+    /// The periods of a series with their spans, oldest first.
+    async fn periods(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let keys = self
+            .objects
+            .list(&layout::series_prefix(symbol, timeframe))
+            .await?;
+        let mut periods: Vec<_> = keys
+            .iter()
+            .filter_map(|key| layout::parse_key(key))
+            .filter_map(|(_, _, period)| layout::period_span(&period).map(|(s, e)| (period, s, e)))
+            .collect();
+        periods.sort_by_key(|p| p.1);
+        Ok(periods)
+    }
+
+    async fn load(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        period: &str,
+    ) -> Result<Vec<Candle>> {
+        let key = layout::object_key(symbol, timeframe, period);
+        match self.objects.get(&key).await {
+            Ok(object) => columnar::decode(object.body)
+                .map_err(|e| DomainError::Configuration(format!("{key}: {e}"))),
+            Err(DomainError::NotFound { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl MarketStore for ParquetStore {
+    async fn read(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<Candle>> {
+        let mut candles = Vec::new();
+        for (period, from, to) in self.periods(symbol, timeframe).await? {
+            if to <= start || from >= end {
+                continue;
+            }
+            let stored = self.load(symbol, timeframe, &period).await?;
+            candles.extend(
+                stored
+                    .into_iter()
+                    .filter(|c| (start..end).contains(&c.open_time)),
+            );
+        }
+        Ok(candles)
+    }
+
+    async fn write(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        candles: &[Candle],
+    ) -> Result<usize> {
+        if let Some(problem) = candles.iter().find_map(|c| c.problem(timeframe)) {
+            return Err(DomainError::validation(
+                "candles",
+                format!("{symbol} {timeframe}: {problem}"),
+            ));
+        }
+        let mut by_period: BTreeMap<String, Vec<Candle>> = BTreeMap::new();
+        for candle in candles {
+            by_period
+                .entry(layout::period_of(timeframe, candle.open_time))
+                .or_default()
+                .push(*candle);
+        }
+        for (period, fresh) in &by_period {
+            let mut merged: BTreeMap<i64, Candle> = self
+                .load(symbol, timeframe, period)
+                .await?
+                .into_iter()
+                .map(|c| (c.open_time, c))
+                .collect();
+            merged.extend(fresh.iter().map(|c| (c.open_time, *c)));
+            let rows: Vec<Candle> = merged.into_values().collect();
+            let object = StoredObject {
+                body: columnar::encode(&rows)?,
+                content_type: CONTENT_TYPE.into(),
+                metadata: BTreeMap::from([
+                    ("symbol".to_owned(), symbol.to_string()),
+                    ("timeframe".to_owned(), timeframe.to_string()),
+                    ("rows".to_owned(), rows.len().to_string()),
+                ]),
+            };
+            self.objects
+                .put(&layout::object_key(symbol, timeframe, period), object)
+                .await?;
+        }
+        Ok(candles.len())
+    }
+
+    async fn series(&self) -> Result<Vec<Series>> {
+        let mut seen: BTreeMap<(Symbol, Timeframe), ()> = BTreeMap::new();
+        for key in self.objects.list(ROOT).await? {
+            if let Some((symbol, timeframe, _)) = layout::parse_key(&key) {
+                seen.insert((symbol, timeframe), ());
+            }
+        }
+        let mut all = Vec::with_capacity(seen.len());
+        for (symbol, timeframe) in seen.into_keys() {
+            if let Some(series) = self.coverage(&symbol, timeframe).await? {
+                all.push(series);
+            }
+        }
+        Ok(all)
+    }
+
+    async fn coverage(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Option<Series>> {
+        let periods = self.periods(symbol, timeframe).await?;
+        let mut first = None;
+        for (period, _, _) in &periods {
+            if let Some(c) = self.load(symbol, timeframe, period).await?.first() {
+                first = Some(c.open_time);
+                break;
+            }
+        }
+        let mut last = None;
+        for (period, _, _) in periods.iter().rev() {
+            if let Some(c) = self.load(symbol, timeframe, period).await?.last() {
+                last = Some(c.open_time);
+                break;
+            }
+        }
+        Ok(first.zip(last).map(|(first, last)| Series {
+            symbol: symbol.clone(),
+            timeframe,
+            first,
+            last,
+        }))
+    }
+}

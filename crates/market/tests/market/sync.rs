@@ -1,0 +1,290 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tradai_domain::entities::{Candle, Timeframe};
+use tradai_domain::ports::{MarketStore, ObjectStore};
+use tradai_domain::DomainError;
+use tradai_market::replay::ReplayServer;
+use tradai_market::sync::{sync_incremental, sync_range, Span};
+use tradai_market::{BinanceFutures, ParquetStore, Recording, Settings};
+use tradai_memory::MemoryObjectStore;
+
+use super::{btc, DAY, HOUR, JAN_1};
+
+struct Fixture {
+    server: ReplayServer,
+    source: BinanceFutures,
+    objects: Arc<MemoryObjectStore>,
+    store: ParquetStore,
+}
+
+async fn fixture() -> Fixture {
+    let server = ReplayServer::start(Recording::bundled().expect("recording")).await;
+    let source = BinanceFutures::new(
+        server.url(),
+        Settings {
+            backoff: Duration::from_millis(1),
+            ..Settings::default()
+        },
+    )
+    .expect("adapter");
+    let objects = Arc::new(MemoryObjectStore::new());
+    let store = ParquetStore::new(objects.clone());
+    Fixture {
+        server,
+        source,
+        objects,
+        store,
+    }
+}
+
+/// Far in the future: every recorded candle is closed.
+const NOW: i64 = JAN_1 + 365 * DAY;
+
+#[tokio::test]
+async fn fetches_only_what_the_store_lacks() {
+    let f = fixture().await;
+    let first = sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 10 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync");
+    assert_eq!((first.already_stored, first.fetched), (0, 240));
+    let wider = sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 40 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync");
+    assert_eq!((wider.already_stored, wider.fetched), (240, 720));
+    assert_eq!(
+        wider.fetched_ranges,
+        [Span {
+            start: JAN_1 + 10 * DAY,
+            end: JAN_1 + 40 * DAY
+        }]
+    );
+    let requests = f.server.klines_requests().len();
+    let again = sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 40 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync");
+    assert_eq!((again.fetched, again.fetched_ranges.len()), (0, 0));
+    assert_eq!(
+        f.server.klines_requests().len(),
+        requests,
+        "a covered range asks the exchange nothing"
+    );
+
+    let keys = f.objects.list("ohlcv/").await.expect("list");
+    assert_eq!(
+        keys,
+        [
+            "ohlcv/BTC_USDT_USDT/1h/2024-01.parquet",
+            "ohlcv/BTC_USDT_USDT/1h/2024-02.parquet"
+        ]
+    );
+    let stored = f
+        .store
+        .read(&btc(), Timeframe::H1, JAN_1, JAN_1 + 40 * DAY)
+        .await
+        .expect("read");
+    assert_eq!(
+        stored.len(),
+        960,
+        "one candle per hour across the month boundary"
+    );
+}
+
+#[tokio::test]
+async fn fills_holes_and_stops_at_the_last_closed_candle() {
+    let f = fixture().await;
+    sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 2 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync");
+    // Take out hours 5..8 of the first day by rewriting the month without them.
+    let kept: Vec<Candle> = f
+        .store
+        .read(&btc(), Timeframe::H1, JAN_1, JAN_1 + 2 * DAY)
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|c| !(JAN_1 + 5 * HOUR..JAN_1 + 8 * HOUR).contains(&c.open_time))
+        .collect();
+    f.objects
+        .delete("ohlcv/BTC_USDT_USDT/1h/2024-01.parquet")
+        .await
+        .expect("delete");
+    f.store
+        .write(&btc(), Timeframe::H1, &kept)
+        .await
+        .expect("rewrite");
+    let now = JAN_1 + 2 * DAY + 30 * 60_000; // half past midnight: the 00:00 candle is still open
+    let outcome = sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 3 * DAY),
+        now,
+    )
+    .await
+    .expect("sync");
+    assert_eq!(
+        outcome.range,
+        Span {
+            start: JAN_1,
+            end: JAN_1 + 2 * DAY
+        },
+        "bounded by the last closed candle"
+    );
+    assert_eq!(
+        outcome.fetched_ranges,
+        [Span {
+            start: JAN_1 + 5 * HOUR,
+            end: JAN_1 + 8 * HOUR
+        }]
+    );
+    assert_eq!(outcome.fetched, 3);
+}
+
+#[tokio::test]
+async fn incremental_sync_continues_after_the_newest_candle() {
+    let f = fixture().await;
+    let err = sync_incremental(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        None,
+        JAN_1 + DAY,
+    )
+    .await
+    .expect_err("first sync");
+    assert!(err.to_string().contains("start_date"), "{err}");
+    sync_incremental(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        Some(JAN_1),
+        JAN_1 + DAY,
+    )
+    .await
+    .expect("first");
+    let next = sync_incremental(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        None,
+        JAN_1 + 3 * DAY,
+    )
+    .await
+    .expect("next");
+    assert_eq!(
+        next.range,
+        Span {
+            start: JAN_1 + DAY,
+            end: JAN_1 + 3 * DAY
+        }
+    );
+    assert_eq!((next.already_stored, next.fetched), (0, 48));
+    let coverage = f
+        .store
+        .coverage(&btc(), Timeframe::H1)
+        .await
+        .expect("coverage")
+        .expect("stored");
+    assert_eq!(
+        (coverage.first, coverage.last),
+        (JAN_1, JAN_1 + 3 * DAY - HOUR)
+    );
+    assert_eq!(f.store.series().await.expect("series"), [coverage]);
+}
+
+#[tokio::test]
+async fn an_invalid_candle_writes_nothing() {
+    let f = fixture().await;
+    let good = Candle {
+        open_time: JAN_1,
+        open: 10.0,
+        high: 11.0,
+        low: 9.0,
+        close: 10.5,
+        volume: 1.0,
+    };
+    let bad = Candle {
+        open_time: JAN_1 + HOUR,
+        high: 8.0,
+        ..good
+    };
+    let err = f
+        .store
+        .write(&btc(), Timeframe::H1, &[good, bad])
+        .await
+        .expect_err("invalid");
+    assert!(
+        matches!(&err, DomainError::Validation { field, .. } if field == "candles"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("high 8"), "{err}");
+    assert!(
+        f.objects.list("ohlcv/").await.expect("list").is_empty(),
+        "nothing written"
+    );
+    let replaced = Candle {
+        close: 10.8,
+        ..good
+    };
+    f.store
+        .write(&btc(), Timeframe::H1, &[good])
+        .await
+        .expect("write");
+    f.store
+        .write(&btc(), Timeframe::H1, &[replaced])
+        .await
+        .expect("replace");
+    let stored = f
+        .store
+        .read(&btc(), Timeframe::H1, JAN_1, JAN_1 + DAY)
+        .await
+        .expect("read");
+    assert_eq!(stored, [replaced], "the same open time replaces");
+    let object = f
+        .objects
+        .get("ohlcv/BTC_USDT_USDT/1h/2024-01.parquet")
+        .await
+        .expect("object");
+    assert_eq!(
+        object.metadata,
+        BTreeMap::from([
+            ("rows".into(), "1".into()),
+            ("symbol".into(), "BTC/USDT:USDT".into()),
+            ("timeframe".into(), "1h".into())
+        ])
+    );
+}
