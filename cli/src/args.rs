@@ -112,6 +112,9 @@ pub struct UpArgs {
     /// Port of the strategy service [default: services.strategy-service.port]; 0 picks a free one.
     #[arg(long)]
     pub strategy_port: Option<u16>,
+    /// Port of the data-collection service [default: services.data-collection.port]; 0 picks a free one.
+    #[arg(long)]
+    pub data_port: Option<u16>,
     /// Hours the printed development token stays valid.
     #[arg(long, default_value_t = 12)]
     pub token_hours: u64,

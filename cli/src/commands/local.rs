@@ -1,6 +1,7 @@
-//! `tradai local up`: the backend and the strategy service in this process, on in-memory adapters, with a
-//! local token issuer whose keys they trust (auth is never switched off). Ctrl-C or SIGTERM stops both,
-//! letting in-flight requests finish.
+//! `tradai local up`: the backend, the strategy service and the data-collection service in this process, on
+//! in-memory adapters (data collection syncs from recorded Binance pages), with a local token issuer whose keys
+//! they trust (auth is never switched off). Ctrl-C or SIGTERM stops them all, letting in-flight requests
+//! finish.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,9 +34,10 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         flag.or_else(|| config.settings().services.get(key)?.port)
             .unwrap_or(0)
     };
-    let (backend_port, strategy_port) = (
+    let (backend_port, strategy_port, data_port) = (
         port("backend-api", args.backend_port),
         port("strategy-service", args.strategy_port),
+        port("data-collection", args.data_port),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -49,6 +51,10 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let strategy_listener = bind("strategy", strategy_port).await?;
         let strategy_url = format!("http://{}", strategy_listener.local_addr()?);
 
+        let data = tradai_data_collection::AppState::in_memory(verifier.clone())?;
+        let data_listener = bind("data", data_port).await?;
+        let data_url = format!("http://{}", data_listener.local_addr()?);
+
         let mut backend = adapters::memory(&config, ExecutorKind::Sqs, verifier)?;
         backend.strategy_service = tradai_backend::StrategyService::new(&strategy_url);
         let backend_listener = bind("backend", backend_port).await?;
@@ -57,7 +63,7 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         println!("TradAI local platform: dev config, in-memory adapters");
         println!("  backend           {backend_url}   (API docs: {backend_url}/docs)");
         println!("  strategy-service  {strategy_url}   (sample strategy: sma-crossover)");
-        println!("  data-collection   not built yet");
+        println!("  data-collection   {data_url}   (recorded Binance pages: BTC and ETH 1h, 2024-01-01..2024-04-01)");
         println!("  submitted backtests are stored and queued; the local executor that runs them is not built yet");
         println!("token ({} h): {}", args.token_hours, issuer.developer_token(args.token_hours));
         println!("e.g. curl -H \"Authorization: Bearer <token>\" {backend_url}/api/v1/strategies");
@@ -74,7 +80,8 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let options = HttpOptions::default();
         tokio::try_join!(
             tradai_service_kit::serve_until(backend_listener, tradai_backend::router(backend, &options), until(stopped.clone())),
-            tradai_service_kit::serve_until(strategy_listener, tradai_strategy::router(strategy, &options), until(stopped)),
+            tradai_service_kit::serve_until(strategy_listener, tradai_strategy::router(strategy, &options), until(stopped.clone())),
+            tradai_service_kit::serve_until(data_listener, tradai_data_collection::router(data, &options), until(stopped)),
         )?;
         println!("stopped");
         Ok(ExitCode::SUCCESS)

@@ -12,18 +12,31 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
     let empty = tempfile::tempdir().expect("dir");
     let mut child = Command::new(binary)
         .current_dir(empty.path())
-        .args(["local", "up", "--backend-port", "0", "--strategy-port", "0"])
+        .args([
+            "local",
+            "up",
+            "--backend-port",
+            "0",
+            "--strategy-port",
+            "0",
+            "--data-port",
+            "0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut backend = None;
+    let mut data = None;
     let mut token = None;
     for line in lines.by_ref() {
         let line = line.expect("line");
         if let Some(rest) = line.trim_start().strip_prefix("backend") {
             backend = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(rest) = line.trim_start().strip_prefix("data-collection") {
+            data = rest.split_whitespace().next().map(str::to_owned);
         }
         if let Some((_, t)) = line.split_once("h): ") {
             token = Some(t.to_owned());
@@ -61,6 +74,25 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
             .await
             .expect("json");
         assert_eq!(strategies[0]["name"], "sma-crossover");
+        let data = data.expect("data-collection URL printed");
+        let synced = client
+            .post(format!("{data}/api/v1/sync"))
+            .bearer_auth(&token)
+            .json(&json!({"symbols": ["BTC/USDT:USDT"], "start_date": "2024-01-01", "end_date": "2024-01-08"}))
+            .send()
+            .await
+            .expect("sync");
+        assert_eq!(synced.status(), 200);
+        let candles: Value = client
+            .get(format!("{data}/api/v1/ohlcv?symbol=BTC/USDT:USDT&start=2024-01-01&end=2024-01-08&limit=1000"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("ohlcv")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(candles["count"], 7 * 24, "a week of hourly candles from the recorded pages");
     });
     let stopped = Command::new("kill")
         .arg(child.id().to_string())

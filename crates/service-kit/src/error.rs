@@ -170,9 +170,13 @@ impl From<tradai_domain::DomainError> for ApiError {
     fn from(error: tradai_domain::DomainError) -> Self {
         use tradai_domain::DomainError;
         match error {
-            DomainError::Validation { field, message } => {
-                ApiError::validation(ValidationCode::OutOfRange, &field, message, "a valid value")
-            }
+            // The domain's message says what is wrong and what is allowed.
+            DomainError::Validation { field, message } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ValidationCode::OutOfRange.as_str(),
+                format!("invalid {field}: {message}"),
+                serde_json::json!({"field": field, "reason": message}),
+            ),
             DomainError::NotFound { entity, id } => ApiError::not_found(entity, &id),
             DomainError::Conflict(message) => ApiError::conflict(message, Value::Null),
             DomainError::External {

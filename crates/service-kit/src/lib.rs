@@ -6,6 +6,7 @@ pub mod auth;
 mod body;
 pub mod docs;
 mod error;
+pub mod fields;
 pub mod health;
 pub mod http;
 #[cfg(feature = "issuer")]

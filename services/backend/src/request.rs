@@ -2,9 +2,9 @@
 //! VAL001 dates (ISO 8601, start before end), VAL002 symbols, VAL003 timeframe, VAL004 missing field, VAL005
 //! values out of range.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use tradai_domain::entities::{BacktestConfig, Symbol, Timeframe};
+use tradai_domain::entities::{BacktestConfig, Timeframe};
+use tradai_service_kit::fields::{self, date, required};
 use tradai_service_kit::{ApiError, ValidationCode};
 use utoipa::ToSchema;
 
@@ -35,81 +35,21 @@ pub struct SubmitBacktest {
     pub experiment_name: Option<String>,
 }
 
-fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, ApiError> {
-    value
-        .as_deref()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::validation(
-                ValidationCode::MissingField,
-                field,
-                serde_json::Value::Null,
-                "a value is required",
-            )
-        })
-}
-
-fn date(field: &str, value: &str) -> Result<NaiveDate, ApiError> {
-    // A full timestamp is accepted; its day is used.
-    let day = value.split('T').next().unwrap_or(value);
-    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
-        ApiError::validation(
-            ValidationCode::DateRange,
-            field,
-            value,
-            "an ISO 8601 date, e.g. 2024-01-31",
-        )
-    })
-}
-
 impl SubmitBacktest {
     /// The domain config, or the first rule it breaks.
     pub fn into_config(self) -> Result<BacktestConfig, ApiError> {
         let strategy = required("strategy", &self.strategy)?.to_owned();
         let start = date("start_date", required("start_date", &self.start_date)?)?;
         let end = date("end_date", required("end_date", &self.end_date)?)?;
-        if start >= end {
-            return Err(ApiError::validation(
-                ValidationCode::DateRange,
-                "start_date",
-                format!("{start}..{end}"),
-                "start_date before end_date",
-            ));
-        }
+        fields::ordered("start_date", start, end)?;
         let timeframe = match self.timeframe.as_deref() {
             None => Timeframe::H1,
-            Some(text) => text.parse::<Timeframe>().map_err(|_| {
-                ApiError::validation(
-                    ValidationCode::Timeframe,
-                    "timeframe",
-                    text,
-                    "one of 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w",
-                )
-            })?,
+            Some(text) => fields::timeframe("timeframe", text)?,
         };
         let symbols = self
             .symbols
-            .unwrap_or_else(|| vec!["BTC/USDT:USDT".to_owned()])
-            .into_iter()
-            .map(|s| {
-                Symbol::try_from(s.clone()).map_err(|_| {
-                    ApiError::validation(
-                        ValidationCode::Symbol,
-                        "symbols",
-                        s,
-                        "BASE/QUOTE or BASE/QUOTE:SETTLE, e.g. BTC/USDT:USDT",
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if symbols.is_empty() || symbols.len() > 50 {
-            return Err(ApiError::validation(
-                ValidationCode::OutOfRange,
-                "symbols",
-                symbols.len(),
-                "1 to 50 symbols",
-            ));
-        }
+            .unwrap_or_else(|| vec!["BTC/USDT:USDT".to_owned()]);
+        let symbols = fields::symbols("symbols", &symbols, 50)?;
         let stake_amount = self.stake_amount.unwrap_or(1000.0);
         if !(stake_amount.is_finite() && stake_amount > 0.0) {
             return Err(ApiError::validation(

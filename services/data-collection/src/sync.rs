@@ -1,0 +1,232 @@
+//! `POST /api/v1/sync` (a date range, DB-first: only missing candles are fetched) and
+//! `POST /api/v1/sync/incremental` (from the newest stored candle to now). Each symbol is synced on its own
+//! under its series lock; the answer lists each symbol's outcome. All synced: 200; some failed: 207; all
+//! failed: the first failure's status.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tradai_domain::entities::{Symbol, Timeframe};
+use tradai_market::sync::{sync_incremental, sync_range, SyncOutcome};
+use tradai_service_kit::auth::{Authenticated, WRITE_SCOPE};
+use tradai_service_kit::fields::{self, required};
+use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
+use utoipa::ToSchema;
+
+use crate::{iso, now_millis, AppState};
+
+/// Symbols per request, at most.
+const MAX_SYMBOLS: usize = 20;
+const DAY_MS: i64 = 86_400_000;
+
+/// A range sync (the data-collection-proxy Lambda's body, reference §7.3).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// Pairs, e.g. `["BTC/USDT:USDT"]` (1 to 20).
+    pub symbols: Vec<String>,
+    /// Default `1h`.
+    pub timeframe: Option<String>,
+    /// ISO 8601 date or date-time.
+    pub start_date: Option<String>,
+    /// ISO 8601 date or date-time (exclusive; at most now).
+    pub end_date: Option<String>,
+    /// The exchange key; must be the service's (`binance_futures`).
+    pub exchange: Option<String>,
+    /// Days to add before `start_date` (indicator warm-up), 0 to 365.
+    pub padding_days: Option<i64>,
+}
+
+/// An incremental sync: after the newest stored candle up to now.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncrementalRequest {
+    pub symbols: Vec<String>,
+    pub timeframe: Option<String>,
+    /// Where a series with nothing stored starts (required for those).
+    pub start_date: Option<String>,
+}
+
+/// A `[start, end)` range as ISO 8601.
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeView {
+    pub start: String,
+    pub end: String,
+}
+
+/// What happened to one symbol.
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolResult {
+    pub symbol: String,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<RangeView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already_stored: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched_ranges: Option<Vec<RangeView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The answer of a sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub exchange: String,
+    pub timeframe: Timeframe,
+    pub results: Vec<SymbolResult>,
+}
+
+fn view(start: i64, end: i64) -> RangeView {
+    RangeView {
+        start: iso(start),
+        end: iso(end),
+    }
+}
+
+fn result(symbol: &Symbol, outcome: Result<SyncOutcome, ApiError>) -> SymbolResult {
+    match outcome {
+        Ok(o) => SymbolResult {
+            symbol: symbol.to_string(),
+            status: "synced",
+            range: Some(view(o.range.start, o.range.end)),
+            already_stored: Some(o.already_stored),
+            fetched: Some(o.fetched),
+            fetched_ranges: Some(
+                o.fetched_ranges
+                    .iter()
+                    .map(|r| view(r.start, r.end))
+                    .collect(),
+            ),
+            error: None,
+        },
+        Err(error) => SymbolResult {
+            symbol: symbol.to_string(),
+            status: "failed",
+            range: None,
+            already_stored: None,
+            fetched: None,
+            fetched_ranges: None,
+            error: Some(error),
+        },
+    }
+}
+
+fn answer(state: &AppState, timeframe: Timeframe, results: Vec<SymbolResult>) -> Response {
+    let failed: Vec<&ApiError> = results.iter().filter_map(|r| r.error.as_ref()).collect();
+    let status = match failed.first() {
+        None => StatusCode::OK,
+        Some(_) if failed.len() < results.len() => StatusCode::MULTI_STATUS,
+        Some(first) => first.status(),
+    };
+    let report = SyncReport {
+        exchange: state.source.exchange().to_owned(),
+        timeframe,
+        results,
+    };
+    (status, Json(report)).into_response()
+}
+
+fn timeframe_of(value: &Option<String>) -> Result<Timeframe, ApiError> {
+    value
+        .as_deref()
+        .map_or(Ok(Timeframe::H1), |t| fields::timeframe("timeframe", t))
+}
+
+/// Sync a date range of each symbol: only the candles the store lacks are fetched.
+#[utoipa::path(post, path = "/api/v1/sync", tag = "sync", request_body = SyncRequest,
+    responses((status = 200, description = "every symbol synced", body = Object),
+              (status = 207, description = "some symbols failed; each result says why", body = Object),
+              (status = 400, body = ApiError), (status = 503, body = ApiError)))]
+pub async fn sync(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    JsonBody(request): JsonBody<SyncRequest>,
+) -> Result<Response, ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    let symbols = fields::symbols("symbols", &request.symbols, MAX_SYMBOLS)?;
+    let timeframe = timeframe_of(&request.timeframe)?;
+    let start = fields::instant("start_date", required("start_date", &request.start_date)?)?;
+    let end = fields::instant("end_date", required("end_date", &request.end_date)?)?;
+    fields::ordered("start_date", iso(start), iso(end))?;
+    if let Some(exchange) = request
+        .exchange
+        .as_deref()
+        .filter(|e| *e != state.source.exchange())
+    {
+        return Err(ApiError::validation(
+            ValidationCode::OutOfRange,
+            "exchange",
+            exchange,
+            state.source.exchange(),
+        ));
+    }
+    let padding = request.padding_days.unwrap_or(0);
+    if !(0..=365).contains(&padding) {
+        return Err(ApiError::validation(
+            ValidationCode::OutOfRange,
+            "padding_days",
+            padding,
+            "0 to 365",
+        ));
+    }
+    let start = start - padding * DAY_MS;
+    let mut results = Vec::with_capacity(symbols.len());
+    for symbol in &symbols {
+        let lock = state.locks.of(symbol, timeframe);
+        let _held = lock.lock().await;
+        let outcome = sync_range(
+            state.store.as_ref(),
+            state.source.as_ref(),
+            symbol,
+            timeframe,
+            (start, end),
+            now_millis(),
+        )
+        .await
+        .map_err(ApiError::from);
+        results.push(result(symbol, outcome));
+    }
+    Ok(answer(&state, timeframe, results))
+}
+
+/// Sync each symbol from its newest stored candle up to now.
+#[utoipa::path(post, path = "/api/v1/sync/incremental", tag = "sync", request_body = IncrementalRequest,
+    responses((status = 200, description = "every symbol synced", body = Object),
+              (status = 207, description = "some symbols failed; each result says why", body = Object),
+              (status = 400, body = ApiError)))]
+pub async fn incremental(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    JsonBody(request): JsonBody<IncrementalRequest>,
+) -> Result<Response, ApiError> {
+    principal.require_scope(WRITE_SCOPE)?;
+    let symbols = fields::symbols("symbols", &request.symbols, MAX_SYMBOLS)?;
+    let timeframe = timeframe_of(&request.timeframe)?;
+    let first_start = request
+        .start_date
+        .as_deref()
+        .map(|s| fields::instant("start_date", s))
+        .transpose()?;
+    let mut results = Vec::with_capacity(symbols.len());
+    for symbol in &symbols {
+        let lock = state.locks.of(symbol, timeframe);
+        let _held = lock.lock().await;
+        let outcome = sync_incremental(
+            state.store.as_ref(),
+            state.source.as_ref(),
+            symbol,
+            timeframe,
+            first_start,
+            now_millis(),
+        )
+        .await
+        .map_err(ApiError::from);
+        results.push(result(symbol, outcome));
+    }
+    Ok(answer(&state, timeframe, results))
+}
