@@ -148,6 +148,16 @@ impl<'a> Names<'a> {
         format!("/ecs/{}/{}", self.prefix, self.env)
     }
 
+    /// The awslogs stream prefix of a service's containers, `services/{key}`.
+    pub fn ecs_log_stream_prefix(&self, key: &str) -> String {
+        format!("services/{key}")
+    }
+
+    /// The log stream of one task's container (awslogs names it `{prefix}/{container}/{task id}`).
+    pub fn ecs_log_stream(&self, key: &str, container: &str, task_id: &str) -> String {
+        format!("{}/{container}/{task_id}", self.ecs_log_stream_prefix(key))
+    }
+
     /// Log group of a Lambda function.
     pub fn lambda_log_group(&self, key: &str) -> String {
         format!("/aws/lambda/{}", self.function(key))

@@ -5,6 +5,7 @@
 mod dynamo;
 mod ecs;
 mod error;
+mod logs;
 pub mod provision;
 mod s3;
 mod sdk;
@@ -15,6 +16,7 @@ mod sqs;
 pub use dynamo::DynamoRecordStore;
 pub use ecs::{EcsTaskRunner, TaskNetwork};
 pub use error::domain_error;
+pub use logs::CloudWatchLogs;
 pub use s3::S3ObjectStore;
 pub use sdk::{Clients, Endpoint};
 pub use sfn::SfnWorkflows;

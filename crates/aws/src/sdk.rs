@@ -14,6 +14,7 @@ pub enum Endpoint {
 /// One client per service, sharing one `SdkConfig`.
 #[derive(Debug, Clone)]
 pub struct Clients {
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
@@ -32,6 +33,7 @@ impl Clients {
             .force_path_style(emulated)
             .build();
         Clients {
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
             sqs: aws_sdk_sqs::Client::new(&sdk),

@@ -2,6 +2,7 @@
 //! semantics that matter (conditional writes, TTL, FIFO groups, deduplication, visibility timeouts, dead-letter
 //! redrive) and pass the same contract suite as the AWS adapters.
 
+mod logs;
 mod notifier;
 mod objects;
 mod queue;
@@ -10,6 +11,7 @@ mod registry;
 mod tasks;
 mod workflows;
 
+pub use logs::MemoryLogs;
 pub use notifier::MemoryNotifier;
 pub use objects::MemoryObjectStore;
 pub use queue::MemoryQueue;

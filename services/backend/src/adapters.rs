@@ -74,6 +74,7 @@ pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> R
         operations: Operations::new(
             config,
             Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
+            Arc::new(tradai_memory::MemoryLogs::new()),
         ),
         executor,
         strategy_service: strategy_service(config),
@@ -191,6 +192,10 @@ pub async fn aws(
                 config,
                 task_network(),
                 policy("ecs"),
+            )),
+            Arc::new(tradai_aws::CloudWatchLogs::new(
+                clients.logs.clone(),
+                policy("logs"),
             )),
         ),
         executor,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
-use tradai_domain::ports::{JobRepository, ObjectStore, RecordStore, TaskRunner};
+use tradai_domain::ports::{JobRepository, LogReader, ObjectStore, RecordStore, TaskRunner};
 use tradai_service_kit::auth::Verifier;
 
 use crate::executor::Executor;
@@ -27,12 +27,17 @@ pub struct AppState {
     pub service: &'static str,
 }
 
-/// Where strategy containers run: the task runner and the (family, container) of each trading mode.
+/// Where strategy containers run: the task runner and the (family, container) of each trading mode; where
+/// their logs are: the log reader, the cluster's log group and each mode's stream prefix.
 #[derive(Clone)]
 pub struct Operations {
     pub runner: Arc<dyn TaskRunner>,
     pub live: (String, String),
     pub dry_run: (String, String),
+    pub logs: Arc<dyn LogReader>,
+    pub log_group: String,
+    /// `(mode, stream prefix)`: a task's stream is `<prefix>/<task id>`.
+    pub log_streams: [(&'static str, String); 2],
 }
 
 impl std::fmt::Debug for Operations {
@@ -45,8 +50,13 @@ impl std::fmt::Debug for Operations {
 }
 
 impl Operations {
-    /// The per-strategy families of `config` (`live-trading`, `dry-run-trading`) on `runner`.
-    pub fn new(config: &tradai_config::Config, runner: Arc<dyn TaskRunner>) -> Self {
+    /// The per-strategy families of `config` (`live-trading`, `dry-run-trading`) on `runner`, their logs read
+    /// through `logs`.
+    pub fn new(
+        config: &tradai_config::Config,
+        runner: Arc<dyn TaskRunner>,
+        logs: Arc<dyn LogReader>,
+    ) -> Self {
         let family = |key: &str| {
             (
                 config
@@ -55,10 +65,18 @@ impl Operations {
                 key.to_owned(),
             )
         };
+        let names = config.names();
+        let stream = |key: &str| names.ecs_log_stream_prefix(key) + "/" + key;
         Operations {
             runner,
             live: family("live-trading"),
             dry_run: family("dry-run-trading"),
+            logs,
+            log_group: names.ecs_log_group(),
+            log_streams: [
+                ("live", stream("live-trading")),
+                ("dry-run", stream("dry-run-trading")),
+            ],
         }
     }
 }

@@ -85,7 +85,7 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
         "logConfiguration": {"logDriver": "awslogs", "options": {
             "awslogs-group": names.ecs_log_group(),
             "awslogs-region": s.aws.region,
-            "awslogs-stream-prefix": format!("services/{key}"),
+            "awslogs-stream-prefix": names.ecs_log_stream_prefix(key),
         }},
         "readonlyRootFilesystem": false,
     });

@@ -4,6 +4,7 @@
 mod jobs;
 mod layout;
 pub mod lifecycle;
+mod logs;
 mod market;
 mod messaging;
 mod objects;
@@ -13,6 +14,7 @@ mod tasks;
 
 pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
 pub use layout::{IndexLayout, TableLayout};
+pub use logs::{LogEvent, LogPage, LogQuery, LogReader};
 pub use market::{CandleSource, MarketStore, Series};
 pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,

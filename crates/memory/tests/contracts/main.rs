@@ -145,3 +145,12 @@ async fn model_registry() {
 async fn promotion() {
     contracts::promotion(&tradai_memory::MemoryModelRegistry::new()).await;
 }
+
+/// Log streams read in pages.
+#[tokio::test]
+async fn log_reader() {
+    let logs = tradai_memory::MemoryLogs::new();
+    let stream = "services/live-trading/live-trading/t1";
+    logs.append("/ecs/tradai/dev", stream, contracts::sample_events(1_000));
+    contracts::log_reader(&logs, "/ecs/tradai/dev", stream, 1_000).await;
+}

@@ -17,10 +17,10 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "TradAI backend", version = "0.1.0", description = "Backtests and operations (reference §7.1)"),
-    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, results::equity, results::report_data, events::events, operations::run, operations::list, operations::stop,
+    paths(backtests::submit, backtests::list, backtests::get_job, backtests::cancel, results::equity, results::report_data, events::events, operations::run, operations::list, operations::stop, operations::logs,
         configs::create, configs::list, configs::show, configs::activate, configs::deprecate, health),
     components(schemas(crate::request::SubmitBacktest, crate::view::JobView, crate::view::JobPage,
-        configs::CreateConfig, configs::ConfigView, operations::RunStrategy, operations::Instance, tradai_service_kit::ApiError)),
+        configs::CreateConfig, configs::ConfigView, operations::RunStrategy, operations::Instance, operations::InstanceLogs, operations::LogLine, tradai_service_kit::ApiError)),
     modifiers(&BearerAuth),
 )]
 struct Api;
@@ -109,6 +109,10 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route(
             "/api/v1/strategies/{name}/instances/{instance_id}/stop",
             post(operations::stop),
+        )
+        .route(
+            "/api/v1/strategies/{name}/instances/{instance_id}/logs",
+            get(operations::logs),
         )
         .route("/api/v1/configs", post(configs::create))
         .route("/api/v1/configs/{strategy}", get(configs::list))

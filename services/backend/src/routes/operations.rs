@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use tradai_domain::ports::{TaskFilter, TaskInfo, TaskRequest};
+use tradai_domain::ports::{LogQuery, TaskFilter, TaskInfo, TaskRequest};
+use tradai_domain::DomainError;
 use tradai_service_kit::auth::Authenticated;
-use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
+use tradai_service_kit::{fields, ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -183,4 +184,132 @@ pub async fn stop(
     let mut stopped = instance(&task);
     stopped.status = "STOPPING".into();
     Ok(Json(stopped))
+}
+
+/// Paging of an instance's logs.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LogsQuery {
+    /// Only lines at or after this ISO 8601 time.
+    pub since: Option<String>,
+    /// Lines per page, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+    /// The `next` of the previous page.
+    pub next: Option<String>,
+}
+
+/// One log line.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LogLine {
+    /// ISO 8601 UTC.
+    pub timestamp: String,
+    pub message: String,
+}
+
+/// A page of an instance's container log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstanceLogs {
+    pub instance_id: String,
+    pub log_group: String,
+    pub log_stream: String,
+    pub lines: Vec<LogLine>,
+    /// Pass as `next` for the following page; absent at the end of the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The CloudWatch log of one instance, oldest line first. A running instance is looked up among the
+/// strategy's tasks; a stopped one by its stream in either trading mode.
+#[utoipa::path(get, path = "/api/v1/strategies/{name}/instances/{instance_id}/logs", tag = "operations",
+    params(("name" = String, Path), ("instance_id" = String, Path),
+           ("since" = Option<String>, Query, description = "ISO 8601; only lines at or after it"),
+           ("limit" = Option<usize>, Query, description = "1 to 1000, default 100"),
+           ("next" = Option<String>, Query, description = "the previous page's next")),
+    responses((status = 200, body = InstanceLogs), (status = 400, body = ApiError), (status = 404, body = ApiError)),
+    security(("cognito" = [])))]
+pub async fn logs(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    Path((name, instance_id)): Path<(String, String)>,
+    Query(query): Query<LogsQuery>,
+) -> Result<Json<InstanceLogs>, ApiError> {
+    principal.require_scope(READ_SCOPE)?;
+    check_name(&name)?;
+    if instance_id.is_empty()
+        || instance_id.len() > 64
+        || !instance_id.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err(ApiError::validation(
+            ValidationCode::OutOfRange,
+            "instance_id",
+            &instance_id,
+            "an ECS task id (letters and digits)",
+        ));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::validation(
+            ValidationCode::OutOfRange,
+            "limit",
+            limit,
+            "1 to 1000",
+        ));
+    }
+    let since = query
+        .since
+        .as_deref()
+        .map(|s| fields::instant("since", s))
+        .transpose()?;
+    let operations = &state.operations;
+    let running = instances(&state, &name)
+        .await?
+        .into_iter()
+        .find(|t| t.task_arn.rsplit('/').next() == Some(instance_id.as_str()));
+    let mode = running
+        .as_ref()
+        .and_then(|t| t.tags.get("trading_mode").cloned());
+    let request = LogQuery {
+        since,
+        limit,
+        next: query.next.clone(),
+    };
+    for (stream_mode, prefix) in &operations.log_streams {
+        if mode.as_deref().is_some_and(|m| m != *stream_mode) {
+            continue;
+        }
+        let stream = format!("{prefix}/{instance_id}");
+        match operations
+            .logs
+            .read(&operations.log_group, &stream, &request)
+            .await
+        {
+            Ok(page) => {
+                return Ok(Json(InstanceLogs {
+                    instance_id,
+                    log_group: operations.log_group.clone(),
+                    log_stream: stream,
+                    lines: page
+                        .events
+                        .into_iter()
+                        .map(|e| LogLine {
+                            timestamp: iso(e.timestamp),
+                            message: e.message,
+                        })
+                        .collect(),
+                    next: page.next,
+                }))
+            }
+            Err(DomainError::NotFound { .. }) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(ApiError::not_found(
+        "Strategy instance log",
+        &format!("{name}/{instance_id}"),
+    ))
+}
+
+fn iso(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

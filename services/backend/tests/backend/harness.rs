@@ -20,6 +20,8 @@ pub struct Backend {
     pub results: Option<Arc<MemoryObjectStore>>,
     /// The ECS tasks (memory backends only).
     pub tasks: Option<Arc<tradai_memory::MemoryTaskRunner>>,
+    /// The containers' log streams (memory backends only).
+    pub logs: Option<Arc<tradai_memory::MemoryLogs>>,
     pub queue: Arc<MemoryQueue>,
     pub workflows: Arc<MemoryWorkflows>,
     pub user: String,
@@ -60,12 +62,13 @@ impl Backend {
         let (key, jwks) = keys().await;
         let results = Arc::new(MemoryObjectStore::new());
         let tasks = Arc::new(tradai_memory::MemoryTaskRunner::new("tradai-dev"));
+        let logs = Arc::new(tradai_memory::MemoryLogs::new());
         let state = AppState {
             jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
             idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
             configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
             results: results.clone(),
-            operations: tradai_backend::Operations::new(&config, tasks.clone()),
+            operations: tradai_backend::Operations::new(&config, tasks.clone(), logs.clone()),
             strategy_service: tradai_backend::StrategyService::new(strategy_url),
             executor,
             verifier: Arc::new(jwks.verifier()),
@@ -74,6 +77,7 @@ impl Backend {
         let mut backend = Backend::with_state(state, &key, jwks, queue, machines);
         backend.results = Some(results);
         backend.tasks = Some(tasks);
+        backend.logs = Some(logs);
         backend
     }
 
@@ -90,6 +94,7 @@ impl Backend {
             jobs: state.jobs.clone(),
             results: None,
             tasks: None,
+            logs: None,
             app: router(state, &HttpOptions::default()),
             queue,
             workflows,
