@@ -31,6 +31,8 @@ struct Message {
 struct State {
     messages: Vec<Message>,
     dedup: HashMap<String, (String, Instant)>,
+    /// Deduplication ids oldest first, so expiry looks only at the front.
+    dedup_order: std::collections::VecDeque<(Instant, String)>,
 }
 
 /// One queue.
@@ -187,14 +189,25 @@ impl JobQueue for MemoryQueue {
         };
         let now = Instant::now();
         let mut state = lock(&self.state);
-        state
-            .dedup
-            .retain(|_, (_, at)| now.duration_since(*at) < DEDUP_WINDOW);
+        while let Some((at, key)) = state.dedup_order.front().cloned() {
+            if now.duration_since(at) < DEDUP_WINDOW {
+                break;
+            }
+            state.dedup_order.pop_front();
+            if state
+                .dedup
+                .get(&key)
+                .is_some_and(|(_, stored)| *stored == at)
+            {
+                state.dedup.remove(&key);
+            }
+        }
         if let Some((id, _)) = dedup.as_ref().and_then(|d| state.dedup.get(d)) {
             return Ok(id.clone());
         }
         let id = uuid::Uuid::new_v4().to_string();
         if let Some(dedup) = dedup {
+            state.dedup_order.push_back((now, dedup.clone()));
             state.dedup.insert(dedup, (id.clone(), now));
         }
         let group = if self.fifo { message.group_id } else { None };

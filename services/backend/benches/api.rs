@@ -1,11 +1,15 @@
 //! Throughput and latency of the backend over loopback: `POST /api/v1/backtests` and `GET
 //! /api/v1/backtests/{id}` on in-memory adapters, with a real bearer token verified on every request.
-//! Run: `cargo bench -p tradai-backend --bench api`. With `BENCH_TARGET=http://127.0.0.1:PORT` and
-//! `BENCH_TOKEN=...` it drives another server exposing the same routes instead (the FastAPI peer).
+//! Run: `cargo bench -p tradai-backend --bench api`: the backend runs in a second process of this binary
+//! (`BENCH_ROLE=server`), so its CPU time is measured apart from the load generator's. With
+//! `BENCH_TARGET=http://127.0.0.1:PORT`, `BENCH_TOKEN=...` and `BENCH_SERVER_PID` it drives another server
+//! exposing the same routes instead (the FastAPI peer, `./benches/peers/run`).
 //!
 //! Two measurements per route: closed loop (`CONCURRENCY` clients as fast as they can for `SECONDS`) for
 //! requests/s, and open loop at a fixed 2,000 requests/s for p50/p99 at that rate.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,21 +58,24 @@ async fn closed(
 ) -> (f64, Vec<Duration>) {
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
-    let workers = (0..CONCURRENCY).map(|_| {
-        let (client, base, token, job) = (
-            client.clone(),
-            base.to_owned(),
-            token.to_owned(),
-            job.map(str::to_owned),
-        );
-        tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                latencies.push(call(&client, &base, &token, job.as_deref()).await);
-            }
-            latencies
+    // Collected before awaiting, so all workers run at once (a lazy map would run them one after another).
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (client, base, token, job) = (
+                client.clone(),
+                base.to_owned(),
+                token.to_owned(),
+                job.map(str::to_owned),
+            );
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    latencies.push(call(&client, &base, &token, job.as_deref()).await);
+                }
+                latencies
+            })
         })
-    });
+        .collect();
     let mut all = Vec::new();
     for worker in workers {
         all.extend(worker.await.expect("worker"));
@@ -109,10 +116,17 @@ async fn open(
     all
 }
 
-async fn target() -> (String, String, Option<JwksServer>) {
-    if let (Ok(base), Ok(token)) = (std::env::var("BENCH_TARGET"), std::env::var("BENCH_TOKEN")) {
-        return (base, token, None);
-    }
+/// The server under test: its base URL, a token it accepts, and its process id (for its CPU time).
+struct Target {
+    base: String,
+    token: String,
+    pid: Option<u32>,
+    child: Option<Child>,
+}
+
+/// `BENCH_ROLE=server`: run the in-memory backend with a loopback JWKS, print `READY <url> <token>`, serve
+/// until killed.
+async fn serve() {
     let config = Loader::embedded()
         .without_env_vars()
         .load(Environment::Dev)
@@ -125,15 +139,74 @@ async fn target() -> (String, String, Option<JwksServer>) {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let app = tradai_backend::router(state, &HttpOptions::default());
-    tokio::spawn(async move { axum::serve(listener, app).await });
     let token = key.sign(&access_claims(&jwks.issuer()));
-    (base, token, Some(jwks))
+    println!("READY {base} {token}");
+    let app = tradai_backend::router(state, &HttpOptions::default());
+    axum::serve(listener, app).await.expect("serve");
+}
+
+/// `BENCH_TARGET` + `BENCH_TOKEN` (+ `BENCH_SERVER_PID`): another server; otherwise this binary started again
+/// as the Rust backend in its own process, so its CPU time is its own.
+fn target() -> Target {
+    if let Ok(base) = std::env::var("BENCH_TARGET") {
+        let token = std::env::var("BENCH_TOKEN")
+            .expect("BENCH_TARGET is set, so BENCH_TOKEN must hold a token that server accepts");
+        let pid = std::env::var("BENCH_SERVER_PID")
+            .ok()
+            .and_then(|p| p.parse().ok());
+        return Target {
+            base,
+            token,
+            pid,
+            child: None,
+        };
+    }
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .env("BENCH_ROLE", "server")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the backend process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("READY line");
+    let mut words = line.split_whitespace().skip(1);
+    let (base, token) = (
+        words.next().expect("url").to_owned(),
+        words.next().expect("token").to_owned(),
+    );
+    Target {
+        base,
+        token,
+        pid: Some(child.id()),
+        child: Some(child),
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+        }
+    }
+}
+
+/// CPU seconds (user + system, all threads) `pid` has used, from `/proc/<pid>/stat` (USER_HZ = 100).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 #[tokio::main]
 async fn main() {
-    let (base, token, _jwks) = target().await;
+    if std::env::var("BENCH_ROLE").as_deref() == Ok("server") {
+        serve().await;
+        return;
+    }
+    let target = target();
+    let (base, token) = (target.base.clone(), target.token.clone());
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()
@@ -154,11 +227,21 @@ async fn main() {
         ("POST /api/v1/backtests", None),
         ("GET /api/v1/backtests/{id}", Some(job.as_str())),
     ] {
+        let before = target.pid.and_then(cpu_seconds);
         let (rate, closed) = closed(&client, &base, &token, job).await;
+        let after = target.pid.and_then(cpu_seconds);
         let fixed = open(&client, &base, &token, job).await;
         let mean = closed.iter().sum::<Duration>().as_secs_f64() / closed.len().max(1) as f64;
+        let cpu = match (before, after) {
+            (Some(b), Some(a)) if a > b => format!(
+                "server CPU {:.0} µs/req = {:.0} req per CPU-s",
+                (a - b) * 1e6 / closed.len() as f64,
+                closed.len() as f64 / (a - b)
+            ),
+            _ => "server CPU not measured".to_owned(),
+        };
         println!(
-            "{name:<28} {rate:>9.0} req/s  closed mean {:>7.2} ms p50 {:>7.2} ms p99 {:>7.2} ms max {:>7.2} ms  |  at {RATE} req/s: p50 {:>6.2} ms p99 {:>6.2} ms",
+            "{name:<28} {rate:>9.0} req/s  closed mean {:>7.2} ms p50 {:>7.2} ms p99 {:>7.2} ms max {:>7.2} ms  |  {cpu}  |  at {RATE} req/s: p50 {:>6.2} ms p99 {:>6.2} ms",
             mean * 1e3,
             percentile(&closed, 0.5).as_secs_f64() * 1e3,
             percentile(&closed, 0.99).as_secs_f64() * 1e3,

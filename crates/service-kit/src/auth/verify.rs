@@ -15,6 +15,7 @@ pub const LEEWAY_SECONDS: u64 = 60;
 #[derive(Debug, Deserialize)]
 struct Claims {
     sub: String,
+    exp: i64,
     token_use: Option<String>,
     client_id: Option<String>,
     aud: Option<String>,
@@ -67,12 +68,17 @@ pub enum TokenError {
     Client(String),
 }
 
-/// Verifies bearer tokens of one user pool.
+/// Tokens remembered as verified, at most.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// Verifies bearer tokens of one user pool. A token that passed every check is remembered (keyed by its exact
+/// text) until it expires, so repeat requests skip the RSA check; expiry is still checked on every use.
 #[derive(Debug)]
 pub struct Verifier {
     issuer: String,
     client_ids: Vec<String>,
     jwks: Jwks,
+    verified: std::sync::Mutex<std::collections::HashMap<String, (Principal, i64)>>,
 }
 
 impl Verifier {
@@ -87,6 +93,7 @@ impl Verifier {
             issuer: issuer.trim_end_matches('/').to_owned(),
             client_ids,
             jwks: Jwks::new(jwks_url, min_refresh),
+            verified: std::sync::Mutex::default(),
         }
     }
 
@@ -99,6 +106,47 @@ impl Verifier {
 
     /// The principal of a valid `token`.
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let now = chrono::Utc::now().timestamp();
+        if let Some(principal) = self.remembered(token, now) {
+            return Ok(principal);
+        }
+        let (principal, exp) = self.check(token).await?;
+        self.remember(token, &principal, exp, now);
+        Ok(principal)
+    }
+
+    fn cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Principal, i64)>> {
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A remembered token's principal while it has not expired (with the leeway).
+    fn remembered(&self, token: &str, now: i64) -> Option<Principal> {
+        let mut cache = self.cache();
+        let (principal, exp) = cache.get(token)?;
+        if now <= exp + LEEWAY_SECONDS as i64 {
+            return Some(principal.clone());
+        }
+        cache.remove(token);
+        None
+    }
+
+    fn remember(&self, token: &str, principal: &Principal, exp: i64, now: i64) {
+        let mut cache = self.cache();
+        if cache.len() >= CACHE_CAPACITY {
+            cache.retain(|_, (_, exp)| now <= *exp + LEEWAY_SECONDS as i64);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(token.to_owned(), (principal.clone(), exp));
+    }
+
+    /// Every check of a token not seen before; the principal and the token's expiry.
+    async fn check(&self, token: &str) -> Result<(Principal, i64), TokenError> {
         let header = decode_header(token).map_err(|e| {
             // jsonwebtoken refuses unknown algorithms (`none`) while reading the header.
             if token
@@ -140,7 +188,7 @@ impl Verifier {
         if !self.client_ids.contains(&client) {
             return Err(TokenError::Client(client));
         }
-        Ok(Principal {
+        let principal = Principal {
             subject: claims.sub,
             client_id: client,
             username: claims.username,
@@ -150,7 +198,8 @@ impl Verifier {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
-        })
+        };
+        Ok((principal, claims.exp))
     }
 }
 
@@ -171,5 +220,43 @@ fn describe(error: &jsonwebtoken::errors::Error) -> String {
         ErrorKind::InvalidSignature => "the signature does not match".into(),
         ErrorKind::MissingRequiredClaim(claim) => format!("the token lacks the claim {claim}"),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let verifier = Verifier::new(
+            "https://issuer",
+            "http://127.0.0.1:9/jwks",
+            vec![],
+            Duration::from_secs(30),
+        );
+        let principal = Principal {
+            subject: "s".into(),
+            client_id: "c".into(),
+            username: None,
+            scopes: vec![],
+        };
+        verifier.remember("token", &principal, 1_000, 900);
+        let leeway = LEEWAY_SECONDS as i64;
+        assert_eq!(
+            verifier.remembered("token", 1_000 + leeway),
+            Some(principal)
+        );
+        assert_eq!(
+            verifier.remembered("token", 1_001 + leeway),
+            None,
+            "past exp and the leeway"
+        );
+        assert!(verifier.cache().is_empty(), "and forgotten");
+        assert_eq!(
+            verifier.remembered("other", 900),
+            None,
+            "only the exact token text"
+        );
     }
 }
