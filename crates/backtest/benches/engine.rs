@@ -1,0 +1,53 @@
+//! Engine throughput on 1,000,000 hourly candles: SMA 20/50 crossover, long only, 0.1 % fees, 5 bp
+//! slippage, with the equity curve, drawdown, sharpe and trade list. Goal: ≥ 60M candles/s (5× the pandas
+//! baseline of issue 8). Run: `cargo bench -p tradai-backtest --bench engine`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use tradai_backtest::{run, synthetic, Settings};
+use tradai_domain::entities::{Direction, Signal, StrategyConfig, Timeframe};
+
+fn sma_crossover() -> StrategyConfig {
+    StrategyConfig {
+        name: "sma-crossover".into(),
+        description: String::new(),
+        timeframe: Timeframe::H1,
+        symbols: vec!["BTC/USDT:USDT".parse().expect("symbol")],
+        stake_amount: 1000.0,
+        stoploss: -0.05,
+        fee: 0.001,
+        entry: Signal::SmaCross {
+            fast: 20,
+            slow: 50,
+            direction: Direction::Above,
+        },
+        exit: Signal::SmaCross {
+            fast: 20,
+            slow: 50,
+            direction: Direction::Below,
+        },
+    }
+}
+
+fn engine(c: &mut Criterion) {
+    let candles = synthetic::walk(42, 1_000_000, Timeframe::H1);
+    let strategy = sma_crossover();
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(candles.len() as u64));
+    group.sample_size(20);
+    group.bench_function("sma 20/50 over 1M candles", |b| {
+        b.iter(|| {
+            run(
+                black_box(&strategy),
+                black_box(&candles),
+                &Settings::default(),
+            )
+            .expect("runs")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

@@ -1,0 +1,298 @@
+//! `tradai-backtest-runner`: the backtest task (reference §19.1). [`Runner::run`] takes a job id and:
+//! 1. reads the job (a finished or cancelled job is left alone) and marks it RUNNING;
+//! 2. loads the strategy config from the configs bucket, with the job's timeframe, symbols, stake and stop loss
+//!    taking precedence;
+//! 3. loads each symbol's candles for the job's days from the market store and runs the engine;
+//! 4. writes `result.json` to the results bucket, logs the run to the model registry when one is configured
+//!    (a registry failure is logged, not fatal: the result is already stored);
+//! 5. marks the job COMPLETED with the result key, or FAILED with the reason.
+//!
+//! The ECS binary and the local executor both call it.
+
+pub mod result;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveTime;
+use tradai_backtest::Settings;
+use tradai_domain::entities::{BacktestJob, JobError, StrategyConfig, Timestamp};
+use tradai_domain::ports::{
+    JobRepository, JobUpdate, MarketStore, ModelRegistry, NewRun, ObjectStore, StoredObject,
+    Transition,
+};
+use tradai_domain::{DomainError, JobStatus, Result};
+
+use crate::result::{document, SymbolRun};
+
+/// What the runner needs.
+#[derive(Clone)]
+pub struct Runner {
+    pub jobs: JobRepository,
+    /// The configs bucket (`strategies/<name>.json`).
+    pub configs: Arc<dyn ObjectStore>,
+    pub market: Arc<dyn MarketStore>,
+    /// The results bucket.
+    pub results: Arc<dyn ObjectStore>,
+    pub registry: Option<Arc<dyn ModelRegistry>>,
+    pub settings: Settings,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub result_key: Option<String>,
+    pub error: Option<JobError>,
+}
+
+/// Where a job's result document goes.
+pub fn result_key(job_id: &str) -> String {
+    format!("backtests/{job_id}/result.json")
+}
+
+fn failure(error: &str, cause: impl Into<String>) -> JobError {
+    JobError {
+        error: error.to_owned(),
+        cause: cause.into(),
+    }
+}
+
+impl Runner {
+    /// Run job `job_id` to COMPLETED or FAILED. `Err` only when the job cannot be read or its status written.
+    pub async fn run(&self, job_id: &str) -> Result<Outcome> {
+        let job = self
+            .jobs
+            .get(job_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("backtest job", job_id))?;
+        if matches!(
+            job.status,
+            JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled
+        ) {
+            return Ok(Outcome {
+                job_id: job_id.into(),
+                status: job.status,
+                result_key: job.result_key,
+                error: job.error,
+            });
+        }
+        let started = JobUpdate {
+            started_at: Some(Timestamp::now()),
+            ..JobUpdate::default()
+        };
+        if let Transition::Stale { current } = self
+            .jobs
+            .transition(job_id, JobStatus::Running, started, Timestamp::now())
+            .await?
+        {
+            return Ok(Outcome {
+                job_id: job_id.into(),
+                status: current,
+                result_key: None,
+                error: None,
+            });
+        }
+        let (status, update) = match self.backtest(&job).await {
+            Ok((key, run_id)) => (
+                JobStatus::Completed,
+                JobUpdate {
+                    completed_at: Some(Timestamp::now()),
+                    result_key: Some(key),
+                    mlflow_run_id: run_id,
+                    ..JobUpdate::default()
+                },
+            ),
+            Err(error) => {
+                tracing::warn!(job_id, error = %error.error, cause = %error.cause, "backtest failed");
+                (
+                    JobStatus::Failed,
+                    JobUpdate {
+                        completed_at: Some(Timestamp::now()),
+                        error: Some(error),
+                        ..JobUpdate::default()
+                    },
+                )
+            }
+        };
+        let (result_key, error) = (update.result_key.clone(), update.error.clone());
+        match self
+            .jobs
+            .transition(job_id, status, update, Timestamp::now())
+            .await?
+        {
+            Transition::Applied(job) => Ok(Outcome {
+                job_id: job_id.into(),
+                status: job.status,
+                result_key,
+                error,
+            }),
+            Transition::Stale { current } => Ok(Outcome {
+                job_id: job_id.into(),
+                status: current,
+                result_key: None,
+                error: None,
+            }),
+        }
+    }
+
+    /// The strategy as the job runs it.
+    async fn strategy(&self, job: &BacktestJob) -> std::result::Result<StrategyConfig, JobError> {
+        let name = &job.config.strategy;
+        let object = self
+            .configs
+            .get(&format!("strategies/{name}.json"))
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound { .. } => failure(
+                    "StrategyNotFound",
+                    format!("no strategy config '{name}' in the configs bucket"),
+                ),
+                other => failure("ConfigsUnavailable", other.to_string()),
+            })?;
+        let document: serde_json::Value = serde_json::from_slice(&object.body).map_err(|e| {
+            failure(
+                "InvalidStrategy",
+                format!("strategies/{name}.json is not JSON: {e}"),
+            )
+        })?;
+        let mut strategy = StrategyConfig::parse(&document).map_err(|issues| {
+            let text: Vec<String> = issues
+                .iter()
+                .map(|i| format!("{}: {}", i.field, i.message))
+                .collect();
+            failure("InvalidStrategy", text.join("; "))
+        })?;
+        strategy.timeframe = job.config.timeframe;
+        strategy.symbols = job.config.symbols.clone();
+        strategy.stake_amount = job.config.stake_amount;
+        if let Some(stoploss) = job.config.stoploss {
+            strategy.stoploss = stoploss;
+        }
+        Ok(strategy)
+    }
+
+    /// The backtest itself: the result key and the registry run id.
+    async fn backtest(
+        &self,
+        job: &BacktestJob,
+    ) -> std::result::Result<(String, Option<String>), JobError> {
+        let strategy = self.strategy(job).await?;
+        let day_start =
+            |d: chrono::NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+        let (start, end) = (
+            day_start(job.config.start_date),
+            day_start(job.config.end_date) + 86_400_000,
+        );
+        let mut runs = Vec::with_capacity(strategy.symbols.len());
+        for symbol in &strategy.symbols {
+            let candles = self
+                .market
+                .read(symbol, strategy.timeframe, start, end)
+                .await
+                .map_err(|e| failure("MarketDataUnavailable", e.to_string()))?;
+            if candles.is_empty() {
+                return Err(failure(
+                    "NoMarketData",
+                    format!(
+                        "no {} candles of {symbol} from {} to {}; sync them first (POST /api/v1/sync)",
+                        strategy.timeframe, job.config.start_date, job.config.end_date
+                    ),
+                ));
+            }
+            let report = tradai_backtest::run(&strategy, &candles, &self.settings)
+                .map_err(|e| failure("BacktestFailed", e.to_string()))?;
+            runs.push(SymbolRun {
+                symbol: symbol.to_string(),
+                times: candles.iter().map(|c| c.open_time).collect(),
+                report,
+            });
+        }
+        let document = document(job, &runs);
+        let key = result_key(&job.job_id);
+        let body =
+            serde_json::to_vec(&document).map_err(|e| failure("BacktestFailed", e.to_string()))?;
+        let object = StoredObject {
+            body,
+            content_type: "application/json".into(),
+            metadata: BTreeMap::from([
+                ("job-id".to_owned(), job.job_id.clone()),
+                ("trace-id".to_owned(), job.trace_id.clone()),
+            ]),
+        };
+        self.results
+            .put(&key, object)
+            .await
+            .map_err(|e| failure("ResultsUnavailable", e.to_string()))?;
+        let run_id = match &self.registry {
+            Some(registry) => {
+                self.log_run(registry.as_ref(), job, &document.metrics)
+                    .await
+            }
+            None => None,
+        };
+        Ok((key, run_id))
+    }
+
+    async fn log_run(
+        &self,
+        registry: &dyn ModelRegistry,
+        job: &BacktestJob,
+        m: &tradai_backtest::Metrics,
+    ) -> Option<String> {
+        let mut tags = BTreeMap::from([
+            ("trace_id".to_owned(), job.trace_id.clone()),
+            ("job_id".to_owned(), job.job_id.clone()),
+        ]);
+        if let Some(version) = &job.config.config_version_id {
+            tags.insert("config_version_id".into(), version.clone());
+        }
+        let run = NewRun {
+            experiment_name: job
+                .config
+                .experiment_name
+                .clone()
+                .unwrap_or_else(|| format!("backtest-{}", job.config.strategy)),
+            metrics: BTreeMap::from([
+                ("profit_total".to_owned(), m.profit_total),
+                ("sharpe_ratio".to_owned(), m.sharpe_ratio),
+                ("sortino_ratio".to_owned(), m.sortino_ratio),
+                ("max_drawdown".to_owned(), m.max_drawdown),
+                ("win_rate".to_owned(), m.win_rate),
+                ("trade_count".to_owned(), m.trade_count as f64),
+            ]),
+            params: BTreeMap::from([
+                ("strategy".to_owned(), job.config.strategy.clone()),
+                ("timeframe".to_owned(), job.config.timeframe.to_string()),
+                (
+                    "symbols".to_owned(),
+                    job.config
+                        .symbols
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                ("start_date".to_owned(), job.config.start_date.to_string()),
+                ("end_date".to_owned(), job.config.end_date.to_string()),
+            ]),
+            tags,
+        };
+        match registry.log_run(run).await {
+            Ok(logged) => Some(logged.run_id),
+            Err(e) => {
+                tracing::warn!(job_id = %job.job_id, error = %e, "the run was not logged to the model registry");
+                None
+            }
+        }
+    }
+}
