@@ -56,14 +56,6 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
         assert_eq!(health.status(), 200);
         let anonymous = client.get(format!("{backend}/api/v1/backtests")).send().await.expect("list");
         assert_eq!(anonymous.status(), 401, "auth is never switched off");
-        let submitted = client
-            .post(format!("{backend}/api/v1/backtests"))
-            .bearer_auth(&token)
-            .json(&json!({"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-03-01"}))
-            .send()
-            .await
-            .expect("submit");
-        assert_eq!(submitted.status(), 202);
         let strategies: Value = client
             .get(format!("{backend}/api/v1/strategies"))
             .bearer_auth(&token)
@@ -78,7 +70,7 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
         let synced = client
             .post(format!("{data}/api/v1/sync"))
             .bearer_auth(&token)
-            .json(&json!({"symbols": ["BTC/USDT:USDT"], "start_date": "2024-01-01", "end_date": "2024-01-08"}))
+            .json(&json!({"symbols": ["BTC/USDT:USDT"], "start_date": "2024-01-01", "end_date": "2024-03-02"}))
             .send()
             .await
             .expect("sync");
@@ -93,6 +85,48 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
             .await
             .expect("json");
         assert_eq!(candles["count"], 7 * 24, "a week of hourly candles from the recorded pages");
+
+        // A backtest on those candles runs in the process and completes.
+        let submitted: Value = client
+            .post(format!("{backend}/api/v1/backtests"))
+            .bearer_auth(&token)
+            .json(&json!({"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-03-01"}))
+            .send()
+            .await
+            .expect("submit")
+            .json()
+            .await
+            .expect("json");
+        let job = submitted["job_id"].as_str().expect("job id").to_owned();
+        let mut status = String::new();
+        for _ in 0..100 {
+            let view: Value = client
+                .get(format!("{backend}/api/v1/backtests/{job}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("job")
+                .json()
+                .await
+                .expect("json");
+            status = view["status"].as_str().unwrap_or_default().to_owned();
+            if status == "COMPLETED" || status == "FAILED" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, "COMPLETED");
+        let equity: Value = client
+            .get(format!("{backend}/api/v1/backtests/{job}/equity"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("equity")
+            .json()
+            .await
+            .expect("json");
+        let points = equity["equity_curve"].as_array().expect("equity curve").len();
+        assert_eq!(points, 61 * 24, "one point per hourly candle of 2024-01-01..2024-03-01");
     });
     let stopped = Command::new("kill")
         .arg(child.id().to_string())

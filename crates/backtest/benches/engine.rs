@@ -6,33 +6,11 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tradai_backtest::{run, synthetic, Settings};
-use tradai_domain::entities::{Direction, Signal, StrategyConfig, Timeframe};
-
-fn sma_crossover() -> StrategyConfig {
-    StrategyConfig {
-        name: "sma-crossover".into(),
-        description: String::new(),
-        timeframe: Timeframe::H1,
-        symbols: vec!["BTC/USDT:USDT".parse().expect("symbol")],
-        stake_amount: 1000.0,
-        stoploss: -0.05,
-        fee: 0.001,
-        entry: Signal::SmaCross {
-            fast: 20,
-            slow: 50,
-            direction: Direction::Above,
-        },
-        exit: Signal::SmaCross {
-            fast: 20,
-            slow: 50,
-            direction: Direction::Below,
-        },
-    }
-}
+use tradai_domain::entities::Timeframe;
 
 fn engine(c: &mut Criterion) {
     let candles = synthetic::walk(42, 1_000_000, Timeframe::H1);
-    let strategy = sma_crossover();
+    let strategy = synthetic::sma_crossover();
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(candles.len() as u64));
     group.sample_size(20);

@@ -1,19 +1,5 @@
-//! Indicators over closes, one value per candle; `NaN` until enough candles exist. Each is one pass.
-
-/// Simple moving average of `period` values (running sum).
-pub fn sma(values: &[f64], period: usize) -> Vec<f64> {
-    let mut out = vec![f64::NAN; values.len()];
-    if period == 0 || values.len() < period {
-        return out;
-    }
-    let mut sum: f64 = values[..period].iter().sum();
-    out[period - 1] = sum / period as f64;
-    for i in period..values.len() {
-        sum += values[i] - values[i - period];
-        out[i] = sum / period as f64;
-    }
-    out
-}
+//! Indicators over closes, one value per candle; `NaN` until enough candles exist. (The SMA pair of a
+//! crossover is computed in `signals`, fused with the cross.)
 
 /// Exponential moving average, `alpha = 2 / (period + 1)`, seeded with the SMA of the first `period` values.
 pub fn ema(values: &[f64], period: usize) -> Vec<f64> {
@@ -99,7 +85,6 @@ mod tests {
     #[test]
     fn textbook_values() {
         let v = [1.0, 2.0, 3.0, 4.0, 5.0];
-        assert!(close(&sma(&v, 3), &[f64::NAN, f64::NAN, 2.0, 3.0, 4.0]));
         assert!(
             close(&ema(&v, 3), &[f64::NAN, f64::NAN, 2.0, 3.0, 4.0]),
             "a straight line: the EMA follows"
@@ -124,6 +109,6 @@ mod tests {
         assert!(
             close(&low, &[f64::NAN, 0.0, 0.0, 0.0]) && close(&high, &[f64::NAN, 4.0, 4.0, 4.0])
         );
-        assert!(sma(&v, 9).iter().all(|x| x.is_nan()), "too few values");
+        assert!(ema(&v, 9).iter().all(|x| x.is_nan()), "too few values");
     }
 }

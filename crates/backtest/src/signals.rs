@@ -35,18 +35,22 @@ impl Crossings {
     }
 }
 
-/// Two simple moving averages in one pass (running sums), as their difference.
+/// Candles between exact recomputations of the running sums: running sums drift when prices move by orders of
+/// magnitude over millions of candles, and a periodic exact sum bounds the drift at a small cost.
+const RESYNC: usize = 4096;
+
+/// Two simple moving averages in one pass (running sums, re-summed exactly every [`RESYNC`] candles), as
+/// their difference.
 fn sma_pair(closes: &[f64], fast: usize, slow: usize) -> Crossings {
     let (mut sum_fast, mut sum_slow) = (0.0, 0.0);
     let (f, s) = (fast as f64, slow as f64);
+    let window = |i: usize, p: usize| closes[(i + 1).saturating_sub(p)..=i].iter().sum::<f64>();
     Crossings::of_differences(closes.len(), |i| {
-        sum_fast += closes[i];
-        sum_slow += closes[i];
-        if i >= fast {
-            sum_fast -= closes[i - fast];
-        }
-        if i >= slow {
-            sum_slow -= closes[i - slow];
+        if i % RESYNC == 0 {
+            (sum_fast, sum_slow) = (window(i, fast), window(i, slow));
+        } else {
+            sum_fast += closes[i] - if i >= fast { closes[i - fast] } else { 0.0 };
+            sum_slow += closes[i] - if i >= slow { closes[i - slow] } else { 0.0 };
         }
         if i + 1 >= fast.max(slow) {
             sum_fast / f - sum_slow / s

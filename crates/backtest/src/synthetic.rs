@@ -1,7 +1,7 @@
 //! Seeded random-walk candles (a 64-bit LCG, no dependencies): the same data for tests, the engine bench and
 //! the pandas baseline, which reads them from a Parquet file (`examples/write_candles.rs`).
 
-use tradai_domain::entities::{Candle, Timeframe};
+use tradai_domain::entities::{Candle, Direction, Signal, StrategyConfig, Timeframe};
 
 /// `n` candles of `timeframe` from 2024-01-01, each close within ±1 % of its open.
 pub fn walk(seed: u64, n: usize, timeframe: Timeframe) -> Vec<Candle> {
@@ -31,4 +31,27 @@ pub fn walk(seed: u64, n: usize, timeframe: Timeframe) -> Vec<Candle> {
             }
         })
         .collect()
+}
+
+/// The bench strategy: SMA 20/50 crossover, long only, 1,000 stake, 5 % stop, 0.1 % fee per side.
+pub fn sma_crossover() -> StrategyConfig {
+    StrategyConfig {
+        name: "sma-crossover".into(),
+        description: String::new(),
+        timeframe: Timeframe::H1,
+        symbols: vec!["BTC/USDT:USDT".parse().expect("a valid symbol")],
+        stake_amount: 1000.0,
+        stoploss: -0.05,
+        fee: 0.001,
+        entry: Signal::SmaCross {
+            fast: 20,
+            slow: 50,
+            direction: Direction::Above,
+        },
+        exit: Signal::SmaCross {
+            fast: 20,
+            slow: 50,
+            direction: Direction::Below,
+        },
+    }
 }

@@ -8,15 +8,18 @@ use tradai_aws::{
 };
 use tradai_config::Config;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
-use tradai_domain::ports::{JobRepository, RecordStore, TableLayout};
+use tradai_domain::ports::{
+    JobRepository, MarketStore, ModelRegistry, ObjectStore, RecordStore, TableLayout,
+};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
+use tradai_market::ParquetStore;
 use tradai_memory::{
     MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryTaskRunner, MemoryWorkflows,
 };
 use tradai_service_kit::auth::Verifier;
 
-use crate::executor::{Executor, QueueExecutor, WorkflowExecutor};
+use crate::executor::{EcsExecutor, Executor, LocalExecutor, QueueExecutor, WorkflowExecutor};
 use crate::{AppState, Operations};
 
 /// Where submitted jobs go.
@@ -24,6 +27,41 @@ use crate::{AppState, Operations};
 pub enum ExecutorKind {
     Sqs,
     Stepfunctions,
+    Ecs,
+    Local,
+}
+
+/// The stores the local executor's runner reads and writes, besides the backend's own.
+pub struct RunnerStores {
+    pub configs: Arc<dyn ObjectStore>,
+    pub market: Arc<dyn MarketStore>,
+    pub registry: Option<Arc<dyn ModelRegistry>>,
+}
+
+impl std::fmt::Debug for RunnerStores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunnerStores")
+            .field("registry", &self.registry.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A local executor running jobs of `jobs` with `stores`, writing results to `results`.
+pub fn local_executor(
+    jobs: &JobRepository,
+    results: Arc<dyn ObjectStore>,
+    stores: RunnerStores,
+) -> Arc<dyn Executor> {
+    Arc::new(LocalExecutor {
+        runner: Arc::new(tradai_backtest_runner::Runner {
+            jobs: jobs.clone(),
+            configs: stores.configs,
+            market: stores.market,
+            results,
+            registry: stores.registry,
+            settings: tradai_backtest::Settings::default(),
+        }),
+    })
 }
 
 fn layout(config: &Config, key: &str) -> Result<TableLayout> {
@@ -44,8 +82,15 @@ fn task_definition(config: &Config) -> String {
     )
 }
 
-/// State on in-memory adapters.
+/// State on in-memory adapters. The `local` executor's runner gets empty in-memory configs and market stores
+/// here; `tradai local up` wires it to the strategy and data-collection services' stores instead.
 pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> Result<AppState> {
+    let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout(
+        config,
+        "workflow-state",
+    )?)));
+    let results: Arc<dyn ObjectStore> = Arc::new(MemoryObjectStore::new());
+    let tasks = Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster()));
     let executor: Arc<dyn Executor> = match kind {
         ExecutorKind::Sqs => {
             let spec = config.settings().queues.get("backtest").ok_or_else(|| {
@@ -62,20 +107,26 @@ pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> R
             )),
             task_definition: task_definition(config),
         }),
+        ExecutorKind::Ecs => Arc::new(EcsExecutor {
+            tasks: tasks.clone(),
+            task_definition: task_definition(config),
+        }),
+        ExecutorKind::Local => local_executor(
+            &jobs,
+            results.clone(),
+            RunnerStores {
+                configs: Arc::new(MemoryObjectStore::new()),
+                market: Arc::new(ParquetStore::new(Arc::new(MemoryObjectStore::new()))),
+                registry: Some(Arc::new(tradai_memory::MemoryModelRegistry::new())),
+            },
+        ),
     };
     Ok(AppState {
-        jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout(
-            config,
-            "workflow-state",
-        )?))),
+        jobs,
         idempotency: Arc::new(MemoryRecordStore::new(layout(config, "idempotency")?)),
         configs: Arc::new(MemoryRecordStore::new(layout(config, "config-versions")?)),
-        results: Arc::new(MemoryObjectStore::new()),
-        operations: Operations::new(
-            config,
-            Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
-            Arc::new(tradai_memory::MemoryLogs::new()),
-        ),
+        results,
+        operations: Operations::new(config, tasks, Arc::new(tradai_memory::MemoryLogs::new())),
         executor,
         strategy_service: strategy_service(config),
         verifier,
@@ -121,7 +172,44 @@ pub async fn aws(
     verifier: Arc<Verifier>,
 ) -> Result<AppState> {
     let table = |_: &str| policy("dynamodb");
+    let jobs = JobRepository::new(Arc::new(DynamoRecordStore::new(
+        clients.dynamodb.clone(),
+        config,
+        table("workflow-state"),
+    )?));
+    let bucket = |key: &str| -> Result<Arc<dyn ObjectStore>> {
+        Ok(Arc::new(S3ObjectStore::new(
+            clients.s3.clone(),
+            config,
+            key,
+            policy("s3"),
+        )?))
+    };
+    let results = bucket("results")?;
+    let tasks = Arc::new(EcsTaskRunner::new(
+        clients.ecs.clone(),
+        config,
+        task_network(),
+        policy("ecs"),
+    ));
     let executor: Arc<dyn Executor> = match kind {
+        ExecutorKind::Ecs => Arc::new(EcsExecutor {
+            tasks: tasks.clone(),
+            task_definition: task_definition(config),
+        }),
+        ExecutorKind::Local => {
+            let registry: Option<Arc<dyn ModelRegistry>> =
+                match std::env::var("MLFLOW_TRACKING_URI") {
+                    Ok(_) => Some(Arc::new(tradai_mlflow::MlflowRegistry::from_env()?)),
+                    Err(_) => None,
+                };
+            let stores = RunnerStores {
+                configs: bucket("configs")?,
+                market: Arc::new(ParquetStore::new(bucket("arcticdb")?)),
+                registry,
+            };
+            local_executor(&jobs, results.clone(), stores)
+        }
         ExecutorKind::Sqs => Arc::new(QueueExecutor {
             queue: Arc::new(
                 SqsQueue::lookup(
@@ -172,27 +260,13 @@ pub async fn aws(
         table("config-versions"),
     )?);
     Ok(AppState {
-        jobs: JobRepository::new(Arc::new(DynamoRecordStore::new(
-            clients.dynamodb.clone(),
-            config,
-            table("workflow-state"),
-        )?)),
+        jobs,
         idempotency,
         configs,
-        results: Arc::new(S3ObjectStore::new(
-            clients.s3.clone(),
-            config,
-            "results",
-            policy("s3"),
-        )?),
+        results,
         operations: Operations::new(
             config,
-            Arc::new(EcsTaskRunner::new(
-                clients.ecs.clone(),
-                config,
-                task_network(),
-                policy("ecs"),
-            )),
+            tasks,
             Arc::new(tradai_aws::CloudWatchLogs::new(
                 clients.logs.clone(),
                 policy("logs"),

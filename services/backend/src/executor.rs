@@ -1,13 +1,15 @@
 //! Backtest executors (reference §6.3): where a PENDING job goes after it is stored. `sqs` queues it for the
-//! backtest-consumer (back-pressure); `stepfunctions` starts the backtest workflow directly. (`local`, the
-//! in-process workflow, and `ecs` arrive with the workflow runner, issue 8.)
+//! backtest-consumer (back-pressure); `stepfunctions` starts the backtest workflow directly; `ecs` starts the
+//! runner task for the job (no workflow); `local` runs the runner in this process (the local platform).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::json;
 use tradai_domain::entities::BacktestJob;
-use tradai_domain::ports::{JobQueue, OutgoingMessage, WorkflowStarter};
+use tradai_domain::ports::{
+    JobQueue, JobUpdate, OutgoingMessage, TaskRequest, TaskRunner, WorkflowStarter,
+};
 use tradai_domain::Result;
 
 /// Hands jobs to whatever runs them.
@@ -15,8 +17,8 @@ use tradai_domain::Result;
 pub trait Executor: Send + Sync {
     /// Its name in health and logs.
     fn name(&self) -> &'static str;
-    /// Start `job`; the workflow execution id when there is one.
-    async fn submit(&self, job: &BacktestJob) -> Result<Option<String>>;
+    /// Start `job`; what to record on the job (the workflow execution or the task), if anything.
+    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate>;
     /// Stop what runs `job` (after its status moved to CANCELLED).
     async fn cancel(&self, job: &BacktestJob) -> Result<()>;
 }
@@ -43,7 +45,7 @@ impl Executor for QueueExecutor {
         "sqs"
     }
 
-    async fn submit(&self, job: &BacktestJob) -> Result<Option<String>> {
+    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
         self.queue
             .send(OutgoingMessage {
                 body: message(job).to_string(),
@@ -51,7 +53,7 @@ impl Executor for QueueExecutor {
                 dedup_id: Some(job.job_id.clone()),
             })
             .await?;
-        Ok(None)
+        Ok(JobUpdate::default())
     }
 
     async fn cancel(&self, _job: &BacktestJob) -> Result<()> {
@@ -81,10 +83,14 @@ impl Executor for WorkflowExecutor {
         "stepfunctions"
     }
 
-    async fn submit(&self, job: &BacktestJob) -> Result<Option<String>> {
+    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
         let mut input = message(job);
         input["task_definition"] = json!(self.task_definition);
-        Ok(Some(self.workflows.start(&job.job_id, &input).await?))
+        let execution = self.workflows.start(&job.job_id, &input).await?;
+        Ok(JobUpdate {
+            execution_arn: Some(execution),
+            ..JobUpdate::default()
+        })
     }
 
     async fn cancel(&self, job: &BacktestJob) -> Result<()> {
@@ -96,5 +102,102 @@ impl Executor for WorkflowExecutor {
             }
             None => Ok(()),
         }
+    }
+}
+
+/// Starts the backtest runner as an ECS task per job, without a workflow (`ecs:RunTask` with `JOB_ID`).
+pub struct EcsExecutor {
+    pub tasks: Arc<dyn TaskRunner>,
+    /// The generic strategy task family.
+    pub task_definition: String,
+}
+
+impl std::fmt::Debug for EcsExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcsExecutor")
+            .field("task_definition", &self.task_definition)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Executor for EcsExecutor {
+    fn name(&self) -> &'static str {
+        "ecs"
+    }
+
+    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
+        let task = self
+            .tasks
+            .run(TaskRequest {
+                task_definition: self.task_definition.clone(),
+                container: "strategy".into(),
+                environment: [
+                    ("JOB_ID", job.job_id.as_str()),
+                    ("TRACE_ID", job.trace_id.as_str()),
+                    ("STRATEGY", job.config.strategy.as_str()),
+                    ("TRADING_MODE", "backtest"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+                tags: [
+                    ("job_id", job.job_id.as_str()),
+                    ("strategy_name", job.config.strategy.as_str()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+                started_by: crate::routes::operations::STARTED_BY.into(),
+            })
+            .await?;
+        Ok(JobUpdate {
+            ecs_task_arn: Some(task.task_arn),
+            ..JobUpdate::default()
+        })
+    }
+
+    async fn cancel(&self, job: &BacktestJob) -> Result<()> {
+        match &job.ecs_task_arn {
+            Some(task) => self.tasks.stop(task, "cancelled by the user").await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs jobs in this process with the backtest runner (the local platform: no queue, workflow or container).
+pub struct LocalExecutor {
+    pub runner: Arc<tradai_backtest_runner::Runner>,
+}
+
+impl std::fmt::Debug for LocalExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LocalExecutor")
+    }
+}
+
+#[async_trait]
+impl Executor for LocalExecutor {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
+        let (runner, job_id) = (self.runner.clone(), job.job_id.clone());
+        tokio::spawn(async move {
+            match runner.run(&job_id).await {
+                Ok(outcome) => {
+                    tracing::info!(%job_id, status = %outcome.status, error = ?outcome.error, "local backtest finished")
+                }
+                Err(e) => tracing::error!(%job_id, error = %e, "local backtest could not run"),
+            }
+        });
+        Ok(JobUpdate::default())
+    }
+
+    async fn cancel(&self, _job: &BacktestJob) -> Result<()> {
+        // The runner's guarded transitions see CANCELLED: a job not started is skipped, a running one is not
+        // marked COMPLETED.
+        Ok(())
     }
 }

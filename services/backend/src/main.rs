@@ -1,4 +1,4 @@
-//! `tradai-backend --env ENV [--port PORT] [--executor sqs|stepfunctions] [--adapters memory|aws]`.
+//! `tradai-backend --env ENV [--port PORT] [--executor sqs|stepfunctions|ecs|local] [--adapters memory|aws]`.
 //! In-memory adapters are the embedded default; `aws` uses the account of the environment's credentials, or the
 //! emulator at `AWS_ENDPOINT_URL`. Tokens are verified against the Cognito pool named by
 //! `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and `AWS_REGION` (the compute layer sets them on the task).

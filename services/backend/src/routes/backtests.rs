@@ -106,11 +106,7 @@ pub async fn submit(
     }
     state.jobs.create(&job).await.map_err(ApiError::from)?;
     match state.executor.submit(&job).await {
-        Ok(Some(execution)) => {
-            let update = JobUpdate {
-                execution_arn: Some(execution),
-                ..JobUpdate::default()
-            };
+        Ok(update) if update != JobUpdate::default() => {
             if let Ok(Transition::Applied(updated)) = state
                 .jobs
                 .transition(&job.job_id, JobStatus::Pending, update, Timestamp::now())
@@ -119,7 +115,7 @@ pub async fn submit(
                 job = *updated;
             }
         }
-        Ok(None) => {}
+        Ok(_) => {}
         Err(error) => {
             let cause = error.to_string();
             let update = JobUpdate {

@@ -3,7 +3,7 @@
 pub(crate) mod backtests;
 mod configs;
 mod events;
-mod operations;
+pub(crate) mod operations;
 pub mod proxy;
 pub(crate) mod results;
 

@@ -4,6 +4,7 @@ mod backtests;
 mod configs;
 mod emulator;
 mod events;
+mod executors;
 mod harness;
 mod operations;
 mod proxy;
