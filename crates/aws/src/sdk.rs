@@ -11,6 +11,16 @@ pub enum Endpoint {
     Emulator { region: String, url: String },
 }
 
+impl Endpoint {
+    /// The emulator at `AWS_ENDPOINT_URL` when that is set, else AWS itself, in `region`.
+    pub fn from_env(region: String) -> Self {
+        match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(url) if !url.is_empty() => Endpoint::Emulator { region, url },
+            _ => Endpoint::Aws { region },
+        }
+    }
+}
+
 /// One client per service, sharing one `SdkConfig`.
 #[derive(Debug, Clone)]
 pub struct Clients {

@@ -87,3 +87,14 @@ pub async fn report(
         dependencies,
     }
 }
+
+/// The health answer of a TradAI service: `checks` bounded by 2 s each, with the workspace version.
+pub async fn standard(service: &str, checks: &[Arc<dyn HealthCheck>]) -> HealthReport {
+    report(
+        service,
+        env!("CARGO_PKG_VERSION"),
+        checks,
+        Duration::from_secs(2),
+    )
+    .await
+}

@@ -37,10 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let state = match args.service.adapters {
         Adapters::Memory => adapters::memory(&config, args.executor, verifier)?,
         Adapters::Aws => {
-            let endpoint = match std::env::var("AWS_ENDPOINT_URL") {
-                Ok(url) => Endpoint::Emulator { region, url },
-                Err(_) => Endpoint::Aws { region },
-            };
+            let endpoint = Endpoint::from_env(region);
             let clients = Clients::connect(&endpoint).await;
             adapters::aws(&config, &clients, args.executor, verifier).await?
         }

@@ -36,10 +36,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let config = tradai_service_kit::startup::load_config(&args.env)?;
     let region = config.settings().aws.region.clone();
-    let endpoint = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) => Endpoint::Emulator { region, url },
-        Err(_) => Endpoint::Aws { region },
-    };
+    let endpoint = Endpoint::from_env(region);
     let clients = Clients::connect(&endpoint).await;
     let policy = |service: &str| Arc::new(ResiliencePolicy::aws(service));
     let bucket = |key: &str| S3ObjectStore::new(clients.s3.clone(), &config, key, policy("s3"));

@@ -17,7 +17,7 @@ use axum::Router;
 use tradai_domain::entities::{Symbol, Timeframe};
 use tradai_domain::ports::{CandleSource, MarketStore};
 use tradai_service_kit::auth::Verifier;
-use tradai_service_kit::health::{report, HealthCheck, HealthReport};
+use tradai_service_kit::health::{standard, HealthCheck, HealthReport};
 use tradai_service_kit::http::{layered, HttpOptions};
 use utoipa::OpenApi;
 
@@ -139,13 +139,7 @@ impl HealthCheck for Store {
     responses((status = 200, description = "every dependency answers"), (status = 503, description = "a dependency does not")))]
 async fn health(State(state): State<AppState>) -> HealthReport {
     let checks: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(Store(state.store.clone()))];
-    report(
-        "data-collection",
-        env!("CARGO_PKG_VERSION"),
-        &checks,
-        std::time::Duration::from_secs(2),
-    )
-    .await
+    standard("data-collection", &checks).await
 }
 
 /// The router with `state`, behind the common layers.

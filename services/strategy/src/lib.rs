@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tradai_domain::ports::{ModelRegistry, ObjectStore};
 use tradai_service_kit::auth::Verifier;
-use tradai_service_kit::health::{report, HealthCheck, HealthReport};
+use tradai_service_kit::health::{standard, HealthCheck, HealthReport};
 use tradai_service_kit::http::{layered, HttpOptions};
 use utoipa::OpenApi;
 
@@ -120,13 +120,7 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
         Arc::new(ConfigsBucket(state.configs.clone())),
         Arc::new(Registry(state.registry.clone())),
     ];
-    report(
-        "strategy-service",
-        env!("CARGO_PKG_VERSION"),
-        &checks,
-        std::time::Duration::from_secs(2),
-    )
-    .await
+    standard("strategy-service", &checks).await
 }
 
 /// The router with `state`, behind the common layers.

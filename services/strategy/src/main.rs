@@ -35,10 +35,7 @@ async fn main() -> anyhow::Result<()> {
     let state = match args.service.adapters {
         Adapters::Memory => AppState::in_memory(verifier).await?,
         Adapters::Aws => {
-            let endpoint = match std::env::var("AWS_ENDPOINT_URL") {
-                Ok(url) => Endpoint::Emulator { region, url },
-                Err(_) => Endpoint::Aws { region },
-            };
+            let endpoint = Endpoint::from_env(region);
             let clients = Clients::connect(&endpoint).await;
             AppState {
                 configs: Arc::new(S3ObjectStore::new(

@@ -73,13 +73,7 @@ async fn health(
 ) -> tradai_service_kit::health::HealthReport {
     let checks: Vec<std::sync::Arc<dyn tradai_service_kit::health::HealthCheck>> =
         vec![std::sync::Arc::new(JobTable(state.jobs.clone()))];
-    tradai_service_kit::health::report(
-        state.service,
-        env!("CARGO_PKG_VERSION"),
-        &checks,
-        std::time::Duration::from_secs(2),
-    )
-    .await
+    tradai_service_kit::health::standard(state.service, &checks).await
 }
 
 /// The backend's router with `state`, behind the common layers.
