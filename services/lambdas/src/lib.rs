@@ -1,0 +1,76 @@
+//! `tradai-lambdas`: the Lambda handlers of reference §10 as pure async functions over ports, so the same code
+//! runs in AWS Lambda, in the local workflow executor and in tests. Each takes its input document and answers
+//! with the Step Functions envelope of §10.1 (`{"statusCode": 200, "body": {"success", "data",
+//! "environment"}}`), or a [`HandlerError`] whose name Step Functions' Retry and Catch match on.
+//!
+//! Built so far: update-status, validate-strategy, cleanup-resources, check-retraining-needed,
+//! compare-models and promote-model.
+
+pub mod cleanup;
+pub mod compare;
+pub mod promote;
+pub mod retraining;
+pub mod update_status;
+pub mod validate;
+
+use serde_json::{json, Value};
+use tradai_domain::DomainError;
+
+/// Why a handler failed; the variant name is the error Step Functions sees.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HandlerError {
+    /// The input breaks the contract: `field` and why.
+    #[error("ValidationError: {field}: {message}")]
+    Validation { field: String, message: String },
+    /// A dependency failed (retriable when the domain error is).
+    #[error("DependencyError: {0}")]
+    Dependency(DomainError),
+}
+
+impl HandlerError {
+    /// An input error on `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        HandlerError::Validation {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The error name Step Functions matches (`errorType`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            HandlerError::Validation { .. } => "ValidationError",
+            HandlerError::Dependency(e) if e.is_retriable() => "TransientError",
+            HandlerError::Dependency(_) => "DependencyError",
+        }
+    }
+}
+
+impl From<DomainError> for HandlerError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Validation { field, message } => {
+                HandlerError::Validation { field, message }
+            }
+            other => HandlerError::Dependency(other),
+        }
+    }
+}
+
+/// The §10.1 Step Functions envelope around `data`.
+pub fn envelope(data: Value, environment: &str) -> Value {
+    json!({"statusCode": 200, "body": {"success": true, "data": data, "environment": environment}})
+}
+
+/// A required text field of `input`.
+pub fn text<'a>(input: &'a Value, field: &str) -> Result<&'a str, HandlerError> {
+    input[field]
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| HandlerError::invalid(field, "a non-empty string is required"))
+}
+
+/// An optional text field of `input` (absent, null or empty is `None`).
+pub fn optional<'a>(input: &'a Value, field: &str) -> Option<&'a str> {
+    input[field].as_str().filter(|s| !s.trim().is_empty())
+}

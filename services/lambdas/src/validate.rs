@@ -1,0 +1,276 @@
+//! validate-strategy (§10.2 #14, §10.3): a fast pre-check of a backtest's payload. Extra fields are allowed;
+//! every broken rule is listed (`valid: false` is an answer, not an error). The strategy must exist in the
+//! configs bucket and be valid; the model version is resolved in the registry (Production, else the newest),
+//! and an unresolved one is an error only with `REQUIRE_MLFLOW_MODEL=true`.
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use tradai_domain::entities::{StrategyConfig, Symbol, Timeframe};
+use tradai_domain::ports::{ModelRegistry, ObjectStore};
+use tradai_domain::{DomainError, ModelStage};
+
+use crate::{optional, text, HandlerError};
+
+/// Quote currencies a backtest may use (the reference's list, plus USDC).
+pub const QUOTES: [&str; 6] = ["USDT", "BUSD", "USD", "BTC", "ETH", "USDC"];
+
+impl std::fmt::Debug for Dependencies<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dependencies").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Settings (`REQUIRE_MLFLOW_MODEL`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    pub require_model: bool,
+}
+
+/// The stores it reads.
+pub struct Dependencies<'a> {
+    pub configs: &'a dyn ObjectStore,
+    pub registry: Option<&'a dyn ModelRegistry>,
+    pub settings: Settings,
+}
+
+fn date(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%Y%m%d"))
+        .ok()
+}
+
+fn check_fields(input: &Value, errors: &mut Vec<String>) {
+    if let Some(t) = optional(input, "timeframe") {
+        if t.parse::<Timeframe>().is_err() {
+            errors.push(format!(
+                "timeframe: '{t}' is not one of 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"
+            ));
+        }
+    }
+    for symbol in input["symbols"].as_array().into_iter().flatten() {
+        let text = symbol.as_str().unwrap_or_default();
+        let quote = text.split(['/', ':']).nth(1).unwrap_or_default();
+        if text.parse::<Symbol>().is_err() || !QUOTES.contains(&quote) {
+            errors.push(format!(
+                "symbols: '{text}' is not BASE/QUOTE[:SETTLE] with a quote in {}",
+                QUOTES.join(", ")
+            ));
+        }
+    }
+    let dates: Vec<Option<NaiveDate>> = ["start_date", "end_date"]
+        .iter()
+        .map(|field| {
+            let value = optional(input, field)?;
+            let parsed = date(value);
+            if parsed.is_none() {
+                errors.push(format!("{field}: '{value}' is not YYYY-MM-DD or YYYYMMDD"));
+            }
+            parsed
+        })
+        .collect();
+    if let [Some(start), Some(end)] = dates[..] {
+        if start >= end {
+            errors.push(format!("start_date: {start} is not before end_date {end}"));
+        }
+    }
+    if input["freqai_enabled"].as_bool() == Some(true)
+        && optional(input, "freqai_model_name").is_none()
+    {
+        errors.push("freqai_model_name: required when freqai_enabled is true".into());
+    }
+}
+
+async fn check_strategy(
+    configs: &dyn ObjectStore,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Result<(), HandlerError> {
+    match configs.get(&format!("strategies/{name}.json")).await {
+        Ok(object) => match serde_json::from_slice::<Value>(&object.body) {
+            Ok(document) => {
+                if let Err(issues) = StrategyConfig::parse(&document) {
+                    errors.extend(
+                        issues
+                            .iter()
+                            .map(|i| format!("strategy.{}: {}", i.field, i.message)),
+                    );
+                }
+            }
+            Err(e) => errors.push(format!(
+                "strategy_name: strategies/{name}.json is not JSON ({e})"
+            )),
+        },
+        Err(DomainError::NotFound { .. }) => {
+            errors.push(format!("strategy_name: no strategy config '{name}'"))
+        }
+        Err(other) => return Err(other.into()),
+    }
+    Ok(())
+}
+
+/// The registered version to run: Production, else the newest; `None` when the model is not registered.
+async fn resolve(registry: &dyn ModelRegistry, name: &str) -> Result<Option<String>, HandlerError> {
+    match registry.versions(name).await {
+        Ok(versions) => Ok(versions
+            .iter()
+            .find(|v| v.stage == ModelStage::Production)
+            .or(versions.first())
+            .map(|v| v.version.clone())),
+        Err(DomainError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Check `input`; the `data` of the answer.
+pub async fn handle(deps: &Dependencies<'_>, input: &Value) -> Result<Value, HandlerError> {
+    let name = text(input, "strategy_name")?;
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    check_fields(input, &mut errors);
+    check_strategy(deps.configs, name, &mut errors).await?;
+    let resolved = match deps.registry {
+        Some(registry) => resolve(registry, name).await?,
+        None => None,
+    };
+    if resolved.is_none() {
+        let message =
+            format!("strategy_name: no registered model '{name}' to resolve a version from");
+        if deps.settings.require_model {
+            errors.push(message);
+        } else {
+            warnings.push(message);
+        }
+    }
+    Ok(json!({
+        "valid": errors.is_empty(),
+        "errors": errors,
+        "warnings": warnings,
+        "resolved_version": resolved.unwrap_or_default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use tradai_domain::ports::{NewRun, NewVersion, StoredObject};
+    use tradai_memory::{MemoryModelRegistry, MemoryObjectStore};
+
+    use super::*;
+
+    const SAMPLE: &str = r#"{"name":"sma","timeframe":"1h","symbols":["BTC/USDT:USDT"],"stake_amount":1000,"stoploss":-0.05,
+        "entry":{"rule":"sma_cross","fast":20,"slow":50,"direction":"above"},"exit":{"rule":"sma_cross","fast":20,"slow":50,"direction":"below"}}"#;
+
+    async fn configs() -> MemoryObjectStore {
+        let store = MemoryObjectStore::new();
+        let put = |body: &str| StoredObject {
+            body: body.as_bytes().to_vec(),
+            content_type: "application/json".into(),
+            metadata: BTreeMap::new(),
+        };
+        store
+            .put("strategies/sma.json", put(SAMPLE))
+            .await
+            .expect("put");
+        store
+            .put(
+                "strategies/broken.json",
+                put(&SAMPLE.replace("\"fast\":20", "\"fast\":80")),
+            )
+            .await
+            .expect("put");
+        store
+    }
+
+    #[tokio::test]
+    async fn a_good_payload_is_valid_and_resolves_the_production_version() {
+        let configs = configs().await;
+        let registry = MemoryModelRegistry::new();
+        let run = registry
+            .log_run(NewRun {
+                experiment_name: "backtest-sma".into(),
+                ..NewRun::default()
+            })
+            .await
+            .expect("run");
+        for _ in 0..2 {
+            registry
+                .register(NewVersion {
+                    model_name: "sma".into(),
+                    source: "s3://m".into(),
+                    run_id: Some(run.run_id.clone()),
+                    tags: BTreeMap::new(),
+                })
+                .await
+                .expect("register");
+        }
+        registry
+            .set_stage("sma", "1", ModelStage::Production)
+            .await
+            .expect("stage");
+        let deps = Dependencies {
+            configs: &configs,
+            registry: Some(&registry),
+            settings: Settings {
+                require_model: true,
+            },
+        };
+        let input = json!({"strategy_name": "sma", "timeframe": "1h", "symbols": ["BTC/USDT:USDT"], "start_date": "20240101", "end_date": "2024-03-01", "job_id": "extra fields are fine"});
+        let answer = handle(&deps, &input).await.expect("answer");
+        assert_eq!(
+            answer,
+            json!({"valid": true, "errors": [], "warnings": [], "resolved_version": "1"})
+        );
+    }
+
+    #[tokio::test]
+    async fn every_broken_rule_is_listed() {
+        let configs = configs().await;
+        let deps = Dependencies {
+            configs: &configs,
+            registry: None,
+            settings: Settings::default(),
+        };
+        let input = json!({"strategy_name": "broken", "timeframe": "2h", "symbols": ["BTC/EUR", "ETHUSDT"], "start_date": "2024-03-01", "end_date": "2024-01-01", "freqai_enabled": true});
+        let answer = handle(&deps, &input).await.expect("answer");
+        assert_eq!(answer["valid"], false);
+        let errors: Vec<&str> = answer["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e.as_str().expect("text"))
+            .collect();
+        let fields: Vec<&str> = errors
+            .iter()
+            .map(|e| e.split(':').next().expect("field"))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "timeframe",
+                "symbols",
+                "symbols",
+                "start_date",
+                "freqai_model_name",
+                "strategy.entry.fast",
+                "strategy.exit.fast"
+            ],
+            "{errors:?}"
+        );
+        assert_eq!(
+            answer["warnings"].as_array().map(Vec::len),
+            Some(1),
+            "no registry: a warning, not an error"
+        );
+        let missing = handle(&deps, &json!({"strategy_name": "nope"}))
+            .await
+            .expect("answer");
+        assert_eq!(
+            missing["errors"],
+            json!(["strategy_name: no strategy config 'nope'"])
+        );
+        assert!(matches!(
+            handle(&deps, &json!({})).await,
+            Err(HandlerError::Validation { .. })
+        ));
+    }
+}
