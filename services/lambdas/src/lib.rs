@@ -4,12 +4,15 @@
 //! "environment"}}`), or a [`HandlerError`] whose name Step Functions' Retry and Catch match on.
 //!
 //! Built so far: update-status, validate-strategy, cleanup-resources, check-retraining-needed,
-//! compare-models and promote-model.
+//! compare-models, promote-model, notify-completion, model-rollback and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
+pub mod drift;
+pub mod notify;
 pub mod promote;
 pub mod retraining;
+pub mod rollback;
 pub mod update_status;
 pub mod validate;
 

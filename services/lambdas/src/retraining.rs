@@ -38,7 +38,9 @@ pub struct Dependencies<'a> {
 
 impl std::fmt::Debug for Dependencies<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("Dependencies")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 

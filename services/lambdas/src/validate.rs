@@ -16,7 +16,9 @@ pub const QUOTES: [&str; 6] = ["USDT", "BUSD", "USD", "BTC", "ETH", "USDC"];
 
 impl std::fmt::Debug for Dependencies<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("Dependencies")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 

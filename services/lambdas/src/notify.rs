@@ -1,0 +1,144 @@
+//! notify-completion (§10.2 #15, §10.3): publish a notification to the alerts topic. INFO and WARNING repeats
+//! of the same type about the same model or strategy are throttled for `NOTIFICATION_THROTTLE_MINUTES`
+//! (the notifications table remembers the last one, expiring by TTL); ERROR and CRITICAL always go out.
+//! Slack is off (`ENABLE_SLACK` is not supported yet: decision B4).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use tradai_domain::entities::{Notification, NotificationRecord, Timestamp};
+use tradai_domain::ports::{Notifier, PublishedMessage, RecordKey, RecordStore};
+
+use crate::HandlerError;
+
+/// What it talks to, and the throttle window in minutes.
+pub struct Dependencies<'a> {
+    pub notifier: &'a dyn Notifier,
+    pub sent: &'a dyn RecordStore<NotificationRecord>,
+    pub throttle_minutes: i64,
+}
+
+impl std::fmt::Debug for Dependencies<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dependencies")
+            .field("throttle_minutes", &self.throttle_minutes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Send (or throttle) the notification in `input` at `now`; the `data` of the answer.
+pub async fn handle(
+    deps: &Dependencies<'_>,
+    input: &Value,
+    now: Timestamp,
+) -> Result<Value, HandlerError> {
+    let notification: Notification = serde_json::from_value(input.clone())
+        .map_err(|e| HandlerError::invalid("notification", e.to_string()))?;
+    let key = notification.throttle_key();
+    let window = deps.throttle_minutes * 60;
+    if notification.severity.is_throttled() {
+        if let Some(last) = deps.sent.get(&RecordKey::partition(&key)).await? {
+            if now.epoch_seconds() - last.sent_at.epoch_seconds() < window {
+                return Ok(
+                    json!({"sent": false, "throttled": true, "throttle_key": key, "sns": Value::Null, "slack": false}),
+                );
+            }
+        }
+    }
+    let severity = serde_json::to_value(notification.severity).unwrap_or_default();
+    let kind = serde_json::to_value(notification.notification_type).unwrap_or_default();
+    let body = json!({
+        "type": kind, "severity": severity, "title": notification.title, "message": notification.message,
+        "model_name": notification.model_name, "strategy_name": notification.strategy_name, "details": notification.details,
+    });
+    let message_id = deps
+        .notifier
+        .publish(PublishedMessage {
+            subject: format!(
+                "[{}] {}",
+                severity.as_str().unwrap_or("INFO"),
+                notification.title
+            ),
+            message: body.to_string(),
+            attributes: BTreeMap::from([
+                (
+                    "severity".to_owned(),
+                    severity.as_str().unwrap_or_default().to_owned(),
+                ),
+                (
+                    "notification_type".to_owned(),
+                    kind.as_str().unwrap_or_default().to_owned(),
+                ),
+            ]),
+        })
+        .await?;
+    deps.sent
+        .put(&NotificationRecord {
+            throttle_key: key.clone(),
+            notification_type: kind.as_str().unwrap_or_default().to_owned(),
+            severity: notification.severity,
+            sent_at: now,
+            ttl: now.epoch_seconds() + window,
+        })
+        .await?;
+    Ok(
+        json!({"sent": true, "throttled": false, "throttle_key": key, "sns": message_id, "slack": false}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use tradai_domain::ports::TableLayout;
+    use tradai_memory::{MemoryNotifier, MemoryRecordStore};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn info_repeats_are_throttled_errors_are_not() {
+        let config = tradai_test_support::config_with_prefix("lambda");
+        let sent = MemoryRecordStore::<NotificationRecord>::new(TableLayout::from_spec(
+            "notifications",
+            &config.settings().tables["notifications"],
+        ));
+        let notifier = MemoryNotifier::new();
+        let deps = Dependencies {
+            notifier: &notifier,
+            sent: &sent,
+            throttle_minutes: 5,
+        };
+        // The table expires rows by the wall clock (TTL), so the test starts now.
+        let t0 = Timestamp::now();
+        let info = json!({"notification_type": "BACKTEST_COMPLETE", "title": "done", "message": "job j1", "strategy_name": "sma"});
+        assert_eq!(handle(&deps, &info, t0).await.expect("first")["sent"], true);
+        let repeat = handle(&deps, &info, t0.plus_seconds(60))
+            .await
+            .expect("repeat");
+        assert_eq!(
+            (repeat["sent"].clone(), repeat["throttled"].clone()),
+            (json!(false), json!(true))
+        );
+        assert_eq!(
+            handle(&deps, &info, t0.plus_seconds(301))
+                .await
+                .expect("after the window")["sent"],
+            true
+        );
+        let error = json!({"notification_type": "BACKTEST_COMPLETE", "title": "failed", "message": "job j2", "strategy_name": "sma", "severity": "ERROR"});
+        for _ in 0..2 {
+            assert_eq!(
+                handle(&deps, &error, t0.plus_seconds(302))
+                    .await
+                    .expect("error")["sent"],
+                true,
+                "never throttled"
+            );
+        }
+        let published = notifier.published();
+        assert_eq!(published.len(), 4);
+        assert_eq!(published[3].subject, "[ERROR] failed");
+        assert!(matches!(
+            handle(&deps, &json!({"title": "t"}), t0).await,
+            Err(HandlerError::Validation { .. })
+        ));
+    }
+}
