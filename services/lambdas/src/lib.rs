@@ -8,6 +8,7 @@
 
 pub mod cleanup;
 pub mod compare;
+pub mod data_proxy;
 pub mod drift;
 pub mod notify;
 pub mod promote;

@@ -1,0 +1,203 @@
+//! data-collection-proxy (§10.2 #16, §10.3), operation `ensure-data`: before a backtest, ask the
+//! data-collection service to sync the symbols over the backtest's days plus `padding_days` of warm-up
+//! (`POST /api/v1/sync`; the service fetches only what its store lacks). `health` checks the service.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use tradai_domain::{DomainError, ExternalKind, Result as DomainResult};
+
+use crate::HandlerError;
+
+/// Exchanges the reference names (only `binance_futures` is served: decision S18).
+pub const EXCHANGES: [&str; 3] = ["binance_futures", "bybit_futures", "okx_futures"];
+
+/// The data-collection service.
+#[async_trait]
+pub trait DataCollection: Send + Sync {
+    /// `POST /api/v1/sync` with `body`: the HTTP status and the answer.
+    async fn sync(&self, body: &Value) -> DomainResult<(u16, Value)>;
+    /// `GET /api/v1/health`: the HTTP status and the answer.
+    async fn health(&self) -> DomainResult<(u16, Value)>;
+}
+
+/// The service over HTTP at `DATA_COLLECTION_URL`, with a bearer token (the platform's machine client).
+#[derive(Debug, Clone)]
+pub struct HttpDataCollection {
+    pub base_url: String,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+impl HttpDataCollection {
+    async fn call(&self, request: reqwest::RequestBuilder) -> DomainResult<(u16, Value)> {
+        let response = request.bearer_auth(&self.token).send().await.map_err(|e| {
+            let kind = if e.is_timeout() {
+                ExternalKind::Timeout
+            } else {
+                ExternalKind::Unavailable
+            };
+            DomainError::external("data-collection", kind, e.to_string())
+        })?;
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+}
+
+#[async_trait]
+impl DataCollection for HttpDataCollection {
+    async fn sync(&self, body: &Value) -> DomainResult<(u16, Value)> {
+        self.call(
+            self.client
+                .post(format!("{}/api/v1/sync", self.base_url))
+                .json(body),
+        )
+        .await
+    }
+
+    async fn health(&self) -> DomainResult<(u16, Value)> {
+        self.call(self.client.get(format!("{}/api/v1/health", self.base_url)))
+            .await
+    }
+}
+
+fn day(field: &str, value: &Value) -> Result<NaiveDate, HandlerError> {
+    let text = value.as_str().unwrap_or_default();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y%m%d"))
+        .map_err(|_| {
+            HandlerError::invalid(field, format!("'{text}' is not YYYY-MM-DD or YYYYMMDD"))
+        })
+}
+
+/// The sync request of an `ensure-data` call.
+pub fn sync_request(params: &Value) -> Result<Value, HandlerError> {
+    let symbols: Vec<&str> = params["symbols"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if symbols.is_empty() || symbols.len() > 50 || symbols.iter().any(|s| !s.contains('/')) {
+        return Err(HandlerError::invalid(
+            "symbols",
+            "1 to 50 pairs, each BASE/QUOTE[:SETTLE]",
+        ));
+    }
+    let timeframe = params["timeframe"].as_str().unwrap_or("1h");
+    let shaped = timeframe.len() >= 2
+        && timeframe[..timeframe.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        && timeframe.ends_with(['m', 'h', 'd']);
+    if !shaped {
+        return Err(HandlerError::invalid(
+            "timeframe",
+            format!("'{timeframe}' is not a number followed by m, h or d"),
+        ));
+    }
+    let (start, end) = (
+        day("start_date", &params["start_date"])?,
+        day("end_date", &params["end_date"])?,
+    );
+    if start >= end {
+        return Err(HandlerError::invalid(
+            "start_date",
+            format!("{start} is not before end_date {end}"),
+        ));
+    }
+    let exchange = params["exchange"].as_str().unwrap_or("binance_futures");
+    if !EXCHANGES.contains(&exchange) {
+        return Err(HandlerError::invalid(
+            "exchange",
+            format!("'{exchange}' is not one of {}", EXCHANGES.join(", ")),
+        ));
+    }
+    let padding = params["padding_days"].as_i64().unwrap_or(30);
+    Ok(json!({
+        "symbols": symbols,
+        "timeframe": timeframe,
+        "start_date": start.to_string(),
+        // The backtest includes its end day.
+        "end_date": end.succ_opt().unwrap_or(end).to_string(),
+        "exchange": exchange,
+        "padding_days": padding,
+    }))
+}
+
+/// Run `input`'s operation; the `data` of the answer.
+pub async fn handle(service: &dyn DataCollection, input: &Value) -> Result<Value, HandlerError> {
+    match input["operation"].as_str().unwrap_or("health") {
+        "ensure-data" => {
+            let request = sync_request(&input["params"])?;
+            let (status, answer) = service.sync(&request).await?;
+            if status != 200 {
+                let why = answer["message"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| answer.to_string());
+                return Err(HandlerError::Dependency(DomainError::external(
+                    "data-collection",
+                    if status >= 500 {
+                        ExternalKind::Unavailable
+                    } else {
+                        ExternalKind::Rejected
+                    },
+                    format!("sync answered {status}: {why}"),
+                )));
+            }
+            Ok(
+                json!({"operation": "ensure-data", "success": true, "request": request, "coverage": answer["results"]}),
+            )
+        }
+        "health" => {
+            let (status, answer) = service.health().await?;
+            Ok(json!({"operation": "health", "healthy": status == 200, "service": answer}))
+        }
+        other => Err(HandlerError::invalid(
+            "operation",
+            format!("'{other}' is not ensure-data or health"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensure_data_requests_pad_and_include_the_end_day() {
+        let params = json!({"symbols": ["BTC/USDT:USDT"], "start_date": "20240101", "end_date": "2024-03-31"});
+        assert_eq!(
+            sync_request(&params).expect("request"),
+            json!({"symbols": ["BTC/USDT:USDT"], "timeframe": "1h",
+            "start_date": "2024-01-01", "end_date": "2024-04-01", "exchange": "binance_futures", "padding_days": 30})
+        );
+        for (bad, field) in [
+            (
+                json!({"symbols": [], "start_date": "2024-01-01", "end_date": "2024-02-01"}),
+                "symbols",
+            ),
+            (
+                json!({"symbols": ["BTCUSDT"], "start_date": "2024-01-01", "end_date": "2024-02-01"}),
+                "symbols",
+            ),
+            (
+                json!({"symbols": ["BTC/USDT"], "timeframe": "hourly", "start_date": "2024-01-01", "end_date": "2024-02-01"}),
+                "timeframe",
+            ),
+            (
+                json!({"symbols": ["BTC/USDT"], "start_date": "2024-02-01", "end_date": "2024-01-01"}),
+                "start_date",
+            ),
+            (
+                json!({"symbols": ["BTC/USDT"], "start_date": "2024-01-01", "end_date": "2024-02-01", "exchange": "ftx"}),
+                "exchange",
+            ),
+        ] {
+            match sync_request(&bad) {
+                Err(HandlerError::Validation { field: f, .. }) => assert_eq!(f, field, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+}
