@@ -57,17 +57,19 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let data_url = format!("http://{}", data_listener.local_addr()?);
 
         let mut backend = adapters::memory(&config, ExecutorKind::Sqs, verifier)?;
-        // Backtests run in this process, on the strategy service's configs, data collection's candles and the
-        // strategy service's model registry.
+        // Backtests run the backtest workflow in this process (the local executor), on the strategy service's
+        // configs, data collection's candles and source, and the strategy service's model registry.
         backend.executor = adapters::local_executor(
+            &config,
             &backend.jobs,
             backend.results.clone(),
             adapters::RunnerStores {
                 configs: strategy.configs.clone(),
                 market: data.store.clone(),
+                source: data.source.clone(),
                 registry: Some(strategy.registry.clone()),
             },
-        );
+        )?;
         backend.strategy_service = tradai_backend::StrategyService::new(&strategy_url);
         let backend_listener = bind("backend", backend_port).await?;
         let backend_url = format!("http://{}", backend_listener.local_addr()?);
@@ -76,7 +78,7 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         println!("  backend           {backend_url}   (API docs: {backend_url}/docs)");
         println!("  strategy-service  {strategy_url}   (sample strategy: sma-crossover)");
         println!("  data-collection   {data_url}   (recorded Binance pages: BTC and ETH 1h, 2024-01-01..2024-04-01)");
-        println!("  backtests run in this process (local executor); sync their candles first through data-collection");
+        println!("  backtests run the backtest workflow in this process (local executor); EnsureData syncs their candles");
         println!("token ({} h): {}", args.token_hours, issuer.developer_token(args.token_hours));
         println!("e.g. curl -H \"Authorization: Bearer <token>\" {backend_url}/api/v1/strategies");
         println!("Ctrl-C stops everything.");

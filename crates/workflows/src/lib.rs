@@ -8,6 +8,7 @@
 
 pub mod asl;
 mod backtest;
+pub mod local;
 mod retraining;
 pub mod sample;
 mod targets;
@@ -18,6 +19,7 @@ pub use asl::{Catch, Condition, Retry, State, StateMachine, Transition};
 pub use backtest::backtest;
 pub use retraining::retraining;
 pub use targets::{Capacity, Targets};
+pub use tasks::{DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
 pub use validate::{validate, Invalid};
 
 /// Build the workflow `key` of the config (`backtest` or `retraining`); `None` for a key with no definition.

@@ -9,10 +9,11 @@ use tradai_aws::{
 use tradai_config::Config;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
 use tradai_domain::ports::{
-    JobRepository, MarketStore, ModelRegistry, ObjectStore, RecordStore, TableLayout,
+    CandleSource, JobRepository, MarketStore, ModelRegistry, ObjectStore, RecordStore, TableLayout,
 };
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
+use tradai_lambdas::data_proxy::InProcessDataCollection;
 use tradai_market::ParquetStore;
 use tradai_memory::{
     MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryTaskRunner, MemoryWorkflows,
@@ -20,6 +21,7 @@ use tradai_memory::{
 use tradai_service_kit::auth::Verifier;
 
 use crate::executor::{EcsExecutor, Executor, LocalExecutor, QueueExecutor, WorkflowExecutor};
+use crate::local_workflow::{LocalIntegrations, LocalWorkflow};
 use crate::{AppState, Operations};
 
 /// Where submitted jobs go.
@@ -31,10 +33,12 @@ pub enum ExecutorKind {
     Local,
 }
 
-/// The stores the local executor's runner reads and writes, besides the backend's own.
+/// The stores the local executor's workflow reads and writes, besides the backend's own.
 pub struct RunnerStores {
     pub configs: Arc<dyn ObjectStore>,
     pub market: Arc<dyn MarketStore>,
+    /// Where ensure-data fetches missing candles.
+    pub source: Arc<dyn CandleSource>,
     pub registry: Option<Arc<dyn ModelRegistry>>,
 }
 
@@ -46,22 +50,35 @@ impl std::fmt::Debug for RunnerStores {
     }
 }
 
-/// A local executor running jobs of `jobs` with `stores`, writing results to `results`.
+/// A local executor running the backtest workflow in-process for jobs of `jobs`, writing results to `results`.
 pub fn local_executor(
+    config: &Config,
     jobs: &JobRepository,
     results: Arc<dyn ObjectStore>,
     stores: RunnerStores,
-) -> Arc<dyn Executor> {
-    Arc::new(LocalExecutor {
-        runner: Arc::new(tradai_backtest_runner::Runner {
-            jobs: jobs.clone(),
-            configs: stores.configs,
-            market: stores.market,
-            results,
-            registry: stores.registry,
-            settings: tradai_backtest::Settings::default(),
+) -> Result<Arc<dyn Executor>> {
+    let runner = Arc::new(tradai_backtest_runner::Runner {
+        jobs: jobs.clone(),
+        configs: stores.configs,
+        market: stores.market.clone(),
+        results,
+        registry: stores.registry,
+        settings: tradai_backtest::Settings::default(),
+    });
+    let integrations = LocalIntegrations {
+        runner,
+        data: Arc::new(InProcessDataCollection {
+            store: stores.market,
+            source: stores.source,
         }),
-    })
+        tasks: Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
+        notifier: Arc::new(tradai_memory::MemoryNotifier::new()),
+        notifications: Arc::new(MemoryRecordStore::new(layout(config, "notifications")?)),
+        environment: config.env().to_string(),
+    };
+    Ok(Arc::new(LocalExecutor {
+        workflow: Arc::new(LocalWorkflow::backtest(config, integrations)?),
+    }))
 }
 
 fn layout(config: &Config, key: &str) -> Result<TableLayout> {
@@ -112,14 +129,18 @@ pub fn memory(config: &Config, kind: ExecutorKind, verifier: Arc<Verifier>) -> R
             task_definition: task_definition(config),
         }),
         ExecutorKind::Local => local_executor(
+            config,
             &jobs,
             results.clone(),
             RunnerStores {
                 configs: Arc::new(MemoryObjectStore::new()),
                 market: Arc::new(ParquetStore::new(Arc::new(MemoryObjectStore::new()))),
+                source: Arc::new(tradai_market::RecordedSource::new(
+                    tradai_market::Recording::bundled()?,
+                )),
                 registry: Some(Arc::new(tradai_memory::MemoryModelRegistry::new())),
             },
-        ),
+        )?,
     };
     Ok(AppState {
         jobs,
@@ -203,12 +224,18 @@ pub async fn aws(
                     Ok(_) => Some(Arc::new(tradai_mlflow::MlflowRegistry::from_env()?)),
                     Err(_) => None,
                 };
+            let url = std::env::var("BINANCE_FUTURES_URL")
+                .unwrap_or_else(|_| tradai_market::binance::PRODUCTION_URL.to_owned());
             let stores = RunnerStores {
                 configs: bucket("configs")?,
                 market: Arc::new(ParquetStore::new(bucket("arcticdb")?)),
+                source: Arc::new(tradai_market::BinanceFutures::new(
+                    &url,
+                    tradai_market::Settings::default(),
+                )?),
                 registry,
             };
-            local_executor(&jobs, results.clone(), stores)
+            local_executor(config, &jobs, results.clone(), stores)?
         }
         ExecutorKind::Sqs => Arc::new(QueueExecutor {
             queue: Arc::new(

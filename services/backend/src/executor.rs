@@ -165,9 +165,10 @@ impl Executor for EcsExecutor {
     }
 }
 
-/// Runs jobs in this process with the backtest runner (the local platform: no queue, workflow or container).
+/// Runs jobs in this process: the backtest workflow interpreted locally, its tasks answered by the Rust
+/// handlers and the runner (the local platform: no queue, cloud or container).
 pub struct LocalExecutor {
-    pub runner: Arc<tradai_backtest_runner::Runner>,
+    pub workflow: Arc<crate::local_workflow::LocalWorkflow>,
 }
 
 impl std::fmt::Debug for LocalExecutor {
@@ -183,21 +184,27 @@ impl Executor for LocalExecutor {
     }
 
     async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
-        let (runner, job_id) = (self.runner.clone(), job.job_id.clone());
+        let workflow = self.workflow.clone();
+        let mut input = message(job);
+        input["task_definition"] = json!(workflow.task_definition);
+        let job_id = job.job_id.clone();
         tokio::spawn(async move {
-            match runner.run(&job_id).await {
-                Ok(outcome) => {
-                    tracing::info!(%job_id, status = %outcome.status, error = ?outcome.error, "local backtest finished")
-                }
-                Err(e) => tracing::error!(%job_id, error = %e, "local backtest could not run"),
-            }
+            let interpreter = tradai_workflows::local::Interpreter {
+                integrations: &workflow.integrations,
+                delay_scale: workflow.delay_scale,
+            };
+            let execution = interpreter.run(&workflow.machine, &job_id, input).await;
+            tracing::info!(%job_id, succeeded = execution.succeeded, states = ?execution.visited, error = ?execution.error, "local workflow finished");
         });
-        Ok(JobUpdate::default())
+        Ok(JobUpdate {
+            execution_arn: Some(format!("local:{}", job.job_id)),
+            ..JobUpdate::default()
+        })
     }
 
     async fn cancel(&self, _job: &BacktestJob) -> Result<()> {
-        // The runner's guarded transitions see CANCELLED: a job not started is skipped, a running one is not
-        // marked COMPLETED.
+        // The runner's and update-status's guarded transitions see CANCELLED: a job not started is skipped, a
+        // running one is not marked COMPLETED.
         Ok(())
     }
 }

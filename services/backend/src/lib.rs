@@ -7,6 +7,7 @@
 pub mod adapters;
 pub mod executor;
 mod idempotency;
+pub mod local_workflow;
 pub mod request;
 mod routes;
 mod state;

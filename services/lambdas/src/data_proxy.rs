@@ -62,6 +62,65 @@ impl DataCollection for HttpDataCollection {
     }
 }
 
+/// The service's sync done in this process over a market store and a candle source (the local executor):
+/// the same DB-first sync, answered in the service's shape.
+pub struct InProcessDataCollection {
+    pub store: std::sync::Arc<dyn tradai_domain::ports::MarketStore>,
+    pub source: std::sync::Arc<dyn tradai_domain::ports::CandleSource>,
+}
+
+impl std::fmt::Debug for InProcessDataCollection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InProcessDataCollection")
+            .field("exchange", &self.source.exchange())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl DataCollection for InProcessDataCollection {
+    async fn sync(&self, body: &Value) -> DomainResult<(u16, Value)> {
+        let timeframe: tradai_domain::entities::Timeframe =
+            body["timeframe"].as_str().unwrap_or("1h").parse()?;
+        let midnight = |field: &str| -> DomainResult<i64> {
+            let text = body[field].as_str().unwrap_or_default();
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                DomainError::validation(field, format!("'{text}' is not YYYY-MM-DD"))
+            })?;
+            Ok(day
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis())
+        };
+        let padding = body["padding_days"].as_i64().unwrap_or(0) * 86_400_000;
+        let (start, end) = (midnight("start_date")? - padding, midnight("end_date")?);
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut results = Vec::new();
+        for symbol in body["symbols"].as_array().into_iter().flatten() {
+            let symbol: tradai_domain::entities::Symbol =
+                symbol.as_str().unwrap_or_default().parse()?;
+            let outcome = tradai_market::sync::sync_range(
+                self.store.as_ref(),
+                self.source.as_ref(),
+                &symbol,
+                timeframe,
+                (start, end),
+                now,
+            )
+            .await?;
+            results.push(serde_json::to_value(outcome).unwrap_or_default());
+        }
+        Ok((
+            200,
+            json!({"exchange": self.source.exchange(), "results": results}),
+        ))
+    }
+
+    async fn health(&self) -> DomainResult<(u16, Value)> {
+        Ok((200, json!({"status": "healthy", "in_process": true})))
+    }
+}
+
 fn day(field: &str, value: &Value) -> Result<NaiveDate, HandlerError> {
     let text = value.as_str().unwrap_or_default();
     NaiveDate::parse_from_str(text, "%Y-%m-%d")

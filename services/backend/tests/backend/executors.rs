@@ -1,4 +1,5 @@
-//! The `ecs` executor (a runner task per job) and the `local` executor (the runner in this process).
+//! The `ecs` executor (a runner task per job) and the `local` executor (the backtest workflow interpreted in
+//! this process: validate-strategy, ensure-data, update-status, the runner, notify-completion).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,13 +100,23 @@ async fn the_local_executor_runs_the_job_in_process() {
         )
         .await
         .expect("candles");
+    let config = Loader::embedded()
+        .without_env_vars()
+        .load(Environment::Dev)
+        .expect("valid");
+    let source = Arc::new(tradai_market::RecordedSource::new(
+        tradai_market::Recording::bundled().expect("pages"),
+    ));
     let backend = backend(ExecutorKind::Local, move |state| {
         let stores = RunnerStores {
             configs,
             market,
+            source,
             registry: None,
         };
-        state.executor = adapters::local_executor(&state.jobs, state.results.clone(), stores);
+        state.executor =
+            adapters::local_executor(&config, &state.jobs, state.results.clone(), stores)
+                .expect("executor");
     })
     .await;
     let submitted = backend.submit(request(), &[]).await;
@@ -152,9 +163,14 @@ async fn the_local_executor_without_candles_fails_the_job_with_the_reason() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         job = backend.jobs.get(&job_id).await.expect("get").expect("job");
     }
+    let error = job.error.expect("error");
     assert_eq!(
-        job.error.map(|e| e.error).as_deref(),
-        Some("StrategyNotFound"),
-        "empty configs bucket"
+        error.error, "ValidationFailed",
+        "validate-strategy found no config in the empty bucket"
+    );
+    assert!(
+        error.cause.contains("no strategy config 'sma-crossover'"),
+        "{}",
+        error.cause
     );
 }

@@ -1,0 +1,319 @@
+//! The local executor's interpreter (issue 8 §4): runs a [`StateMachine`] in this process, with the service
+//! integrations answered by an [`Integrations`] implementation (the Rust handlers and the runner, called
+//! directly). It follows the ASL semantics the definitions use: `Parameters` with `.$` paths (`$…` on the
+//! state input, `$$…` on the context), `ResultSelector`, `ResultPath`, `Retry` (interval × backoff, capped),
+//! `Catch` (the error object `{Error, Cause}` at the catcher's result path), task timeouts as
+//! `States.Timeout`, `Choice`, `Pass`, `Succeed` and `Fail`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value};
+
+use crate::asl::{Catch, Condition, Retry, State, StateMachine, Transition};
+
+/// A failed task: the error name Retry and Catch match, and its cause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFailure {
+    pub error: String,
+    pub cause: String,
+}
+
+/// What answers the definitions' service integrations.
+#[async_trait]
+pub trait Integrations: Send + Sync {
+    /// Call `resource` (`arn:aws:states:::lambda:invoke`, …) with the resolved `parameters`; the raw result.
+    async fn call(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure>;
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub succeeded: bool,
+    pub output: Value,
+    pub error: Option<TaskFailure>,
+    /// The states entered, in order.
+    pub visited: Vec<String>,
+}
+
+/// Read `path` (`$`, `$.a.b`, `$$.Execution.Id`) from the state input or the context.
+pub fn read(path: &str, input: &Value, context: &Value) -> Value {
+    let (root, rest) = match path.strip_prefix("$$") {
+        Some(rest) => (context, rest),
+        None => (input, path.strip_prefix('$').unwrap_or(path)),
+    };
+    rest.split('.')
+        .filter(|p| !p.is_empty())
+        .fold(root.clone(), |value, key| {
+            value.get(key).cloned().unwrap_or(Value::Null)
+        })
+}
+
+/// Resolve a `Parameters`/`ResultSelector` template: keys ending in `.$` take the value at their path.
+pub fn resolve(template: &Value, input: &Value, context: &Value) -> Value {
+    match template {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                match (key.strip_suffix(".$"), value.as_str()) {
+                    (Some(name), Some(path)) => {
+                        out.insert(name.to_owned(), read(path, input, context));
+                    }
+                    _ => {
+                        out.insert(key.clone(), resolve(value, input, context));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| resolve(v, input, context)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Place `result` at `path` of `input` (`$` replaces the input; missing objects are created).
+pub fn place(input: &Value, path: Option<&str>, result: Value) -> Value {
+    let path = path.unwrap_or("$");
+    let keys: Vec<&str> = path
+        .strip_prefix('$')
+        .unwrap_or(path)
+        .split('.')
+        .filter(|k| !k.is_empty())
+        .collect();
+    if keys.is_empty() {
+        return result;
+    }
+    let mut output = if input.is_object() {
+        input.clone()
+    } else {
+        json!({})
+    };
+    let mut cursor = &mut output;
+    for key in &keys[..keys.len() - 1] {
+        if !cursor.get(*key).is_some_and(Value::is_object) {
+            cursor[*key] = json!({});
+        }
+        cursor = &mut cursor[*key];
+    }
+    cursor[keys[keys.len() - 1]] = result;
+    output
+}
+
+fn matches(errors: &[String], error: &str) -> bool {
+    errors
+        .iter()
+        .any(|e| e == error || (e == "States.ALL" && error != "States.Runtime"))
+}
+
+fn holds(condition: &Condition, input: &Value, context: &Value) -> bool {
+    match condition {
+        Condition::StringEquals(path, value) => {
+            read(path, input, context).as_str() == Some(value.as_str())
+        }
+        Condition::BooleanEquals(path, value) => {
+            read(path, input, context).as_bool() == Some(*value)
+        }
+    }
+}
+
+/// The local interpreter: its integrations and how fast retry delays pass (0 skips them, 1 is real time).
+pub struct Interpreter<'a> {
+    pub integrations: &'a dyn Integrations,
+    pub delay_scale: f64,
+}
+
+impl std::fmt::Debug for Interpreter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interpreter")
+            .field("delay_scale", &self.delay_scale)
+            .finish_non_exhaustive()
+    }
+}
+
+/// States an execution may enter before it is stopped as a runaway loop.
+const MAX_TRANSITIONS: usize = 1000;
+
+impl Interpreter<'_> {
+    /// Run `machine` on `input` as execution `name`.
+    pub async fn run(&self, machine: &StateMachine, name: &str, input: Value) -> Execution {
+        let mut context = json!({"Execution": {"Id": format!("local:{name}"), "Name": name, "Input": input.clone()}});
+        let (mut current, mut data, mut visited) = (machine.start_at.clone(), input, Vec::new());
+        while visited.len() < MAX_TRANSITIONS {
+            visited.push(current.clone());
+            context["State"] =
+                json!({"Name": current, "EnteredTime": chrono::Utc::now().to_rfc3339()});
+            let Some(state) = machine.get(&current) else {
+                let failure = TaskFailure {
+                    error: "States.Runtime".into(),
+                    cause: format!("no state named {current}"),
+                };
+                return Execution {
+                    succeeded: false,
+                    output: data,
+                    error: Some(failure),
+                    visited,
+                };
+            };
+            let (next, output) = match state {
+                State::Succeed => {
+                    return Execution {
+                        succeeded: true,
+                        output: data,
+                        error: None,
+                        visited,
+                    }
+                }
+                State::Fail { error, cause } => {
+                    let failure = TaskFailure {
+                        error: error.clone(),
+                        cause: cause.clone(),
+                    };
+                    return Execution {
+                        succeeded: false,
+                        output: data,
+                        error: Some(failure),
+                        visited,
+                    };
+                }
+                State::Choice { rules, default } => {
+                    let target = rules
+                        .iter()
+                        .find(|(c, _)| holds(c, &data, &context))
+                        .map_or(default, |(_, t)| t);
+                    (Transition::Next(target.clone()), data.clone())
+                }
+                State::Pass {
+                    parameters,
+                    result_path,
+                    transition,
+                } => {
+                    let result = parameters
+                        .as_ref()
+                        .map_or(data.clone(), |p| resolve(p, &data, &context));
+                    (
+                        transition.clone(),
+                        place(&data, result_path.as_deref(), result),
+                    )
+                }
+                State::Task {
+                    resource,
+                    parameters,
+                    result_selector,
+                    result_path,
+                    timeout_seconds,
+                    retry,
+                    catch,
+                    transition,
+                } => {
+                    let arguments = resolve(parameters, &data, &context);
+                    match self
+                        .task(resource, arguments, *timeout_seconds, retry)
+                        .await
+                    {
+                        Ok(raw) => {
+                            let result = result_selector
+                                .as_ref()
+                                .map_or(raw.clone(), |s| resolve(s, &raw, &context));
+                            (
+                                transition.clone(),
+                                place(&data, result_path.as_deref(), result),
+                            )
+                        }
+                        Err(failure) => match catch
+                            .iter()
+                            .find(|c: &&Catch| matches(&c.errors, &failure.error))
+                        {
+                            Some(c) => {
+                                let error = json!({"Error": failure.error, "Cause": failure.cause});
+                                (
+                                    Transition::Next(c.next.clone()),
+                                    place(&data, Some(&c.result_path), error),
+                                )
+                            }
+                            None => {
+                                return Execution {
+                                    succeeded: false,
+                                    output: data,
+                                    error: Some(failure),
+                                    visited,
+                                }
+                            }
+                        },
+                    }
+                }
+            };
+            data = output;
+            match next {
+                Transition::Next(name) => current = name,
+                Transition::End => {
+                    return Execution {
+                        succeeded: true,
+                        output: data,
+                        error: None,
+                        visited,
+                    }
+                }
+            }
+        }
+        let failure = TaskFailure {
+            error: "States.Runtime".into(),
+            cause: format!("more than {MAX_TRANSITIONS} transitions"),
+        };
+        Execution {
+            succeeded: false,
+            output: data,
+            error: Some(failure),
+            visited,
+        }
+    }
+
+    /// One task with its timeout and retries.
+    async fn task(
+        &self,
+        resource: &str,
+        arguments: Value,
+        timeout: Option<u32>,
+        retry: &[Retry],
+    ) -> Result<Value, TaskFailure> {
+        let mut attempts: Vec<u32> = vec![0; retry.len()];
+        loop {
+            let call = self.integrations.call(resource, arguments.clone());
+            let outcome = match timeout {
+                Some(seconds) => {
+                    tokio::time::timeout(Duration::from_secs(u64::from(seconds)), call)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(TaskFailure {
+                                error: "States.Timeout".into(),
+                                cause: format!("no result within {seconds} s"),
+                            })
+                        })
+                }
+                None => call.await,
+            };
+            let failure = match outcome {
+                Ok(value) => return Ok(value),
+                Err(failure) => failure,
+            };
+            let Some(index) = retry
+                .iter()
+                .position(|r| matches(&r.errors, &failure.error))
+            else {
+                return Err(failure);
+            };
+            let rule = &retry[index];
+            if attempts[index] >= rule.max_attempts {
+                return Err(failure);
+            }
+            let mut delay =
+                f64::from(rule.interval_seconds) * rule.backoff_rate.powi(attempts[index] as i32);
+            if let Some(cap) = rule.max_delay_seconds {
+                delay = delay.min(f64::from(cap));
+            }
+            attempts[index] += 1;
+            tokio::time::sleep(Duration::from_secs_f64(delay * self.delay_scale)).await;
+        }
+    }
+}
