@@ -1,0 +1,227 @@
+//! The backtest flow end to end with the local executor: `POST /api/v1/backtests` → the backtest workflow
+//! (ValidateStrategy → EnsureData → UpdateStatusRunning → RunBacktest → UpdateStatusCompleted → NotifySuccess)
+//! → `result.json` and the equity route; and its failure paths. Once on in-memory adapters, once on the
+//! emulator (DynamoDB jobs, S3 configs, market data and results) with the run logged to a real MLflow.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tradai_backend::adapters::{self, ExecutorKind, RunnerStores};
+use tradai_backend::AppState;
+use tradai_domain::ports::{JobRepository, ObjectStore};
+use tradai_market::{ParquetStore, RecordedSource, Recording};
+use tradai_service_kit::testing::{access_claims, call, Answer, JwksServer, Key};
+
+struct Platform {
+    app: axum::Router,
+    jobs: JobRepository,
+    token: String,
+    _jwks: JwksServer,
+}
+
+/// The backend with a local executor over `stores`, its jobs in `jobs` and results in `results`.
+async fn platform(
+    config: &tradai_config::Config,
+    make: impl FnOnce(Arc<tradai_service_kit::auth::Verifier>) -> AppState,
+    stores: RunnerStores,
+) -> Platform {
+    let key = Key::new("e2e");
+    let jwks = JwksServer::start(vec![key.jwk()]).await;
+    let mut state = make(Arc::new(jwks.verifier()));
+    state.executor = adapters::local_executor(config, &state.jobs, state.results.clone(), stores)
+        .expect("executor");
+    Platform {
+        jobs: state.jobs.clone(),
+        app: tradai_backend::router(state, &Default::default()),
+        token: key.sign(&access_claims(&jwks.issuer())),
+        _jwks: jwks,
+    }
+}
+
+impl Platform {
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        call(&self.app, method, path, Some(&self.token), &[], body).await
+    }
+
+    /// Submit and follow the job to a final status (at most 30 s).
+    async fn backtest(&self, body: Value) -> Value {
+        let submitted = self.send("POST", "/api/v1/backtests", Some(body)).await;
+        assert_eq!(submitted.status, 202, "{}", submitted.body);
+        let id = submitted.body["job_id"]
+            .as_str()
+            .expect("job id")
+            .to_owned();
+        for _ in 0..300 {
+            let job = self
+                .send("GET", &format!("/api/v1/backtests/{id}"), None)
+                .await
+                .body;
+            if matches!(job["status"].as_str(), Some("COMPLETED" | "FAILED")) {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("job {id} did not finish");
+    }
+}
+
+fn request(strategy: &str, start: &str, end: &str) -> Value {
+    json!({"strategy": strategy, "start_date": start, "end_date": end, "symbols": ["BTC/USDT:USDT"], "timeframe": "1h"})
+}
+
+async fn seed_strategy(configs: &dyn ObjectStore) {
+    let strategy = tradai_strategy::SAMPLES[0].as_bytes().to_vec();
+    let object = tradai_domain::ports::StoredObject {
+        body: strategy,
+        content_type: "application/json".into(),
+        metadata: Default::default(),
+    };
+    configs
+        .put("strategies/sma-crossover.json", object)
+        .await
+        .expect("strategy");
+}
+
+/// The success path and both failure paths, on any stores.
+async fn flows(platform: &Platform) {
+    let done = platform
+        .backtest(request("sma-crossover", "2024-02-01", "2024-03-15"))
+        .await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    let id = done["job_id"].as_str().expect("id");
+    let equity = platform
+        .send("GET", &format!("/api/v1/backtests/{id}/equity"), None)
+        .await;
+    assert_eq!(equity.status, 200, "{}", equity.body);
+    assert_eq!(
+        equity.body["equity_curve"].as_array().map(Vec::len),
+        Some(44 * 24),
+        "2024-02-01..2024-03-15, hourly"
+    );
+    let report = platform
+        .send("GET", &format!("/api/v1/backtests/{id}/report-data"), None)
+        .await;
+    assert!(
+        report.body["metrics"]["trade_count"].as_u64().is_some(),
+        "{}",
+        report.body
+    );
+
+    let invalid = platform
+        .backtest(request("no-such-strategy", "2024-02-01", "2024-03-01"))
+        .await;
+    assert_eq!(invalid["status"], "FAILED");
+    let row = platform
+        .jobs
+        .get(invalid["job_id"].as_str().expect("id"))
+        .await
+        .expect("get")
+        .expect("row");
+    let error = row.error.expect("error");
+    assert_eq!(error.error, "ValidationFailed");
+    assert!(
+        error
+            .cause
+            .contains("no strategy config 'no-such-strategy'"),
+        "the validation errors travel: {}",
+        error.cause
+    );
+
+    // Before the recorded pages: ensure-data finds nothing to fetch, the runner has no candles, the workflow
+    // cleans up and fails the job with the runner's reason.
+    let no_data = platform
+        .backtest(request("sma-crossover", "2023-01-01", "2023-02-01"))
+        .await;
+    assert_eq!(no_data["status"], "FAILED");
+    let row = platform
+        .jobs
+        .get(no_data["job_id"].as_str().expect("id"))
+        .await
+        .expect("get")
+        .expect("row");
+    let error = row.error.expect("error");
+    assert!(error.cause.contains("NoMarketData"), "{error:?}");
+}
+
+#[tokio::test]
+async fn backtests_run_end_to_end_on_in_memory_adapters() {
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let configs: Arc<dyn ObjectStore> = Arc::new(tradai_memory::MemoryObjectStore::new());
+    seed_strategy(configs.as_ref()).await;
+    let stores = RunnerStores {
+        configs,
+        market: Arc::new(ParquetStore::new(Arc::new(
+            tradai_memory::MemoryObjectStore::new(),
+        ))),
+        source: Arc::new(RecordedSource::new(Recording::bundled().expect("pages"))),
+        registry: Some(Arc::new(tradai_memory::MemoryModelRegistry::new())),
+    };
+    let memory = config.clone();
+    let platform = platform(
+        &config,
+        move |v| adapters::memory(&memory, ExecutorKind::Sqs, v).expect("state"),
+        stores,
+    )
+    .await;
+    flows(&platform).await;
+}
+
+#[tokio::test]
+async fn backtests_run_end_to_end_on_the_emulator_with_mlflow() {
+    let (config, clients, _provisioned) = tradai_test_support::emulator::provisioned().await;
+    let policy = |s: &str| Arc::new(tradai_domain::resilience::ResiliencePolicy::aws(s));
+    let bucket = |key: &str| -> Arc<dyn ObjectStore> {
+        Arc::new(
+            tradai_aws::S3ObjectStore::new(clients.s3.clone(), &config, key, policy("s3"))
+                .expect("bucket"),
+        )
+    };
+    let configs = bucket("configs");
+    seed_strategy(configs.as_ref()).await;
+    let registry = Arc::new(
+        tradai_mlflow::MlflowRegistry::new(tradai_test_support::mlflow::tracking_uri(), None)
+            .expect("uri"),
+    );
+    let stores = RunnerStores {
+        configs,
+        market: Arc::new(ParquetStore::new(bucket("arcticdb"))),
+        source: Arc::new(RecordedSource::new(Recording::bundled().expect("pages"))),
+        registry: Some(registry.clone()),
+    };
+    let (aws_config, aws_clients) = (config.clone(), clients.clone());
+    let state = adapters::aws(
+        &aws_config,
+        &aws_clients,
+        ExecutorKind::Sqs,
+        Arc::new(tradai_service_kit::auth::Verifier::new(
+            "x",
+            "http://127.0.0.1:9",
+            vec![],
+            Duration::from_secs(30),
+        )),
+    )
+    .await
+    .expect("aws state");
+    let platform = platform(
+        &config,
+        move |v| AppState {
+            verifier: v,
+            ..state
+        },
+        stores,
+    )
+    .await;
+    flows(&platform).await;
+    let done = platform
+        .backtest(request("sma-crossover", "2024-03-01", "2024-03-20"))
+        .await;
+    let row = platform
+        .jobs
+        .get(done["job_id"].as_str().expect("id"))
+        .await
+        .expect("get")
+        .expect("row");
+    let run_id = row.mlflow_run_id.expect("the run is in MLflow");
+    assert!(!run_id.is_empty(), "the runner logged its run to MLflow");
+}
