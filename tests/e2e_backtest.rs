@@ -225,3 +225,62 @@ async fn backtests_run_end_to_end_on_the_emulator_with_mlflow() {
     let run_id = row.mlflow_run_id.expect("the run is in MLflow");
     assert!(!run_id.is_empty(), "the runner logged its run to MLflow");
 }
+
+/// A poison message on the backtest queue: the consumer reports it every time, and after the queue's receive
+/// limit (3) it lands in the dead-letter queue; the good request next to it starts its workflow. Nothing is lost.
+#[tokio::test]
+async fn a_poison_message_ends_in_the_dead_letter_queue() {
+    use tradai_domain::ports::{JobQueue, OutgoingMessage};
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let spec = &config.settings().queues["backtest"];
+    let queue = tradai_memory::MemoryQueue::from_spec("tradai-backtest-dev.fifo", spec);
+    let layout = tradai_domain::ports::TableLayout::from_spec(
+        "workflow-state",
+        &config.settings().tables["workflow-state"],
+    );
+    let jobs = JobRepository::new(Arc::new(tradai_memory::MemoryRecordStore::new(layout)));
+    let workflows = tradai_memory::MemoryWorkflows::new("tradai-backtest-workflow-dev");
+    let deps = tradai_lambdas::consumer::Dependencies {
+        jobs: &jobs,
+        workflows: &workflows,
+        task_definition: "tradai-strategy-generic-dev".into(),
+    };
+    let good = json!({"job_id": "good", "config": {"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-02-01"}});
+    for (body, group) in [("{poison".to_owned(), "a"), (good.to_string(), "b")] {
+        queue
+            .send(OutgoingMessage {
+                body,
+                group_id: Some(group.into()),
+                dedup_id: Some(group.into()),
+            })
+            .await
+            .expect("send");
+    }
+    let deps = &deps;
+    let mut polls = Vec::new();
+    for _ in 0..10 {
+        let poll = tradai_lambdas::event_source::poll(&queue, |event| async move {
+            tradai_lambdas::consumer::handle(deps, &event).await
+        })
+        .await
+        .expect("poll");
+        if poll.received == 0 {
+            break;
+        }
+        polls.push(poll);
+    }
+    let dead = queue
+        .dead_letter_queue()
+        .expect("the backtest queue has a DLQ");
+    assert_eq!((queue.len(), dead.len()), (0, 1), "after {polls:?}");
+    let failed: usize = polls.iter().map(|p| p.failed).sum();
+    assert_eq!(
+        failed, 3,
+        "the poison message was received and failed 3 times"
+    );
+    let started = jobs.get("good").await.expect("get").expect("job");
+    assert!(
+        started.execution_arn.is_some(),
+        "the good request started its workflow"
+    );
+}

@@ -3,13 +3,16 @@
 //! with the Step Functions envelope of §10.1 (`{"statusCode": 200, "body": {"success", "data",
 //! "environment"}}`), or a [`HandlerError`] whose name Step Functions' Retry and Catch match on.
 //!
-//! Built so far: update-status, validate-strategy, cleanup-resources, check-retraining-needed,
-//! compare-models, promote-model, notify-completion, model-rollback and drift-monitor's PSI.
+//! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
+//! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
+//! data-collection-proxy and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
+pub mod consumer;
 pub mod data_proxy;
 pub mod drift;
+pub mod event_source;
 pub mod notify;
 pub mod promote;
 pub mod retraining;
