@@ -59,6 +59,10 @@ fn info(task: &Task) -> TaskInfo {
             .iter()
             .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
             .collect::<BTreeMap<_, _>>(),
+        created_at: task
+            .created_at()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+            .map(tradai_domain::entities::Timestamp::from_datetime),
     }
 }
 

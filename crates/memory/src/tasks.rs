@@ -23,6 +23,16 @@ impl MemoryTaskRunner {
             tasks: Mutex::default(),
         }
     }
+
+    /// Pretend `task_arn` was created at `at` (to test runtime limits).
+    pub fn backdate(&self, task_arn: &str, at: tradai_domain::entities::Timestamp) {
+        for task in lock(&self.tasks)
+            .iter_mut()
+            .filter(|t| t.task_arn == task_arn)
+        {
+            task.created_at = Some(at);
+        }
+    }
 }
 
 #[async_trait]
@@ -43,6 +53,7 @@ impl TaskRunner for MemoryTaskRunner {
             last_status: "RUNNING".into(),
             started_by: Some(request.started_by),
             tags: request.tags,
+            created_at: Some(tradai_domain::entities::Timestamp::now()),
         };
         lock(&self.tasks).push(task.clone());
         Ok(task)

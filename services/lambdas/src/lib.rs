@@ -5,7 +5,7 @@
 //!
 //! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
 //! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
-//! data-collection-proxy and drift-monitor's PSI.
+//! data-collection-proxy, orphan-scanner and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
@@ -14,6 +14,7 @@ pub mod data_proxy;
 pub mod drift;
 pub mod event_source;
 pub mod notify;
+pub mod orphans;
 pub mod promote;
 pub mod retraining;
 pub mod rollback;

@@ -27,6 +27,8 @@ pub struct TaskInfo {
     pub last_status: String,
     pub started_by: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// When the task was created, when known.
+    pub created_at: Option<crate::entities::Timestamp>,
 }
 
 /// Which tasks to list.
