@@ -5,7 +5,7 @@
 //!
 //! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
 //! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
-//! data-collection-proxy, orphan-scanner and drift-monitor's PSI.
+//! data-collection-proxy, orphan-scanner, sqs-consumer and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
@@ -17,6 +17,7 @@ pub mod notify;
 pub mod orphans;
 pub mod promote;
 pub mod retraining;
+pub mod retraining_consumer;
 pub mod rollback;
 pub mod update_status;
 pub mod validate;
