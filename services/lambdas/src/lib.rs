@@ -5,7 +5,7 @@
 //!
 //! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
 //! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
-//! data-collection-proxy, orphan-scanner, sqs-consumer and drift-monitor's PSI.
+//! data-collection-proxy, orphan-scanner, sqs-consumer, health-check and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
@@ -13,6 +13,7 @@ pub mod consumer;
 pub mod data_proxy;
 pub mod drift;
 pub mod event_source;
+pub mod health;
 pub mod notify;
 pub mod orphans;
 pub mod promote;
