@@ -5,7 +5,8 @@
 //!
 //! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
 //! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
-//! data-collection-proxy, orphan-scanner, sqs-consumer, health-check and drift-monitor's PSI.
+//! data-collection-proxy, orphan-scanner, sqs-consumer, health-check, pulumi-drift-detector and
+//! drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
@@ -17,6 +18,7 @@ pub mod health;
 pub mod notify;
 pub mod orphans;
 pub mod promote;
+pub mod pulumi_drift;
 pub mod retraining;
 pub mod retraining_consumer;
 pub mod rollback;
