@@ -5,8 +5,8 @@
 //!
 //! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
 //! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
-//! data-collection-proxy, orphan-scanner, sqs-consumer, health-check, pulumi-drift-detector and
-//! drift-monitor's PSI.
+//! data-collection-proxy, orphan-scanner, sqs-consumer, retraining-scheduler, health-check,
+//! pulumi-drift-detector and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
@@ -22,6 +22,7 @@ pub mod pulumi_drift;
 pub mod retraining;
 pub mod retraining_consumer;
 pub mod rollback;
+pub mod scheduler;
 pub mod update_status;
 pub mod validate;
 

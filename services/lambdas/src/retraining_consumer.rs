@@ -51,6 +51,52 @@ fn request(body: &str) -> Option<(String, RetrainingTrigger)> {
     Some((model, trigger))
 }
 
+/// Start the retraining task of `model` and record it as TRAINING; the task's ARN.
+pub async fn launch(
+    deps: &Dependencies<'_>,
+    model: &str,
+    trigger: RetrainingTrigger,
+    now: Timestamp,
+) -> tradai_domain::Result<String> {
+    let job_id = format!("retrain-{model}-{}", now.epoch_seconds());
+    let trigger_text = serde_json::to_value(trigger).unwrap_or_default();
+    let task = deps
+        .tasks
+        .run(TaskRequest {
+            task_definition: deps.settings.task_definition.clone(),
+            container: deps.settings.container.clone(),
+            environment: BTreeMap::from([
+                ("JOB_ID".to_owned(), job_id.clone()),
+                ("TRADING_MODE".to_owned(), "train".to_owned()),
+                ("STRATEGY".to_owned(), model.to_owned()),
+                ("MODEL_NAME".to_owned(), model.to_owned()),
+                (
+                    "RETRAINING_TRIGGER".to_owned(),
+                    trigger_text.as_str().unwrap_or_default().to_owned(),
+                ),
+            ]),
+            tags: BTreeMap::from([
+                ("job_id".to_owned(), job_id),
+                ("model_name".to_owned(), model.to_owned()),
+            ]),
+            started_by: STARTED_BY.into(),
+        })
+        .await?;
+    let record = RetrainingRecord {
+        model_name: model.to_owned(),
+        status: RetrainingStatus::Training,
+        trigger,
+        last_retrained: None,
+        task_arn: Some(task.task_arn.clone()),
+        error: None,
+        updated_at: now,
+    };
+    if let Err(e) = deps.retraining.put(&record).await {
+        tracing::warn!(model, error = %e, "the retraining state was not recorded");
+    }
+    Ok(task.task_arn)
+}
+
 /// Handle an SQS event at `now`; the partial-batch answer.
 pub async fn handle(
     deps: &Dependencies<'_>,
@@ -78,46 +124,11 @@ pub async fn handle(
             failures.push(json!({"itemIdentifier": id}));
             continue;
         }
-        let job_id = format!("retrain-{model}-{}", now.epoch_seconds());
-        let trigger_text = serde_json::to_value(trigger).unwrap_or_default();
-        let launch = deps
-            .tasks
-            .run(TaskRequest {
-                task_definition: deps.settings.task_definition.clone(),
-                container: deps.settings.container.clone(),
-                environment: BTreeMap::from([
-                    ("JOB_ID".to_owned(), job_id.clone()),
-                    ("TRADING_MODE".to_owned(), "train".to_owned()),
-                    ("STRATEGY".to_owned(), model.clone()),
-                    ("MODEL_NAME".to_owned(), model.clone()),
-                    (
-                        "RETRAINING_TRIGGER".to_owned(),
-                        trigger_text.as_str().unwrap_or_default().to_owned(),
-                    ),
-                ]),
-                tags: BTreeMap::from([
-                    ("job_id".to_owned(), job_id),
-                    ("model_name".to_owned(), model.clone()),
-                ]),
-                started_by: STARTED_BY.into(),
-            })
-            .await;
+        let launch = launch(deps, &model, trigger, now).await;
         match launch {
-            Ok(task) => {
+            Ok(task_arn) => {
                 capacity -= 1;
-                let record = RetrainingRecord {
-                    model_name: model.clone(),
-                    status: RetrainingStatus::Training,
-                    trigger,
-                    last_retrained: None,
-                    task_arn: Some(task.task_arn.clone()),
-                    error: None,
-                    updated_at: now,
-                };
-                if let Err(e) = deps.retraining.put(&record).await {
-                    tracing::warn!(model, error = %e, "the retraining state was not recorded");
-                }
-                launched.push(json!({"model_name": model, "task_arn": task.task_arn}));
+                launched.push(json!({"model_name": model, "task_arn": task_arn}));
             }
             Err(e) => {
                 tracing::warn!(model, error = %e, "retraining task not started; the queue will redeliver");
