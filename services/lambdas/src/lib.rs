@@ -22,6 +22,7 @@ pub mod pulumi_drift;
 pub mod retraining;
 pub mod retraining_consumer;
 pub mod rollback;
+pub mod runtime;
 pub mod scheduler;
 pub mod update_status;
 pub mod validate;
