@@ -31,7 +31,7 @@ pub fn to_pairs(map: &BTreeMap<String, String>) -> Vec<Pair> {
 
 /// Milliseconds since the epoch as a timestamp.
 pub fn millis(ms: i64) -> Timestamp {
-    Timestamp::from_datetime(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
+    Timestamp::from_millis(ms)
 }
 
 #[derive(Debug, Deserialize)]

@@ -51,9 +51,7 @@ pub struct ResultDocument {
 }
 
 fn iso(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    tradai_domain::entities::Timestamp::from_millis(millis).iso_seconds()
 }
 
 /// The portfolio: each symbol's equity carried forward over the union of candle times, summed.

@@ -167,7 +167,5 @@ pub fn now_millis() -> i64 {
 
 /// A time in ms as ISO 8601 (`2024-01-01T00:00:00Z`).
 pub fn iso(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    tradai_domain::entities::Timestamp::from_millis(millis).iso_seconds()
 }

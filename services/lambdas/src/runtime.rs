@@ -81,6 +81,8 @@ impl std::fmt::Debug for App {
 
 struct Deps {
     config: Config,
+    /// The registry at `MLFLOW_TRACKING_URI`, built once (its HTTP client pools connections across events).
+    registry: Option<tradai_mlflow::MlflowRegistry>,
     clients: Clients,
     get: VariableSource,
 }
@@ -126,10 +128,16 @@ impl App {
         let config = Loader::embedded()
             .load(env)
             .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))?;
+        let registry = (settings.get)("MLFLOW_TRACKING_URI")
+            .filter(|uri| !uri.trim().is_empty())
+            .map(|uri| tradai_mlflow::MlflowRegistry::new(&uri, None))
+            .transpose()
+            .map_err(|e| StartupError(e.to_string()))?;
         let app = App {
             handler: handler.to_owned(),
             environment,
             deps: Deps {
+                registry,
                 clients: Clients::connect(&Endpoint::from_env(
                     config.settings().aws.region.clone(),
                 ))
@@ -189,12 +197,10 @@ impl App {
         Ok(())
     }
 
-    fn registry(&self) -> Result<tradai_mlflow::MlflowRegistry, HandlerError> {
-        let uri = self
-            .settings()
-            .required("MLFLOW_TRACKING_URI")
-            .map_err(|e| HandlerError::invalid("MLFLOW_TRACKING_URI", e.0))?;
-        Ok(tradai_mlflow::MlflowRegistry::new(&uri, None)?)
+    fn registry(&self) -> Result<&tradai_mlflow::MlflowRegistry, HandlerError> {
+        self.deps.registry.as_ref().ok_or_else(|| {
+            HandlerError::invalid("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI is not set")
+        })
     }
 
     fn notifier(&self, variable: &str) -> Result<SnsNotifier, HandlerError> {
@@ -288,7 +294,7 @@ impl App {
                     .unwrap_or(false);
                 let deps = crate::validate::Dependencies {
                     configs: &configs,
-                    registry: registry.as_ref().map(|r| r as &dyn ModelRegistry),
+                    registry: registry.map(|r| r as &dyn ModelRegistry),
                     settings: crate::validate::Settings {
                         require_model: require,
                     },
@@ -314,9 +320,9 @@ impl App {
                     .settings()
                     .parsed("MIN_CONFIDENCE_THRESHOLD", 0.7, "")
                     .unwrap_or(0.7);
-                crate::compare::handle(&self.registry()?, &event, threshold).await?
+                crate::compare::handle(self.registry()?, &event, threshold).await?
             }
-            "promote-model" => crate::promote::handle(&self.registry()?, &event).await?,
+            "promote-model" => crate::promote::handle(self.registry()?, &event).await?,
             "model-rollback" => {
                 let (registry, rollbacks, notifier) = (
                     self.registry()?,
@@ -329,7 +335,7 @@ impl App {
                     .unwrap_or(24);
                 crate::rollback::handle(
                     &crate::rollback::Dependencies {
-                        registry: &registry,
+                        registry,
                         rollbacks: &rollbacks,
                         notifier: Some(&notifier as &dyn Notifier),
                         cooldown_hours,

@@ -23,6 +23,16 @@ impl Timestamp {
         Timestamp(at)
     }
 
+    /// From milliseconds since the epoch (the epoch itself for a value chrono cannot represent).
+    pub fn from_millis(millis: i64) -> Self {
+        Timestamp(DateTime::from_timestamp_millis(millis).unwrap_or_default())
+    }
+
+    /// ISO 8601 UTC to the second (`2024-01-01T00:00:00Z`), as the APIs show candle and trade times.
+    pub fn iso_seconds(self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
     /// The chrono instant.
     pub fn datetime(self) -> DateTime<Utc> {
         self.0

@@ -309,7 +309,7 @@ pub async fn logs(
 }
 
 fn iso(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .unwrap_or_default()
+    tradai_domain::entities::Timestamp::from_millis(millis)
+        .datetime()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
