@@ -102,6 +102,7 @@ pub fn every_record() -> Vec<(&'static str, serde_json::Value)> {
                 trigger: RetrainingTrigger::Scheduled,
                 last_retrained: None,
                 task_arn: None,
+                last_execution: None,
                 error: None,
                 updated_at: t,
             })),

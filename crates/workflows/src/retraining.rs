@@ -158,12 +158,14 @@ pub fn retraining(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
             parameters: json!({
                 "TableName": targets.retraining_table,
                 "Key": {"model_name": {"S.$": "$.request.model_name"}},
-                "UpdateExpression": "SET last_retrained = :at, last_execution = :execution, #status = :status",
-                "ExpressionAttributeNames": {"#status": "status"},
+                "UpdateExpression": "SET last_retrained = :at, updated_at = :at, last_execution = :execution, task_arn = :task, #status = :status, #trigger = :trigger",
+                "ExpressionAttributeNames": {"#status": "status", "#trigger": "trigger"},
                 "ExpressionAttributeValues": {
                     ":at": {"S.$": "$$.State.EnteredTime"},
                     ":execution": {"S.$": "$$.Execution.Id"},
+                    ":task": {"S.$": "$.training.task_arn"},
                     ":status": {"S": "completed"},
+                    ":trigger": {"S.$": "$.check.data.trigger"},
                 },
             }),
             result_selector: None,

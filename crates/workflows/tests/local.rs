@@ -188,7 +188,8 @@ fn path_helpers() {
             &json!({"x.$": "$.a", "y": [{"z.$": "$.a.b"}]}),
             &input,
             &json!({})
-        ),
+        )
+        .expect("resolves"),
         json!({"x": {"b": 1}, "y": [{"z": 1}]})
     );
     assert_eq!(

@@ -10,6 +10,7 @@
 //! The ECS binary and the local executor both call it.
 
 pub mod result;
+pub mod train;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use tradai_domain::ports::{
 };
 use tradai_domain::{DomainError, JobStatus, Result};
 
-use crate::result::{document, SymbolRun};
+use crate::result::{document, logged_metrics, SymbolRun};
 
 /// What the runner needs.
 #[derive(Clone)]
@@ -147,7 +148,18 @@ impl Runner {
 
     /// The strategy as the job runs it.
     async fn strategy(&self, job: &BacktestJob) -> std::result::Result<StrategyConfig, JobError> {
-        let name = &job.config.strategy;
+        let mut strategy = self.load_strategy(&job.config.strategy).await?;
+        strategy.timeframe = job.config.timeframe;
+        strategy.symbols = job.config.symbols.clone();
+        strategy.stake_amount = job.config.stake_amount;
+        if let Some(stoploss) = job.config.stoploss {
+            strategy.stoploss = stoploss;
+        }
+        Ok(strategy)
+    }
+
+    /// Strategy `name` from the configs bucket (`strategies/<name>.json`), checked.
+    async fn load_strategy(&self, name: &str) -> std::result::Result<StrategyConfig, JobError> {
         let object = self
             .configs
             .get(&format!("strategies/{name}.json"))
@@ -165,20 +177,13 @@ impl Runner {
                 format!("strategies/{name}.json is not JSON: {e}"),
             )
         })?;
-        let mut strategy = StrategyConfig::parse(&document).map_err(|issues| {
+        StrategyConfig::parse(&document).map_err(|issues| {
             let text: Vec<String> = issues
                 .iter()
                 .map(|i| format!("{}: {}", i.field, i.message))
                 .collect();
             failure("InvalidStrategy", text.join("; "))
-        })?;
-        strategy.timeframe = job.config.timeframe;
-        strategy.symbols = job.config.symbols.clone();
-        strategy.stake_amount = job.config.stake_amount;
-        if let Some(stoploss) = job.config.stoploss {
-            strategy.stoploss = stoploss;
-        }
-        Ok(strategy)
+        })
     }
 
     /// The backtest itself: the result key and the registry run id.
@@ -262,14 +267,7 @@ impl Runner {
                 .experiment_name
                 .clone()
                 .unwrap_or_else(|| format!("backtest-{}", job.config.strategy)),
-            metrics: BTreeMap::from([
-                ("profit_total".to_owned(), m.profit_total),
-                ("sharpe_ratio".to_owned(), m.sharpe_ratio),
-                ("sortino_ratio".to_owned(), m.sortino_ratio),
-                ("max_drawdown".to_owned(), m.max_drawdown),
-                ("win_rate".to_owned(), m.win_rate),
-                ("trade_count".to_owned(), m.trade_count as f64),
-            ]),
+            metrics: logged_metrics(m),
             params: BTreeMap::from([
                 ("strategy".to_owned(), job.config.strategy.clone()),
                 ("timeframe".to_owned(), job.config.timeframe.to_string()),

@@ -2,6 +2,8 @@
 //! workflow starts with `JOB_ID`; `ENVIRONMENT` gives the env). Reads the job table, the configs, market-data
 //! and results buckets of the canonical config (or the emulator at `AWS_ENDPOINT_URL`), and logs the run to
 //! MLflow when `MLFLOW_TRACKING_URI` is set. `RUNNER_SLIPPAGE` (default 0.0005) sets the fill slippage.
+//! With `TRADING_MODE=train` it trains instead (the retraining task: `MODEL_NAME`, optional `STRATEGY`,
+//! `RETRAINING_TRIGGER`, `CONFIG_VERSION_ID`, `TRAIN_PERIOD_DAYS`; see `tradai_backtest_runner::train`).
 //! Exits 0 when the job completed, 1 when it failed (so `ecs:runTask.sync` sees the failure).
 
 use std::process::ExitCode;
@@ -28,6 +30,27 @@ struct Args {
     /// Fill slippage as a fraction, 0 to 0.1.
     #[arg(long, env = "RUNNER_SLIPPAGE", default_value_t = 0.0005)]
     slippage: f64,
+    /// `backtest`, or `train` for a retraining run.
+    #[arg(long, env = "TRADING_MODE", default_value = "backtest", value_parser = ["backtest", "train"])]
+    mode: String,
+    /// The model to train (train mode).
+    #[arg(long, env = "MODEL_NAME", required_if_eq("mode", "train"))]
+    model_name: Option<String>,
+    /// The strategy config to train from (default: the model's name).
+    #[arg(long, env = "STRATEGY")]
+    strategy: Option<String>,
+    #[arg(long, env = "RETRAINING_TRIGGER")]
+    trigger: Option<String>,
+    #[arg(long, env = "CONFIG_VERSION_ID")]
+    config_version_id: Option<String>,
+    /// Days of history a training run uses.
+    #[arg(long, env = "TRAIN_PERIOD_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    train_period_days: u32,
+}
+
+/// An empty variable counts as unset (the workflow passes `""` for what it does not know).
+fn given(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
 }
 
 #[tokio::main]
@@ -56,6 +79,29 @@ async fn main() -> anyhow::Result<ExitCode> {
             starting_balance: None,
         },
     };
+    if args.mode == "train" {
+        let request = tradai_backtest_runner::train::TrainRequest {
+            job_id: args.job_id.clone(),
+            model_name: args.model_name.clone().unwrap_or_default(),
+            strategy: given(args.strategy),
+            trigger: given(args.trigger),
+            config_version_id: given(args.config_version_id),
+        };
+        let settings = tradai_backtest_runner::train::TrainSettings {
+            period_days: args.train_period_days,
+            ..Default::default()
+        };
+        return Ok(match runner.train(&request, &settings).await {
+            Ok(trained) => {
+                tracing::info!(job_id = %args.job_id, model = %request.model_name, version = %trained.version.version, run_id = %trained.run_id, "training finished");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                tracing::error!(job_id = %args.job_id, error = %error.error, cause = %error.cause, "training failed");
+                ExitCode::FAILURE
+            }
+        });
+    }
     let outcome = runner.run(&args.job_id).await?;
     tracing::info!(job_id = %outcome.job_id, status = %outcome.status, result = ?outcome.result_key, error = ?outcome.error, "backtest finished");
     Ok(if outcome.status == JobStatus::Completed {

@@ -99,9 +99,8 @@ fn downsample(times: &[i64], equity: &[f64]) -> Vec<EquityPoint> {
     points
 }
 
-/// The document of `job` from its symbols' runs.
-pub fn document(job: &BacktestJob, runs: &[SymbolRun]) -> ResultDocument {
-    let (times, equity, start) = combine(runs);
+/// Every trade of `runs`, oldest entry first.
+fn trades(runs: &[SymbolRun]) -> Vec<TradeView> {
     let mut trades: Vec<TradeView> = runs
         .iter()
         .flat_map(|r| {
@@ -114,7 +113,31 @@ pub fn document(job: &BacktestJob, runs: &[SymbolRun]) -> ResultDocument {
         })
         .collect();
     trades.sort_by_key(|t| (t.trade.entry_time, t.symbol.clone()));
-    let all: Vec<Trade> = trades.iter().map(|t| t.trade.clone()).collect();
+    trades
+}
+
+/// The metrics of the portfolio of `runs` (each symbol with its own stake).
+pub fn portfolio(runs: &[SymbolRun], timeframe: Timeframe) -> Metrics {
+    let (_, equity, start) = combine(runs);
+    let all: Vec<Trade> = trades(runs).into_iter().map(|t| t.trade).collect();
+    tradai_backtest::metrics::metrics(start, &equity, &all, timeframe)
+}
+
+/// The registry's view of `m`: the metrics compare-models and drift-monitor read.
+pub fn logged_metrics(m: &Metrics) -> BTreeMap<String, f64> {
+    BTreeMap::from([
+        ("profit_total".to_owned(), m.profit_total),
+        ("sharpe_ratio".to_owned(), m.sharpe_ratio),
+        ("sortino_ratio".to_owned(), m.sortino_ratio),
+        ("max_drawdown".to_owned(), m.max_drawdown),
+        ("win_rate".to_owned(), m.win_rate),
+        ("trade_count".to_owned(), m.trade_count as f64),
+    ])
+}
+
+/// The document of `job` from its symbols' runs.
+pub fn document(job: &BacktestJob, runs: &[SymbolRun]) -> ResultDocument {
+    let (times, equity, _) = combine(runs);
     ResultDocument {
         job_id: job.job_id.clone(),
         trace_id: job.trace_id.clone(),
@@ -123,12 +146,12 @@ pub fn document(job: &BacktestJob, runs: &[SymbolRun]) -> ResultDocument {
         timeframe: job.config.timeframe,
         start_date: job.config.start_date.to_string(),
         end_date: job.config.end_date.to_string(),
-        metrics: tradai_backtest::metrics::metrics(start, &equity, &all, job.config.timeframe),
+        metrics: portfolio(runs, job.config.timeframe),
         per_symbol: runs
             .iter()
             .map(|r| (r.symbol.clone(), r.report.metrics.clone()))
             .collect(),
         equity_curve: downsample(&times, &equity),
-        trades,
+        trades: trades(runs),
     }
 }

@@ -88,6 +88,7 @@ pub async fn launch(
         trigger,
         last_retrained: None,
         task_arn: Some(task.task_arn.clone()),
+        last_execution: None,
         error: None,
         updated_at: now,
     };

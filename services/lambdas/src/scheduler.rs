@@ -88,6 +88,7 @@ mod tests {
             trigger: RetrainingTrigger::Scheduled,
             last_retrained: Some(now.plus_seconds(-3600)),
             task_arn: None,
+            last_execution: None,
             error: None,
             updated_at: now,
         })

@@ -59,6 +59,9 @@ pub struct RetrainingRecord {
     pub last_retrained: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_arn: Option<String>,
+    /// The retraining workflow execution that last wrote the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_execution: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub updated_at: Timestamp,

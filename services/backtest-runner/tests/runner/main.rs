@@ -1,6 +1,7 @@
 //! The runner on in-memory adapters (every outcome) and on the emulator with a real MLflow server.
 
 mod emulator;
+mod train;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -51,13 +52,14 @@ pub async fn seed(configs: &dyn ObjectStore, market: &dyn MarketStore) {
         .expect("candles");
 }
 
-struct Memory {
-    runner: Runner,
-    results: Arc<MemoryObjectStore>,
-    registry: Arc<MemoryModelRegistry>,
+#[allow(missing_debug_implementations)]
+pub struct Memory {
+    pub runner: Runner,
+    pub results: Arc<MemoryObjectStore>,
+    pub registry: Arc<MemoryModelRegistry>,
 }
 
-async fn memory() -> Memory {
+pub async fn memory() -> Memory {
     let config = tradai_test_support::config_with_prefix("runner");
     let layout = TableLayout::from_spec(
         "workflow-state",

@@ -8,9 +8,15 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::asl::{Catch, Condition, Retry, State, StateMachine, Transition};
+
+mod intrinsic;
+mod paths;
+pub mod update_item;
+
+pub use paths::{place, read, resolve};
 
 /// A failed task: the error name Retry and Catch match, and its cause.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,69 +42,24 @@ pub struct Execution {
     pub visited: Vec<String>,
 }
 
-/// Read `path` (`$`, `$.a.b`, `$$.Execution.Id`) from the state input or the context.
-pub fn read(path: &str, input: &Value, context: &Value) -> Value {
-    let (root, rest) = match path.strip_prefix("$$") {
-        Some(rest) => (context, rest),
-        None => (input, path.strip_prefix('$').unwrap_or(path)),
-    };
-    rest.split('.')
-        .filter(|p| !p.is_empty())
-        .fold(root.clone(), |value, key| {
-            value.get(key).cloned().unwrap_or(Value::Null)
-        })
-}
+impl Execution {
+    fn failed(output: Value, failure: TaskFailure, visited: Vec<String>) -> Self {
+        Execution {
+            succeeded: false,
+            output,
+            error: Some(failure),
+            visited,
+        }
+    }
 
-/// Resolve a `Parameters`/`ResultSelector` template: keys ending in `.$` take the value at their path.
-pub fn resolve(template: &Value, input: &Value, context: &Value) -> Value {
-    match template {
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (key, value) in map {
-                match (key.strip_suffix(".$"), value.as_str()) {
-                    (Some(name), Some(path)) => {
-                        out.insert(name.to_owned(), read(path, input, context));
-                    }
-                    _ => {
-                        out.insert(key.clone(), resolve(value, input, context));
-                    }
-                }
-            }
-            Value::Object(out)
+    fn succeeded(output: Value, visited: Vec<String>) -> Self {
+        Execution {
+            succeeded: true,
+            output,
+            error: None,
+            visited,
         }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| resolve(v, input, context)).collect())
-        }
-        other => other.clone(),
     }
-}
-
-/// Place `result` at `path` of `input` (`$` replaces the input; missing objects are created).
-pub fn place(input: &Value, path: Option<&str>, result: Value) -> Value {
-    let path = path.unwrap_or("$");
-    let keys: Vec<&str> = path
-        .strip_prefix('$')
-        .unwrap_or(path)
-        .split('.')
-        .filter(|k| !k.is_empty())
-        .collect();
-    if keys.is_empty() {
-        return result;
-    }
-    let mut output = if input.is_object() {
-        input.clone()
-    } else {
-        json!({})
-    };
-    let mut cursor = &mut output;
-    for key in &keys[..keys.len() - 1] {
-        if !cursor.get(*key).is_some_and(Value::is_object) {
-            cursor[*key] = json!({});
-        }
-        cursor = &mut cursor[*key];
-    }
-    cursor[keys[keys.len() - 1]] = result;
-    output
 }
 
 fn matches(errors: &[String], error: &str) -> bool {
@@ -149,33 +110,16 @@ impl Interpreter<'_> {
                     error: "States.Runtime".into(),
                     cause: format!("no state named {current}"),
                 };
-                return Execution {
-                    succeeded: false,
-                    output: data,
-                    error: Some(failure),
-                    visited,
-                };
+                return Execution::failed(data, failure, visited);
             };
             let (next, output) = match state {
-                State::Succeed => {
-                    return Execution {
-                        succeeded: true,
-                        output: data,
-                        error: None,
-                        visited,
-                    }
-                }
+                State::Succeed => return Execution::succeeded(data, visited),
                 State::Fail { error, cause } => {
                     let failure = TaskFailure {
                         error: error.clone(),
                         cause: cause.clone(),
                     };
-                    return Execution {
-                        succeeded: false,
-                        output: data,
-                        error: Some(failure),
-                        visited,
-                    };
+                    return Execution::failed(data, failure, visited);
                 }
                 State::Choice { rules, default } => {
                     let target = rules
@@ -189,9 +133,11 @@ impl Interpreter<'_> {
                     result_path,
                     transition,
                 } => {
-                    let result = parameters
-                        .as_ref()
-                        .map_or(data.clone(), |p| resolve(p, &data, &context));
+                    let result = match parameters.as_ref().map(|p| resolve(p, &data, &context)) {
+                        None => data.clone(),
+                        Some(Ok(result)) => result,
+                        Some(Err(failure)) => return Execution::failed(data, failure, visited),
+                    };
                     (
                         transition.clone(),
                         place(&data, result_path.as_deref(), result),
@@ -207,20 +153,21 @@ impl Interpreter<'_> {
                     catch,
                     transition,
                 } => {
-                    let arguments = resolve(parameters, &data, &context);
+                    let arguments = match resolve(parameters, &data, &context) {
+                        Ok(arguments) => arguments,
+                        Err(failure) => return Execution::failed(data, failure, visited),
+                    };
                     match self
                         .task(resource, arguments, *timeout_seconds, retry)
                         .await
-                    {
-                        Ok(raw) => {
-                            let result = result_selector
-                                .as_ref()
-                                .map_or(raw.clone(), |s| resolve(s, &raw, &context));
-                            (
-                                transition.clone(),
-                                place(&data, result_path.as_deref(), result),
-                            )
-                        }
+                        .and_then(|raw| match result_selector {
+                            Some(selector) => resolve(selector, &raw, &context),
+                            None => Ok(raw),
+                        }) {
+                        Ok(result) => (
+                            transition.clone(),
+                            place(&data, result_path.as_deref(), result),
+                        ),
                         Err(failure) => match catch
                             .iter()
                             .find(|c: &&Catch| matches(&c.errors, &failure.error))
@@ -232,14 +179,7 @@ impl Interpreter<'_> {
                                     place(&data, Some(&c.result_path), error),
                                 )
                             }
-                            None => {
-                                return Execution {
-                                    succeeded: false,
-                                    output: data,
-                                    error: Some(failure),
-                                    visited,
-                                }
-                            }
+                            None => return Execution::failed(data, failure, visited),
                         },
                     }
                 }
@@ -247,26 +187,14 @@ impl Interpreter<'_> {
             data = output;
             match next {
                 Transition::Next(name) => current = name,
-                Transition::End => {
-                    return Execution {
-                        succeeded: true,
-                        output: data,
-                        error: None,
-                        visited,
-                    }
-                }
+                Transition::End => return Execution::succeeded(data, visited),
             }
         }
         let failure = TaskFailure {
             error: "States.Runtime".into(),
             cause: format!("more than {MAX_TRANSITIONS} transitions"),
         };
-        Execution {
-            succeeded: false,
-            output: data,
-            error: Some(failure),
-            visited,
-        }
+        Execution::failed(data, failure, visited)
     }
 
     /// One task with its timeout and retries.
