@@ -74,6 +74,10 @@ pub fn local_executor(
         tasks: Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
         notifier: Arc::new(tradai_memory::MemoryNotifier::new()),
         notifications: Arc::new(MemoryRecordStore::new(layout(config, "notifications")?)),
+        retraining: Arc::new(MemoryRecordStore::new(layout(config, "retraining-state")?)),
+        drift: Arc::new(MemoryRecordStore::new(layout(config, "drift-state")?)),
+        retraining_settings: Default::default(),
+        train: Default::default(),
         environment: config.env().to_string(),
     };
     Ok(Arc::new(LocalExecutor {

@@ -189,11 +189,7 @@ impl Executor for LocalExecutor {
         input["task_definition"] = json!(workflow.task_definition);
         let job_id = job.job_id.clone();
         tokio::spawn(async move {
-            let interpreter = tradai_workflows::local::Interpreter {
-                integrations: &workflow.integrations,
-                delay_scale: workflow.delay_scale,
-            };
-            let execution = interpreter.run(&workflow.machine, &job_id, input).await;
+            let execution = workflow.execute(&job_id, input).await;
             tracing::info!(%job_id, succeeded = execution.succeeded, states = ?execution.visited, error = ?execution.error, "local workflow finished");
         });
         Ok(JobUpdate {
