@@ -135,7 +135,7 @@ impl ModelRegistry for MemoryModelRegistry {
         runs.push(RunSummary {
             run_id: run_id.clone(),
             status: "FINISHED".into(),
-            started_at: Timestamp::now(),
+            started_at: run.started_at.unwrap_or_else(Timestamp::now),
             metrics: run.metrics,
             params: run.params,
             tags: run.tags,
@@ -152,10 +152,23 @@ impl ModelRegistry for MemoryModelRegistry {
             .experiments
             .get(experiment_id)
             .ok_or_else(|| DomainError::not_found("experiment", experiment_id))?;
+        let mut newest_first: Vec<RunSummary> = runs.iter().rev().cloned().collect();
+        newest_first.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        newest_first.truncate(max_runs);
         Ok(Experiment {
             experiment_id: experiment_id.to_owned(),
             name: name.clone(),
-            runs: runs.iter().rev().take(max_runs).cloned().collect(),
+            runs: newest_first,
         })
+    }
+
+    async fn experiment_by_name(&self, name: &str, max_runs: usize) -> Result<Experiment> {
+        let id = lock(&self.state)
+            .experiments
+            .iter()
+            .find(|(_, (n, _))| n == name)
+            .map(|(id, _)| id.clone())
+            .ok_or_else(|| DomainError::not_found("experiment", name))?;
+        self.experiment(&id, max_runs).await
     }
 }

@@ -180,7 +180,10 @@ impl ModelRegistry for MlflowRegistry {
 
     async fn log_run(&self, run: NewRun) -> Result<LoggedRun> {
         let experiment_id = self.experiment_id(&run.experiment_name).await?;
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = run.started_at.map_or_else(
+            || chrono::Utc::now().timestamp_millis(),
+            |at| at.datetime().timestamp_millis(),
+        );
         let created: RunAnswer = self
             .call(
                 Call::post(
@@ -207,6 +210,17 @@ impl ModelRegistry for MlflowRegistry {
             experiment_id,
             run_id,
         })
+    }
+
+    async fn experiment_by_name(&self, name: &str, max_runs: usize) -> Result<Experiment> {
+        let found: ExperimentAnswer = self
+            .call(
+                Call::get("experiments/get-by-name", &[("experiment_name", name)])
+                    .about("experiment", name),
+            )
+            .await?;
+        self.experiment(&found.experiment.experiment_id, max_runs)
+            .await
     }
 
     async fn experiment(&self, experiment_id: &str, max_runs: usize) -> Result<Experiment> {

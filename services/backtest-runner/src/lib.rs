@@ -284,6 +284,7 @@ impl Runner {
                 ("end_date".to_owned(), job.config.end_date.to_string()),
             ]),
             tags,
+            started_at: None,
         };
         match registry.log_run(run).await {
             Ok(logged) => Some(logged.run_id),

@@ -374,6 +374,7 @@ async fn register(
             metrics: logged,
             params,
             tags: tags.clone(),
+            started_at: None,
         })
         .await
         .map_err(unavailable)?;

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tradai_domain::entities::{HealthRecord, HealthState, Timestamp};
-use tradai_domain::ports::{Notifier, PublishedMessage, RecordKey, RecordStore};
+use tradai_domain::entities::{HealthRecord, Timestamp};
+use tradai_domain::ports::{Notifier, RecordStore};
 
+use crate::failures::{Check, Tracker};
 use crate::HandlerError;
 
 /// Settings (`HEALTH_CHECK_TIMEOUT`, `CONSECUTIVE_FAILURES_THRESHOLD`, `DYNAMODB_TTL_SECONDS`) and the
@@ -61,72 +62,29 @@ async fn probe(
     }
 }
 
-async fn alert(notifier: &dyn Notifier, subject: String, message: String) -> bool {
-    let published = notifier
-        .publish(PublishedMessage {
-            subject,
-            message,
-            attributes: BTreeMap::new(),
-        })
-        .await;
-    if let Err(e) = &published {
-        tracing::warn!(error = %e, "health alert not published");
-    }
-    published.is_ok()
-}
-
 /// Check every service at `now`; the `data` of the answer.
 pub async fn handle(deps: &Dependencies<'_>, now: Timestamp) -> Result<Value, HandlerError> {
     let s = deps.settings;
+    let tracker = Tracker {
+        records: deps.records,
+        notifier: deps.notifier,
+        threshold: s.threshold,
+        ttl_seconds: s.ttl_seconds,
+    };
     let (mut services, mut alerts, mut unhealthy) = (Vec::new(), 0, 0);
     for (name, url) in &s.services {
         let (healthy, latency, message) = probe(deps.http, url, s.timeout).await;
-        let previous = deps
-            .records
-            .get(&RecordKey::partition(name))
-            .await?
-            .map_or(0, |r| r.consecutive_failures);
-        let failures = if healthy { 0 } else { previous + 1 };
-        let record = HealthRecord {
-            service_name: name.clone(),
-            status: if healthy {
-                HealthState::Healthy
-            } else {
-                HealthState::Unhealthy
-            },
-            consecutive_failures: failures,
-            last_checked: now,
+        let check = Check {
+            subject: name.clone(),
+            healthy,
             latency_ms: Some(latency),
-            message: message.clone(),
-            ttl: now.epoch_seconds() + s.ttl_seconds,
+            message,
         };
-        deps.records.put(&record).await?;
-        if !healthy {
-            unhealthy += 1;
-            if failures == s.threshold
-                && alert(
-                    deps.notifier,
-                    format!("[ERROR] {name} is unhealthy"),
-                    format!(
-                        "{name} failed {failures} checks in a row: {}",
-                        message.as_deref().unwrap_or("-")
-                    ),
-                )
-                .await
-            {
-                alerts += 1;
-            }
-        } else if previous >= s.threshold
-            && alert(
-                deps.notifier,
-                format!("[INFO] {name} recovered"),
-                format!("{name} is healthy again after {previous} failed checks"),
-            )
-            .await
-        {
-            alerts += 1;
-        }
-        services.push(json!({"service": name, "healthy": healthy, "latency_ms": latency, "consecutive_failures": failures, "message": message}));
+        let recorded = tracker.record(&check, now).await?;
+        unhealthy += usize::from(!healthy);
+        alerts += usize::from(recorded.alerted);
+        services.push(json!({"service": name, "healthy": healthy, "latency_ms": latency,
+                             "consecutive_failures": recorded.consecutive_failures, "message": check.message}));
     }
     Ok(
         json!({"checked": services.len(), "unhealthy": unhealthy, "alerts_sent": alerts, "services": services}),
@@ -138,7 +96,8 @@ mod tests {
     use std::sync::atomic::{AtomicU16, Ordering};
     use std::sync::Arc;
 
-    use tradai_domain::ports::TableLayout;
+    use tradai_domain::entities::HealthState;
+    use tradai_domain::ports::{RecordKey, TableLayout};
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
     use super::*;

@@ -6,15 +6,18 @@
 //! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
 //! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
 //! data-collection-proxy, orphan-scanner, sqs-consumer, retraining-scheduler, health-check,
-//! pulumi-drift-detector and drift-monitor's PSI.
+//! trading-heartbeat-check, pulumi-drift-detector and drift-monitor's PSI.
 
 pub mod cleanup;
 pub mod compare;
 pub mod consumer;
 pub mod data_proxy;
 pub mod drift;
+pub mod drift_monitor;
 pub mod event_source;
+mod failures;
 pub mod health;
+pub mod heartbeat;
 pub mod notify;
 pub mod orphans;
 pub mod promote;

@@ -37,6 +37,8 @@ pub struct NewRun {
     pub metrics: BTreeMap<String, f64>,
     pub params: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    /// When the run started (a backfilled run); now when `None`.
+    pub started_at: Option<Timestamp>,
 }
 
 /// Where a run was recorded.
@@ -82,4 +84,6 @@ pub trait ModelRegistry: Send + Sync {
     async fn log_run(&self, run: NewRun) -> Result<LoggedRun>;
     /// An experiment by id with its runs (at most `max_runs`, newest first); `NotFound` if absent.
     async fn experiment(&self, experiment_id: &str, max_runs: usize) -> Result<Experiment>;
+    /// An experiment by name with its runs (at most `max_runs`, newest first); `NotFound` if absent.
+    async fn experiment_by_name(&self, name: &str, max_runs: usize) -> Result<Experiment>;
 }

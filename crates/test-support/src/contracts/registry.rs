@@ -41,6 +41,7 @@ pub async fn model_registry(registry: &dyn ModelRegistry) {
         ]),
         params: tags(&[("timeframe", "1h")]),
         tags: tags(&[("trace_id", "t-1"), ("config_version_id", "v1-a3b2c1d4")]),
+        started_at: None,
     };
     let first = registry.log_run(run(1.2)).await.expect("log a run");
     let second = registry.log_run(run(1.8)).await.expect("log another run");
@@ -78,6 +79,33 @@ pub async fn model_registry(registry: &dyn ModelRegistry) {
             .len(),
         1
     );
+
+    // A backfilled run keeps its start time and sorts by it; the experiment is found by name too.
+    let backfilled_at = tradai_domain::entities::Timestamp::now().plus_seconds(-30 * 86_400);
+    let backfilled = registry
+        .log_run(NewRun {
+            started_at: Some(backfilled_at),
+            ..run(0.4)
+        })
+        .await
+        .expect("log a backfilled run");
+    let by_name = registry
+        .experiment_by_name(&experiment, 10)
+        .await
+        .expect("by name");
+    assert_eq!(by_name.experiment_id, first.experiment_id);
+    let oldest = by_name.runs.last().expect("runs");
+    assert_eq!(oldest.run_id, backfilled.run_id, "newest first");
+    assert_eq!(
+        oldest.started_at.epoch_seconds(),
+        backfilled_at.epoch_seconds()
+    );
+    assert!(matches!(
+        registry
+            .experiment_by_name("no-such-experiment-anywhere", 1)
+            .await,
+        Err(DomainError::NotFound { .. })
+    ));
 
     let register = |run_id: &str| NewVersion {
         model_name: model.clone(),

@@ -44,6 +44,7 @@ impl Service {
                 metrics: BTreeMap::from([("sharpe_ratio".to_owned(), sharpe)]),
                 params: BTreeMap::from([("timeframe".to_owned(), "1h".to_owned())]),
                 tags: BTreeMap::from([("trace_id".to_owned(), "trace-1".to_owned())]),
+                started_at: None,
             })
             .await
             .expect("log a run");

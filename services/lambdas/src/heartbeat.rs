@@ -1,0 +1,215 @@
+//! trading-heartbeat-check (§10.2 #11, §10.3): every session of the trading-state table in `warmup` or
+//! `running` (read through its `status-updated_at-index`, decision B9) is stale when its `last_heartbeat` is
+//! missing or older than `HEARTBEAT_THRESHOLD_MINUTES`. Each result is a `heartbeat#<strategy_id>` row of the
+//! health table with consecutive-failure tracking: an alert at `CONSECUTIVE_FAILURES_THRESHOLD` stale checks in
+//! a row, and one on recovery.
+
+use serde_json::{json, Value};
+use tradai_domain::entities::{HealthRecord, Timestamp, TradingSession};
+use tradai_domain::ports::{Notifier, Order, RecordStore};
+use tradai_domain::TradingStatus;
+
+use crate::failures::{Check, Tracker};
+use crate::HandlerError;
+
+/// The trading-state index by status.
+pub const STATUS_INDEX: &str = "status-updated_at-index";
+
+/// Settings (`HEARTBEAT_THRESHOLD_MINUTES`, `CONSECUTIVE_FAILURES_THRESHOLD`, `DYNAMODB_TTL_SECONDS`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub threshold_minutes: i64,
+    pub failures_threshold: u32,
+    pub ttl_seconds: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold_minutes: 2,
+            failures_threshold: 2,
+            ttl_seconds: 604_800,
+        }
+    }
+}
+
+/// What it talks to.
+pub struct Dependencies<'a> {
+    pub sessions: &'a dyn RecordStore<TradingSession>,
+    pub health: &'a dyn RecordStore<HealthRecord>,
+    pub notifier: &'a dyn Notifier,
+    pub settings: &'a Settings,
+}
+
+impl std::fmt::Debug for Dependencies<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dependencies")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every session in `status`, page by page.
+async fn sessions(
+    store: &dyn RecordStore<TradingSession>,
+    status: TradingStatus,
+) -> Result<Vec<TradingSession>, HandlerError> {
+    let (mut out, mut after) = (Vec::new(), None);
+    loop {
+        let page = store
+            .query_index(
+                STATUS_INDEX,
+                &status.to_string(),
+                Order::OldestFirst,
+                100,
+                after.as_deref(),
+            )
+            .await?;
+        out.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Whether `session`'s heartbeat is stale at `now`, and why.
+fn staleness(session: &TradingSession, now: Timestamp, threshold_minutes: i64) -> Check {
+    let subject = format!("heartbeat#{}", session.strategy_id);
+    match session.last_heartbeat {
+        None => Check {
+            subject,
+            healthy: false,
+            latency_ms: None,
+            message: Some(format!(
+                "{} has never sent a heartbeat",
+                session.strategy_id
+            )),
+        },
+        Some(beat) => {
+            let seconds = now.epoch_seconds() - beat.epoch_seconds();
+            let healthy = seconds <= threshold_minutes * 60;
+            Check {
+                subject,
+                healthy,
+                latency_ms: None,
+                message: Some(format!(
+                    "last heartbeat {seconds} s ago ({beat}); the limit is {threshold_minutes} min"
+                )),
+            }
+        }
+    }
+}
+
+/// Check every active session at `now`; the `data` of the answer.
+pub async fn handle(deps: &Dependencies<'_>, now: Timestamp) -> Result<Value, HandlerError> {
+    let s = deps.settings;
+    let tracker = Tracker {
+        records: deps.health,
+        notifier: deps.notifier,
+        threshold: s.failures_threshold,
+        ttl_seconds: s.ttl_seconds,
+    };
+    let (mut results, mut stale, mut alerts) = (Vec::new(), 0, 0);
+    for status in [TradingStatus::Warmup, TradingStatus::Running] {
+        for session in sessions(deps.sessions, status).await? {
+            let check = staleness(&session, now, s.threshold_minutes);
+            let recorded = tracker.record(&check, now).await?;
+            stale += usize::from(!check.healthy);
+            alerts += usize::from(recorded.alerted);
+            results.push(json!({
+                "strategy_id": session.strategy_id, "status": status.to_string(), "stale": !check.healthy,
+                "consecutive_failures": recorded.consecutive_failures, "message": check.message,
+            }));
+        }
+    }
+    Ok(
+        json!({"checked": results.len(), "stale": stale, "alerts_sent": alerts, "sessions": results}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use tradai_domain::entities::TradingMode;
+    use tradai_domain::ports::{RecordKey, TableLayout};
+    use tradai_memory::{MemoryNotifier, MemoryRecordStore};
+
+    use super::*;
+
+    fn session(id: &str, status: TradingStatus, beat: Option<Timestamp>) -> TradingSession {
+        TradingSession {
+            strategy_id: id.into(),
+            status,
+            mode: TradingMode::DryRun,
+            last_heartbeat: beat,
+            task_arn: None,
+            model_version: None,
+            updated_at: Timestamp::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn flags_stale_and_silent_sessions_alerting_at_the_threshold() {
+        let config = tradai_test_support::config_with_prefix("lambda");
+        let table = |key: &str| TableLayout::from_spec(key, &config.settings().tables[key]);
+        let sessions = MemoryRecordStore::<TradingSession>::new(table("trading-state"));
+        let health = MemoryRecordStore::<HealthRecord>::new(table("health-state"));
+        let notifier = MemoryNotifier::new();
+        let now = Timestamp::now();
+        for s in [
+            session("fresh", TradingStatus::Running, Some(now.plus_seconds(-60))),
+            session("late", TradingStatus::Running, Some(now.plus_seconds(-180))),
+            session("silent", TradingStatus::Warmup, None),
+            session("paused", TradingStatus::Paused, None),
+        ] {
+            sessions.put(&s).await.expect("put");
+        }
+        let settings = Settings::default();
+        let deps = Dependencies {
+            sessions: &sessions,
+            health: &health,
+            notifier: &notifier,
+            settings: &settings,
+        };
+        let first = handle(&deps, now).await.expect("check");
+        assert_eq!(
+            (&first["checked"], &first["stale"], &first["alerts_sent"]),
+            (&json!(3), &json!(2), &json!(0)),
+            "paused sessions are not checked; one stale check is below the threshold: {first}"
+        );
+        let second = handle(&deps, now).await.expect("check");
+        assert_eq!(second["alerts_sent"], 2, "{second}");
+        let subjects: Vec<String> = notifier
+            .published()
+            .into_iter()
+            .map(|m| m.subject)
+            .collect();
+        assert!(
+            subjects.contains(&"[ERROR] heartbeat#late is unhealthy".to_owned()),
+            "{subjects:?}"
+        );
+        let row = health
+            .get(&RecordKey::partition("heartbeat#silent"))
+            .await
+            .expect("get")
+            .expect("row");
+        assert_eq!(row.consecutive_failures, 2);
+        assert_eq!(row.ttl, now.epoch_seconds() + 604_800);
+
+        // The late session beats again: it recovers with one INFO alert; a third stale check alerts no more.
+        sessions
+            .put(&session("late", TradingStatus::Running, Some(now)))
+            .await
+            .expect("put");
+        let third = handle(&deps, now).await.expect("check");
+        assert_eq!(
+            (&third["stale"], &third["alerts_sent"]),
+            (&json!(1), &json!(1)),
+            "{third}"
+        );
+        assert_eq!(
+            notifier.published().last().map(|m| m.subject.clone()),
+            Some("[INFO] heartbeat#late recovered".to_owned())
+        );
+    }
+}
