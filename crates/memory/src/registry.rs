@@ -153,7 +153,7 @@ impl ModelRegistry for MemoryModelRegistry {
             .get(experiment_id)
             .ok_or_else(|| DomainError::not_found("experiment", experiment_id))?;
         let mut newest_first: Vec<RunSummary> = runs.iter().rev().cloned().collect();
-        newest_first.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        newest_first.sort_by_key(|r| std::cmp::Reverse(r.started_at));
         newest_first.truncate(max_runs);
         Ok(Experiment {
             experiment_id: experiment_id.to_owned(),
