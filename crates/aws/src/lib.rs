@@ -6,9 +6,13 @@ mod dynamo;
 mod ecs;
 mod error;
 mod logs;
+#[cfg(feature = "nat")]
+mod nat;
 pub mod provision;
 mod s3;
 mod sdk;
+#[cfg(feature = "secrets")]
+mod secrets;
 mod sfn;
 mod sns;
 mod sqs;
@@ -17,8 +21,12 @@ pub use dynamo::DynamoRecordStore;
 pub use ecs::{EcsTaskRunner, TaskNetwork};
 pub use error::domain_error;
 pub use logs::CloudWatchLogs;
+#[cfg(feature = "nat")]
+pub use nat::Ec2NatRouting;
 pub use s3::S3ObjectStore;
 pub use sdk::{Clients, Endpoint};
+#[cfg(feature = "secrets")]
+pub use secrets::secret_string;
 pub use sfn::SfnWorkflows;
 pub use sns::SnsNotifier;
 pub use sqs::SqsQueue;

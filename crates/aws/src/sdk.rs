@@ -32,6 +32,8 @@ pub struct Clients {
     pub sfn: aws_sdk_sfn::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The shared configuration, for clients of services only some binaries use (EC2, Auto Scaling).
+    pub sdk: SdkConfig,
 }
 
 impl Clients {
@@ -51,6 +53,7 @@ impl Clients {
             sfn: aws_sdk_sfn::Client::new(&sdk),
             ecs: aws_sdk_ecs::Client::new(&sdk),
             sts: aws_sdk_sts::Client::new(&sdk),
+            sdk,
         }
     }
 }

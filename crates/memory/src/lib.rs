@@ -3,6 +3,7 @@
 //! redrive) and pass the same contract suite as the AWS adapters.
 
 mod logs;
+mod network;
 mod notifier;
 mod objects;
 mod queue;
@@ -12,6 +13,7 @@ mod tasks;
 mod workflows;
 
 pub use logs::MemoryLogs;
+pub use network::MemoryNatRouting;
 pub use notifier::MemoryNotifier;
 pub use objects::MemoryObjectStore;
 pub use queue::MemoryQueue;

@@ -21,17 +21,18 @@ pub trait DataCollection: Send + Sync {
     async fn health(&self) -> DomainResult<(u16, Value)>;
 }
 
-/// The service over HTTP at `DATA_COLLECTION_URL`, with a bearer token (the platform's machine client).
+/// The service over HTTP at `DATA_COLLECTION_URL`, with the platform's machine client's access token.
 #[derive(Debug, Clone)]
 pub struct HttpDataCollection {
     pub base_url: String,
-    pub token: String,
+    pub tokens: std::sync::Arc<crate::m2m::ClientCredentials>,
     pub client: reqwest::Client,
 }
 
 impl HttpDataCollection {
     async fn call(&self, request: reqwest::RequestBuilder) -> DomainResult<(u16, Value)> {
-        let response = request.bearer_auth(&self.token).send().await.map_err(|e| {
+        let token = self.tokens.token().await?;
+        let response = request.bearer_auth(token).send().await.map_err(|e| {
             let kind = if e.is_timeout() {
                 ExternalKind::Timeout
             } else {

@@ -18,6 +18,8 @@ pub mod event_source;
 mod failures;
 pub mod health;
 pub mod heartbeat;
+pub mod m2m;
+pub mod nat_routes;
 pub mod notify;
 pub mod orphans;
 pub mod promote;

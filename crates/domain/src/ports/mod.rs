@@ -7,6 +7,7 @@ pub mod lifecycle;
 mod logs;
 mod market;
 mod messaging;
+mod network;
 mod objects;
 mod records;
 mod registry;
@@ -20,6 +21,7 @@ pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,
     WorkflowStarter,
 };
+pub use network::{LifecycleAction, LifecycleResult, NatRouting};
 pub use objects::{ObjectStore, StoredObject};
 pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
 pub use registry::{

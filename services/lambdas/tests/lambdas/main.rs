@@ -1,10 +1,12 @@
 //! Handlers against real services: data-collection-proxy's `ensure-data` against the data-collection router
-//! on loopback (recorded pages, in-memory store).
+//! on loopback (recorded pages, in-memory store), authenticated with a machine token from a client-credentials
+//! token endpoint.
 
 use std::sync::Arc;
 
 use serde_json::json;
 use tradai_lambdas::data_proxy::{handle, HttpDataCollection};
+use tradai_lambdas::m2m::ClientCredentials;
 use tradai_service_kit::testing::{access_claims, JwksServer, Key};
 
 #[tokio::test]
@@ -19,9 +21,12 @@ async fn ensure_data_syncs_through_the_data_collection_service() {
         .expect("bind");
     let base_url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum_serve(listener, app).await });
+    let token_url = token_endpoint(key.sign(&access_claims(&jwks.issuer()))).await;
     let service = HttpDataCollection {
         base_url,
-        token: key.sign(&access_claims(&jwks.issuer())),
+        tokens: Arc::new(
+            ClientCredentials::new(&token_url, "m2m", "secret", vec![]).expect("client"),
+        ),
         client: reqwest::Client::new(),
     };
 
@@ -52,12 +57,37 @@ async fn ensure_data_syncs_through_the_data_collection_service() {
         .await
         .expect_err("the service refuses");
     assert!(err.to_string().contains("400"), "{err}");
+    let forged = token_endpoint("not-a-token".into()).await;
     let anonymous = HttpDataCollection {
-        token: "not-a-token".into(),
+        tokens: Arc::new(ClientCredentials::new(&forged, "m2m", "secret", vec![]).expect("client")),
         ..service.clone()
     };
     let err = handle(&anonymous, &input).await.expect_err("401");
     assert!(err.to_string().contains("401"), "{err}");
+}
+
+/// A client-credentials token endpoint that issues `token`.
+async fn token_endpoint(token: String) -> String {
+    let app = axum::Router::new().route(
+        "/oauth2/token",
+        axum::routing::post(move || {
+            let token = token.clone();
+            async move {
+                axum::Json(
+                    json!({"access_token": token, "expires_in": 3600, "token_type": "Bearer"}),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://{}/oauth2/token",
+        listener.local_addr().expect("addr")
+    );
+    tokio::spawn(async move { axum_serve(listener, app).await });
+    url
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
