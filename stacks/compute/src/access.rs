@@ -133,6 +133,7 @@ pub fn resolve(config: &Config, known: &Known, value: &EnvValue) -> String {
             "lambda-security-group-id" => known.get("sg:lambda").to_owned(),
             "private-route-table-id" => known.get("private_route_table_id").to_owned(),
             "nat-lifecycle-hook-name" => known.get("nat_lifecycle_hook_name").to_owned(),
+            "m2m-client-id" => known.get("m2m_client_id").to_owned(),
             "pulumi-backend-url" => format!("s3://{}", known.get("pulumi_state_bucket_name")),
             other => unreachable!("config validation admits only DEPLOY_OUTPUTS, not {other}"),
         },

@@ -13,14 +13,7 @@ use tradai_service_kit::testing::{access_claims, JwksServer, Key};
 async fn ensure_data_syncs_through_the_data_collection_service() {
     let key = Key::new("k");
     let jwks = JwksServer::start(vec![key.jwk()]).await;
-    let state =
-        tradai_data_collection::AppState::in_memory(Arc::new(jwks.verifier())).expect("state");
-    let app = tradai_data_collection::router(state, &Default::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum_serve(listener, app).await });
+    let base_url = data_collection(&jwks).await;
     let token_url = token_endpoint(key.sign(&access_claims(&jwks.issuer()))).await;
     let service = HttpDataCollection {
         base_url,
@@ -64,6 +57,79 @@ async fn ensure_data_syncs_through_the_data_collection_service() {
     };
     let err = handle(&anonymous, &input).await.expect_err("401");
     assert!(err.to_string().contains("401"), "{err}");
+}
+
+/// The data-collection service on loopback (recorded pages, in-memory store), trusting `jwks`; its URL.
+async fn data_collection(jwks: &JwksServer) -> String {
+    let state =
+        tradai_data_collection::AppState::in_memory(Arc::new(jwks.verifier())).expect("state");
+    let app = tradai_data_collection::router(state, &Default::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum_serve(listener, app).await });
+    base_url
+}
+
+/// The `tradai-lambda data-collection-proxy` runtime on the emulator: the machine client's secret from Secrets
+/// Manager, a token from the token endpoint, `ensure-data` through the service; and a cold start that stops,
+/// naming the fix, while the secret has no value.
+#[tokio::test]
+async fn the_proxy_function_starts_with_its_secret_and_serves_ensure_data() {
+    use tradai_lambdas::runtime::App;
+    let (config, clients, _) = tradai_test_support::emulator::provisioned().await;
+    let key = Key::new("m2m");
+    let jwks = JwksServer::start(vec![key.jwk()]).await;
+    let base_url = data_collection(&jwks).await;
+    let token_url = token_endpoint(key.sign(&access_claims(&jwks.issuer()))).await;
+    let sm = aws_sdk_secretsmanager::Client::new(&clients.sdk);
+    let secret = sm
+        .create_secret()
+        .name(config.names().secret("m2m-client-secret"))
+        .send()
+        .await
+        .expect("secret");
+    let arn = secret.arn().expect("arn").to_owned();
+    let vars = move || -> tradai_lambdas::runtime::VariableSource {
+        let vars: std::collections::BTreeMap<&str, String> = [
+            ("ENVIRONMENT", "dev".to_owned()),
+            ("DATA_COLLECTION_URL", base_url.clone()),
+            ("COGNITO_TOKEN_URL", token_url.clone()),
+            ("M2M_CLIENT_ID", "m2m".to_owned()),
+            ("M2M_CLIENT_SECRET_ARN", arn.clone()),
+        ]
+        .into_iter()
+        .collect();
+        Box::new(move |name| vars.get(name).cloned())
+    };
+    let error = App::start("data-collection-proxy", vars())
+        .await
+        .expect_err("no secret value yet");
+    assert!(error.0.contains("put-secret-value"), "{error}");
+
+    sm.put_secret_value()
+        .secret_id(config.names().secret("m2m-client-secret"))
+        .secret_string("client-secret")
+        .send()
+        .await
+        .expect("put");
+    let app = App::start("data-collection-proxy", vars())
+        .await
+        .expect("starts");
+    let answer = app
+        .handle(
+            json!({"operation": "ensure-data", "params": {"symbols": ["BTC/USDT:USDT"],
+                        "start_date": "2024-02-01", "end_date": "2024-02-02", "padding_days": 1}}),
+        )
+        .await
+        .expect("ensure-data");
+    assert_eq!(answer["statusCode"], 200);
+    assert_eq!(
+        answer["body"]["data"]["coverage"][0]["fetched"],
+        3 * 24,
+        "{answer}"
+    );
 }
 
 /// A client-credentials token endpoint that issues `token`.

@@ -1,0 +1,410 @@
+//! The Lambda runtime side: one binary (`tradai-lambda <handler>`, one image for all 18 functions) reads the
+//! named handler's settings from its environment once at start ([`settings::configure`]: each problem names the
+//! variable, its value and what is allowed), connects its dependencies, and serves events with
+//! `lambda_runtime`. The canonical config (`ENVIRONMENT`) names the tables, buckets and cluster, as it does for
+//! the stacks that create them.
+
+pub mod settings;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tradai_aws::{
+    Clients, DynamoRecordStore, Ec2NatRouting, EcsTaskRunner, Endpoint, S3ObjectStore,
+    SfnWorkflows, SnsNotifier,
+};
+use tradai_config::{Config, Environment, Loader};
+use tradai_domain::entities::Timestamp;
+use tradai_domain::ports::{JobRepository, ModelRegistry, Notifier, TaskRunner};
+use tradai_domain::resilience::ResiliencePolicy;
+
+pub use settings::{configure, Configured, Settings, StartupError, HANDLERS};
+
+use crate::data_proxy::HttpDataCollection;
+use crate::{envelope, HandlerError};
+
+/// Where settings come from: a variable's value by name.
+pub type VariableSource = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// One handler ready to serve.
+pub struct App {
+    handler: String,
+    environment: String,
+    configured: Configured,
+    config: Config,
+    /// The registry at `MLFLOW_TRACKING_URI`, built once (its HTTP client pools connections across events).
+    registry: Option<tradai_mlflow::MlflowRegistry>,
+    clients: Clients,
+    /// data-collection-proxy's client, with its machine credentials.
+    proxy: Option<HttpDataCollection>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("handler", &self.handler)
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+fn policy(service: &str) -> Arc<ResiliencePolicy> {
+    Arc::new(ResiliencePolicy::aws(service))
+}
+
+impl App {
+    /// Check `handler` and its settings, then connect.
+    pub async fn start(handler: &str, get: VariableSource) -> Result<App, StartupError> {
+        if !HANDLERS.contains(&handler) {
+            return Err(StartupError(format!(
+                "handler '{handler}' is not one this binary serves: {}",
+                HANDLERS.join(", ")
+            )));
+        }
+        let s = Settings { get: get.as_ref() };
+        let environment = s.required("ENVIRONMENT")?;
+        let env: Environment = environment.parse().map_err(|_| {
+            StartupError(format!(
+                "ENVIRONMENT={environment}: expected dev, staging or prod"
+            ))
+        })?;
+        let config = Loader::embedded()
+            .load(env)
+            .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))?;
+        let configured = configure(handler, &s, &config)?;
+        let registry = (s.get)("MLFLOW_TRACKING_URI")
+            .filter(|uri| !uri.trim().is_empty())
+            .map(|uri| tradai_mlflow::MlflowRegistry::new(&uri, None))
+            .transpose()
+            .map_err(|e| StartupError(e.to_string()))?;
+        let clients =
+            Clients::connect(&Endpoint::from_env(config.settings().aws.region.clone())).await;
+        let proxy = match &configured {
+            Configured::DataProxy(p) => Some(proxy(&clients, p).await?),
+            _ => None,
+        };
+        Ok(App {
+            handler: handler.to_owned(),
+            environment,
+            configured,
+            config,
+            registry,
+            clients,
+            proxy,
+        })
+    }
+
+    fn registry(&self) -> Result<&tradai_mlflow::MlflowRegistry, HandlerError> {
+        self.registry.as_ref().ok_or_else(|| {
+            HandlerError::invalid("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI is not set")
+        })
+    }
+
+    fn notifier(&self, topic: &str) -> SnsNotifier {
+        SnsNotifier::new(self.clients.sns.clone(), topic.to_owned(), policy("sns"))
+    }
+
+    fn store<R: tradai_domain::entities::Record>(
+        &self,
+    ) -> Result<DynamoRecordStore<R>, HandlerError> {
+        Ok(DynamoRecordStore::new(
+            self.clients.dynamodb.clone(),
+            &self.config,
+            policy("dynamodb"),
+        )?)
+    }
+
+    fn tasks(&self) -> EcsTaskRunner {
+        EcsTaskRunner::new(self.clients.ecs.clone(), &self.config, None, policy("ecs"))
+    }
+
+    /// Serve one event: the §10.1 envelope for Step Functions handlers, the batch answer for SQS ones.
+    pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
+        let now = Timestamp::now();
+        let data = match &self.configured {
+            Configured::UpdateStatus => {
+                crate::update_status::handle(&JobRepository::new(Arc::new(self.store()?)), &event)
+                    .await?
+            }
+            Configured::Cleanup => crate::cleanup::handle(&self.tasks(), &event).await?,
+            Configured::Validate(settings) => {
+                let configs = S3ObjectStore::new(
+                    self.clients.s3.clone(),
+                    &self.config,
+                    "configs",
+                    policy("s3"),
+                )?;
+                let deps = crate::validate::Dependencies {
+                    configs: &configs,
+                    registry: self.registry().ok().map(|r| r as &dyn ModelRegistry),
+                    settings: settings.clone(),
+                };
+                crate::validate::handle(&deps, &event).await?
+            }
+            Configured::CheckRetraining(settings) => {
+                let (drift, runs) = (self.store()?, self.store()?);
+                let deps = crate::retraining::Dependencies {
+                    drift: &drift,
+                    retraining: &runs,
+                    settings,
+                };
+                crate::retraining::handle(&deps, &event, now).await?
+            }
+            Configured::Compare { min_confidence } => {
+                crate::compare::handle(self.registry()?, &event, *min_confidence).await?
+            }
+            Configured::Promote => crate::promote::handle(self.registry()?, &event).await?,
+            Configured::Rollback {
+                cooldown_hours,
+                topic,
+            } => {
+                let (rollbacks, notifier) = (self.store()?, self.notifier(topic));
+                let deps = crate::rollback::Dependencies {
+                    registry: self.registry()?,
+                    rollbacks: &rollbacks,
+                    notifier: Some(&notifier as &dyn Notifier),
+                    cooldown_hours: *cooldown_hours,
+                };
+                crate::rollback::handle(&deps, &event, now).await?
+            }
+            Configured::Notify {
+                throttle_minutes,
+                topic,
+            } => {
+                let (notifier, sent) = (self.notifier(topic), self.store()?);
+                let deps = crate::notify::Dependencies {
+                    notifier: &notifier,
+                    sent: &sent,
+                    throttle_minutes: *throttle_minutes,
+                };
+                crate::notify::handle(&deps, &event, now).await?
+            }
+            Configured::BacktestConsumer {
+                state_machine,
+                launch,
+            } => {
+                let workflows = SfnWorkflows::new(
+                    self.clients.sfn.clone(),
+                    state_machine.clone(),
+                    policy("states"),
+                );
+                let jobs = JobRepository::new(Arc::new(self.store()?));
+                let deps = crate::consumer::Dependencies {
+                    jobs: &jobs,
+                    workflows: &workflows,
+                    task_definition: launch.task_definition.clone(),
+                };
+                return Ok(crate::consumer::handle(&deps, &event).await);
+            }
+            Configured::SqsConsumer(settings) => {
+                let (tasks, runs) = (self.tasks(), self.store()?);
+                let deps = crate::retraining_consumer::Dependencies {
+                    tasks: &tasks,
+                    retraining: &runs,
+                    settings,
+                };
+                return crate::retraining_consumer::handle(&deps, &event, now).await;
+            }
+            Configured::Scheduler(check_settings, launch_settings) => {
+                let (drift, runs, tasks) = (self.store()?, self.store()?, self.tasks());
+                let checks = crate::retraining::Dependencies {
+                    drift: &drift,
+                    retraining: &runs,
+                    settings: check_settings,
+                };
+                let launcher = crate::retraining_consumer::Dependencies {
+                    tasks: &tasks,
+                    retraining: &runs,
+                    settings: launch_settings,
+                };
+                crate::scheduler::handle(&checks, &launcher, &event, &[], now).await?
+            }
+            Configured::Health(settings, topic) => {
+                let (records, notifier, http) =
+                    (self.store()?, self.notifier(topic), reqwest::Client::new());
+                let deps = crate::health::Dependencies {
+                    http: &http,
+                    records: &records,
+                    notifier: &notifier,
+                    settings,
+                };
+                crate::health::handle(&deps, now).await?
+            }
+            Configured::Heartbeat(settings, topic) => {
+                let (sessions, health, notifier) =
+                    (self.store()?, self.store()?, self.notifier(topic));
+                let deps = crate::heartbeat::Dependencies {
+                    sessions: &sessions,
+                    health: &health,
+                    notifier: &notifier,
+                    settings,
+                };
+                crate::heartbeat::handle(&deps, now).await?
+            }
+            Configured::DriftMonitor(settings, topic) => {
+                let (records, notifier) = (self.store()?, self.notifier(topic));
+                let deps = crate::drift_monitor::Dependencies {
+                    registry: self.registry()?,
+                    records: &records,
+                    notifier: &notifier,
+                    settings,
+                };
+                crate::drift_monitor::handle(&deps, &event, now).await?
+            }
+            Configured::Orphans => {
+                let (tasks, jobs, runs) = (
+                    self.tasks(),
+                    JobRepository::new(Arc::new(self.store()?)),
+                    self.store()?,
+                );
+                let deps = crate::orphans::Dependencies {
+                    tasks: &tasks as &dyn TaskRunner,
+                    jobs: &jobs,
+                    retraining: &runs,
+                };
+                crate::orphans::handle(&deps, &event, now).await?
+            }
+            Configured::DataProxy(_) => {
+                let service = self.proxy.as_ref().ok_or_else(|| {
+                    HandlerError::invalid("handler", "the data-collection client was not built")
+                })?;
+                crate::data_proxy::handle(service, &event).await?
+            }
+            Configured::PulumiDrift(settings, topic) => {
+                let (records, notifier) = (self.store()?, self.notifier(topic));
+                let deps = crate::pulumi_drift::Dependencies {
+                    records: &records,
+                    notifier: &notifier,
+                    settings,
+                };
+                crate::pulumi_drift::handle(&deps, &event, now).await?
+            }
+            Configured::NatRoutes(settings) => {
+                let routing = Ec2NatRouting::new(&self.clients, policy("ec2"));
+                crate::nat_routes::handle(&routing, settings, &event).await?
+            }
+        };
+        Ok(envelope(data, &self.environment))
+    }
+}
+
+/// data-collection-proxy's HTTP client: the machine client's secret is read now, so a missing one stops the
+/// cold start with the command that puts it.
+async fn proxy(
+    clients: &Clients,
+    p: &settings::ProxySettings,
+) -> Result<HttpDataCollection, StartupError> {
+    let secret = tradai_aws::secret_string(clients, &p.secret_arn)
+        .await
+        .map_err(|e| {
+            StartupError(format!(
+                "M2M_CLIENT_SECRET_ARN={}: the machine client's secret cannot be read ({e}); put the Cognito \
+                 client's secret with aws secretsmanager put-secret-value --secret-id {}",
+                p.secret_arn, p.secret_arn
+            ))
+        })?;
+    let tokens =
+        crate::m2m::ClientCredentials::new(&p.token_url, &p.client_id, &secret, p.scopes.clone())
+            .map_err(|e| StartupError(format!("COGNITO_TOKEN_URL={}: {e}", p.token_url)))?;
+    let client = reqwest::Client::builder()
+        .timeout(p.timeout)
+        .build()
+        .map_err(|e| StartupError(e.to_string()))?;
+    Ok(HttpDataCollection {
+        base_url: p.url.trim_end_matches('/').to_owned(),
+        tokens: Arc::new(tokens),
+        client,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn source(vars: &[(&str, &str)]) -> VariableSource {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Box::new(move |name| vars.get(name).cloned())
+    }
+
+    #[tokio::test]
+    async fn bad_settings_stop_the_start_naming_the_variable() {
+        let cases = [
+            (
+                "update-dns-routes",
+                vec![("ENVIRONMENT", "dev")],
+                "is not one this binary serves",
+            ),
+            (
+                "update-nat-routes",
+                vec![("ENVIRONMENT", "dev")],
+                "PRIVATE_ROUTE_TABLE_ID is not set",
+            ),
+            (
+                "trading-heartbeat-check",
+                vec![
+                    ("ENVIRONMENT", "dev"),
+                    ("HEARTBEAT_THRESHOLD_MINUTES", "0"),
+                    ("ALERT_SNS_TOPIC_ARN", "arn"),
+                ],
+                "HEARTBEAT_THRESHOLD_MINUTES=0: expected whole minutes from 1 to 1440",
+            ),
+            (
+                "drift-monitor",
+                vec![
+                    ("ENVIRONMENT", "dev"),
+                    ("MLFLOW_TRACKING_URI", "http://127.0.0.1:9"),
+                    ("PSI_MODERATE_THRESHOLD", "0.3"),
+                    ("ALERT_SNS_TOPIC_ARN", "arn"),
+                ],
+                "PSI_SIGNIFICANT_THRESHOLD=0.25: expected more than PSI_MODERATE_THRESHOLD=0.3",
+            ),
+            (
+                "data-collection-proxy",
+                vec![
+                    ("ENVIRONMENT", "dev"),
+                    ("DATA_COLLECTION_URL", "http://dc:8002"),
+                ],
+                "M2M_CLIENT_ID is not set",
+            ),
+            ("update-status", vec![], "ENVIRONMENT is not set"),
+            (
+                "update-status",
+                vec![("ENVIRONMENT", "qa")],
+                "ENVIRONMENT=qa: expected dev, staging or prod",
+            ),
+            (
+                "compare-models",
+                vec![("ENVIRONMENT", "dev"), ("MIN_CONFIDENCE_THRESHOLD", "high")],
+                "MIN_CONFIDENCE_THRESHOLD=high: expected a number from 0 to 1",
+            ),
+            (
+                "compare-models",
+                vec![("ENVIRONMENT", "dev")],
+                "MLFLOW_TRACKING_URI is not set",
+            ),
+            (
+                "health-check",
+                vec![("ENVIRONMENT", "dev"), ("HEALTH_CHECK_TIMEOUT", "-3")],
+                "HEALTH_CHECK_TIMEOUT=-3: expected whole seconds",
+            ),
+            (
+                "backtest-consumer",
+                vec![("ENVIRONMENT", "prod")],
+                "STATE_MACHINE_ARN is not set",
+            ),
+        ];
+        for (handler, vars, expected) in cases {
+            let err = App::start(handler, source(&vars)).await.expect_err(handler);
+            assert!(err.0.contains(expected), "{handler}: {err}");
+        }
+        let ok = App::start("update-status", source(&[("ENVIRONMENT", "staging")]))
+            .await
+            .expect("starts");
+        assert_eq!(ok.environment, "staging");
+    }
+}

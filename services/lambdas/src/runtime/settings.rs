@@ -1,0 +1,369 @@
+//! Every handler's settings, read from its environment and checked once at a cold start: each problem names
+//! the variable, its value and what is allowed. The handlers then use the typed values for every event.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use tradai_config::Config;
+
+/// Why a function cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+/// Reads variables from a source (the process environment in Lambda).
+pub struct Settings<'a> {
+    pub get: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl std::fmt::Debug for Settings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Settings")
+    }
+}
+
+impl Settings<'_> {
+    /// A required variable.
+    pub fn required(&self, name: &str) -> Result<String, StartupError> {
+        (self.get)(name)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| StartupError(format!("{name} is not set; this function needs it")))
+    }
+
+    /// A variable parsed as `T`, `default` when unset.
+    pub fn parsed<T: FromStr>(
+        &self,
+        name: &str,
+        default: T,
+        allowed: &str,
+    ) -> Result<T, StartupError> {
+        match (self.get)(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| StartupError(format!("{name}={text}: expected {allowed}"))),
+        }
+    }
+
+    /// A number within `range`, `default` when unset.
+    fn within<T: FromStr + PartialOrd + std::fmt::Display + Copy>(
+        &self,
+        name: &str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+        unit: &str,
+    ) -> Result<T, StartupError> {
+        let allowed = format!("{unit} from {} to {}", range.start(), range.end());
+        let value = self.parsed(name, default, &allowed)?;
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(StartupError(format!("{name}={value}: expected {allowed}")))
+        }
+    }
+
+    /// A comma-separated list (empty when unset).
+    fn list(&self, name: &str) -> Vec<String> {
+        (self.get)(name)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The data-collection-proxy's service and machine client.
+#[derive(Debug, Clone)]
+pub struct ProxySettings {
+    pub url: String,
+    pub timeout: Duration,
+    pub token_url: String,
+    pub client_id: String,
+    /// The Secrets Manager secret holding the client secret (read at start).
+    pub secret_arn: String,
+    pub scopes: Vec<String>,
+}
+
+/// A handler with its settings.
+#[derive(Debug, Clone)]
+pub enum Configured {
+    BacktestConsumer {
+        state_machine: String,
+        launch: crate::retraining_consumer::Settings,
+    },
+    SqsConsumer(crate::retraining_consumer::Settings),
+    UpdateStatus,
+    Cleanup,
+    CheckRetraining(crate::retraining::Settings),
+    Compare {
+        min_confidence: f64,
+    },
+    Promote,
+    Rollback {
+        cooldown_hours: i64,
+        topic: String,
+    },
+    Scheduler(
+        crate::retraining::Settings,
+        crate::retraining_consumer::Settings,
+    ),
+    Health(crate::health::Settings, String),
+    Heartbeat(crate::heartbeat::Settings, String),
+    DriftMonitor(crate::drift_monitor::Settings, String),
+    Orphans,
+    Validate(crate::validate::Settings),
+    Notify {
+        throttle_minutes: i64,
+        topic: String,
+    },
+    DataProxy(ProxySettings),
+    PulumiDrift(crate::pulumi_drift::Settings, String),
+    NatRoutes(crate::nat_routes::Settings),
+}
+
+/// The 18 handlers of §10.2.
+pub const HANDLERS: [&str; 18] = [
+    "backtest-consumer",
+    "sqs-consumer",
+    "update-status",
+    "cleanup-resources",
+    "check-retraining-needed",
+    "compare-models",
+    "promote-model",
+    "model-rollback",
+    "retraining-scheduler",
+    "health-check",
+    "trading-heartbeat-check",
+    "drift-monitor",
+    "orphan-scanner",
+    "validate-strategy",
+    "notify-completion",
+    "data-collection-proxy",
+    "pulumi-drift-detector",
+    "update-nat-routes",
+];
+
+fn retraining(s: &Settings) -> Result<crate::retraining::Settings, StartupError> {
+    Ok(crate::retraining::Settings {
+        interval_days: s.within("RETRAINING_INTERVAL_DAYS", 7, 1..=365, "whole days")?,
+        min_hours: s.within("MIN_HOURS_BETWEEN_RETRAINING", 24, 0..=8760, "whole hours")?,
+        allowed_models: s.list("ALLOWED_MODELS"),
+    })
+}
+
+fn launch(
+    s: &Settings,
+    config: &Config,
+) -> Result<crate::retraining_consumer::Settings, StartupError> {
+    let family = config.names().ecs_service(
+        config
+            .service_component("strategy-container")
+            .unwrap_or("strategy-generic"),
+    );
+    Ok(crate::retraining_consumer::Settings {
+        task_definition: s.parsed(
+            "ECS_TASK_DEFINITION_FAMILY",
+            family,
+            "a task definition family",
+        )?,
+        container: s.parsed(
+            "ECS_CONTAINER_NAME",
+            "strategy".to_owned(),
+            "a container name",
+        )?,
+        max_concurrent: s.within("MAX_CONCURRENT_TASKS", 5, 1..=100, "a whole number")?,
+    })
+}
+
+fn failures(s: &Settings) -> Result<u32, StartupError> {
+    s.within(
+        "CONSECUTIVE_FAILURES_THRESHOLD",
+        2,
+        1..=100,
+        "a whole number",
+    )
+}
+
+/// The health URLs of the always-on services, through Cloud Map.
+fn health_urls(config: &Config) -> BTreeMap<String, String> {
+    config
+        .settings()
+        .services
+        .iter()
+        .filter(|(_, spec)| spec.kind == tradai_config::ServiceKind::AlwaysOn)
+        .filter_map(|(key, spec)| {
+            Some((
+                key.clone(),
+                format!(
+                    "{}{}",
+                    config.service_url(key)?,
+                    spec.health_path.as_deref()?
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// Read and check `handler`'s settings.
+pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configured, StartupError> {
+    let topic = |name: &str| s.required(name);
+    let configured = match handler {
+        "backtest-consumer" => Configured::BacktestConsumer {
+            state_machine: s.required("STATE_MACHINE_ARN")?,
+            launch: launch(s, config)?,
+        },
+        "sqs-consumer" => Configured::SqsConsumer(launch(s, config)?),
+        "update-status" => Configured::UpdateStatus,
+        "cleanup-resources" => Configured::Cleanup,
+        "check-retraining-needed" => Configured::CheckRetraining(retraining(s)?),
+        "compare-models" => Configured::Compare {
+            min_confidence: s.within("MIN_CONFIDENCE_THRESHOLD", 0.7, 0.0..=1.0, "a number")?,
+        },
+        "promote-model" => Configured::Promote,
+        "model-rollback" => Configured::Rollback {
+            cooldown_hours: s.within("ROLLBACK_COOLDOWN_HOURS", 24, 0..=8760, "whole hours")?,
+            topic: topic("ALERT_SNS_TOPIC_ARN")?,
+        },
+        "retraining-scheduler" => Configured::Scheduler(retraining(s)?, launch(s, config)?),
+        "health-check" => Configured::Health(
+            crate::health::Settings {
+                timeout: Duration::from_secs(s.within(
+                    "HEALTH_CHECK_TIMEOUT",
+                    10,
+                    1..=60,
+                    "whole seconds",
+                )?),
+                threshold: failures(s)?,
+                ttl_seconds: s.within(
+                    "DYNAMODB_TTL_SECONDS",
+                    86_400,
+                    60..=31_536_000,
+                    "whole seconds",
+                )?,
+                services: health_urls(config),
+            },
+            topic("SNS_ALERTS_TOPIC_ARN")?,
+        ),
+        "trading-heartbeat-check" => Configured::Heartbeat(
+            crate::heartbeat::Settings {
+                threshold_minutes: s.within(
+                    "HEARTBEAT_THRESHOLD_MINUTES",
+                    2,
+                    1..=1440,
+                    "whole minutes",
+                )?,
+                failures_threshold: failures(s)?,
+                ttl_seconds: s.within(
+                    "DYNAMODB_TTL_SECONDS",
+                    604_800,
+                    60..=31_536_000,
+                    "whole seconds",
+                )?,
+            },
+            topic("ALERT_SNS_TOPIC_ARN")?,
+        ),
+        "drift-monitor" => {
+            let moderate = s.within("PSI_MODERATE_THRESHOLD", 0.1, 0.0..=10.0, "a number")?;
+            let significant =
+                s.within("PSI_SIGNIFICANT_THRESHOLD", 0.25, 0.0..=10.0, "a number")?;
+            if significant <= moderate {
+                return Err(StartupError(format!(
+                    "PSI_SIGNIFICANT_THRESHOLD={significant}: expected more than PSI_MODERATE_THRESHOLD={moderate}"
+                )));
+            }
+            Configured::DriftMonitor(
+                crate::drift_monitor::Settings {
+                    psi: crate::drift::Settings {
+                        moderate,
+                        significant,
+                        reference_days: s.within(
+                            "REFERENCE_PERIOD_DAYS",
+                            30,
+                            1..=365,
+                            "whole days",
+                        )?,
+                        current_days: s.within("CURRENT_PERIOD_DAYS", 7, 1..=365, "whole days")?,
+                        min_samples: s.within("MIN_SAMPLES", 10, 1..=10_000, "a whole number")?,
+                    },
+                    models: s.list("MONITORED_MODELS"),
+                },
+                topic("ALERT_SNS_TOPIC_ARN")?,
+            )
+        }
+        "orphan-scanner" => Configured::Orphans,
+        "validate-strategy" => Configured::Validate(crate::validate::Settings {
+            require_model: s.parsed("REQUIRE_MLFLOW_MODEL", false, "true or false")?,
+        }),
+        "notify-completion" => Configured::Notify {
+            throttle_minutes: s.within(
+                "NOTIFICATION_THROTTLE_MINUTES",
+                5,
+                0..=1440,
+                "whole minutes",
+            )?,
+            topic: topic("ALERT_SNS_TOPIC_ARN")?,
+        },
+        "data-collection-proxy" => {
+            let region = &config.settings().aws.region;
+            let domain = config.names().resource("auth");
+            let cognito = &config.settings().cognito;
+            Configured::DataProxy(ProxySettings {
+                url: s.required("DATA_COLLECTION_URL")?,
+                timeout: Duration::from_secs(s.within(
+                    "REQUEST_TIMEOUT",
+                    30,
+                    1..=900,
+                    "whole seconds",
+                )?),
+                token_url: s.parsed(
+                    "COGNITO_TOKEN_URL",
+                    crate::m2m::cognito_token_url(&domain, region),
+                    "a URL",
+                )?,
+                client_id: s.required("M2M_CLIENT_ID")?,
+                secret_arn: s.required("M2M_CLIENT_SECRET_ARN")?,
+                scopes: cognito.m2m_scopes.clone(),
+            })
+        }
+        "pulumi-drift-detector" => Configured::PulumiDrift(
+            crate::pulumi_drift::Settings {
+                binary: "pulumi".into(),
+                project_dir: s
+                    .parsed(
+                        "PULUMI_PROJECT_DIR",
+                        "/var/task/infra".to_owned(),
+                        "a directory",
+                    )?
+                    .into(),
+                ttl_seconds: 30 * 86_400,
+            },
+            topic("ALERT_SNS_TOPIC_ARN")?,
+        ),
+        "update-nat-routes" => {
+            let route_tables = s.list("PRIVATE_ROUTE_TABLE_ID");
+            if route_tables.is_empty() {
+                return Err(StartupError(
+                    "PRIVATE_ROUTE_TABLE_ID is not set; this function needs it".into(),
+                ));
+            }
+            Configured::NatRoutes(crate::nat_routes::Settings { route_tables })
+        }
+        other => {
+            return Err(StartupError(format!(
+                "handler '{other}' is not one this binary serves: {}",
+                HANDLERS.join(", ")
+            )))
+        }
+    };
+    if matches!(
+        handler,
+        "compare-models" | "promote-model" | "model-rollback" | "drift-monitor"
+    ) {
+        s.required("MLFLOW_TRACKING_URI")?;
+    }
+    Ok(configured)
+}
