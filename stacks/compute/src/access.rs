@@ -318,6 +318,8 @@ mod tests {
             ("nat_lifecycle_hook_name", "hook"),
             ("pulumi_state_bucket_name", "state-bucket"),
             ("secret:pulumi-passphrase", "arn:secret"),
+            ("secret:m2m-client-secret", "arn:secret:m2m"),
+            ("m2m_client_id", "m2m-client"),
         ];
         let mut pairs: Vec<(String, String)> = fixed
             .iter()

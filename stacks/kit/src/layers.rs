@@ -339,8 +339,9 @@ mod tests {
             .load(Environment::Dev)
             .expect("valid");
         let keys = PersistentOutputs::keys(&config);
-        assert_eq!(keys.len(), 12 + 5 + 25 + 1 + 6);
+        assert_eq!(keys.len(), 12 + 5 + 25 + 2 + 6);
         assert!(keys.contains(&"secret_arn_pulumi_passphrase".to_owned()));
+        assert!(keys.contains(&"secret_arn_m2m_client_secret".to_owned()));
         assert!(keys.contains(&"table_workflow_state".to_owned()));
         assert!(keys.contains(&"ecr_lambda_health_check".to_owned()));
     }
