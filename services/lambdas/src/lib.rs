@@ -3,10 +3,7 @@
 //! with the Step Functions envelope of §10.1 (`{"statusCode": 200, "body": {"success", "data",
 //! "environment"}}`), or a [`HandlerError`] whose name Step Functions' Retry and Catch match on.
 //!
-//! Built so far: backtest-consumer, update-status, validate-strategy, cleanup-resources,
-//! check-retraining-needed, compare-models, promote-model, notify-completion, model-rollback,
-//! data-collection-proxy, orphan-scanner, sqs-consumer, retraining-scheduler, health-check,
-//! trading-heartbeat-check, pulumi-drift-detector and drift-monitor's PSI.
+//! All 18 handlers of §10.2 are here; `runtime` serves them from one binary (`tradai-lambda <handler>`).
 
 pub mod cleanup;
 pub mod compare;

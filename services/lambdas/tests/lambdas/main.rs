@@ -159,3 +159,59 @@ async fn token_endpoint(token: String) -> String {
 async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
     let _ = axum::serve(listener, app).await;
 }
+
+/// trading-heartbeat-check on the emulator: the trading-state status index and the health table as the
+/// canonical config provisions them.
+#[tokio::test]
+async fn heartbeat_check_reads_active_sessions_through_the_status_index() {
+    use tradai_domain::entities::{HealthRecord, Timestamp, TradingMode, TradingSession};
+    use tradai_domain::ports::{RecordKey, RecordStore};
+    use tradai_domain::TradingStatus;
+    let (config, clients, _) = tradai_test_support::emulator::provisioned().await;
+    let policy = || Arc::new(tradai_domain::resilience::ResiliencePolicy::aws("dynamodb"));
+    let sessions: tradai_aws::DynamoRecordStore<TradingSession> =
+        tradai_aws::DynamoRecordStore::new(clients.dynamodb.clone(), &config, policy())
+            .expect("table");
+    let health: tradai_aws::DynamoRecordStore<HealthRecord> =
+        tradai_aws::DynamoRecordStore::new(clients.dynamodb.clone(), &config, policy())
+            .expect("table");
+    let now = Timestamp::now();
+    for (id, status, beat) in [
+        ("fresh", TradingStatus::Running, Some(now)),
+        ("stale", TradingStatus::Warmup, Some(now.plus_seconds(-600))),
+        ("stopped", TradingStatus::Stopped, None),
+    ] {
+        let session = TradingSession {
+            strategy_id: id.into(),
+            status,
+            mode: TradingMode::DryRun,
+            last_heartbeat: beat,
+            task_arn: None,
+            model_version: None,
+            updated_at: now,
+        };
+        sessions.put(&session).await.expect("put");
+    }
+    let notifier = tradai_memory::MemoryNotifier::new();
+    let settings = tradai_lambdas::heartbeat::Settings::default();
+    let deps = tradai_lambdas::heartbeat::Dependencies {
+        sessions: &sessions,
+        health: &health,
+        notifier: &notifier,
+        settings: &settings,
+    };
+    let answer = tradai_lambdas::heartbeat::handle(&deps, now)
+        .await
+        .expect("checks");
+    assert_eq!(
+        (&answer["checked"], &answer["stale"]),
+        (&json!(2), &json!(1)),
+        "{answer}"
+    );
+    let row = health
+        .get(&RecordKey::partition("heartbeat#stale"))
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!(row.consecutive_failures, 1);
+}
