@@ -30,6 +30,150 @@ pub enum Command {
     /// Inspect the infrastructure the stacks define.
     #[command(subcommand)]
     Infra(InfraCommand),
+    /// Submit, follow, list and cancel backtests through the backend API.
+    #[command(subcommand)]
+    Backtest(BacktestCommand),
+    /// Sign in with Cognito (or store a token) for the API commands.
+    Login(LoginArgs),
+    /// Deploy the stacks of an environment with the Pulumi CLI, layer by layer.
+    Deploy(DeployArgs),
+}
+
+/// Where the API is and who calls it.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The backend's base URL.
+    #[arg(
+        long,
+        env = "TRADAI_API_URL",
+        default_value = "http://127.0.0.1:8000",
+        global = true
+    )]
+    pub api_url: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// `tradai backtest …`
+#[derive(Debug, Subcommand)]
+pub enum BacktestCommand {
+    /// Submit a backtest from flags or a JSON file.
+    Submit(SubmitArgs),
+    /// Show one backtest.
+    Status(JobArgs),
+    /// List backtests, newest first.
+    List(ListArgs),
+    /// Cancel a pending or running backtest.
+    Cancel(JobArgs),
+    /// Follow a backtest to its end, showing status transitions and the final metrics.
+    Watch(JobArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// A JSON request body (the API's BacktestRequest); flags given as well override its fields.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Strategy name (e.g. sma-crossover).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Comma-separated symbols (BTC/USDT:USDT,ETH/USDT:USDT).
+    #[arg(long, value_delimiter = ',')]
+    pub symbols: Vec<String>,
+    /// Candle timeframe (1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w).
+    #[arg(long)]
+    pub timeframe: Option<String>,
+    /// Quote currency per trade.
+    #[arg(long)]
+    pub stake: Option<f64>,
+    /// Stop loss as a negative fraction (-0.05).
+    #[arg(long, allow_hyphen_values = true)]
+    pub stoploss: Option<f64>,
+    /// Follow the job to its end (as `watch`).
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The job id.
+    pub job_id: String,
+    /// Give up watching after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// PENDING, RUNNING, COMPLETED, FAILED or CANCELLED.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// 1 to 100.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Store this access token instead of signing in (e.g. the one `tradai local up` prints).
+    #[arg(long, conflicts_with = "username")]
+    pub token: Option<String>,
+    /// Cognito user name (the e-mail address); the password is read from TRADAI_PASSWORD or standard input.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The app client id of the user pool (the persistent layer's public client).
+    #[arg(long, env = "TRADAI_COGNITO_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The Cognito endpoint [default: https://cognito-idp.<region>.amazonaws.com, or AWS_ENDPOINT_URL].
+    #[arg(long)]
+    pub cognito_url: Option<String>,
+    /// The environment whose region the user pool is in.
+    #[arg(long, default_value = "dev")]
+    pub env: String,
+    /// A TOTP code, when the pool asks for one (MFA); read from standard input otherwise.
+    #[arg(long)]
+    pub mfa_code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// dev, staging or prod.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Layers to deploy, in any order (they run persistent → foundation → compute → edge) [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "LAYER")]
+    pub stacks: Vec<String>,
+    /// `pulumi preview` instead of `pulumi up`.
+    #[arg(long)]
+    pub preview: bool,
+    /// Skip a layer whose preview shows no change.
+    #[arg(long)]
+    pub skip_unchanged: bool,
+    /// The Pulumi CLI to run.
+    #[arg(long, env = "TRADAI_PULUMI", default_value = "pulumi")]
+    pub pulumi: String,
 }
 
 /// `tradai infra …`
@@ -40,9 +184,21 @@ pub enum InfraCommand {
     /// Run the policy checks (encryption, privacy, tags, IAM, log retention, IMDSv2, open ingress, RDS, DLQs) over
     /// the planned graphs of every layer; exit 1 on any violation.
     Check(CheckArgs),
+    /// Summarise the deployed stacks' outputs (`pulumi stack output --json` per layer).
+    Status(StatusArgs),
     /// Estimate the monthly cost of an environment from its planned graph, the config and the bundled price
     /// table (eu-central-1 list prices, dated in the table).
     Cost(CostArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// dev, staging or prod.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The Pulumi CLI to run.
+    #[arg(long, env = "TRADAI_PULUMI", default_value = "pulumi")]
+    pub pulumi: String,
 }
 
 #[derive(Debug, Args)]

@@ -14,5 +14,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(command) => commands::config::run(command, dir),
         Command::Local(command) => commands::local::run(command, dir),
         Command::Infra(command) => commands::infra::run(command, dir),
+        Command::Backtest(command) => commands::backtest::run(command),
+        Command::Login(args) => commands::login::run(args, dir),
+        Command::Deploy(args) => commands::pulumi::deploy(args),
     }
 }

@@ -18,6 +18,7 @@ pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         InfraCommand::Plan(args) => plan(args, dir),
         InfraCommand::Check(args) => check(args, dir),
         InfraCommand::Cost(args) => cost(args, dir),
+        InfraCommand::Status(args) => super::pulumi::status(args),
     }
 }
 

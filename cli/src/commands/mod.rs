@@ -1,5 +1,9 @@
 //! One module per subcommand.
 
+pub mod api;
+pub mod backtest;
 pub mod config;
 pub mod infra;
 pub mod local;
+pub mod login;
+pub mod pulumi;

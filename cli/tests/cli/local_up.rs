@@ -1,54 +1,15 @@
 //! `tradai local up`: the services start on free ports with a token they accept, answer, and stop on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::platform::LocalPlatform;
+
 #[test]
 fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
-    let binary = assert_cmd::cargo::cargo_bin("tradai");
-    let empty = tempfile::tempdir().expect("dir");
-    let mut child = Command::new(binary)
-        .current_dir(empty.path())
-        .args([
-            "local",
-            "up",
-            "--backend-port",
-            "0",
-            "--strategy-port",
-            "0",
-            "--data-port",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut backend = None;
-    let mut data = None;
-    let mut token = None;
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        if let Some(rest) = line.trim_start().strip_prefix("backend") {
-            backend = rest.split_whitespace().next().map(str::to_owned);
-        }
-        if let Some(rest) = line.trim_start().strip_prefix("data-collection") {
-            data = rest.split_whitespace().next().map(str::to_owned);
-        }
-        if let Some((_, t)) = line.split_once("h): ") {
-            token = Some(t.to_owned());
-        }
-        if line.starts_with("Ctrl-C") {
-            break;
-        }
-    }
-    let (backend, token) = (
-        backend.expect("backend URL printed"),
-        token.expect("token printed"),
-    );
+    let platform = LocalPlatform::start();
+    let (backend, token) = (platform.backend.clone(), platform.token.clone());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
@@ -66,7 +27,7 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
             .await
             .expect("json");
         assert_eq!(strategies[0]["name"], "sma-crossover");
-        let data = data.expect("data-collection URL printed");
+        let data = &platform.data;
         let synced = client
             .post(format!("{data}/api/v1/sync"))
             .bearer_auth(&token)
@@ -128,13 +89,7 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
         let points = equity["equity_curve"].as_array().expect("equity curve").len();
         assert_eq!(points, 61 * 24, "one point per hourly candle of 2024-01-01..2024-03-01");
     });
-    let stopped = Command::new("kill")
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill");
-    assert!(stopped.success());
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "exit {status:?}");
+    let (exited_cleanly, rest) = platform.stop();
+    assert!(exited_cleanly);
     assert_eq!(rest.last().map(String::as_str), Some("stopped"));
 }

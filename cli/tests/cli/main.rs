@@ -1,9 +1,13 @@
 //! End-to-end tests of the `tradai` binary: each subcommand, successes and failures.
 
+mod backtest;
 mod config_diff;
 mod config_promote;
 mod config_show;
 mod config_validate;
+mod deploy;
 mod helpers;
 mod infra_plan;
 mod local_up;
+mod login;
+mod platform;
