@@ -137,7 +137,7 @@ impl App {
                 let deps = crate::validate::Dependencies {
                     configs: &configs,
                     registry: self.registry().ok().map(|r| r as &dyn ModelRegistry),
-                    settings: settings.clone(),
+                    settings: *settings,
                 };
                 crate::validate::handle(&deps, &event).await?
             }
