@@ -271,6 +271,10 @@ pub struct UpArgs {
     /// Port of the data-collection service [default: services.data-collection.port]; 0 picks a free one.
     #[arg(long)]
     pub data_port: Option<u16>,
+    /// Use AWS adapters against the emulator at this URL (LocalStack, moto) instead of in-memory ones; the
+    /// dev config's tables, buckets, queues and topics are created there first.
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: Option<String>,
     /// Hours the printed development token stays valid.
     #[arg(long, default_value_t = 12)]
     pub token_hours: u64,

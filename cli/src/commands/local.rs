@@ -1,5 +1,5 @@
 //! `tradai local up`: the backend, the strategy service and the data-collection service in this process, on
-//! in-memory adapters (data collection syncs from recorded Binance pages), with a local token issuer whose keys
+//! in-memory adapters (or, with `--aws-endpoint URL`, AWS adapters on an emulator, provisioned from the config) (data collection syncs from recorded Binance pages), with a local token issuer whose keys
 //! they trust (auth is never switched off). Submitted backtests run in-process (the local executor) on the
 //! strategy service's configs and the synced candles, and their runs appear in the model registry. Ctrl-C or SIGTERM stops them all, letting in-flight requests
 //! finish.
@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
-use tradai_backend::adapters::{self, ExecutorKind};
 use tradai_config::{ConfigDir, Environment, Loader};
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::issuer::LocalIssuer;
@@ -48,33 +47,20 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let issuer = LocalIssuer::start().await;
         let verifier = Arc::new(issuer.server.verifier());
 
-        let strategy = tradai_strategy::AppState::in_memory(verifier.clone()).await?;
+        let states = match &args.aws_endpoint {
+            Some(url) => super::local_states::emulator(&config, url, verifier).await?,
+            None => super::local_states::memory(&config, verifier).await?,
+        };
+        let (mut backend, strategy, data) = (states.backend, states.strategy, states.data);
         let strategy_listener = bind("strategy", strategy_port).await?;
         let strategy_url = format!("http://{}", strategy_listener.local_addr()?);
-
-        let data = tradai_data_collection::AppState::in_memory(verifier.clone())?;
         let data_listener = bind("data", data_port).await?;
         let data_url = format!("http://{}", data_listener.local_addr()?);
-
-        let mut backend = adapters::memory(&config, ExecutorKind::Sqs, verifier)?;
-        // Backtests run the backtest workflow in this process (the local executor), on the strategy service's
-        // configs, data collection's candles and source, and the strategy service's model registry.
-        backend.executor = adapters::local_executor(
-            &config,
-            &backend.jobs,
-            backend.results.clone(),
-            adapters::RunnerStores {
-                configs: strategy.configs.clone(),
-                market: data.store.clone(),
-                source: data.source.clone(),
-                registry: Some(strategy.registry.clone()),
-            },
-        )?;
         backend.strategy_service = tradai_backend::StrategyService::new(&strategy_url);
         let backend_listener = bind("backend", backend_port).await?;
         let backend_url = format!("http://{}", backend_listener.local_addr()?);
 
-        println!("TradAI local platform: dev config, in-memory adapters");
+        println!("TradAI local platform: dev config, {}", states.adapters);
         println!("  backend           {backend_url}   (API docs: {backend_url}/docs)");
         println!("  strategy-service  {strategy_url}   (sample strategy: sma-crossover)");
         println!("  data-collection   {data_url}   (recorded Binance pages: BTC and ETH 1h, 2024-01-01..2024-04-01)");

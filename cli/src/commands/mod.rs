@@ -5,5 +5,6 @@ pub mod backtest;
 pub mod config;
 pub mod infra;
 pub mod local;
+mod local_states;
 pub mod login;
 pub mod pulumi;

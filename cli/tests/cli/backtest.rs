@@ -149,3 +149,48 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
     let (exited_cleanly, _) = platform.stop();
     assert!(exited_cleanly);
 }
+
+/// `local up --aws-endpoint`: the dev config's resources are provisioned on the emulator and a backtest runs
+/// on DynamoDB, S3 and SQS there.
+#[test]
+fn local_up_on_the_emulator_runs_a_backtest() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .expect("AWS_ENDPOINT_URL: run the tests through scripts/test, which starts the emulator");
+    let platform = LocalPlatform::start_with(&["--aws-endpoint", &endpoint]);
+    let done = tradai()
+        .env("TRADAI_API_URL", &platform.backend)
+        .env("TRADAI_TOKEN", &platform.token)
+        .args([
+            "backtest",
+            "submit",
+            "--strategy",
+            "sma-crossover",
+            "--start",
+            "2024-02-01",
+            "--end",
+            "2024-02-20",
+            "--wait",
+            "--output",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let done = json(&done);
+    assert_eq!(done["job"]["status"], "COMPLETED", "{done}");
+    assert!(
+        done["job"]["execution_arn"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("local:")),
+        "{done}"
+    );
+    assert!(
+        platform.banner.contains("AWS adapters on the emulator"),
+        "{}",
+        platform.banner
+    );
+    let (exited_cleanly, _) = platform.stop();
+    assert!(exited_cleanly);
+}

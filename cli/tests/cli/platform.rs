@@ -10,12 +10,19 @@ pub struct LocalPlatform {
     pub backend: String,
     pub data: String,
     pub token: String,
+    /// The first line it printed.
+    pub banner: String,
     _cwd: tempfile::TempDir,
 }
 
 impl LocalPlatform {
-    /// Start it and read what it prints up to "Ctrl-C".
+    /// Start it on in-memory adapters and read what it prints up to "Ctrl-C".
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Start it with `extra` arguments.
+    pub fn start_with(extra: &[&str]) -> Self {
         let binary = assert_cmd::cargo::cargo_bin("tradai");
         let cwd = tempfile::tempdir().expect("dir");
         let mut child = Command::new(binary)
@@ -30,14 +37,16 @@ impl LocalPlatform {
                 "--data-port",
                 "0",
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let (mut backend, mut data, mut token) = (None, None, None);
+        let (mut backend, mut data, mut token, mut banner) = (None, None, None, None);
         for line in lines.by_ref() {
             let line = line.expect("line");
+            banner = banner.or_else(|| Some(line.clone()));
             let word = |prefix: &str| {
                 line.trim_start()
                     .strip_prefix(prefix)
@@ -59,6 +68,7 @@ impl LocalPlatform {
             backend: backend.expect("backend URL printed"),
             data: data.expect("data-collection URL printed"),
             token: token.expect("token printed"),
+            banner: banner.unwrap_or_default(),
             _cwd: cwd,
         }
     }
