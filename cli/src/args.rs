@@ -271,6 +271,9 @@ pub struct UpArgs {
     /// Port of the data-collection service [default: services.data-collection.port]; 0 picks a free one.
     #[arg(long)]
     pub data_port: Option<u16>,
+    /// Address to listen on (0.0.0.0 in a container).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
     /// Use AWS adapters against the emulator at this URL (LocalStack, moto) instead of in-memory ones; the
     /// dev config's tables, buckets, queues and topics are created there first.
     #[arg(long, value_name = "URL")]

@@ -22,10 +22,10 @@ pub fn run(command: LocalCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn bind(name: &str, port: u16) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(("127.0.0.1", port))
-        .await
-        .with_context(|| format!("{name}: cannot listen on 127.0.0.1:{port} (in use? pick another with --{name}-port)"))
+async fn bind(host: &str, name: &str, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((host, port)).await.with_context(|| {
+        format!("{name}: cannot listen on {host}:{port} (in use? pick another with --{name}-port)")
+    })
 }
 
 fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
@@ -52,12 +52,12 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             None => super::local_states::memory(&config, verifier).await?,
         };
         let (mut backend, strategy, data) = (states.backend, states.strategy, states.data);
-        let strategy_listener = bind("strategy", strategy_port).await?;
+        let strategy_listener = bind(&args.host, "strategy", strategy_port).await?;
         let strategy_url = format!("http://{}", strategy_listener.local_addr()?);
-        let data_listener = bind("data", data_port).await?;
+        let data_listener = bind(&args.host, "data", data_port).await?;
         let data_url = format!("http://{}", data_listener.local_addr()?);
         backend.strategy_service = tradai_backend::StrategyService::new(&strategy_url);
-        let backend_listener = bind("backend", backend_port).await?;
+        let backend_listener = bind(&args.host, "backend", backend_port).await?;
         let backend_url = format!("http://{}", backend_listener.local_addr()?);
 
         println!("TradAI local platform: dev config, {}", states.adapters);

@@ -56,12 +56,14 @@ pub fn functions(
             let config = Arc::clone(config);
             let key = key.clone();
             known.map(move |known: Known| {
-                let env: HashMap<String, String> = config
+                let mut env: HashMap<String, String> = config
                     .lambda_env(&key)
                     .unwrap_or_default()
                     .iter()
                     .map(|(name, value)| (name.clone(), resolve(&config, &known, value)))
                     .collect();
+                // Every function runs the one Lambda image; this picks its handler (decision B6).
+                env.insert("TRADAI_HANDLER".to_owned(), key.clone());
                 lambda_types::FunctionEnvironment::builder()
                     .variables(env)
                     .build_struct()

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1.7
+# One parameterised multi-stage build for every TradAI-rs image:
+#   docker build --build-arg BIN=tradai-backend --target service -t tradai/backend .
+#   docker build --build-arg BIN=tradai-lambda  --target lambda  -t tradai/lambda  .
+# BIN is one of tradai-backend, tradai-strategy, tradai-data-collection, tradai-backtest-runner, tradai-lambda,
+# tradai (the CLI, used by docker-compose.yml). The final images hold one static-enough binary on a distroless
+# base (services) or the Lambda `provided` base (the one Lambda binary; the function's TRADAI_HANDLER picks
+# its handler).
+
+ARG RUST_VERSION=1.85
+
+FROM rust:${RUST_VERSION}-bookworm AS build
+ARG BIN
+RUN test -n "$BIN" || (echo "--build-arg BIN=<binary> is required" >&2; exit 1)
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin "$BIN" \
+    && cp "target/release/$BIN" /app
+
+# Services, the runner and the CLI: no shell, no package manager, a non-root user.
+FROM gcr.io/distroless/cc-debian12:nonroot AS service
+COPY --from=build /app /usr/local/bin/app
+USER nonroot
+ENTRYPOINT ["/usr/local/bin/app"]
+
+# The Lambda functions: the binary is its own runtime client (lambda_runtime).
+FROM public.ecr.aws/lambda/provided:al2023 AS lambda
+COPY --from=build /app /var/runtime/bootstrap
+ENTRYPOINT ["/var/runtime/bootstrap"]
