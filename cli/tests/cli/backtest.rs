@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
-use crate::helpers::tradai;
+use crate::helpers::{fails, succeeds, tradai};
 use crate::platform::LocalPlatform;
 
-fn json(out: &[u8]) -> Value {
-    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+fn json(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
 #[test]
@@ -23,13 +23,8 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
     };
 
     // Not signed in yet: the command says how to.
-    let refused = cli(&["backtest", "list"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8_lossy(&refused).contains("tradai login"));
+    let refused = fails(&mut cli(&["backtest", "list"]));
+    assert!(refused.as_str().contains("tradai login"));
 
     cli(&["login", "--token", &platform.token])
         .assert()
@@ -44,7 +39,7 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
         assert_eq!(mode & 0o777, 0o600, "only its owner reads the token");
     }
 
-    let done = cli(&[
+    let done = succeeds(&mut cli(&[
         "backtest",
         "submit",
         "--strategy",
@@ -56,51 +51,30 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
         "--wait",
         "--output",
         "json",
-    ])
-    .assert()
-    .success()
-    .get_output()
-    .stdout
-    .clone();
+    ]));
     let done = json(&done);
     assert_eq!(done["job"]["status"], "COMPLETED", "{done}");
     assert!(done["metrics"]["trade_count"].as_u64().is_some(), "{done}");
     let id = done["job"]["job_id"].as_str().expect("id").to_owned();
 
-    let status = json(
-        &cli(&["backtest", "status", &id, "--output", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
-    );
+    let status = json(&succeeds(&mut cli(&[
+        "backtest", "status", &id, "--output", "json",
+    ])));
     assert_eq!(status["status"], "COMPLETED");
-    let table = cli(&["backtest", "watch", &id])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8_lossy(&table);
+    let table = succeeds(&mut cli(&["backtest", "watch", &id]));
     assert!(
         table.contains("status    COMPLETED") && table.contains("sharpe"),
         "{table}"
     );
 
-    let page = json(
-        &cli(&[
-            "backtest",
-            "list",
-            "--status",
-            "completed",
-            "--output",
-            "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout,
-    );
+    let page = json(&succeeds(&mut cli(&[
+        "backtest",
+        "list",
+        "--status",
+        "completed",
+        "--output",
+        "json",
+    ])));
     assert!(
         page["items"]
             .as_array()
@@ -111,17 +85,8 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
     );
 
     // A finished job cannot be cancelled: the API's reason comes through, exit 1.
-    let refused = cli(&["backtest", "cancel", &id])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    assert!(
-        String::from_utf8_lossy(&refused).contains("409"),
-        "{}",
-        String::from_utf8_lossy(&refused)
-    );
+    let refused = fails(&mut cli(&["backtest", "cancel", &id]));
+    assert!(refused.contains("409"), "{refused}");
 
     // An unknown strategy fails the job: `--wait` exits 1 and shows the validation error.
     let failed = cli(&[
@@ -157,27 +122,24 @@ fn local_up_on_the_emulator_runs_a_backtest() {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
         .expect("AWS_ENDPOINT_URL: run the tests through scripts/test, which starts the emulator");
     let platform = LocalPlatform::start_with(&["--aws-endpoint", &endpoint]);
-    let done = tradai()
-        .env("TRADAI_API_URL", &platform.backend)
-        .env("TRADAI_TOKEN", &platform.token)
-        .args([
-            "backtest",
-            "submit",
-            "--strategy",
-            "sma-crossover",
-            "--start",
-            "2024-02-01",
-            "--end",
-            "2024-02-20",
-            "--wait",
-            "--output",
-            "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let done = succeeds(
+        tradai()
+            .env("TRADAI_API_URL", &platform.backend)
+            .env("TRADAI_TOKEN", &platform.token)
+            .args([
+                "backtest",
+                "submit",
+                "--strategy",
+                "sma-crossover",
+                "--start",
+                "2024-02-01",
+                "--end",
+                "2024-02-20",
+                "--wait",
+                "--output",
+                "json",
+            ]),
+    );
     let done = json(&done);
     assert_eq!(done["job"]["status"], "COMPLETED", "{done}");
     assert!(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::tradai;
+use crate::helpers::{fails, tradai};
 
 /// A `pulumi` that logs each call to `log` and fails `up` of the stack in `$FAIL_STACK`.
 fn fake_pulumi(dir: &Path) -> (PathBuf, PathBuf) {
@@ -125,34 +125,16 @@ fn status_summarises_outputs_and_bad_input_is_named() {
     );
     assert!(out.contains("edge-dev: not deployed (no stack)"), "{out}");
 
-    let missing = tradai()
-        .env("TRADAI_PULUMI", dir.path().join("no-such-pulumi"))
-        .args(["deploy", "--env", "dev"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8_lossy(&missing).contains("is not installed or not on PATH"));
-    let bad = tradai()
-        .args(["deploy", "--env", "dev", "--stacks", "network"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8_lossy(&bad)
-        .contains("--stacks network: expected persistent, foundation, compute or edge"));
-    let bad = tradai()
-        .args(["deploy", "--env", "qa"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    assert!(
-        String::from_utf8_lossy(&bad).contains("--env"),
-        "{}",
-        String::from_utf8_lossy(&bad)
+    let missing = fails(
+        tradai()
+            .env("TRADAI_PULUMI", dir.path().join("no-such-pulumi"))
+            .args(["deploy", "--env", "dev"]),
     );
+    assert!(missing.as_str().contains("is not installed or not on PATH"));
+    let bad = fails(tradai().args(["deploy", "--env", "dev", "--stacks", "network"]));
+    assert!(bad
+        .as_str()
+        .contains("--stacks network: expected persistent, foundation, compute or edge"));
+    let bad = fails(tradai().args(["deploy", "--env", "qa"]));
+    assert!(bad.as_str().contains("--env"), "{}", bad.as_str());
 }

@@ -70,3 +70,13 @@ pub fn tradai() -> Command {
     }
     cmd
 }
+
+/// Run `cmd`, assert it succeeds, and return its standard output.
+pub fn succeeds(cmd: &mut Command) -> String {
+    String::from_utf8_lossy(&cmd.assert().success().get_output().stdout).into_owned()
+}
+
+/// Run `cmd`, assert it fails, and return its standard error.
+pub fn fails(cmd: &mut Command) -> String {
+    String::from_utf8_lossy(&cmd.assert().failure().get_output().stderr).into_owned()
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::tradai;
+use crate::helpers::{fails, tradai};
 
 /// One Cognito call on the emulator.
 fn cognito(endpoint: &str, action: &str, body: Value) -> Value {
@@ -77,16 +77,11 @@ fn signs_in_with_a_password_and_keeps_the_access_token() {
             ]);
         cmd
     };
-    let refused = login("wrong-password")
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
+    let refused = fails(&mut login("wrong-password"));
     assert!(
-        String::from_utf8_lossy(&refused).contains("sign-in refused"),
+        refused.as_str().contains("sign-in refused"),
         "{}",
-        String::from_utf8_lossy(&refused)
+        refused.as_str()
     );
     assert!(!token_file.exists(), "nothing is written on a refusal");
 
@@ -102,12 +97,6 @@ fn signs_in_with_a_password_and_keeps_the_access_token() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let missing = tradai()
-        .args(["login", "--username", "x"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8_lossy(&missing).contains("--client-id"));
+    let missing = fails(tradai().args(["login", "--username", "x"]));
+    assert!(missing.as_str().contains("--client-id"));
 }

@@ -31,11 +31,19 @@ async fn next(State(rt): State<Arc<Runtime>>) -> (HeaderMap, String) {
         tokio::time::sleep(Duration::from_secs(60)).await;
     }
     let mut headers = HeaderMap::new();
-    headers.insert("lambda-runtime-aws-request-id", "req-1".parse().expect("header"));
-    headers.insert("lambda-runtime-deadline-ms", "9999999999999".parse().expect("header"));
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        "req-1".parse().expect("header"),
+    );
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        "9999999999999".parse().expect("header"),
+    );
     headers.insert(
         "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:eu-central-1:123456789012:function:tradai-update-status-dev".parse().expect("header"),
+        "arn:aws:lambda:eu-central-1:123456789012:function:tradai-update-status-dev"
+            .parse()
+            .expect("header"),
     );
     (headers, r#"{"status": "RUNNING"}"#.to_owned())
 }
@@ -56,17 +64,27 @@ fn binary() -> PathBuf {
 async fn main() {
     let binary = binary();
     let size = std::fs::metadata(&binary)
-        .unwrap_or_else(|_| panic!("{} is missing: cargo build --release --bin tradai-lambda", binary.display()))
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: cargo build --release --bin tradai-lambda",
+                binary.display()
+            )
+        })
         .len();
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let rt = Arc::new(Runtime::default());
         let app = axum::Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(answered))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(answered),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(answered))
             .with_state(rt.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let address = listener.local_addr().expect("addr");
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
         let started = Instant::now();
@@ -102,7 +120,10 @@ async fn main() {
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("tradai-lambda release binary: {:.1} MB ({size} bytes)", size as f64 / 1e6);
+    println!(
+        "tradai-lambda release binary: {:.1} MB ({size} bytes)",
+        size as f64 / 1e6
+    );
     println!(
         "cold start, process start → first event answered ({RUNS} runs): min {:.1} ms, median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
         ms(times[0]),
