@@ -17,7 +17,8 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bin "$BIN" \
-    && cp "target/release/$BIN" /app
+    && cp "target/release/$BIN" /app \
+    && strip /app
 
 # Services, the runner and the CLI: no shell, no package manager, a non-root user.
 FROM gcr.io/distroless/cc-debian12:nonroot AS service
