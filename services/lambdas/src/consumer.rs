@@ -17,13 +17,7 @@ pub struct Dependencies<'a> {
     pub task_definition: String,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("task_definition", &self.task_definition)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, task_definition);
 
 /// One record: started, dropped (no longer pending) or failed with the reason.
 async fn consume(deps: &Dependencies<'_>, body: &str) -> Result<&'static str, DomainError> {

@@ -30,13 +30,7 @@ pub struct Dependencies<'a> {
     pub settings: &'a Settings,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, settings);
 
 /// Probe `url`: healthy on a 2xx within the timeout; the latency and, when not healthy, why.
 async fn probe(

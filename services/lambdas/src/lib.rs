@@ -5,6 +5,20 @@
 //!
 //! All 18 handlers of §10.2 are here; `runtime` serves them from one binary (`tradai-lambda <handler>`).
 
+/// `Debug` for a handler's `Dependencies<'_>` showing only `field` (its ports are trait objects).
+macro_rules! debug_showing {
+    ($name:ident, $field:ident) => {
+        impl std::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field(stringify!($field), &self.$field)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use debug_showing;
+
 pub mod cleanup;
 pub mod compare;
 pub mod consumer;

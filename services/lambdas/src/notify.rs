@@ -18,13 +18,7 @@ pub struct Dependencies<'a> {
     pub throttle_minutes: i64,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("throttle_minutes", &self.throttle_minutes)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, throttle_minutes);
 
 /// Send (or throttle) the notification in `input` at `now`; the `data` of the answer.
 pub async fn handle(

@@ -26,13 +26,7 @@ pub struct Dependencies<'a> {
     pub settings: &'a Settings,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, settings);
 
 fn count(summary: &Value, key: &str) -> u32 {
     summary[key]

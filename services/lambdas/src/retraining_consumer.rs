@@ -31,13 +31,7 @@ pub struct Dependencies<'a> {
     pub settings: &'a Settings,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, settings);
 
 /// A retraining request, if the body is one.
 fn request(body: &str) -> Option<(String, RetrainingTrigger)> {

@@ -20,13 +20,7 @@ pub struct Dependencies<'a> {
     pub cooldown_hours: i64,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("cooldown_hours", &self.cooldown_hours)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, cooldown_hours);
 
 fn refused(model: &str, reason: String) -> Value {
     json!({"model_name": model, "rolled_back": false, "reason": reason})

@@ -14,13 +14,7 @@ use crate::{optional, text, HandlerError};
 /// Quote currencies a backtest may use (the reference's list, plus USDC).
 pub const QUOTES: [&str; 6] = ["USDT", "BUSD", "USD", "BTC", "ETH", "USDC"];
 
-impl std::fmt::Debug for Dependencies<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dependencies")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_showing!(Dependencies, settings);
 
 /// Settings (`REQUIRE_MLFLOW_MODEL`).
 #[derive(Debug, Clone, Copy, Default)]
