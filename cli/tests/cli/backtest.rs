@@ -5,6 +5,23 @@ use serde_json::Value;
 use crate::helpers::{fails, succeeds, tradai};
 use crate::platform::LocalPlatform;
 
+/// `backtest submit` of the sample strategy from 2024-02-01 to `end`, waiting, as JSON.
+fn submit_sample(end: &str) -> [&str; 11] {
+    [
+        "backtest",
+        "submit",
+        "--strategy",
+        "sma-crossover",
+        "--start",
+        "2024-02-01",
+        "--end",
+        end,
+        "--wait",
+        "--output",
+        "json",
+    ]
+}
+
 fn json(out: &str) -> Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
@@ -39,19 +56,7 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
         assert_eq!(mode & 0o777, 0o600, "only its owner reads the token");
     }
 
-    let done = succeeds(&mut cli(&[
-        "backtest",
-        "submit",
-        "--strategy",
-        "sma-crossover",
-        "--start",
-        "2024-02-01",
-        "--end",
-        "2024-03-01",
-        "--wait",
-        "--output",
-        "json",
-    ]));
+    let done = succeeds(&mut cli(&submit_sample("2024-03-01")));
     let done = json(&done);
     assert_eq!(done["job"]["status"], "COMPLETED", "{done}");
     assert!(done["metrics"]["trade_count"].as_u64().is_some(), "{done}");
@@ -126,19 +131,7 @@ fn local_up_on_the_emulator_runs_a_backtest() {
         tradai()
             .env("TRADAI_API_URL", &platform.backend)
             .env("TRADAI_TOKEN", &platform.token)
-            .args([
-                "backtest",
-                "submit",
-                "--strategy",
-                "sma-crossover",
-                "--start",
-                "2024-02-01",
-                "--end",
-                "2024-02-20",
-                "--wait",
-                "--output",
-                "json",
-            ]),
+            .args(submit_sample("2024-02-20")),
     );
     let done = json(&done);
     assert_eq!(done["job"]["status"], "COMPLETED", "{done}");

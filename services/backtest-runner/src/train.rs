@@ -128,17 +128,22 @@ pub fn candidates(strategy: &StrategyConfig) -> Vec<StrategyConfig> {
     out
 }
 
-/// The window parameters of a signal, for the run's params.
-fn windows(prefix: &str, signal: &Signal) -> Vec<(String, String)> {
+/// The windows of a signal by name (`fast`, `slow`, or `period`).
+fn periods(signal: &Signal) -> Vec<(&'static str, u32)> {
     match signal {
-        Signal::SmaCross { fast, slow, .. } | Signal::EmaCross { fast, slow, .. } => vec![
-            (format!("{prefix}_fast"), fast.to_string()),
-            (format!("{prefix}_slow"), slow.to_string()),
-        ],
-        Signal::Rsi { period, .. } | Signal::Bollinger { period, .. } => {
-            vec![(format!("{prefix}_period"), period.to_string())]
+        Signal::SmaCross { fast, slow, .. } | Signal::EmaCross { fast, slow, .. } => {
+            vec![("fast", *fast), ("slow", *slow)]
         }
+        Signal::Rsi { period, .. } | Signal::Bollinger { period, .. } => vec![("period", *period)],
     }
+}
+
+/// The window parameters of a signal, for the run's params (`entry_fast` = `20`).
+fn windows(prefix: &str, signal: &Signal) -> Vec<(String, String)> {
+    periods(signal)
+        .into_iter()
+        .map(|(name, value)| (format!("{prefix}_{name}"), value.to_string()))
+        .collect()
 }
 
 /// One symbol's candles, split into fit and holdout.
@@ -172,8 +177,10 @@ impl Runner {
         }
         let name = request.strategy.as_deref().unwrap_or(&request.model_name);
         let strategy = self.load_strategy(name).await?;
-        let histories = self.histories(&strategy, settings).await?;
-        let (best, fit_sharpe) = self.fit(&strategy, &histories)?;
+        let candidates = candidates(&strategy);
+        let needed = minimum_candles(&candidates, strategy.timeframe);
+        let histories = self.histories(&strategy, settings, needed).await?;
+        let (best, fit_sharpe) = self.fit(candidates, &histories)?;
         let holdout = self.evaluate(&best, &histories, |h| &h.holdout)?;
         let metrics = portfolio(&holdout, best.timeframe);
         let artifact_key = format!(
@@ -218,6 +225,7 @@ impl Runner {
         &self,
         strategy: &StrategyConfig,
         settings: &TrainSettings,
+        needed: usize,
     ) -> Result<Vec<History>, JobError> {
         let step = strategy.timeframe.millis();
         let mut out = Vec::with_capacity(strategy.symbols.len());
@@ -247,7 +255,6 @@ impl Runner {
                 .map_err(unavailable)?;
             let split = ((fit.len() as f64) * (1.0 - settings.holdout)).round() as usize;
             let holdout = fit.split_off(split.min(fit.len()));
-            let needed = minimum_candles(strategy, strategy.timeframe);
             if fit.len() < needed || holdout.len() < needed {
                 return Err(failure(
                     "NotEnoughMarketData",
@@ -268,14 +275,14 @@ impl Runner {
         Ok(out)
     }
 
-    /// The candidate with the best mean Sharpe ratio on the fit parts, and that ratio.
+    /// The candidate with the best mean Sharpe ratio on the fit parts (the first on a tie), and that ratio.
     fn fit(
         &self,
-        strategy: &StrategyConfig,
+        candidates: Vec<StrategyConfig>,
         histories: &[History],
     ) -> Result<(StrategyConfig, f64), JobError> {
         let mut best: Option<(StrategyConfig, f64)> = None;
-        for candidate in candidates(strategy) {
+        for candidate in candidates {
             let runs = self.evaluate(&candidate, histories, |h| &h.fit)?;
             let sharpe = runs
                 .iter()
@@ -311,16 +318,12 @@ impl Runner {
     }
 }
 
-/// Candles each part needs: twice the longest window any candidate may use, and at least a day's worth.
-fn minimum_candles(strategy: &StrategyConfig, timeframe: Timeframe) -> usize {
-    let longest = candidates(strategy)
+/// Candles each part needs: twice the longest window of any candidate, and at least a day's worth.
+fn minimum_candles(candidates: &[StrategyConfig], timeframe: Timeframe) -> usize {
+    let longest = candidates
         .iter()
-        .flat_map(|c| {
-            windows("", &c.entry)
-                .into_iter()
-                .chain(windows("", &c.exit))
-        })
-        .filter_map(|(_, v)| v.parse::<usize>().ok())
+        .flat_map(|c| periods(&c.entry).into_iter().chain(periods(&c.exit)))
+        .map(|(_, period)| period as usize)
         .max()
         .unwrap_or(2);
     let day = (86_400_000 / timeframe.millis().max(1)) as usize;
@@ -429,6 +432,6 @@ mod tests {
     #[test]
     fn each_part_holds_twice_the_longest_window() {
         // The longest candidate window is 2 × 50 = 100 candles.
-        assert_eq!(minimum_candles(&sample(), Timeframe::H1), 200);
+        assert_eq!(minimum_candles(&candidates(&sample()), Timeframe::H1), 200);
     }
 }

@@ -137,8 +137,7 @@ pub async fn handle(
 }
 
 async fn alert(notifier: &dyn Notifier, record: &DriftRecord) -> bool {
-    let published = notifier
-        .publish(PublishedMessage {
+    let message = PublishedMessage {
             subject: format!("[CRITICAL] significant drift on {}", record.model_name),
             message: json!({"type": "DRIFT_DETECTED", "model_name": record.model_name, "overall_psi": record.overall_psi,
                             "metric_drifts": record.metric_drifts,
@@ -148,12 +147,8 @@ async fn alert(notifier: &dyn Notifier, record: &DriftRecord) -> bool {
                 ("severity".to_owned(), "CRITICAL".to_owned()),
                 ("notification_type".to_owned(), "DRIFT_DETECTED".to_owned()),
             ]),
-        })
-        .await;
-    if let Err(e) = &published {
-        tracing::warn!(error = %e, model = %record.model_name, "drift alert not published");
-    }
-    published.is_ok()
+    };
+    crate::alert(notifier, message).await
 }
 
 #[cfg(test)]

@@ -96,17 +96,11 @@ impl Tracker<'_> {
     }
 
     async fn alert(&self, subject: String, message: String) -> bool {
-        let published = self
-            .notifier
-            .publish(PublishedMessage {
-                subject,
-                message,
-                attributes: BTreeMap::new(),
-            })
-            .await;
-        if let Err(e) = &published {
-            tracing::warn!(error = %e, "alert not published");
-        }
-        published.is_ok()
+        let message = PublishedMessage {
+            subject,
+            message,
+            attributes: BTreeMap::new(),
+        };
+        crate::alert(self.notifier, message).await
     }
 }

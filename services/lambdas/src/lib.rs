@@ -87,6 +87,22 @@ impl From<DomainError> for HandlerError {
     }
 }
 
+/// Publish an alert; a failure is logged, not raised (the check's own result is already stored). Whether it was
+/// sent.
+pub(crate) async fn alert(
+    notifier: &dyn tradai_domain::ports::Notifier,
+    message: tradai_domain::ports::PublishedMessage,
+) -> bool {
+    let subject = message.subject.clone();
+    match notifier.publish(message).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(%subject, error = %e, "alert not published");
+            false
+        }
+    }
+}
+
 /// The §10.1 Step Functions envelope around `data`.
 pub fn envelope(data: Value, environment: &str) -> Value {
     json!({"statusCode": 200, "body": {"success": true, "data": data, "environment": environment}})

@@ -128,9 +128,7 @@ pub async fn handle(
                 message,
                 attributes: Default::default(),
             };
-            if let Err(e) = deps.notifier.publish(alert).await {
-                tracing::warn!(stack, error = %e, "drift alert not published");
-            }
+            crate::alert(deps.notifier, alert).await;
         }
         results.push(serde_json::to_value(&record).unwrap_or_default());
     }

@@ -37,6 +37,10 @@ pub struct App {
     clients: Clients,
     /// data-collection-proxy's client, with its machine credentials.
     proxy: Option<HttpDataCollection>,
+    /// update-nat-routes' EC2 and Auto Scaling clients.
+    nat: Option<Ec2NatRouting>,
+    /// health-check's HTTP client (its connections are reused across events).
+    http: reqwest::Client,
 }
 
 impl std::fmt::Debug for App {
@@ -56,10 +60,7 @@ impl App {
     /// Check `handler` and its settings, then connect.
     pub async fn start(handler: &str, get: VariableSource) -> Result<App, StartupError> {
         if !HANDLERS.contains(&handler) {
-            return Err(StartupError(format!(
-                "handler '{handler}' is not one this binary serves: {}",
-                HANDLERS.join(", ")
-            )));
+            return Err(settings::unknown(handler));
         }
         let s = Settings { get: get.as_ref() };
         let environment = s.required("ENVIRONMENT")?;
@@ -83,6 +84,8 @@ impl App {
             Configured::DataProxy(p) => Some(proxy(&clients, p).await?),
             _ => None,
         };
+        let nat = matches!(configured, Configured::NatRoutes(_))
+            .then(|| Ec2NatRouting::new(&clients, policy("ec2")));
         Ok(App {
             handler: handler.to_owned(),
             environment,
@@ -91,6 +94,8 @@ impl App {
             registry,
             clients,
             proxy,
+            nat,
+            http: reqwest::Client::new(),
         })
     }
 
@@ -220,10 +225,9 @@ impl App {
                 crate::scheduler::handle(&checks, &launcher, &event, &[], now).await?
             }
             Configured::Health(settings, topic) => {
-                let (records, notifier, http) =
-                    (self.store()?, self.notifier(topic), reqwest::Client::new());
+                let (records, notifier) = (self.store()?, self.notifier(topic));
                 let deps = crate::health::Dependencies {
-                    http: &http,
+                    http: &self.http,
                     records: &records,
                     notifier: &notifier,
                     settings,
@@ -280,8 +284,10 @@ impl App {
                 crate::pulumi_drift::handle(&deps, &event, now).await?
             }
             Configured::NatRoutes(settings) => {
-                let routing = Ec2NatRouting::new(&self.clients, policy("ec2"));
-                crate::nat_routes::handle(&routing, settings, &event).await?
+                let routing = self.nat.as_ref().ok_or_else(|| {
+                    HandlerError::invalid("handler", "the NAT routing clients were not built")
+                })?;
+                crate::nat_routes::handle(routing, settings, &event).await?
             }
         };
         Ok(envelope(data, &self.environment))

@@ -208,6 +208,14 @@ fn health_urls(config: &Config) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The error for a handler this binary does not serve.
+pub fn unknown(handler: &str) -> StartupError {
+    StartupError(format!(
+        "handler '{handler}' is not one this binary serves: {}",
+        HANDLERS.join(", ")
+    ))
+}
+
 /// Read and check `handler`'s settings.
 pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configured, StartupError> {
     let topic = |name: &str| s.required(name);
@@ -352,12 +360,7 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
             }
             Configured::NatRoutes(crate::nat_routes::Settings { route_tables })
         }
-        other => {
-            return Err(StartupError(format!(
-                "handler '{other}' is not one this binary serves: {}",
-                HANDLERS.join(", ")
-            )))
-        }
+        other => return Err(unknown(other)),
     };
     if matches!(
         handler,
