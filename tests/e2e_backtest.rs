@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tradai_backend::adapters::{self, ExecutorKind, RunnerStores};
 use tradai_backend::AppState;
 use tradai_domain::ports::{JobRepository, ObjectStore};
-use tradai_market::{ParquetStore, RecordedSource, Recording};
+use tradai_market::{RecordedSource, Recording};
+use tradai_platform::{AwsSettings, Ports};
 use tradai_service_kit::testing::{access_claims, call, Answer, JwksServer, Key};
 
 struct Platform {
@@ -20,17 +20,24 @@ struct Platform {
     _jwks: JwksServer,
 }
 
-/// The backend with a local executor over `stores`, its jobs in `jobs` and results in `results`.
-async fn platform(
-    config: &tradai_config::Config,
-    make: impl FnOnce(Arc<tradai_service_kit::auth::Verifier>) -> AppState,
-    stores: RunnerStores,
-) -> Platform {
+/// The backend with the local executor over `ports` (candles synced from the recorded pages), as `tradai local
+/// up` builds it, with the sample strategy stored.
+async fn platform(config: &tradai_config::Config, ports: Ports) -> Platform {
+    let ports = ports.with_source(Arc::new(RecordedSource::new(
+        Recording::bundled().expect("pages"),
+    )));
+    seed_strategy(ports.configs.as_ref()).await;
     let key = Key::new("e2e");
     let jwks = JwksServer::start(vec![key.jwk()]).await;
-    let mut state = make(Arc::new(jwks.verifier()));
-    state.executor = adapters::local_executor(config, &state.jobs, state.results.clone(), stores)
-        .expect("executor");
+    let executor =
+        Arc::new(tradai_local_executor::LocalExecutor::new(config, &ports).expect("executor"));
+    let state = AppState::new(
+        config,
+        &ports,
+        executor,
+        "http://127.0.0.1:9",
+        Arc::new(jwks.verifier()),
+    );
     Platform {
         jobs: state.jobs.clone(),
         app: tradai_backend::router(state, &Default::default()),
@@ -147,71 +154,19 @@ async fn flows(platform: &Platform) {
 #[tokio::test]
 async fn backtests_run_end_to_end_on_in_memory_adapters() {
     let config = tradai_test_support::config_with_prefix("tradai");
-    let configs: Arc<dyn ObjectStore> = Arc::new(tradai_memory::MemoryObjectStore::new());
-    seed_strategy(configs.as_ref()).await;
-    let stores = RunnerStores {
-        configs,
-        market: Arc::new(ParquetStore::new(Arc::new(
-            tradai_memory::MemoryObjectStore::new(),
-        ))),
-        source: Arc::new(RecordedSource::new(Recording::bundled().expect("pages"))),
-        registry: Some(Arc::new(tradai_memory::MemoryModelRegistry::new())),
-    };
-    let memory = config.clone();
-    let platform = platform(
-        &config,
-        move |v| adapters::memory(&memory, ExecutorKind::Sqs, v).expect("state"),
-        stores,
-    )
-    .await;
+    let platform = platform(&config, Ports::memory(&config).expect("ports")).await;
     flows(&platform).await;
 }
 
 #[tokio::test]
 async fn backtests_run_end_to_end_on_the_emulator_with_mlflow() {
     let (config, clients, _provisioned) = tradai_test_support::emulator::provisioned().await;
-    let policy = |s: &str| Arc::new(tradai_domain::resilience::ResiliencePolicy::aws(s));
-    let bucket = |key: &str| -> Arc<dyn ObjectStore> {
-        Arc::new(
-            tradai_aws::S3ObjectStore::new(clients.s3.clone(), &config, key, policy("s3"))
-                .expect("bucket"),
-        )
+    let settings = AwsSettings {
+        mlflow_uri: Some(tradai_test_support::mlflow::tracking_uri().to_owned()),
+        ..AwsSettings::default()
     };
-    let configs = bucket("configs");
-    seed_strategy(configs.as_ref()).await;
-    let registry = Arc::new(
-        tradai_mlflow::MlflowRegistry::new(tradai_test_support::mlflow::tracking_uri(), None)
-            .expect("uri"),
-    );
-    let stores = RunnerStores {
-        configs,
-        market: Arc::new(ParquetStore::new(bucket("arcticdb"))),
-        source: Arc::new(RecordedSource::new(Recording::bundled().expect("pages"))),
-        registry: Some(registry.clone()),
-    };
-    let (aws_config, aws_clients) = (config.clone(), clients.clone());
-    let state = adapters::aws(
-        &aws_config,
-        &aws_clients,
-        ExecutorKind::Sqs,
-        Arc::new(tradai_service_kit::auth::Verifier::new(
-            "x",
-            "http://127.0.0.1:9",
-            vec![],
-            Duration::from_secs(30),
-        )),
-    )
-    .await
-    .expect("aws state");
-    let platform = platform(
-        &config,
-        move |v| AppState {
-            verifier: v,
-            ..state
-        },
-        stores,
-    )
-    .await;
+    let ports = Ports::aws(&config, &clients, &settings).expect("ports");
+    let platform = platform(&config, ports).await;
     flows(&platform).await;
     let done = platform
         .backtest(request("sma-crossover", "2024-03-01", "2024-03-20"))

@@ -10,98 +10,57 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tradai_backend::local_workflow::{LocalIntegrations, LocalWorkflow};
-use tradai_domain::entities::{
-    DriftRecord, NotificationRecord, RetrainingRecord, RetrainingTrigger, Timeframe, Timestamp,
-};
-use tradai_domain::ports::{
-    JobQueue, JobRepository, MarketStore, ModelRegistry, NewRun, NewVersion, Notifier, ObjectStore,
-    RecordKey, RecordStore, StoredObject, TableLayout,
-};
+use tradai_domain::entities::{RetrainingRecord, RetrainingTrigger, Timeframe, Timestamp};
+use tradai_domain::ports::{JobQueue, NewRun, NewVersion, RecordKey, StoredObject};
 use tradai_domain::{ModelStage, RetrainingStatus};
-use tradai_market::{ParquetStore, RecordedSource, Recording};
+use tradai_local_executor::{LocalIntegrations, LocalWorkflow};
+use tradai_market::{RecordedSource, Recording};
+use tradai_platform::{AwsSettings, MemoryPorts, Ports};
 
-/// The stores a retraining run touches, and a queue subscribed to the alerts topic.
+/// The platform's ports a retraining run touches, and a queue subscribed to the alerts topic.
 struct Stores {
-    configs: Arc<dyn ObjectStore>,
-    market: Arc<dyn MarketStore>,
-    results: Arc<dyn ObjectStore>,
-    registry: Arc<dyn ModelRegistry>,
-    retraining: Arc<dyn RecordStore<RetrainingRecord>>,
-    drift: Arc<dyn RecordStore<DriftRecord>>,
-    notifications: Arc<dyn RecordStore<NotificationRecord>>,
-    notifier: Arc<dyn Notifier>,
+    ports: Ports,
     alerts: Arc<dyn JobQueue>,
-    jobs: JobRepository,
 }
 
-fn dynamo<R: tradai_domain::entities::Record>(
-    clients: &tradai_aws::Clients,
-    config: &tradai_config::Config,
-) -> Arc<tradai_aws::DynamoRecordStore<R>> {
-    let policy = Arc::new(tradai_domain::resilience::ResiliencePolicy::aws("dynamodb"));
-    Arc::new(
-        tradai_aws::DynamoRecordStore::new(clients.dynamodb.clone(), config, policy)
-            .expect("table"),
-    )
-}
-
-fn layout(config: &tradai_config::Config, key: &str) -> TableLayout {
-    TableLayout::from_spec(key, &config.settings().tables[key])
+impl std::ops::Deref for Stores {
+    type Target = Ports;
+    fn deref(&self) -> &Ports {
+        &self.ports
+    }
 }
 
 impl Stores {
     fn memory(config: &tradai_config::Config) -> Self {
-        use tradai_memory::{MemoryNotifier, MemoryObjectStore, MemoryQueue, MemoryRecordStore};
-        let alerts: Arc<dyn JobQueue> =
-            Arc::new(MemoryQueue::new("alerts", false, Duration::from_secs(30)));
-        let notifier = MemoryNotifier::new();
-        notifier.subscribe(alerts.clone());
+        let memory = MemoryPorts::new(config).expect("ports");
+        let alerts: Arc<dyn JobQueue> = Arc::new(tradai_memory::MemoryQueue::new(
+            "alerts",
+            false,
+            Duration::from_secs(30),
+        ));
+        memory.notifier.subscribe(alerts.clone());
         Stores {
-            configs: Arc::new(MemoryObjectStore::new()),
-            market: Arc::new(ParquetStore::new(Arc::new(MemoryObjectStore::new()))),
-            results: Arc::new(MemoryObjectStore::new()),
-            registry: Arc::new(tradai_memory::MemoryModelRegistry::new()),
-            retraining: Arc::new(MemoryRecordStore::new(layout(config, "retraining-state"))),
-            drift: Arc::new(MemoryRecordStore::new(layout(config, "drift-state"))),
-            notifications: Arc::new(MemoryRecordStore::new(layout(config, "notifications"))),
-            notifier: Arc::new(notifier),
+            ports: memory.ports(),
             alerts,
-            jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout(
-                config,
-                "workflow-state",
-            )))),
         }
     }
 
     async fn emulator() -> (tradai_config::Config, Self) {
-        use tradai_aws::{S3ObjectStore, SnsNotifier, SqsQueue};
         let (config, clients, provisioned) = tradai_test_support::emulator::provisioned().await;
-        let policy = |s: &str| Arc::new(tradai_domain::resilience::ResiliencePolicy::aws(s));
-        let bucket = |key: &str| -> Arc<dyn ObjectStore> {
-            Arc::new(
-                S3ObjectStore::new(clients.s3.clone(), &config, key, policy("s3")).expect("bucket"),
-            )
-        };
         let topic = provisioned.topic_arns["alerts"].clone();
         let url = provisioned.queue_urls["retraining"].clone();
         tradai_aws::provision::subscribe_queue(&clients, &topic, &url)
             .await
             .expect("subscribe");
-        let registry =
-            tradai_mlflow::MlflowRegistry::new(tradai_test_support::mlflow::tracking_uri(), None)
-                .expect("uri");
+        let settings = AwsSettings {
+            mlflow_uri: Some(tradai_test_support::mlflow::tracking_uri().to_owned()),
+            alerts_topic_arn: Some(topic),
+            ..AwsSettings::default()
+        };
+        let policy = Arc::new(tradai_domain::resilience::ResiliencePolicy::aws("sqs"));
         let stores = Stores {
-            configs: bucket("configs"),
-            market: Arc::new(ParquetStore::new(bucket("arcticdb"))),
-            results: bucket("results"),
-            registry: Arc::new(registry),
-            retraining: dynamo(&clients, &config),
-            drift: dynamo(&clients, &config),
-            notifications: dynamo(&clients, &config),
-            notifier: Arc::new(SnsNotifier::new(clients.sns.clone(), topic, policy("sns"))),
-            alerts: Arc::new(SqsQueue::new(clients.sqs.clone(), url, policy("sqs"))),
-            jobs: JobRepository::new(dynamo(&clients, &config)),
+            ports: Ports::aws(&config, &clients, &settings).expect("ports"),
+            alerts: Arc::new(tradai_aws::SqsQueue::new(clients.sqs.clone(), url, policy)),
         };
         (config, stores)
     }
@@ -125,31 +84,12 @@ impl Stores {
             .expect("candles");
     }
 
-    /// The retraining workflow over these stores.
+    /// The retraining workflow over these ports, as the local executor builds it.
     fn workflow(&self, config: &tradai_config::Config) -> LocalWorkflow {
-        let runner = Arc::new(tradai_backtest_runner::Runner {
-            jobs: self.jobs.clone(),
-            configs: self.configs.clone(),
-            market: self.market.clone(),
-            results: self.results.clone(),
-            registry: Some(self.registry.clone()),
-            settings: tradai_backtest::Settings::default(),
-        });
-        let integrations = LocalIntegrations {
-            runner,
-            data: Arc::new(tradai_lambdas::data_proxy::InProcessDataCollection {
-                store: self.market.clone(),
-                source: Arc::new(RecordedSource::new(Recording::bundled().expect("pages"))),
-            }),
-            tasks: Arc::new(tradai_memory::MemoryTaskRunner::new("local")),
-            notifier: self.notifier.clone(),
-            notifications: self.notifications.clone(),
-            retraining: self.retraining.clone(),
-            drift: self.drift.clone(),
-            retraining_settings: Default::default(),
-            train: Default::default(),
-            environment: config.env().to_string(),
-        };
+        let ports = self.ports.clone().with_source(Arc::new(RecordedSource::new(
+            Recording::bundled().expect("pages"),
+        )));
+        let integrations = LocalIntegrations::from_ports(config, &ports);
         let mut workflow = LocalWorkflow::retraining(config, integrations).expect("workflow");
         workflow.delay_scale = 0.0;
         workflow

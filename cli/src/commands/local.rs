@@ -47,10 +47,8 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let issuer = LocalIssuer::start().await;
         let verifier = Arc::new(issuer.server.verifier());
 
-        let states = match &args.aws_endpoint {
-            Some(url) => super::local_states::emulator(&config, url, verifier).await?,
-            None => super::local_states::memory(&config, verifier).await?,
-        };
+        let states =
+            super::local_states::build(&config, args.aws_endpoint.as_deref(), verifier).await?;
         let (mut backend, strategy, data) = (states.backend, states.strategy, states.data);
         let strategy_listener = bind(&args.host, "strategy", strategy_port).await?;
         let strategy_url = format!("http://{}", strategy_listener.local_addr()?);

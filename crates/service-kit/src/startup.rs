@@ -5,14 +5,7 @@ use tradai_config::{Config, Environment, Loader};
 
 use crate::auth::Verifier;
 
-/// Which adapters a service runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Adapters {
-    /// In-memory (the embedded default: no external process).
-    Memory,
-    /// AWS: the account of the credentials, or the emulator at `AWS_ENDPOINT_URL`.
-    Aws,
-}
+pub use tradai_platform::Adapters;
 
 /// The flags every service binary takes.
 #[derive(Debug, Clone, clap::Args)]

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tradai_backend::adapters::{self, ExecutorKind};
 use tradai_config::{Environment, Loader};
+use tradai_platform::ExecutorKind;
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::testing::{access_claims, JwksServer, Key};
 
@@ -133,8 +133,15 @@ async fn serve() {
         .expect("valid");
     let key = Key::new("bench");
     let jwks = JwksServer::start(vec![key.jwk()]).await;
-    let state =
-        adapters::memory(&config, ExecutorKind::Sqs, Arc::new(jwks.verifier())).expect("state");
+    let memory = tradai_platform::MemoryPorts::new(&config).expect("ports");
+    let executor = memory.executor(ExecutorKind::Sqs).expect("executor");
+    let state = tradai_backend::AppState::new(
+        &config,
+        &memory.ports(),
+        executor,
+        "http://127.0.0.1:9",
+        Arc::new(jwks.verifier()),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

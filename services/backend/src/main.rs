@@ -2,16 +2,24 @@
 //! In-memory adapters are the embedded default; `aws` uses the account of the environment's credentials, or the
 //! emulator at `AWS_ENDPOINT_URL`. Tokens are verified against the Cognito pool named by
 //! `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and `AWS_REGION` (the compute layer sets them on the task).
+//! Strategy routes are forwarded to `STRATEGY_SERVICE_URL`, else the strategy service's Cloud Map URL.
+//! Flags → config → ports (`tradai-platform`) → serve.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
-use tradai_aws::{Clients, Endpoint};
-use tradai_backend::adapters::{self, ExecutorKind};
-use tradai_backend::router;
+use tradai_backend::{router, AppState};
+use tradai_platform::settings::{process_env, Variable};
+use tradai_platform::{ExecutorKind, Platform};
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
+use tradai_service_kit::startup::{self, ServiceArgs};
+
+/// Where strategy, promotion and model routes are forwarded.
+const STRATEGY_SERVICE_URL: Variable = Variable::optional(
+    "STRATEGY_SERVICE_URL",
+    "the strategy service's http(s) URL, e.g. http://strategy-service.tradai.local:8003",
+);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,16 +40,20 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = startup::load_config(&args.service.env)?;
     let port = startup::port(&config, "backend-api", args.service.port)?;
-    let (region, verifier) = startup::cognito_from_env()?;
-    let verifier = Arc::new(verifier);
-    let state = match args.service.adapters {
-        Adapters::Memory => adapters::memory(&config, args.executor, verifier)?,
-        Adapters::Aws => {
-            let endpoint = Endpoint::from_env(region);
-            let clients = Clients::connect(&endpoint).await;
-            adapters::aws(&config, &clients, args.executor, verifier).await?
-        }
-    };
+    let (_, verifier) = startup::cognito_from_env()?;
+    let strategy_url = STRATEGY_SERVICE_URL
+        .url(&process_env)?
+        .or_else(|| config.service_url("strategy-service"))
+        .unwrap_or_else(|| "http://127.0.0.1:8003".into());
+    let platform = Platform::start(&config, args.service.adapters).await?;
+    let executor = tradai_local_executor::executor(args.executor, &config, &platform).await?;
+    let state = AppState::new(
+        &config,
+        &platform.ports,
+        executor,
+        &strategy_url,
+        Arc::new(verifier),
+    );
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(())

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
-use tradai_domain::ports::{JobRepository, LogReader, ObjectStore, RecordStore, TaskRunner};
+use tradai_domain::ports::{
+    Executor, JobRepository, LogReader, ObjectStore, RecordStore, TaskRunner,
+};
+use tradai_platform::Ports;
 use tradai_service_kit::auth::Verifier;
-
-use crate::executor::Executor;
 
 /// The backend's dependencies.
 #[derive(Clone)]
@@ -77,6 +78,30 @@ impl Operations {
                 ("live", stream("live-trading")),
                 ("dry-run", stream("dry-run-trading")),
             ],
+        }
+    }
+}
+
+impl AppState {
+    /// The backend over the platform's `ports`, handing jobs to `executor` and forwarding strategy routes to
+    /// `strategy_url`.
+    pub fn new(
+        config: &tradai_config::Config,
+        ports: &Ports,
+        executor: Arc<dyn Executor>,
+        strategy_url: &str,
+        verifier: Arc<Verifier>,
+    ) -> Self {
+        AppState {
+            jobs: ports.jobs.clone(),
+            idempotency: ports.idempotency.clone(),
+            configs: ports.config_versions.clone(),
+            results: ports.results.clone(),
+            operations: Operations::new(config, ports.tasks.clone(), ports.logs.clone()),
+            strategy_service: crate::StrategyService::new(strategy_url),
+            executor,
+            verifier,
+            service: "backend",
         }
     }
 }

@@ -4,19 +4,15 @@
 //! MLflow when `MLFLOW_TRACKING_URI` is set. `RUNNER_SLIPPAGE` (default 0.0005) sets the fill slippage.
 //! With `TRADING_MODE=train` it trains instead (the retraining task: `MODEL_NAME`, optional `STRATEGY`,
 //! `RETRAINING_TRIGGER`, `CONFIG_VERSION_ID`, `TRAIN_PERIOD_DAYS`; see `tradai_backtest_runner::train`).
-//! Exits 0 when the job completed, 1 when it failed (so `ecs:runTask.sync` sees the failure).
-
-use std::process::ExitCode;
-use std::sync::Arc;
+//! The ports come from the composition root (`tradai-platform`) on AWS adapters. Exits 0 when the job completed, 1 when it failed (so `ecs:runTask.sync` sees the failure).
 
 use clap::Parser;
-use tradai_aws::{Clients, DynamoRecordStore, Endpoint, S3ObjectStore};
+use std::process::ExitCode;
+use tradai_aws::Endpoint;
 use tradai_backtest::Settings;
 use tradai_backtest_runner::Runner;
-use tradai_domain::ports::{JobRepository, ModelRegistry};
-use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::JobStatus;
-use tradai_market::ParquetStore;
+use tradai_platform::{AwsSettings, Platform};
 
 #[derive(Debug, Parser)]
 #[command(name = "tradai-backtest-runner", about = "Run one TradAI backtest job")]
@@ -58,22 +54,20 @@ async fn main() -> anyhow::Result<ExitCode> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
     let config = tradai_service_kit::startup::load_config(&args.env)?;
-    let region = config.settings().aws.region.clone();
-    let endpoint = Endpoint::from_env(region);
-    let clients = Clients::connect(&endpoint).await;
-    let policy = |service: &str| Arc::new(ResiliencePolicy::aws(service));
-    let bucket = |key: &str| S3ObjectStore::new(clients.s3.clone(), &config, key, policy("s3"));
-    let jobs = DynamoRecordStore::new(clients.dynamodb.clone(), &config, policy("dynamodb"))?;
-    let registry: Option<Arc<dyn ModelRegistry>> = match std::env::var("MLFLOW_TRACKING_URI") {
-        Ok(_) => Some(Arc::new(tradai_mlflow::MlflowRegistry::from_env()?)),
-        Err(_) => None,
-    };
+    let settings = AwsSettings::from_env()?;
+    let endpoint = Endpoint::from_env(config.settings().aws.region.clone());
+    let platform = Platform::aws(&config, &endpoint, &settings).await?;
+    let ports = &platform.ports;
     let runner = Runner {
-        jobs: JobRepository::new(Arc::new(jobs)),
-        configs: Arc::new(bucket("configs")?),
-        market: Arc::new(ParquetStore::new(Arc::new(bucket("arcticdb")?))),
-        results: Arc::new(bucket("results")?),
-        registry,
+        jobs: ports.jobs.clone(),
+        configs: ports.configs.clone(),
+        market: ports.market.clone(),
+        results: ports.results.clone(),
+        // Runs are logged only to a real MLflow server.
+        registry: settings
+            .mlflow_uri
+            .is_some()
+            .then(|| ports.registry.clone()),
         settings: Settings {
             slippage: args.slippage,
             starting_balance: None,

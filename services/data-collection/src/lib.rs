@@ -77,15 +77,9 @@ impl AppState {
         }
     }
 
-    /// The embedded default: the Parquet store on an in-memory bucket, and the recorded Binance pages.
-    pub fn in_memory(verifier: Arc<Verifier>) -> Result<AppState, tradai_domain::DomainError> {
-        let objects = Arc::new(tradai_memory::MemoryObjectStore::new());
-        let source = tradai_market::RecordedSource::new(tradai_market::Recording::bundled()?);
-        Ok(AppState::new(
-            Arc::new(tradai_market::ParquetStore::new(objects)),
-            Arc::new(source),
-            verifier,
-        ))
+    /// The service over the platform's market store and candle source.
+    pub fn from_ports(ports: &tradai_platform::Ports, verifier: Arc<Verifier>) -> AppState {
+        AppState::new(ports.market.clone(), ports.source.clone(), verifier)
     }
 }
 

@@ -3,18 +3,16 @@
 //! pages; `aws` keeps them in the environment's market-data bucket (or the emulator at `AWS_ENDPOINT_URL`)
 //! and fetches from Binance USD-M futures at `BINANCE_FUTURES_URL` (default https://fapi.binance.com).
 //! Tokens are verified against the Cognito pool named by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and
-//! `AWS_REGION`.
+//! `AWS_REGION`. Flags → config → ports (`tradai-platform`) → serve.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
-use tradai_aws::{Clients, Endpoint, S3ObjectStore};
 use tradai_data_collection::{router, AppState};
-use tradai_domain::resilience::ResiliencePolicy;
-use tradai_market::{BinanceFutures, ParquetStore, Settings};
+use tradai_platform::Platform;
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
+use tradai_service_kit::startup::{self, ServiceArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,29 +30,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = startup::load_config(&args.service.env)?;
     let port = startup::port(&config, "data-collection", args.service.port)?;
-    let (region, verifier) = startup::cognito_from_env()?;
-    let verifier = Arc::new(verifier);
-    let state = match args.service.adapters {
-        Adapters::Memory => AppState::in_memory(verifier)?,
-        Adapters::Aws => {
-            let endpoint = Endpoint::from_env(region);
-            let clients = Clients::connect(&endpoint).await;
-            let bucket = S3ObjectStore::new(
-                clients.s3.clone(),
-                &config,
-                "arcticdb",
-                Arc::new(ResiliencePolicy::aws("s3")),
-            )?;
-            let url = std::env::var("BINANCE_FUTURES_URL")
-                .unwrap_or_else(|_| tradai_market::binance::PRODUCTION_URL.to_owned());
-            let source = BinanceFutures::new(&url, Settings::default())?;
-            AppState::new(
-                Arc::new(ParquetStore::new(Arc::new(bucket))),
-                Arc::new(source),
-                verifier,
-            )
-        }
-    };
+    let (_, verifier) = startup::cognito_from_env()?;
+    let platform = Platform::start(&config, args.service.adapters).await?;
+    let state = AppState::from_ports(&platform.ports, Arc::new(verifier));
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(())

@@ -7,51 +7,16 @@
 //! `cargo build --release --bin tradai-lambda && cargo bench -p tradai-lambdas --bench cold_start`
 //! (`benches/run-all` does both).
 
+#[path = "../tests/lambdas/runtime_api.rs"]
+#[allow(dead_code)]
+mod runtime_api;
+
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use runtime_api::RuntimeApi;
 
 const RUNS: usize = 20;
-
-#[derive(Default)]
-struct Runtime {
-    /// When the answer to the event arrived.
-    answered: Mutex<Option<Instant>>,
-    served: Mutex<bool>,
-}
-
-async fn next(State(rt): State<Arc<Runtime>>) -> (HeaderMap, String) {
-    let first = !std::mem::replace(&mut *rt.served.lock().expect("lock"), true);
-    if !first {
-        // Hold the second poll: the process is stopped before it returns.
-        tokio::time::sleep(Duration::from_secs(60)).await;
-    }
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "lambda-runtime-aws-request-id",
-        "req-1".parse().expect("header"),
-    );
-    headers.insert(
-        "lambda-runtime-deadline-ms",
-        "9999999999999".parse().expect("header"),
-    );
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:eu-central-1:123456789012:function:tradai-update-status-dev"
-            .parse()
-            .expect("header"),
-    );
-    (headers, r#"{"status": "RUNNING"}"#.to_owned())
-}
-
-async fn answered(State(rt): State<Arc<Runtime>>) -> &'static str {
-    *rt.answered.lock().expect("lock") = Some(Instant::now());
-    "{}"
-}
 
 fn binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -73,29 +38,12 @@ async fn main() {
         .len();
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
-        let rt = Arc::new(Runtime::default());
-        let app = axum::Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route(
-                "/2018-06-01/runtime/invocation/{id}/response",
-                post(answered),
-            )
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(answered))
-            .with_state(rt.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("addr");
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let api = RuntimeApi::start().await;
+        let id = api.invoke(serde_json::json!({"status": "RUNNING"}));
         let started = Instant::now();
         let mut child = tokio::process::Command::new(&binary)
             .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "tradai-update-status-dev")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            .envs(api.environment("tradai-update-status-dev"))
             .env("AWS_REGION", "eu-central-1")
             .env("AWS_ACCESS_KEY_ID", "bench")
             .env("AWS_SECRET_ACCESS_KEY", "bench")
@@ -105,18 +53,12 @@ async fn main() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn tradai-lambda");
-        let answered_at = loop {
-            if let Some(at) = *rt.answered.lock().expect("lock") {
-                break at;
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                panic!("no answer within 30 s");
-            }
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        };
+        let (answered_at, _) = api
+            .outcome(&id, Duration::from_secs(30))
+            .await
+            .expect("no answer within 30 s");
         times.push(answered_at - started);
         let _ = child.kill().await;
-        server.abort();
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;

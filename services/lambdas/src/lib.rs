@@ -38,6 +38,7 @@ pub mod pulumi_drift;
 pub mod retraining;
 pub mod retraining_consumer;
 pub mod rollback;
+#[cfg(feature = "runtime")]
 pub mod runtime;
 pub mod scheduler;
 pub mod update_status;
@@ -72,6 +73,18 @@ impl HandlerError {
             HandlerError::Validation { .. } => "ValidationError",
             HandlerError::Dependency(e) if e.is_retriable() => "TransientError",
             HandlerError::Dependency(_) => "DependencyError",
+        }
+    }
+}
+
+/// In Lambda the error's [`HandlerError::name`] is the posted `errorType`, the name Step Functions' Retry and
+/// Catch match (`ValidationError`, `TransientError`, `DependencyError`), not a Rust type name.
+#[cfg(feature = "runtime")]
+impl From<HandlerError> for lambda_runtime::Diagnostic {
+    fn from(error: HandlerError) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: error.name().to_owned(),
+            error_message: error.to_string(),
         }
     }
 }

@@ -19,9 +19,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<Value>| async move {
-            app.handle(event.payload)
-                .await
-                .map_err(|e| lambda_runtime::Error::from(format!("{}: {e}", e.name())))
+            // A `HandlerError` becomes the posted diagnostic, its `errorType` the name the workflows match.
+            app.handle(event.payload).await
         },
     ))
     .await

@@ -163,17 +163,13 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
 pub const SAMPLES: [&str; 1] = [include_str!("../strategies/sma-crossover.json")];
 
 impl AppState {
-    /// The embedded default: in-memory configs bucket and model registry, with the bundled samples stored.
-    pub async fn in_memory(
-        verifier: Arc<Verifier>,
-    ) -> Result<AppState, tradai_domain::DomainError> {
-        let state = AppState {
-            configs: Arc::new(tradai_memory::MemoryObjectStore::new()),
-            registry: Arc::new(tradai_memory::MemoryModelRegistry::new()),
+    /// The service over the platform's configs bucket and model registry.
+    pub fn from_ports(ports: &tradai_platform::Ports, verifier: Arc<Verifier>) -> AppState {
+        AppState {
+            configs: ports.configs.clone(),
+            registry: ports.registry.clone(),
             verifier,
-        };
-        seed_samples(&state).await?;
-        Ok(state)
+        }
     }
 }
 

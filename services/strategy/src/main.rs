@@ -1,18 +1,18 @@
 //! `tradai-strategy --env ENV [--port PORT] [--adapters memory|aws]`: the strategy service. In-memory adapters
 //! (the embedded default) start with the bundled sample strategies; `aws` reads the configs bucket of the
-//! environment (or the emulator at `AWS_ENDPOINT_URL`) and the MLflow server at `MLFLOW_TRACKING_URI`. Tokens are verified against the Cognito pool named by
-//! `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and `AWS_REGION`.
+//! environment (or the emulator at `AWS_ENDPOINT_URL`) and requires the MLflow server at `MLFLOW_TRACKING_URI`.
+//! Tokens are verified against the Cognito pool named by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and
+//! `AWS_REGION`. Flags → config → ports (`tradai-platform`) → serve.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
-use tradai_aws::{Clients, Endpoint, S3ObjectStore};
-use tradai_domain::resilience::ResiliencePolicy;
-use tradai_mlflow::MlflowRegistry;
+use tradai_platform::settings::{process_env, MLFLOW_TRACKING_URI};
+use tradai_platform::{Adapters, Platform};
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::startup::{self, Adapters, ServiceArgs};
-use tradai_strategy::{router, AppState};
+use tradai_service_kit::startup::{self, ServiceArgs};
+use tradai_strategy::{router, seed_samples, AppState};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,25 +30,15 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = startup::load_config(&args.service.env)?;
     let port = startup::port(&config, "strategy-service", args.service.port)?;
-    let (region, verifier) = startup::cognito_from_env()?;
-    let verifier = Arc::new(verifier);
-    let state = match args.service.adapters {
-        Adapters::Memory => AppState::in_memory(verifier).await?,
-        Adapters::Aws => {
-            let endpoint = Endpoint::from_env(region);
-            let clients = Clients::connect(&endpoint).await;
-            AppState {
-                configs: Arc::new(S3ObjectStore::new(
-                    clients.s3.clone(),
-                    &config,
-                    "configs",
-                    Arc::new(ResiliencePolicy::aws("s3")),
-                )?),
-                registry: Arc::new(MlflowRegistry::from_env()?),
-                verifier,
-            }
-        }
-    };
+    let (_, verifier) = startup::cognito_from_env()?;
+    if args.service.adapters == Adapters::Aws {
+        MLFLOW_TRACKING_URI.require(&process_env)?;
+    }
+    let platform = Platform::start(&config, args.service.adapters).await?;
+    let state = AppState::from_ports(&platform.ports, Arc::new(verifier));
+    if args.service.adapters == Adapters::Memory {
+        seed_samples(&state).await?;
+    }
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(())

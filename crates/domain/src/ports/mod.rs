@@ -1,6 +1,7 @@
 //! Ports: one trait per capability. Each has an AWS adapter (`tradai-aws`) and an in-memory twin
 //! (`tradai-memory`), run through one contract suite (`tradai-test-support`).
 
+mod executor;
 mod jobs;
 mod layout;
 pub mod lifecycle;
@@ -13,6 +14,7 @@ mod records;
 mod registry;
 mod tasks;
 
+pub use executor::{job_message, Executor, BACKEND_STARTED_BY};
 pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
 pub use layout::{IndexLayout, TableLayout};
 pub use logs::{LogEvent, LogPage, LogQuery, LogReader};

@@ -17,7 +17,7 @@ use crate::AppState;
 use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// Who starts these tasks (the ECS `startedBy`).
-pub const STARTED_BY: &str = "tradai-backend";
+pub const STARTED_BY: &str = tradai_domain::ports::BACKEND_STARTED_BY;
 
 /// How to run a strategy.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

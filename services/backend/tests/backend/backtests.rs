@@ -24,7 +24,8 @@ async fn a_submission_is_stored_pending_and_queued() {
         format!("/api/v1/backtests/{job_id}")
     );
     let messages = backend
-        .queue
+        .memory()
+        .backtest_queue
         .receive(10, Duration::ZERO)
         .await
         .expect("receive");
@@ -91,7 +92,10 @@ async fn bad_bodies_get_their_validation_codes() {
             "{body}"
         );
     }
-    assert!(backend.queue.is_empty(), "nothing half-written");
+    assert!(
+        backend.memory().backtest_queue.is_empty(),
+        "nothing half-written"
+    );
 }
 
 #[tokio::test]
@@ -217,7 +221,12 @@ async fn cancel_follows_the_job_lifecycle() {
         (StatusCode::OK, Some("CANCELLED"))
     );
     assert_eq!(
-        backend.workflows.status(&execution).await.expect("status"),
+        backend
+            .memory()
+            .backtest_workflows
+            .status(&execution)
+            .await
+            .expect("status"),
         ExecutionStatus::Aborted
     );
     let again = backend

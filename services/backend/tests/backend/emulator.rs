@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use futures::StreamExt as _;
-use tradai_backend::adapters::{self, ExecutorKind};
 use tradai_domain::ports::JobQueue;
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::JobStatus;
-use tradai_memory::{MemoryQueue, MemoryWorkflows};
+use tradai_platform::{AwsSettings, ExecutorKind, Platform};
 use tradai_test_support::emulator;
 
 use crate::harness::{keys, request, Backend};
@@ -23,19 +22,19 @@ const CONCURRENCY: usize = 50;
 async fn a_thousand_concurrent_submissions_are_each_stored_and_queued_once() {
     let (config, clients, _) = emulator::provisioned().await;
     let (key, jwks) = keys().await;
-    let state = adapters::aws(
+    let platform =
+        Platform::on_clients(&config, clients.clone(), &AwsSettings::default()).expect("ports");
+    let executor = tradai_local_executor::executor(ExecutorKind::Sqs, &config, &platform)
+        .await
+        .expect("executor");
+    let state = tradai_backend::AppState::new(
         &config,
-        &clients,
-        ExecutorKind::Sqs,
+        &platform.ports,
+        executor,
+        "http://127.0.0.1:9",
         Arc::new(jwks.verifier()),
-    )
-    .await
-    .expect("AWS state");
-    let unused = (
-        Arc::new(MemoryQueue::new("unused", false, Duration::from_secs(1))),
-        Arc::new(MemoryWorkflows::new("unused")),
     );
-    let backend = Backend::with_state(state, &key, jwks, unused.0, unused.1);
+    let backend = Backend::with_state(state, &key, jwks, None);
     let answers: Vec<_> = futures::stream::iter(0..SUBMISSIONS)
         .map(|i| {
             let mut body = request();

@@ -2,51 +2,24 @@
 //! this process: validate-strategy, ensure-data, update-status, the runner, notify-completion).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::http::StatusCode;
-use tradai_backend::adapters::{self, ExecutorKind, RunnerStores};
-use tradai_config::{Environment, Loader};
 use tradai_domain::entities::Timeframe;
 use tradai_domain::ports::{MarketStore, ObjectStore, StoredObject, TaskFilter, TaskRunner};
 use tradai_domain::JobStatus;
 use tradai_market::ParquetStore;
-use tradai_memory::{MemoryObjectStore, MemoryQueue, MemoryTaskRunner, MemoryWorkflows};
+use tradai_platform::ExecutorKind;
 
-use crate::harness::{keys, request, Backend};
+use crate::harness::{request, Backend};
 
-async fn backend(kind: ExecutorKind, setup: impl FnOnce(&mut tradai_backend::AppState)) -> Backend {
-    let config = Loader::embedded()
-        .without_env_vars()
-        .load(Environment::Dev)
-        .expect("valid");
-    let (key, jwks) = keys().await;
-    let mut state = adapters::memory(&config, kind, Arc::new(jwks.verifier())).expect("state");
-    setup(&mut state);
-    let queue = Arc::new(MemoryQueue::from_spec(
-        "unused",
-        &config.settings().queues["backtest"],
-    ));
-    Backend::with_state(
-        state,
-        &key,
-        jwks,
-        queue,
-        Arc::new(MemoryWorkflows::new("unused")),
-    )
+async fn backend(kind: ExecutorKind) -> Backend {
+    Backend::on_memory(kind, "http://127.0.0.1:9", |_, _| {}).await
 }
 
 #[tokio::test]
 async fn the_ecs_executor_starts_a_runner_task_per_job_and_stops_it_on_cancel() {
-    let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
-    let runner = tasks.clone();
-    let backend = backend(ExecutorKind::Ecs, move |state| {
-        state.executor = Arc::new(tradai_backend::executor::EcsExecutor {
-            tasks: runner,
-            task_definition: "tradai-strategy-generic-dev".into(),
-        });
-    })
-    .await;
+    let backend = backend(ExecutorKind::Ecs).await;
+    let tasks = backend.memory().tasks.clone();
     let submitted = backend.submit(request(), &[]).await;
     assert_eq!(submitted.status, StatusCode::ACCEPTED, "{}", submitted.body);
     let job_id = submitted.body["job_id"].as_str().expect("id").to_owned();
@@ -79,18 +52,20 @@ async fn the_ecs_executor_starts_a_runner_task_per_job_and_stops_it_on_cancel() 
 
 #[tokio::test]
 async fn the_local_executor_runs_the_job_in_process() {
-    let configs = Arc::new(MemoryObjectStore::new());
+    let backend = backend(ExecutorKind::Local).await;
     let strategy = include_str!("../../../strategy/strategies/sma-crossover.json");
     let object = StoredObject {
         body: strategy.as_bytes().to_vec(),
         content_type: "application/json".into(),
         metadata: BTreeMap::new(),
     };
-    configs
+    backend
+        .memory()
+        .configs
         .put("strategies/sma-crossover.json", object)
         .await
         .expect("strategy");
-    let market = Arc::new(ParquetStore::new(Arc::new(MemoryObjectStore::new())));
+    let market = ParquetStore::new(backend.memory().market_objects.clone());
     let candles = tradai_backtest::synthetic::walk(1, 200 * 24, Timeframe::H1);
     market
         .write(
@@ -100,25 +75,6 @@ async fn the_local_executor_runs_the_job_in_process() {
         )
         .await
         .expect("candles");
-    let config = Loader::embedded()
-        .without_env_vars()
-        .load(Environment::Dev)
-        .expect("valid");
-    let source = Arc::new(tradai_market::RecordedSource::new(
-        tradai_market::Recording::bundled().expect("pages"),
-    ));
-    let backend = backend(ExecutorKind::Local, move |state| {
-        let stores = RunnerStores {
-            configs,
-            market,
-            source,
-            registry: None,
-        };
-        state.executor =
-            adapters::local_executor(&config, &state.jobs, state.results.clone(), stores)
-                .expect("executor");
-    })
-    .await;
     let submitted = backend.submit(request(), &[]).await;
     let job_id = submitted.body["job_id"].as_str().expect("id").to_owned();
     let mut status = JobStatus::Pending;
@@ -152,7 +108,7 @@ async fn the_local_executor_runs_the_job_in_process() {
 
 #[tokio::test]
 async fn the_local_executor_without_candles_fails_the_job_with_the_reason() {
-    let backend = backend(ExecutorKind::Local, |_| {}).await;
+    let backend = backend(ExecutorKind::Local).await;
     let submitted = backend.submit(request(), &[]).await;
     let job_id = submitted.body["job_id"].as_str().expect("id").to_owned();
     let mut job = backend.jobs.get(&job_id).await.expect("get").expect("job");

@@ -4,29 +4,30 @@ use std::sync::Arc;
 
 use axum::Router;
 use serde_json::Value;
-use tradai_backend::executor::{Executor, QueueExecutor, WorkflowExecutor};
 use tradai_backend::{router, AppState};
-use tradai_config::{Environment, Loader};
-use tradai_domain::ports::{JobRepository, TableLayout};
-use tradai_memory::{MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryWorkflows};
+use tradai_config::{Config, Environment, Loader};
+use tradai_domain::ports::JobRepository;
+use tradai_platform::{ExecutorKind, MemoryPorts};
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::testing::{access_claims, call, machine_claims, Answer, JwksServer, Key};
 
-/// A backend, its queue or workflows, and tokens.
+/// A backend, the in-memory ports it runs on, and tokens.
 pub struct Backend {
     pub app: Router,
     pub jobs: JobRepository,
-    /// The results bucket (memory backends only).
-    pub results: Option<Arc<MemoryObjectStore>>,
-    /// The ECS tasks (memory backends only).
-    pub tasks: Option<Arc<tradai_memory::MemoryTaskRunner>>,
-    /// The containers' log streams (memory backends only).
-    pub logs: Option<Arc<tradai_memory::MemoryLogs>>,
-    pub queue: Arc<MemoryQueue>,
-    pub workflows: Arc<MemoryWorkflows>,
+    /// The in-memory ports (memory backends only).
+    memory: Option<MemoryPorts>,
     pub user: String,
     pub reader: String,
     _jwks: JwksServer,
+}
+
+/// The embedded dev config.
+pub fn config() -> Config {
+    Loader::embedded()
+        .without_env_vars()
+        .load(Environment::Dev)
+        .expect("valid")
 }
 
 impl Backend {
@@ -38,70 +39,60 @@ impl Backend {
 
     /// As [`Backend::start`], forwarding strategy routes to `strategy_url`.
     pub async fn start_with_strategy(workflows: bool, strategy_url: &str) -> Self {
-        let config = Loader::embedded()
-            .without_env_vars()
-            .load(Environment::Dev)
-            .expect("valid");
-        let s = config.settings();
-        let layout = |key: &str| TableLayout::from_spec(key, &s.tables[key]);
-        let queue = Arc::new(MemoryQueue::from_spec(
-            "backtest.fifo",
-            &s.queues["backtest"],
-        ));
-        let machines = Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev"));
-        let executor: Arc<dyn Executor> = if workflows {
-            Arc::new(WorkflowExecutor {
-                workflows: machines.clone(),
-                task_definition: "tradai-strategy-generic-dev".into(),
-            })
+        let kind = if workflows {
+            ExecutorKind::Stepfunctions
         } else {
-            Arc::new(QueueExecutor {
-                queue: queue.clone(),
-            })
+            ExecutorKind::Sqs
         };
-        let (key, jwks) = keys().await;
-        let results = Arc::new(MemoryObjectStore::new());
-        let tasks = Arc::new(tradai_memory::MemoryTaskRunner::new("tradai-dev"));
-        let logs = Arc::new(tradai_memory::MemoryLogs::new());
-        let state = AppState {
-            jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
-            idempotency: Arc::new(MemoryRecordStore::new(layout("idempotency"))),
-            configs: Arc::new(MemoryRecordStore::new(layout("config-versions"))),
-            results: results.clone(),
-            operations: tradai_backend::Operations::new(&config, tasks.clone(), logs.clone()),
-            strategy_service: tradai_backend::StrategyService::new(strategy_url),
-            executor,
-            verifier: Arc::new(jwks.verifier()),
-            service: "backend",
-        };
-        let mut backend = Backend::with_state(state, &key, jwks, queue, machines);
-        backend.results = Some(results);
-        backend.tasks = Some(tasks);
-        backend.logs = Some(logs);
-        backend
+        Self::on_memory(kind, strategy_url, |_, _| {}).await
     }
 
-    /// A backend over `state` (built with `jwks`'s verifier); `queue` and `workflows` are what tests inspect.
+    /// A backend on the in-memory ports of the dev config with an executor of `kind` (built as `main` builds
+    /// it), after `setup` has changed its state.
+    pub async fn on_memory(
+        kind: ExecutorKind,
+        strategy_url: &str,
+        setup: impl FnOnce(&mut AppState, &MemoryPorts),
+    ) -> Self {
+        let config = config();
+        let memory = MemoryPorts::new(&config).expect("ports");
+        let platform = tradai_platform::Platform::on_memory(memory.clone());
+        let executor = tradai_local_executor::executor(kind, &config, &platform)
+            .await
+            .expect("executor");
+        let (key, jwks) = keys().await;
+        let mut state = AppState::new(
+            &config,
+            &platform.ports,
+            executor,
+            strategy_url,
+            Arc::new(jwks.verifier()),
+        );
+        setup(&mut state, &memory);
+        Backend::with_state(state, &key, jwks, Some(memory))
+    }
+
+    /// A backend over `state` (built with `jwks`'s verifier); `memory` is what tests inspect, if anything.
     pub fn with_state(
         state: AppState,
         key: &Key,
         jwks: JwksServer,
-        queue: Arc<MemoryQueue>,
-        workflows: Arc<MemoryWorkflows>,
+        memory: Option<MemoryPorts>,
     ) -> Self {
         let issuer = jwks.issuer();
         Backend {
             jobs: state.jobs.clone(),
-            results: None,
-            tasks: None,
-            logs: None,
+            memory,
             app: router(state, &HttpOptions::default()),
-            queue,
-            workflows,
             user: key.sign(&access_claims(&issuer)),
             reader: key.sign(&machine_claims(&issuer, "tradai-api/backtests.read")),
             _jwks: jwks,
         }
+    }
+
+    /// The in-memory ports (panics for a backend on other adapters).
+    pub fn memory(&self) -> &MemoryPorts {
+        self.memory.as_ref().expect("a backend on in-memory ports")
     }
 
     /// Call `method path` with `token`, extra `headers` and a JSON `body`.

@@ -25,7 +25,7 @@ async fn run_list_and_stop_a_strategys_instances() {
         started.body
     );
     let id = started.body["id"].as_str().expect("id").to_owned();
-    let tasks = backend.tasks.as_ref().expect("memory tasks");
+    let tasks = &backend.memory().tasks;
     let running = tasks.list(&TaskFilter::default()).await.expect("list");
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].tags["strategy_id"], "sma-crossover");
@@ -127,7 +127,7 @@ async fn an_instances_log_pages_and_survives_the_stop() {
         )
         .await;
     let id = started.body["id"].as_str().expect("id").to_owned();
-    let logs = backend.logs.as_ref().expect("memory logs");
+    let logs = &backend.memory().logs;
     let stream = format!("services/live-trading/live-trading/{id}");
     logs.append(
         "/ecs/tradai/dev",

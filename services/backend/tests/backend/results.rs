@@ -48,9 +48,8 @@ async fn results_are_served_once_the_job_completed() {
         "trades": [],
     });
     backend
+        .memory()
         .results
-        .as_ref()
-        .expect("memory results")
         .put(
             &format!("backtests/{job_id}/result.json"),
             StoredObject {

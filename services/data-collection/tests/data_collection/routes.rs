@@ -6,7 +6,9 @@ use tradai_service_kit::testing::call;
 use super::Service;
 
 async fn start() -> Service {
-    Service::start(|verifier| AppState::in_memory(verifier).expect("recorded pages")).await
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let ports = tradai_platform::Ports::memory(&config).expect("recorded pages");
+    Service::start(|verifier| AppState::from_ports(&ports, verifier)).await
 }
 
 fn sync_body(symbols: &[&str], start: &str, end: &str) -> serde_json::Value {

@@ -2,6 +2,9 @@
 //! on loopback (recorded pages, in-memory store), authenticated with a machine token from a client-credentials
 //! token endpoint.
 
+mod errors;
+mod runtime_api;
+
 use std::sync::Arc;
 
 use serde_json::json;
@@ -61,8 +64,9 @@ async fn ensure_data_syncs_through_the_data_collection_service() {
 
 /// The data-collection service on loopback (recorded pages, in-memory store), trusting `jwks`; its URL.
 async fn data_collection(jwks: &JwksServer) -> String {
-    let state =
-        tradai_data_collection::AppState::in_memory(Arc::new(jwks.verifier())).expect("state");
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let ports = tradai_platform::Ports::memory(&config).expect("ports");
+    let state = tradai_data_collection::AppState::from_ports(&ports, Arc::new(jwks.verifier()));
     let app = tradai_data_collection::router(state, &Default::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -24,9 +24,12 @@ struct Service {
 async fn start_with(registry: Option<Arc<dyn ModelRegistry>>) -> Service {
     let key = Key::new("k");
     let jwks = JwksServer::start(vec![key.jwk()]).await;
-    let mut state = AppState::in_memory(Arc::new(jwks.verifier()))
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let ports = tradai_platform::Ports::memory(&config).expect("ports");
+    let mut state = AppState::from_ports(&ports, Arc::new(jwks.verifier()));
+    tradai_strategy::seed_samples(&state)
         .await
-        .expect("in-memory state");
+        .expect("samples");
     if let Some(registry) = registry {
         state.registry = registry;
     }

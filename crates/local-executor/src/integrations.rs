@@ -8,14 +8,17 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tradai_backtest_runner::train::{TrainRequest, TrainSettings};
 use tradai_backtest_runner::Runner;
+use tradai_config::Config;
 use tradai_domain::entities::{DriftRecord, NotificationRecord, RetrainingRecord, Timestamp};
 use tradai_domain::ports::{Notifier, RecordKey, RecordStore, TaskRunner};
 use tradai_domain::JobStatus;
-use tradai_lambdas::data_proxy::DataCollection;
+use tradai_lambdas::data_proxy::{DataCollection, InProcessDataCollection};
 use tradai_lambdas::{
     cleanup, compare, data_proxy, envelope, notify, promote, retraining, update_status, validate,
     HandlerError,
 };
+use tradai_memory::MemoryTaskRunner;
+use tradai_platform::Ports;
 use tradai_workflows::local::{update_item, Integrations, TaskFailure};
 use tradai_workflows::{DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
 
@@ -32,6 +35,35 @@ pub struct LocalIntegrations {
     pub retraining_settings: retraining::Settings,
     pub train: TrainSettings,
     pub environment: String,
+}
+
+impl LocalIntegrations {
+    /// The integrations over `ports`: the runner and the handlers read and write the platform's stores; the
+    /// workflow's ECS tasks run in this process, so cleanup-resources acts on an in-process task list.
+    pub fn from_ports(config: &Config, ports: &Ports) -> LocalIntegrations {
+        LocalIntegrations {
+            runner: Arc::new(Runner {
+                jobs: ports.jobs.clone(),
+                configs: ports.configs.clone(),
+                market: ports.market.clone(),
+                results: ports.results.clone(),
+                registry: Some(ports.registry.clone()),
+                settings: tradai_backtest::Settings::default(),
+            }),
+            data: Arc::new(InProcessDataCollection {
+                store: ports.market.clone(),
+                source: ports.source.clone(),
+            }),
+            tasks: Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
+            notifier: ports.notifier.clone(),
+            notifications: ports.notifications.clone(),
+            retraining: ports.retraining.clone(),
+            drift: ports.drift.clone(),
+            retraining_settings: retraining::Settings::default(),
+            train: TrainSettings::default(),
+            environment: config.env().to_string(),
+        }
+    }
 }
 
 impl std::fmt::Debug for LocalIntegrations {

@@ -1,31 +1,110 @@
-//! Backtest executors (reference §6.3): where a PENDING job goes after it is stored. `sqs` queues it for the
-//! backtest-consumer (back-pressure); `stepfunctions` starts the backtest workflow directly; `ecs` starts the
-//! runner task for the job (no workflow); `local` runs the runner in this process (the local platform).
+//! The backtest executors of reference §6.3 over the platform's ports: `sqs` queues jobs for the
+//! backtest-consumer (back-pressure), `stepfunctions` starts the backtest workflow directly, `ecs` starts the
+//! runner task for the job (no workflow). The fourth, `local` (the workflow in this process), is built by
+//! `tradai-local-executor`, which links the handlers and the runner.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::json;
+use tradai_aws::{Clients, SfnWorkflows, SqsQueue};
+use tradai_config::Config;
 use tradai_domain::entities::BacktestJob;
 use tradai_domain::ports::{
-    JobQueue, JobUpdate, OutgoingMessage, TaskRequest, TaskRunner, WorkflowStarter,
+    job_message, Executor, JobQueue, JobUpdate, OutgoingMessage, TaskRequest, TaskRunner,
+    WorkflowStarter, BACKEND_STARTED_BY,
 };
-use tradai_domain::Result;
+use tradai_domain::resilience::ResiliencePolicy;
+use tradai_domain::{DomainError, ExternalKind, Result};
 
-/// Hands jobs to whatever runs them.
-#[async_trait]
-pub trait Executor: Send + Sync {
-    /// Its name in health and logs.
-    fn name(&self) -> &'static str;
-    /// Start `job`; what to record on the job (the workflow execution or the task), if anything.
-    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate>;
-    /// Stop what runs `job` (after its status moved to CANCELLED).
-    async fn cancel(&self, job: &BacktestJob) -> Result<()>;
+use crate::Ports;
+
+/// Where submitted jobs go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutorKind {
+    Sqs,
+    Stepfunctions,
+    Ecs,
+    Local,
 }
 
-/// The queue message of reference §10.3 (nested form) for `job`.
-pub fn message(job: &BacktestJob) -> serde_json::Value {
-    json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config})
+/// The generic strategy task family the workflow and the `ecs` executor run.
+pub fn strategy_task_definition(config: &Config) -> String {
+    config.names().ecs_service(
+        config
+            .service_component("strategy-container")
+            .unwrap_or("strategy-generic"),
+    )
+}
+
+/// An executor of a kind that runs outside this process (`local` is refused: build it with
+/// `tradai-local-executor`), on AWS adapters over `clients`. The queue URL and the state machine's ARN are
+/// looked up now.
+pub async fn aws(
+    kind: ExecutorKind,
+    config: &Config,
+    clients: &Clients,
+    ports: &Ports,
+) -> Result<Arc<dyn Executor>> {
+    let policy = |service: &str| Arc::new(ResiliencePolicy::aws(service));
+    Ok(match kind {
+        ExecutorKind::Sqs => Arc::new(QueueExecutor {
+            queue: Arc::new(
+                SqsQueue::lookup(
+                    clients.sqs.clone(),
+                    config,
+                    "backtest",
+                    false,
+                    policy("sqs"),
+                )
+                .await?,
+            ),
+        }),
+        ExecutorKind::Stepfunctions => {
+            let identity = clients
+                .sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| DomainError::External {
+                    service: "sts".into(),
+                    kind: ExternalKind::Unavailable,
+                    message: e.to_string(),
+                })?;
+            let arn = format!(
+                "arn:aws:states:{}:{}:stateMachine:{}",
+                config.settings().aws.region,
+                identity.account().unwrap_or_default(),
+                config.names().state_machine("backtest")
+            );
+            Arc::new(WorkflowExecutor {
+                workflows: Arc::new(SfnWorkflows::new(
+                    clients.sfn.clone(),
+                    arn,
+                    policy("states"),
+                )),
+                task_definition: strategy_task_definition(config),
+            })
+        }
+        ExecutorKind::Ecs => ecs(config, ports),
+        ExecutorKind::Local => return Err(not_remote()),
+    })
+}
+
+/// The `ecs` executor over the ports' task runner.
+pub fn ecs(config: &Config, ports: &Ports) -> Arc<dyn Executor> {
+    Arc::new(EcsExecutor {
+        tasks: ports.tasks.clone(),
+        task_definition: strategy_task_definition(config),
+    })
+}
+
+/// The error for asking this crate for the `local` executor.
+pub fn not_remote() -> DomainError {
+    DomainError::Configuration(
+        "the local executor runs the workflow in this process; build it with tradai-local-executor"
+            .into(),
+    )
 }
 
 /// Queues jobs on the backtest queue (FIFO: one group per strategy, deduplicated by job id).
@@ -48,7 +127,7 @@ impl Executor for QueueExecutor {
     async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
         self.queue
             .send(OutgoingMessage {
-                body: message(job).to_string(),
+                body: job_message(job).to_string(),
                 group_id: Some(job.config.strategy.clone()),
                 dedup_id: Some(job.job_id.clone()),
             })
@@ -84,7 +163,7 @@ impl Executor for WorkflowExecutor {
     }
 
     async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
-        let mut input = message(job);
+        let mut input = job_message(job);
         input["task_definition"] = json!(self.task_definition);
         let execution = self.workflows.start(&job.job_id, &input).await?;
         Ok(JobUpdate {
@@ -148,7 +227,7 @@ impl Executor for EcsExecutor {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
-                started_by: crate::routes::operations::STARTED_BY.into(),
+                started_by: BACKEND_STARTED_BY.into(),
             })
             .await?;
         Ok(JobUpdate {
@@ -162,45 +241,5 @@ impl Executor for EcsExecutor {
             Some(task) => self.tasks.stop(task, "cancelled by the user").await,
             None => Ok(()),
         }
-    }
-}
-
-/// Runs jobs in this process: the backtest workflow interpreted locally, its tasks answered by the Rust
-/// handlers and the runner (the local platform: no queue, cloud or container).
-pub struct LocalExecutor {
-    pub workflow: Arc<crate::local_workflow::LocalWorkflow>,
-}
-
-impl std::fmt::Debug for LocalExecutor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LocalExecutor")
-    }
-}
-
-#[async_trait]
-impl Executor for LocalExecutor {
-    fn name(&self) -> &'static str {
-        "local"
-    }
-
-    async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
-        let workflow = self.workflow.clone();
-        let mut input = message(job);
-        input["task_definition"] = json!(workflow.task_definition);
-        let job_id = job.job_id.clone();
-        tokio::spawn(async move {
-            let execution = workflow.execute(&job_id, input).await;
-            tracing::info!(%job_id, succeeded = execution.succeeded, states = ?execution.visited, error = ?execution.error, "local workflow finished");
-        });
-        Ok(JobUpdate {
-            execution_arn: Some(format!("local:{}", job.job_id)),
-            ..JobUpdate::default()
-        })
-    }
-
-    async fn cancel(&self, _job: &BacktestJob) -> Result<()> {
-        // The runner's and update-status's guarded transitions see CANCELLED: a job not started is skipped, a
-        // running one is not marked COMPLETED.
-        Ok(())
     }
 }

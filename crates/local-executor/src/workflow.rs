@@ -1,12 +1,9 @@
-//! The `local` executor's workflows (issue 8 §4): the same backtest and retraining definitions the cloud
-//! runs, interpreted in this process (`tradai_workflows::local`), their Lambda tasks answered by the Rust
-//! handlers, their ECS tasks by the runner and their DynamoDB task by the retraining-state store, all called
-//! directly.
+//! [`LocalWorkflow`]: one of the config's definitions (backtest, retraining) with local targets, interpreted
+//! in this process over [`LocalIntegrations`].
 
-mod integrations;
-
-pub use integrations::LocalIntegrations;
 use tradai_workflows::local::{Execution, Interpreter};
+
+use crate::LocalIntegrations;
 
 /// The backtest definition with local targets (each function named by its key) and its integrations.
 #[derive(Debug)]

@@ -1,0 +1,111 @@
+//! [`Platform`]: the ports and what backs them, as every binary's `main` builds them from its flags.
+
+use std::sync::Arc;
+
+use tradai_aws::{Clients, Endpoint};
+use tradai_config::Config;
+use tradai_domain::ports::Executor;
+use tradai_domain::DomainError;
+
+use crate::settings::{AwsSettings, SettingsError};
+use crate::{ExecutorKind, MemoryPorts, Ports};
+
+/// Which adapters a binary runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Adapters {
+    /// In-memory (the embedded default: no external process).
+    Memory,
+    /// AWS: the account of the credentials, or the emulator at `AWS_ENDPOINT_URL`.
+    Aws,
+}
+
+/// What backs the ports.
+#[derive(Debug, Clone)]
+pub enum Backing {
+    /// The in-memory twins, kept as their concrete types.
+    Memory(Box<MemoryPorts>),
+    /// AWS (or an emulator) over these clients.
+    Aws(Box<Clients>),
+}
+
+/// Why the platform cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+/// The platform's ports and what backs them.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub ports: Ports,
+    pub backing: Backing,
+}
+
+impl Platform {
+    /// Every port in memory.
+    pub fn memory(config: &Config) -> Result<Platform, PlatformError> {
+        Ok(Platform::on_memory(MemoryPorts::new(config)?))
+    }
+
+    /// The platform on these in-memory twins.
+    pub fn on_memory(memory: MemoryPorts) -> Platform {
+        Platform {
+            ports: memory.ports(),
+            backing: Backing::Memory(Box::new(memory)),
+        }
+    }
+
+    /// Every port on AWS adapters over `clients`.
+    pub fn on_clients(
+        config: &Config,
+        clients: Clients,
+        settings: &AwsSettings,
+    ) -> Result<Platform, PlatformError> {
+        Ok(Platform {
+            ports: Ports::aws(config, &clients, settings)?,
+            backing: Backing::Aws(Box::new(clients)),
+        })
+    }
+
+    /// Every port on AWS adapters at `endpoint`.
+    pub async fn aws(
+        config: &Config,
+        endpoint: &Endpoint,
+        settings: &AwsSettings,
+    ) -> Result<Platform, PlatformError> {
+        let mut platform =
+            Platform::on_clients(config, Clients::connect(endpoint).await, settings)?;
+        if let Endpoint::Emulator { url, .. } = endpoint {
+            platform.ports.description = format!("AWS adapters on the emulator at {url}");
+        }
+        Ok(platform)
+    }
+
+    /// The platform a binary's `--adapters` flag asks for: in memory, or on AWS in the config's region (the
+    /// emulator at `AWS_ENDPOINT_URL` when that is set) with [`AwsSettings`] from the environment.
+    pub async fn start(config: &Config, adapters: Adapters) -> Result<Platform, PlatformError> {
+        match adapters {
+            Adapters::Memory => Platform::memory(config),
+            Adapters::Aws => {
+                let endpoint = Endpoint::from_env(config.settings().aws.region.clone());
+                Platform::aws(config, &endpoint, &AwsSettings::from_env()?).await
+            }
+        }
+    }
+
+    /// An executor of a kind that runs outside this process (`local` is refused: build it with
+    /// `tradai-local-executor`), on what backs the ports.
+    pub async fn remote_executor(
+        &self,
+        kind: ExecutorKind,
+        config: &Config,
+    ) -> Result<Arc<dyn Executor>, DomainError> {
+        match &self.backing {
+            Backing::Memory(memory) => memory.executor(kind),
+            Backing::Aws(clients) => crate::executor::aws(kind, config, clients, &self.ports).await,
+        }
+    }
+}
