@@ -19,7 +19,10 @@ pub use asl::{Catch, Condition, Retry, State, StateMachine, Transition};
 pub use backtest::backtest;
 pub use retraining::retraining;
 pub use targets::{Capacity, Targets};
-pub use tasks::{DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
+pub use tasks::{
+    catch_all, invoke, lambda_retry, DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE,
+    TRANSIENT_ERRORS,
+};
 pub use validate::{validate, Invalid};
 
 /// Build the workflow `key` of the config (`backtest` or `retraining`); `None` for a key with no definition.

@@ -13,19 +13,21 @@ pub const ECS_RUN_TASK_SYNC: &str = "arn:aws:states:::ecs:runTask.sync";
 /// DynamoDB UpdateItem.
 pub const DYNAMODB_UPDATE_ITEM: &str = "arn:aws:states:::dynamodb:updateItem";
 
-/// Errors of the Lambda service itself (throttling, a busy or failed invoke), worth retrying; errors the
-/// function raises are not.
-const TRANSIENT_LAMBDA: [&str; 4] = [
+/// Transient errors, worth retrying: those of the Lambda service itself (throttling, a busy or failed invoke)
+/// and `TransientError`, which a handler raises when a dependency it calls is unavailable, throttled or timed
+/// out (the `errorType` `tradai-lambda` posts). `ValidationError` and `DependencyError` are not retried.
+pub const TRANSIENT_ERRORS: [&str; 5] = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
+    "TransientError",
 ];
 
 /// The config's retry policy for transient Lambda errors.
 pub fn lambda_retry(spec: &RetrySpec) -> Retry {
     Retry {
-        errors: TRANSIENT_LAMBDA.iter().map(|e| (*e).to_owned()).collect(),
+        errors: TRANSIENT_ERRORS.iter().map(|e| (*e).to_owned()).collect(),
         interval_seconds: spec.interval_seconds,
         max_attempts: spec.max_attempts,
         backoff_rate: spec.backoff_rate,

@@ -1,10 +1,12 @@
 //! Handler errors keep their kind in AWS: the `tradai-lambda` process, served by a loopback Runtime API as
 //! Lambda serves it, posts the `errorType` the workflows' Retry and Catch match (`ValidationError`,
-//! `TransientError`), not a Rust type name.
+//! `TransientError`), not a Rust type name; and the workflows' Retry fires on it.
 
 use std::time::Duration;
 
 use serde_json::json;
+use tradai_workflows::local::{Integrations, Interpreter, TaskFailure};
+use tradai_workflows::{State, StateMachine, Transition};
 
 use crate::runtime_api::{Outcome, RuntimeApi};
 
@@ -56,4 +58,105 @@ async fn the_posted_error_type_is_the_name_the_workflows_match() {
         matches!(&answer, Some((_, Outcome::Error { error_type, .. })) if error_type == "ValidationError"),
         "the process serves on after errors: {answer:?}"
     );
+}
+
+/// Step Functions' view of a Lambda task: the payload goes to the function process, a posted error becomes the
+/// task's error (`Error` = `errorType`), as the service integration maps it.
+struct ProcessInvoke<'a> {
+    api: &'a RuntimeApi,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Integrations for ProcessInvoke<'_> {
+    async fn call(
+        &self,
+        resource: &str,
+        parameters: serde_json::Value,
+    ) -> Result<serde_json::Value, TaskFailure> {
+        assert_eq!(resource, tradai_workflows::LAMBDA_INVOKE);
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let id = self.api.invoke(parameters["Payload"].clone());
+        match self.api.outcome(&id, Duration::from_secs(120)).await {
+            Some((_, Outcome::Response(payload))) => Ok(json!({"Payload": payload, "StatusCode": 200})),
+            Some((
+                _,
+                Outcome::Error {
+                    error_type,
+                    error_message,
+                },
+            )) => Err(TaskFailure {
+                error: error_type,
+                cause: error_message,
+            }),
+            None => Err(TaskFailure {
+                error: "States.Timeout".into(),
+                cause: format!("{id} not answered"),
+            }),
+        }
+    }
+}
+
+/// The workflows' Lambda Retry fires on the `TransientError` a function process posts (every attempt of the
+/// config's policy is made, then the Catch routes it), and not on a `ValidationError`.
+#[tokio::test]
+async fn the_workflow_retry_fires_on_a_transient_error_from_the_function() {
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let retry = &config.settings().workflows["backtest"].lambda_retry;
+    let targets = tradai_workflows::sample::targets(&config);
+    let machine = |payload: serde_json::Value| {
+        StateMachine::new("one Lambda task", "UpdateStatus")
+            .state(
+                "UpdateStatus",
+                tradai_workflows::invoke(
+                    &targets,
+                    "update-status",
+                    payload,
+                    "$.result",
+                    retry,
+                    vec![tradai_workflows::catch_all("Failed")],
+                    Transition::End,
+                ),
+            )
+            .state(
+                "Failed",
+                State::Fail {
+                    error: "UpdateFailed".into(),
+                    cause: "update-status failed".into(),
+                },
+            )
+    };
+    let api = RuntimeApi::start().await;
+    let _process = spawn(&api);
+    for (payload, error, calls) in [
+        (
+            json!({"job_id": "j-1", "status": "RUNNING"}),
+            "TransientError",
+            1 + retry.max_attempts as usize,
+        ),
+        (json!({"status": "RUNNING"}), "ValidationError", 1),
+    ] {
+        let invoke = ProcessInvoke {
+            api: &api,
+            calls: Default::default(),
+        };
+        let interpreter = Interpreter {
+            integrations: &invoke,
+            delay_scale: 0.0,
+        };
+        let execution = interpreter.run(&machine(payload), "retry", json!({})).await;
+        assert!(!execution.succeeded);
+        assert_eq!(execution.visited, ["UpdateStatus", "Failed"]);
+        assert_eq!(
+            execution.output["error"]["Error"], error,
+            "{}",
+            execution.output
+        );
+        assert_eq!(
+            invoke.calls.load(std::sync::atomic::Ordering::SeqCst),
+            calls,
+            "{error}: the first call and the retries"
+        );
+    }
 }
