@@ -75,11 +75,12 @@ impl Integrations for ProcessInvoke<'_> {
         parameters: serde_json::Value,
     ) -> Result<serde_json::Value, TaskFailure> {
         assert_eq!(resource, tradai_workflows::LAMBDA_INVOKE);
-        self.calls
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let id = self.api.invoke(parameters["Payload"].clone());
         match self.api.outcome(&id, Duration::from_secs(120)).await {
-            Some((_, Outcome::Response(payload))) => Ok(json!({"Payload": payload, "StatusCode": 200})),
+            Some((_, Outcome::Response(payload))) => {
+                Ok(json!({"Payload": payload, "StatusCode": 200}))
+            }
             Some((
                 _,
                 Outcome::Error {
