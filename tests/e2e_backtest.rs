@@ -195,7 +195,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
     );
     let jobs = JobRepository::new(Arc::new(tradai_memory::MemoryRecordStore::new(layout)));
     let workflows = tradai_memory::MemoryWorkflows::new("tradai-backtest-workflow-dev");
-    let deps = tradai_lambdas::consumer::Dependencies {
+    let deps = tradai_lambdas::handlers::backtest_consumer::Dependencies {
         jobs: &jobs,
         workflows: &workflows,
         task_definition: "tradai-strategy-generic-dev".into(),
@@ -215,7 +215,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
     let mut polls = Vec::new();
     for _ in 0..10 {
         let poll = tradai_lambdas::event_source::poll(&queue, |event| async move {
-            tradai_lambdas::consumer::handle(deps, &event).await
+            tradai_lambdas::handlers::backtest_consumer::handle(deps, &event).await
         })
         .await
         .expect("poll");

@@ -4,12 +4,37 @@ use super::{in_range, quoted};
 use crate::envref::{EnvValue, DEPLOY_OUTPUTS, ENV_VALUE_ALLOWED};
 use crate::problem::Problem;
 use crate::schedule::{ScheduleExpression, SCHEDULE_ALLOWED};
-use crate::{Settings, Trigger};
+use crate::{Function, Settings, Trigger};
 
 /// Auto-scaling groups a lifecycle trigger may name.
 const ASG_GROUPS: [&str; 1] = ["nat"];
 
+/// `[lambdas.*]` names exactly the platform's functions: each key one [`Function`], each function once.
+fn registry(s: &Settings, out: &mut Vec<Problem>) {
+    for key in s.lambdas.keys() {
+        if key.parse::<Function>().is_err() {
+            out.push(Problem::new(
+                format!("lambdas.{key}"),
+                quoted(key),
+                "no handler serves this function",
+                format!("one of {}", Function::keys().join(", ")),
+            ));
+        }
+    }
+    for function in Function::ALL {
+        if !s.lambdas.contains_key(function.key()) {
+            out.push(Problem::new(
+                format!("lambdas.{}", function.key()),
+                "(missing)",
+                "the platform's function has no settings",
+                "a [lambdas.<key>] table for every function",
+            ));
+        }
+    }
+}
+
 pub fn check(s: &Settings, out: &mut Vec<Problem>) {
+    registry(s, out);
     for (key, lambda) in &s.lambdas {
         let path = format!("lambdas.{key}");
         in_range(
@@ -226,6 +251,23 @@ fn check_env(s: &Settings, at: &str, name: &str, value: &str, out: &mut Vec<Prob
 mod tests {
     use crate::validate::testing::{expect_problem, valid};
     use crate::Trigger;
+
+    /// The config's functions and the registry's are the same set, checked both ways.
+    #[test]
+    fn every_function_has_settings_and_every_setting_a_function() {
+        let mut s = valid();
+        let spec = s.lambdas.remove("orphan-scanner").expect("fn");
+        s.lambdas.insert("orphan-scaner".into(), spec);
+        let missing = expect_problem(&s, "lambdas.orphan-scanner", "has no settings");
+        assert_eq!(missing.value, "(missing)");
+        let unknown = expect_problem(&s, "lambdas.orphan-scaner", "no handler serves");
+        assert_eq!(unknown.value, "\"orphan-scaner\"");
+        assert!(
+            unknown.allowed.contains("orphan-scanner"),
+            "{}",
+            unknown.allowed
+        );
+    }
 
     #[test]
     fn rejects_a_lambda_timeout_above_900_seconds() {

@@ -8,15 +8,16 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tradai_backtest_runner::train::{TrainRequest, TrainSettings};
 use tradai_backtest_runner::Runner;
-use tradai_config::Config;
+use tradai_config::{Config, Function};
 use tradai_domain::entities::{DriftRecord, NotificationRecord, RetrainingRecord, Timestamp};
 use tradai_domain::ports::{Notifier, RecordKey, RecordStore, TaskRunner};
 use tradai_domain::JobStatus;
-use tradai_lambdas::data_proxy::{DataCollection, InProcessDataCollection};
-use tradai_lambdas::{
-    cleanup, compare, data_proxy, envelope, notify, promote, retraining, update_status, validate,
-    HandlerError,
+use tradai_lambdas::handlers::data_collection_proxy::{DataCollection, InProcessDataCollection};
+use tradai_lambdas::handlers::{
+    check_retraining_needed as retraining, cleanup_resources, compare_models,
+    data_collection_proxy, notify_completion, promote_model, update_status, validate_strategy,
 };
+use tradai_lambdas::{envelope, HandlerError};
 use tradai_memory::MemoryTaskRunner;
 use tradai_platform::Ports;
 use tradai_workflows::local::{update_item, Integrations, TaskFailure};
@@ -108,27 +109,37 @@ impl LocalIntegrations {
                 ))
             })
         };
+        let function: Function =
+            function
+                .parse()
+                .map_err(|e: tradai_config::UnknownFunction| {
+                    HandlerError::invalid("FunctionName", e.to_string())
+                })?;
         match function {
-            "validate-strategy" => {
-                let deps = validate::Dependencies {
+            Function::ValidateStrategy => {
+                let deps = validate_strategy::Dependencies {
                     configs: r.configs.as_ref(),
                     registry: r.registry.as_deref(),
-                    settings: validate::Settings::default(),
+                    settings: validate_strategy::Settings::default(),
                 };
-                validate::handle(&deps, payload).await
+                validate_strategy::handle(&deps, payload).await
             }
-            "data-collection-proxy" => data_proxy::handle(self.data.as_ref(), payload).await,
-            "update-status" => update_status::handle(&r.jobs, payload).await,
-            "cleanup-resources" => cleanup::handle(self.tasks.as_ref(), payload).await,
-            "notify-completion" => {
-                let deps = notify::Dependencies {
+            Function::DataCollectionProxy => {
+                data_collection_proxy::handle(self.data.as_ref(), payload).await
+            }
+            Function::UpdateStatus => update_status::handle(&r.jobs, payload).await,
+            Function::CleanupResources => {
+                cleanup_resources::handle(self.tasks.as_ref(), payload).await
+            }
+            Function::NotifyCompletion => {
+                let deps = notify_completion::Dependencies {
                     notifier: self.notifier.as_ref(),
                     sent: self.notifications.as_ref(),
                     throttle_minutes: 5,
                 };
-                notify::handle(&deps, payload, Timestamp::now()).await
+                notify_completion::handle(&deps, payload, Timestamp::now()).await
             }
-            "check-retraining-needed" => {
+            Function::CheckRetrainingNeeded => {
                 let deps = retraining::Dependencies {
                     drift: self.drift.as_ref(),
                     retraining: self.retraining.as_ref(),
@@ -136,8 +147,10 @@ impl LocalIntegrations {
                 };
                 retraining::handle(&deps, payload, Timestamp::now()).await
             }
-            "compare-models" => compare::handle(registry()?, payload, 0.7).await,
-            "promote-model" => promote::handle(registry()?, payload).await,
+            Function::CompareModels => compare_models::handle(registry()?, payload, 0.7).await,
+            Function::PromoteModel => promote_model::handle(registry()?, payload).await,
+            // The workflows invoke only the functions above; the others are triggered by queues, schedules and
+            // alarms, which the local platform does not run.
             other => Err(HandlerError::invalid(
                 "FunctionName",
                 format!("'{other}' has no local handler"),

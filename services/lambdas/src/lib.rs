@@ -19,30 +19,13 @@ macro_rules! debug_showing {
 }
 pub(crate) use debug_showing;
 
-pub mod cleanup;
-pub mod compare;
-pub mod consumer;
-pub mod data_proxy;
 pub mod drift;
-pub mod drift_monitor;
 pub mod event_source;
 mod failures;
-pub mod health;
-pub mod heartbeat;
+pub mod handlers;
 pub mod m2m;
-pub mod nat_routes;
-pub mod notify;
-pub mod orphans;
-pub mod promote;
-pub mod pulumi_drift;
-pub mod retraining;
-pub mod retraining_consumer;
-pub mod rollback;
 #[cfg(feature = "runtime")]
 pub mod runtime;
-pub mod scheduler;
-pub mod update_status;
-pub mod validate;
 
 use serde_json::{json, Value};
 use tradai_domain::DomainError;

@@ -18,9 +18,9 @@ use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{JobRepository, ModelRegistry, Notifier, TaskRunner};
 use tradai_domain::resilience::ResiliencePolicy;
 
-pub use settings::{configure, Configured, Settings, StartupError, HANDLERS};
+pub use settings::{configure, function, Configured, Settings, StartupError};
 
-use crate::data_proxy::HttpDataCollection;
+use crate::handlers::data_collection_proxy::HttpDataCollection;
 use crate::{envelope, HandlerError};
 
 /// Where settings come from: a variable's value by name.
@@ -59,9 +59,7 @@ fn policy(service: &str) -> Arc<ResiliencePolicy> {
 impl App {
     /// Check `handler` and its settings, then connect.
     pub async fn start(handler: &str, get: VariableSource) -> Result<App, StartupError> {
-        if !HANDLERS.contains(&handler) {
-            return Err(settings::unknown(handler));
-        }
+        let function = function(handler)?;
         let s = Settings { get: get.as_ref() };
         let environment = s.required("ENVIRONMENT")?;
         let env: Environment = environment.parse().map_err(|_| {
@@ -72,7 +70,7 @@ impl App {
         let config = Loader::embedded()
             .load(env)
             .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))?;
-        let configured = configure(handler, &s, &config)?;
+        let configured = configure(function, &s, &config)?;
         let registry = (s.get)("MLFLOW_TRACKING_URI")
             .filter(|uri| !uri.trim().is_empty())
             .map(|uri| tradai_mlflow::MlflowRegistry::new(&uri, None))
@@ -128,10 +126,15 @@ impl App {
         let now = Timestamp::now();
         let data = match &self.configured {
             Configured::UpdateStatus => {
-                crate::update_status::handle(&JobRepository::new(Arc::new(self.store()?)), &event)
-                    .await?
+                crate::handlers::update_status::handle(
+                    &JobRepository::new(Arc::new(self.store()?)),
+                    &event,
+                )
+                .await?
             }
-            Configured::Cleanup => crate::cleanup::handle(&self.tasks(), &event).await?,
+            Configured::Cleanup => {
+                crate::handlers::cleanup_resources::handle(&self.tasks(), &event).await?
+            }
             Configured::Validate(settings) => {
                 let configs = S3ObjectStore::new(
                     self.clients.s3.clone(),
@@ -139,50 +142,53 @@ impl App {
                     "configs",
                     policy("s3"),
                 )?;
-                let deps = crate::validate::Dependencies {
+                let deps = crate::handlers::validate_strategy::Dependencies {
                     configs: &configs,
                     registry: self.registry().ok().map(|r| r as &dyn ModelRegistry),
                     settings: *settings,
                 };
-                crate::validate::handle(&deps, &event).await?
+                crate::handlers::validate_strategy::handle(&deps, &event).await?
             }
             Configured::CheckRetraining(settings) => {
                 let (drift, runs) = (self.store()?, self.store()?);
-                let deps = crate::retraining::Dependencies {
+                let deps = crate::handlers::check_retraining_needed::Dependencies {
                     drift: &drift,
                     retraining: &runs,
                     settings,
                 };
-                crate::retraining::handle(&deps, &event, now).await?
+                crate::handlers::check_retraining_needed::handle(&deps, &event, now).await?
             }
             Configured::Compare { min_confidence } => {
-                crate::compare::handle(self.registry()?, &event, *min_confidence).await?
+                crate::handlers::compare_models::handle(self.registry()?, &event, *min_confidence)
+                    .await?
             }
-            Configured::Promote => crate::promote::handle(self.registry()?, &event).await?,
+            Configured::Promote => {
+                crate::handlers::promote_model::handle(self.registry()?, &event).await?
+            }
             Configured::Rollback {
                 cooldown_hours,
                 topic,
             } => {
                 let (rollbacks, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::rollback::Dependencies {
+                let deps = crate::handlers::model_rollback::Dependencies {
                     registry: self.registry()?,
                     rollbacks: &rollbacks,
                     notifier: Some(&notifier as &dyn Notifier),
                     cooldown_hours: *cooldown_hours,
                 };
-                crate::rollback::handle(&deps, &event, now).await?
+                crate::handlers::model_rollback::handle(&deps, &event, now).await?
             }
             Configured::Notify {
                 throttle_minutes,
                 topic,
             } => {
                 let (notifier, sent) = (self.notifier(topic), self.store()?);
-                let deps = crate::notify::Dependencies {
+                let deps = crate::handlers::notify_completion::Dependencies {
                     notifier: &notifier,
                     sent: &sent,
                     throttle_minutes: *throttle_minutes,
                 };
-                crate::notify::handle(&deps, &event, now).await?
+                crate::handlers::notify_completion::handle(&deps, &event, now).await?
             }
             Configured::BacktestConsumer {
                 state_machine,
@@ -194,66 +200,67 @@ impl App {
                     policy("states"),
                 );
                 let jobs = JobRepository::new(Arc::new(self.store()?));
-                let deps = crate::consumer::Dependencies {
+                let deps = crate::handlers::backtest_consumer::Dependencies {
                     jobs: &jobs,
                     workflows: &workflows,
                     task_definition: launch.task_definition.clone(),
                 };
-                return Ok(crate::consumer::handle(&deps, &event).await);
+                return Ok(crate::handlers::backtest_consumer::handle(&deps, &event).await);
             }
             Configured::SqsConsumer(settings) => {
                 let (tasks, runs) = (self.tasks(), self.store()?);
-                let deps = crate::retraining_consumer::Dependencies {
+                let deps = crate::handlers::sqs_consumer::Dependencies {
                     tasks: &tasks,
                     retraining: &runs,
                     settings,
                 };
-                return crate::retraining_consumer::handle(&deps, &event, now).await;
+                return crate::handlers::sqs_consumer::handle(&deps, &event, now).await;
             }
             Configured::Scheduler(check_settings, launch_settings) => {
                 let (drift, runs, tasks) = (self.store()?, self.store()?, self.tasks());
-                let checks = crate::retraining::Dependencies {
+                let checks = crate::handlers::check_retraining_needed::Dependencies {
                     drift: &drift,
                     retraining: &runs,
                     settings: check_settings,
                 };
-                let launcher = crate::retraining_consumer::Dependencies {
+                let launcher = crate::handlers::sqs_consumer::Dependencies {
                     tasks: &tasks,
                     retraining: &runs,
                     settings: launch_settings,
                 };
-                crate::scheduler::handle(&checks, &launcher, &event, &[], now).await?
+                crate::handlers::retraining_scheduler::handle(&checks, &launcher, &event, &[], now)
+                    .await?
             }
             Configured::Health(settings, topic) => {
                 let (records, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::health::Dependencies {
+                let deps = crate::handlers::health_check::Dependencies {
                     http: &self.http,
                     records: &records,
                     notifier: &notifier,
                     settings,
                 };
-                crate::health::handle(&deps, now).await?
+                crate::handlers::health_check::handle(&deps, now).await?
             }
             Configured::Heartbeat(settings, topic) => {
                 let (sessions, health, notifier) =
                     (self.store()?, self.store()?, self.notifier(topic));
-                let deps = crate::heartbeat::Dependencies {
+                let deps = crate::handlers::trading_heartbeat_check::Dependencies {
                     sessions: &sessions,
                     health: &health,
                     notifier: &notifier,
                     settings,
                 };
-                crate::heartbeat::handle(&deps, now).await?
+                crate::handlers::trading_heartbeat_check::handle(&deps, now).await?
             }
             Configured::DriftMonitor(settings, topic) => {
                 let (records, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::drift_monitor::Dependencies {
+                let deps = crate::handlers::drift_monitor::Dependencies {
                     registry: self.registry()?,
                     records: &records,
                     notifier: &notifier,
                     settings,
                 };
-                crate::drift_monitor::handle(&deps, &event, now).await?
+                crate::handlers::drift_monitor::handle(&deps, &event, now).await?
             }
             Configured::Orphans => {
                 let (tasks, jobs, runs) = (
@@ -261,33 +268,33 @@ impl App {
                     JobRepository::new(Arc::new(self.store()?)),
                     self.store()?,
                 );
-                let deps = crate::orphans::Dependencies {
+                let deps = crate::handlers::orphan_scanner::Dependencies {
                     tasks: &tasks as &dyn TaskRunner,
                     jobs: &jobs,
                     retraining: &runs,
                 };
-                crate::orphans::handle(&deps, &event, now).await?
+                crate::handlers::orphan_scanner::handle(&deps, &event, now).await?
             }
             Configured::DataProxy(_) => {
                 let service = self.proxy.as_ref().ok_or_else(|| {
                     HandlerError::invalid("handler", "the data-collection client was not built")
                 })?;
-                crate::data_proxy::handle(service, &event).await?
+                crate::handlers::data_collection_proxy::handle(service, &event).await?
             }
             Configured::PulumiDrift(settings, topic) => {
                 let (records, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::pulumi_drift::Dependencies {
+                let deps = crate::handlers::pulumi_drift_detector::Dependencies {
                     records: &records,
                     notifier: &notifier,
                     settings,
                 };
-                crate::pulumi_drift::handle(&deps, &event, now).await?
+                crate::handlers::pulumi_drift_detector::handle(&deps, &event, now).await?
             }
             Configured::NatRoutes(settings) => {
                 let routing = self.nat.as_ref().ok_or_else(|| {
                     HandlerError::invalid("handler", "the NAT routing clients were not built")
                 })?;
-                crate::nat_routes::handle(routing, settings, &event).await?
+                crate::handlers::update_nat_routes::handle(routing, settings, &event).await?
             }
         };
         Ok(envelope(data, &self.environment))
@@ -335,6 +342,27 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Box::new(move |name| vars.get(name).cloned())
+    }
+
+    /// The registry, the config's `[lambdas.*]` and what this binary serves are one list.
+    #[test]
+    fn the_registry_is_the_config_s_functions_and_the_binary_s_handlers() {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        let configured: Vec<&str> = config
+            .settings()
+            .lambdas
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut registered = tradai_config::Function::keys();
+        registered.sort_unstable();
+        assert_eq!(configured, registered);
+        for key in registered {
+            assert_eq!(function(key).map(|f| f.key()), Ok(key));
+        }
     }
 
     #[tokio::test]

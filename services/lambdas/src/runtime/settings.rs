@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use tradai_config::Config;
+use tradai_config::{Config, Function};
 
 /// Why a function cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,12 +93,12 @@ pub struct ProxySettings {
 pub enum Configured {
     BacktestConsumer {
         state_machine: String,
-        launch: crate::retraining_consumer::Settings,
+        launch: crate::handlers::sqs_consumer::Settings,
     },
-    SqsConsumer(crate::retraining_consumer::Settings),
+    SqsConsumer(crate::handlers::sqs_consumer::Settings),
     UpdateStatus,
     Cleanup,
-    CheckRetraining(crate::retraining::Settings),
+    CheckRetraining(crate::handlers::check_retraining_needed::Settings),
     Compare {
         min_confidence: f64,
     },
@@ -108,47 +108,27 @@ pub enum Configured {
         topic: String,
     },
     Scheduler(
-        crate::retraining::Settings,
-        crate::retraining_consumer::Settings,
+        crate::handlers::check_retraining_needed::Settings,
+        crate::handlers::sqs_consumer::Settings,
     ),
-    Health(crate::health::Settings, String),
-    Heartbeat(crate::heartbeat::Settings, String),
-    DriftMonitor(crate::drift_monitor::Settings, String),
+    Health(crate::handlers::health_check::Settings, String),
+    Heartbeat(crate::handlers::trading_heartbeat_check::Settings, String),
+    DriftMonitor(crate::handlers::drift_monitor::Settings, String),
     Orphans,
-    Validate(crate::validate::Settings),
+    Validate(crate::handlers::validate_strategy::Settings),
     Notify {
         throttle_minutes: i64,
         topic: String,
     },
     DataProxy(ProxySettings),
-    PulumiDrift(crate::pulumi_drift::Settings, String),
-    NatRoutes(crate::nat_routes::Settings),
+    PulumiDrift(crate::handlers::pulumi_drift_detector::Settings, String),
+    NatRoutes(crate::handlers::update_nat_routes::Settings),
 }
 
-/// The 18 handlers of §10.2.
-pub const HANDLERS: [&str; 18] = [
-    "backtest-consumer",
-    "sqs-consumer",
-    "update-status",
-    "cleanup-resources",
-    "check-retraining-needed",
-    "compare-models",
-    "promote-model",
-    "model-rollback",
-    "retraining-scheduler",
-    "health-check",
-    "trading-heartbeat-check",
-    "drift-monitor",
-    "orphan-scanner",
-    "validate-strategy",
-    "notify-completion",
-    "data-collection-proxy",
-    "pulumi-drift-detector",
-    "update-nat-routes",
-];
-
-fn retraining(s: &Settings) -> Result<crate::retraining::Settings, StartupError> {
-    Ok(crate::retraining::Settings {
+fn retraining(
+    s: &Settings,
+) -> Result<crate::handlers::check_retraining_needed::Settings, StartupError> {
+    Ok(crate::handlers::check_retraining_needed::Settings {
         interval_days: s.within("RETRAINING_INTERVAL_DAYS", 7, 1..=365, "whole days")?,
         min_hours: s.within("MIN_HOURS_BETWEEN_RETRAINING", 24, 0..=8760, "whole hours")?,
         allowed_models: s.list("ALLOWED_MODELS"),
@@ -158,13 +138,13 @@ fn retraining(s: &Settings) -> Result<crate::retraining::Settings, StartupError>
 fn launch(
     s: &Settings,
     config: &Config,
-) -> Result<crate::retraining_consumer::Settings, StartupError> {
+) -> Result<crate::handlers::sqs_consumer::Settings, StartupError> {
     let family = config.names().ecs_service(
         config
             .service_component("strategy-container")
             .unwrap_or("strategy-generic"),
     );
-    Ok(crate::retraining_consumer::Settings {
+    Ok(crate::handlers::sqs_consumer::Settings {
         task_definition: s.parsed(
             "ECS_TASK_DEFINITION_FAMILY",
             family,
@@ -208,37 +188,44 @@ fn health_urls(config: &Config) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The error for a handler this binary does not serve.
-pub fn unknown(handler: &str) -> StartupError {
-    StartupError(format!(
-        "handler '{handler}' is not one this binary serves: {}",
-        HANDLERS.join(", ")
-    ))
+/// The function `handler` names; the error says which handlers this binary serves.
+pub fn function(handler: &str) -> Result<Function, StartupError> {
+    handler.parse().map_err(|_| {
+        StartupError(format!(
+            "handler '{handler}' is not one this binary serves: {}",
+            Function::keys().join(", ")
+        ))
+    })
 }
 
-/// Read and check `handler`'s settings.
-pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configured, StartupError> {
+/// Read and check `function`'s settings (every function of the registry is served: adding one to
+/// [`Function`] fails to compile until it has a case here).
+pub fn configure(
+    function: Function,
+    s: &Settings,
+    config: &Config,
+) -> Result<Configured, StartupError> {
     let topic = |name: &str| s.required(name);
-    let configured = match handler {
-        "backtest-consumer" => Configured::BacktestConsumer {
+    let configured = match function {
+        Function::BacktestConsumer => Configured::BacktestConsumer {
             state_machine: s.required("STATE_MACHINE_ARN")?,
             launch: launch(s, config)?,
         },
-        "sqs-consumer" => Configured::SqsConsumer(launch(s, config)?),
-        "update-status" => Configured::UpdateStatus,
-        "cleanup-resources" => Configured::Cleanup,
-        "check-retraining-needed" => Configured::CheckRetraining(retraining(s)?),
-        "compare-models" => Configured::Compare {
+        Function::SqsConsumer => Configured::SqsConsumer(launch(s, config)?),
+        Function::UpdateStatus => Configured::UpdateStatus,
+        Function::CleanupResources => Configured::Cleanup,
+        Function::CheckRetrainingNeeded => Configured::CheckRetraining(retraining(s)?),
+        Function::CompareModels => Configured::Compare {
             min_confidence: s.within("MIN_CONFIDENCE_THRESHOLD", 0.7, 0.0..=1.0, "a number")?,
         },
-        "promote-model" => Configured::Promote,
-        "model-rollback" => Configured::Rollback {
+        Function::PromoteModel => Configured::Promote,
+        Function::ModelRollback => Configured::Rollback {
             cooldown_hours: s.within("ROLLBACK_COOLDOWN_HOURS", 24, 0..=8760, "whole hours")?,
             topic: topic("ALERT_SNS_TOPIC_ARN")?,
         },
-        "retraining-scheduler" => Configured::Scheduler(retraining(s)?, launch(s, config)?),
-        "health-check" => Configured::Health(
-            crate::health::Settings {
+        Function::RetrainingScheduler => Configured::Scheduler(retraining(s)?, launch(s, config)?),
+        Function::HealthCheck => Configured::Health(
+            crate::handlers::health_check::Settings {
                 timeout: Duration::from_secs(s.within(
                     "HEALTH_CHECK_TIMEOUT",
                     10,
@@ -256,8 +243,8 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
             },
             topic("SNS_ALERTS_TOPIC_ARN")?,
         ),
-        "trading-heartbeat-check" => Configured::Heartbeat(
-            crate::heartbeat::Settings {
+        Function::TradingHeartbeatCheck => Configured::Heartbeat(
+            crate::handlers::trading_heartbeat_check::Settings {
                 threshold_minutes: s.within(
                     "HEARTBEAT_THRESHOLD_MINUTES",
                     2,
@@ -274,7 +261,7 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
             },
             topic("ALERT_SNS_TOPIC_ARN")?,
         ),
-        "drift-monitor" => {
+        Function::DriftMonitor => {
             let moderate = s.within("PSI_MODERATE_THRESHOLD", 0.1, 0.0..=10.0, "a number")?;
             let significant =
                 s.within("PSI_SIGNIFICANT_THRESHOLD", 0.25, 0.0..=10.0, "a number")?;
@@ -284,7 +271,7 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
                 )));
             }
             Configured::DriftMonitor(
-                crate::drift_monitor::Settings {
+                crate::handlers::drift_monitor::Settings {
                     psi: crate::drift::Settings {
                         moderate,
                         significant,
@@ -302,11 +289,13 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
                 topic("ALERT_SNS_TOPIC_ARN")?,
             )
         }
-        "orphan-scanner" => Configured::Orphans,
-        "validate-strategy" => Configured::Validate(crate::validate::Settings {
-            require_model: s.parsed("REQUIRE_MLFLOW_MODEL", false, "true or false")?,
-        }),
-        "notify-completion" => Configured::Notify {
+        Function::OrphanScanner => Configured::Orphans,
+        Function::ValidateStrategy => {
+            Configured::Validate(crate::handlers::validate_strategy::Settings {
+                require_model: s.parsed("REQUIRE_MLFLOW_MODEL", false, "true or false")?,
+            })
+        }
+        Function::NotifyCompletion => Configured::Notify {
             throttle_minutes: s.within(
                 "NOTIFICATION_THROTTLE_MINUTES",
                 5,
@@ -315,7 +304,7 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
             )?,
             topic: topic("ALERT_SNS_TOPIC_ARN")?,
         },
-        "data-collection-proxy" => {
+        Function::DataCollectionProxy => {
             let region = &config.settings().aws.region;
             let domain = config.names().resource("auth");
             let cognito = &config.settings().cognito;
@@ -337,8 +326,8 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
                 scopes: cognito.m2m_scopes.clone(),
             })
         }
-        "pulumi-drift-detector" => Configured::PulumiDrift(
-            crate::pulumi_drift::Settings {
+        Function::PulumiDriftDetector => Configured::PulumiDrift(
+            crate::handlers::pulumi_drift_detector::Settings {
                 binary: "pulumi".into(),
                 project_dir: s
                     .parsed(
@@ -351,20 +340,22 @@ pub fn configure(handler: &str, s: &Settings, config: &Config) -> Result<Configu
             },
             topic("ALERT_SNS_TOPIC_ARN")?,
         ),
-        "update-nat-routes" => {
+        Function::UpdateNatRoutes => {
             let route_tables = s.list("PRIVATE_ROUTE_TABLE_ID");
             if route_tables.is_empty() {
                 return Err(StartupError(
                     "PRIVATE_ROUTE_TABLE_ID is not set; this function needs it".into(),
                 ));
             }
-            Configured::NatRoutes(crate::nat_routes::Settings { route_tables })
+            Configured::NatRoutes(crate::handlers::update_nat_routes::Settings { route_tables })
         }
-        other => return Err(unknown(other)),
     };
     if matches!(
-        handler,
-        "compare-models" | "promote-model" | "model-rollback" | "drift-monitor"
+        function,
+        Function::CompareModels
+            | Function::PromoteModel
+            | Function::ModelRollback
+            | Function::DriftMonitor
     ) {
         s.required("MLFLOW_TRACKING_URI")?;
     }

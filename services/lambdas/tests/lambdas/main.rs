@@ -8,7 +8,7 @@ mod runtime_api;
 use std::sync::Arc;
 
 use serde_json::json;
-use tradai_lambdas::data_proxy::{handle, HttpDataCollection};
+use tradai_lambdas::handlers::data_collection_proxy::{handle, HttpDataCollection};
 use tradai_lambdas::m2m::ClientCredentials;
 use tradai_service_kit::testing::{access_claims, JwksServer, Key};
 
@@ -197,14 +197,14 @@ async fn heartbeat_check_reads_active_sessions_through_the_status_index() {
         sessions.put(&session).await.expect("put");
     }
     let notifier = tradai_memory::MemoryNotifier::new();
-    let settings = tradai_lambdas::heartbeat::Settings::default();
-    let deps = tradai_lambdas::heartbeat::Dependencies {
+    let settings = tradai_lambdas::handlers::trading_heartbeat_check::Settings::default();
+    let deps = tradai_lambdas::handlers::trading_heartbeat_check::Dependencies {
         sessions: &sessions,
         health: &health,
         notifier: &notifier,
         settings: &settings,
     };
-    let answer = tradai_lambdas::heartbeat::handle(&deps, now)
+    let answer = tradai_lambdas::handlers::trading_heartbeat_check::handle(&deps, now)
         .await
         .expect("checks");
     assert_eq!(

@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 use tradai_domain::entities::{RetrainingTrigger, Timestamp};
 
-use crate::retraining::{self, Dependencies as Checks};
-use crate::retraining_consumer::{launch, Dependencies as Launcher};
+use crate::handlers::check_retraining_needed::{self as retraining, Dependencies as Checks};
+use crate::handlers::sqs_consumer::{launch, Dependencies as Launcher};
 use crate::HandlerError;
 
 /// Evaluate `input.models` (or `default_models`) at `now`; the `data` of the answer.
@@ -72,8 +72,8 @@ mod tests {
     use tradai_memory::{MemoryRecordStore, MemoryTaskRunner};
 
     use super::*;
-    use crate::retraining::Settings as CheckSettings;
-    use crate::retraining_consumer::Settings as LaunchSettings;
+    use crate::handlers::check_retraining_needed::Settings as CheckSettings;
+    use crate::handlers::sqs_consumer::Settings as LaunchSettings;
 
     #[tokio::test]
     async fn launches_only_the_models_that_need_it() {
