@@ -23,6 +23,7 @@ mod schedule;
 mod sources;
 mod structure;
 mod validate;
+pub mod variables;
 
 pub use cidr::{CidrError, Ipv4Cidr};
 pub use config::{Config, EcrRepository, RepositoryKind, Resolved, ResolvedNames};
@@ -40,6 +41,7 @@ pub use problem::{Problem, Problems};
 pub use promote::{diff, ConfigDiff, DiffEntry, KeyClass};
 pub use schedule::{ScheduleError, ScheduleExpression};
 pub use sources::{ConfigDir, WORKSPACE_CONFIG_DIR};
+pub use variables::{Declared, SettingsError, Variable};
 
 /// The JSON schema of the config files (unknown keys are errors; `Option` fields may be left out).
 pub fn schema() -> schemars::Schema {

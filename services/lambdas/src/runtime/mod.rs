@@ -18,7 +18,7 @@ use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{JobRepository, ModelRegistry, Notifier, TaskRunner};
 use tradai_domain::resilience::ResiliencePolicy;
 
-pub use settings::{configure, function, Configured, Settings, StartupError};
+pub use settings::{configure, function, variables, Configured, Settings, StartupError};
 
 use crate::handlers::data_collection_proxy::HttpDataCollection;
 use crate::{envelope, HandlerError};
@@ -60,7 +60,7 @@ impl App {
     /// Check `handler` and its settings, then connect.
     pub async fn start(handler: &str, get: VariableSource) -> Result<App, StartupError> {
         let function = function(handler)?;
-        let s = Settings { get: get.as_ref() };
+        let s = Settings::reading(get.as_ref());
         let environment = s.required("ENVIRONMENT")?;
         let env: Environment = environment.parse().map_err(|_| {
             StartupError(format!(
@@ -362,6 +362,73 @@ mod tests {
         assert_eq!(configured, registered);
         for key in registered {
             assert_eq!(function(key).map(|f| f.key()), Ok(key));
+        }
+    }
+
+    /// What each function reads, derived from the code that reads it: the list the stacks and `tradai infra
+    /// check` compare with a function's planned environment.
+    #[test]
+    fn each_function_declares_the_variables_it_reads() {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        let table: BTreeMap<&str, Vec<tradai_config::Declared>> = tradai_config::Function::ALL
+            .into_iter()
+            .map(|f| (f.key(), variables(f, &config)))
+            .collect();
+        let find = |f: &str, name: &str| {
+            table[f]
+                .iter()
+                .find(|d| d.name == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("{f} does not declare {name}"))
+        };
+        assert!(find("update-nat-routes", "PRIVATE_ROUTE_TABLE_ID").required);
+        assert!(find("health-check", "SNS_ALERTS_TOPIC_ARN").required);
+        assert_eq!(
+            find("health-check", "DYNAMODB_TTL_SECONDS")
+                .default
+                .as_deref(),
+            Some("86400")
+        );
+        assert_eq!(
+            find("trading-heartbeat-check", "DYNAMODB_TTL_SECONDS")
+                .default
+                .as_deref(),
+            Some("604800")
+        );
+        assert!(find("compare-models", "MLFLOW_TRACKING_URI").required);
+        assert!(!find("update-status", "MLFLOW_TRACKING_URI").required);
+        insta::assert_json_snapshot!("function_variables", table);
+    }
+
+    /// A function started with exactly the variables it declares as required (and nothing else) gets past
+    /// its settings: the declarations are complete.
+    #[tokio::test]
+    async fn the_declared_required_variables_are_enough_to_configure() {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        for function in tradai_config::Function::ALL {
+            let values: BTreeMap<String, String> = variables(function, &config)
+                .into_iter()
+                .filter(|d| d.required)
+                .map(|d| {
+                    let value = match d.name.as_str() {
+                        "ENVIRONMENT" => "dev".to_owned(),
+                        "MLFLOW_TRACKING_URI" | "DATA_COLLECTION_URL" => {
+                            "http://127.0.0.1:9".into()
+                        }
+                        _ => "declared-value".into(),
+                    };
+                    (d.name, value)
+                })
+                .collect();
+            let get = |name: &str| values.get(name).cloned();
+            let s = Settings::reading(&get);
+            configure(function, &s, &config).unwrap_or_else(|e| panic!("{function}: {e}"));
         }
     }
 

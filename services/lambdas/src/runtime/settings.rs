@@ -1,20 +1,25 @@
 //! Every handler's settings, read from its environment and checked once at a cold start: each problem names
 //! the variable, its value and what is allowed. The handlers then use the typed values for every event.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use tradai_config::{Config, Function};
+use tradai_config::{Config, Declared, Function};
 
 /// Why a function cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct StartupError(pub String);
 
-/// Reads variables from a source (the process environment in Lambda).
+/// Reads variables from a source (the process environment in Lambda). In declaring mode ([`variables`]) it reads
+/// nothing: it records each variable `configure` asks for (name, whether required, what is allowed, default) and
+/// answers with the default, so the list a function needs is derived from the code that reads it.
 pub struct Settings<'a> {
     pub get: &'a dyn Fn(&str) -> Option<String>,
+    /// Where declaring mode records; `None` reads.
+    pub declared: Option<&'a RefCell<Vec<Declared>>>,
 }
 
 impl std::fmt::Debug for Settings<'_> {
@@ -23,21 +28,54 @@ impl std::fmt::Debug for Settings<'_> {
     }
 }
 
-impl Settings<'_> {
+impl<'a> Settings<'a> {
+    /// Read from `get`.
+    pub fn reading(get: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Settings {
+            get,
+            declared: None,
+        }
+    }
+
+    /// Record in declaring mode; whether declaring.
+    fn declare(&self, name: &str, required: bool, allowed: &str, default: Option<String>) -> bool {
+        match self.declared {
+            Some(list) => {
+                let mut list = list.borrow_mut();
+                if !list.iter().any(|d| d.name == name) {
+                    list.push(Declared {
+                        name: name.to_owned(),
+                        required,
+                        allowed: allowed.to_owned(),
+                        default,
+                    });
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A required variable.
     pub fn required(&self, name: &str) -> Result<String, StartupError> {
+        if self.declare(name, true, "a non-empty value", None) {
+            return Ok(format!("<{name}>"));
+        }
         (self.get)(name)
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| StartupError(format!("{name} is not set; this function needs it")))
     }
 
     /// A variable parsed as `T`, `default` when unset.
-    pub fn parsed<T: FromStr>(
+    pub fn parsed<T: FromStr + std::fmt::Display>(
         &self,
         name: &str,
         default: T,
         allowed: &str,
     ) -> Result<T, StartupError> {
+        if self.declare(name, false, allowed, Some(default.to_string())) {
+            return Ok(default);
+        }
         match (self.get)(name).filter(|v| !v.trim().is_empty()) {
             None => Ok(default),
             Some(text) => text
@@ -66,6 +104,9 @@ impl Settings<'_> {
 
     /// A comma-separated list (empty when unset).
     fn list(&self, name: &str) -> Vec<String> {
+        if self.declare(name, false, "comma-separated values", None) {
+            return Vec::new();
+        }
         (self.get)(name)
             .unwrap_or_default()
             .split(',')
@@ -74,6 +115,49 @@ impl Settings<'_> {
             .map(str::to_owned)
             .collect()
     }
+
+    /// A comma-separated list with at least one item.
+    fn required_list(&self, name: &str) -> Result<Vec<String>, StartupError> {
+        if self.declare(name, true, "comma-separated values, at least one", None) {
+            return Ok(vec![format!("<{name}>")]);
+        }
+        let list = self.list(name);
+        if list.is_empty() {
+            return Err(StartupError(format!(
+                "{name} is not set; this function needs it"
+            )));
+        }
+        Ok(list)
+    }
+}
+
+/// Every variable `function` reads (besides `ENVIRONMENT`, which every function reads), derived from
+/// [`configure`] itself.
+pub fn variables(function: Function, config: &Config) -> Vec<Declared> {
+    let declared = RefCell::new(vec![Declared {
+        name: "ENVIRONMENT".into(),
+        required: true,
+        allowed: "dev, staging or prod".into(),
+        default: None,
+    }]);
+    let none = |_: &str| None;
+    let s = Settings {
+        get: &none,
+        declared: Some(&declared),
+    };
+    // Declaring mode answers every read, so only a rule between two defaults could refuse; the list stands.
+    let _ = configure(function, &s, config);
+    let mut declared = declared.into_inner();
+    if !declared.iter().any(|d| d.name == "MLFLOW_TRACKING_URI") {
+        // `App::start` connects the registry of every function that has one.
+        declared.push(Declared {
+            name: "MLFLOW_TRACKING_URI".into(),
+            required: false,
+            allowed: "the MLflow server's http(s) URL".into(),
+            default: None,
+        });
+    }
+    declared
 }
 
 /// The data-collection-proxy's service and machine client.
@@ -341,12 +425,7 @@ pub fn configure(
             topic("ALERT_SNS_TOPIC_ARN")?,
         ),
         Function::UpdateNatRoutes => {
-            let route_tables = s.list("PRIVATE_ROUTE_TABLE_ID");
-            if route_tables.is_empty() {
-                return Err(StartupError(
-                    "PRIVATE_ROUTE_TABLE_ID is not set; this function needs it".into(),
-                ));
-            }
+            let route_tables = s.required_list("PRIVATE_ROUTE_TABLE_ID")?;
             Configured::NatRoutes(crate::handlers::update_nat_routes::Settings { route_tables })
         }
     };
