@@ -189,6 +189,17 @@ pub enum InfraCommand {
     /// Estimate the monthly cost of an environment from its planned graph, the config and the bundled price
     /// table (eu-central-1 list prices, dated in the table).
     Cost(CostArgs),
+    /// List every environment variable each binary and each Lambda function reads (name, required, what is
+    /// allowed, default), as JSON: what the stacks must set on each task and function.
+    Variables(VariablesArgs),
+}
+
+/// `tradai infra variables`.
+#[derive(Debug, Args)]
+pub struct VariablesArgs {
+    /// The environment whose config gives the defaults (dev, staging or prod).
+    #[arg(long, default_value = "dev")]
+    pub env: String,
 }
 
 #[derive(Debug, Args)]

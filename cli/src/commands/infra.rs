@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context};
 use tradai_config::{ConfigDir, Environment, Layer, Loader};
 
-use crate::args::{environment, CheckArgs, CostArgs, InfraCommand, PlanArgs, PlanFormat};
+use crate::args::{
+    environment, CheckArgs, CostArgs, InfraCommand, PlanArgs, PlanFormat, VariablesArgs,
+};
 
 /// Every layer, in deployment order.
 const BUILT: [Layer; 4] = Layer::ALL;
@@ -19,6 +21,7 @@ pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         InfraCommand::Check(args) => check(args, dir),
         InfraCommand::Cost(args) => cost(args, dir),
         InfraCommand::Status(args) => super::pulumi::status(args),
+        InfraCommand::Variables(args) => variables(args, dir),
     }
 }
 
@@ -167,5 +170,27 @@ fn cost(args: CostArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every variable each binary and each Lambda function reads, from their own declarations.
+fn variables(args: VariablesArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    let env = environment("--env", &args.env)?;
+    let config = Loader::new(dir).load(env)?;
+    let binaries = serde_json::json!({
+        "tradai-backend": tradai_backend::settings::variables(),
+        "tradai-strategy": tradai_strategy::settings::variables(),
+        "tradai-data-collection": tradai_data_collection::settings::variables(),
+        "tradai-backtest-runner": tradai_backtest_runner::settings::variables(),
+    });
+    let functions: serde_json::Map<String, serde_json::Value> = tradai_config::Function::ALL
+        .into_iter()
+        .map(|f| {
+            let declared = tradai_lambdas::settings::variables(f, &config);
+            Ok((f.key().to_owned(), serde_json::to_value(declared)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let table = serde_json::json!({"binaries": binaries, "functions": functions});
+    println!("{}", serde_json::to_string_pretty(&table)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -143,3 +143,40 @@ fn fails_on_a_policy_violation() {
         .code(1)
         .stderr(predicates::str::contains("[table-pitr] persistent-dev tradai-drift-state-dev: a state table without point-in-time recovery"));
 }
+
+/// `tradai infra variables` lists what each binary and function reads, from their own declarations: the
+/// backend needs its Cognito pool, the strategy service MLflow, the runner its job, update-nat-routes its route
+/// tables; each with a default where one exists.
+#[test]
+fn lists_the_variables_each_binary_and_function_reads() {
+    let ws = Workspace::new();
+    let out = ws.stdout(&["infra", "variables"]);
+    let table: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let find = |group: &str, owner: &str, name: &str| {
+        table[group][owner]
+            .as_array()
+            .and_then(|vars| vars.iter().find(|v| v["name"] == name).cloned())
+            .unwrap_or_else(|| panic!("{owner} does not declare {name}: {out}"))
+    };
+    assert_eq!(
+        find("binaries", "tradai-backend", "COGNITO_USER_POOL_ID")["required"],
+        true
+    );
+    assert_eq!(
+        find("binaries", "tradai-backend", "BACKEND_EXECUTOR")["default"],
+        "sqs"
+    );
+    assert_eq!(
+        find("binaries", "tradai-strategy", "MLFLOW_TRACKING_URI")["required"],
+        true
+    );
+    assert_eq!(
+        find("binaries", "tradai-backtest-runner", "JOB_ID")["required"],
+        true
+    );
+    assert_eq!(
+        find("functions", "update-nat-routes", "PRIVATE_ROUTE_TABLE_ID")["required"],
+        true
+    );
+    assert_eq!(table["functions"].as_object().map(|f| f.len()), Some(18));
+}

@@ -1,7 +1,7 @@
 //! What every service binary does before serving: load the environment's config, pick its port, and build
 //! the Cognito verifier from the variables the compute layer sets on the task.
 
-use tradai_config::{Config, Environment, Loader};
+use tradai_config::{Config, Declared, Environment, Loader, Variable};
 
 use crate::auth::Verifier;
 
@@ -57,16 +57,45 @@ pub fn port(config: &Config, service: &str, flag: Option<u16>) -> Result<u16, St
         .ok_or_else(|| StartupError::NoPort(service.to_owned()))
 }
 
-fn variable(name: &'static str) -> Result<String, StartupError> {
-    std::env::var(name).map_err(|_| StartupError::Missing(name))
+const AWS_REGION: Variable = Variable::required(
+    "AWS_REGION",
+    "the AWS region of the user pool, e.g. eu-central-1",
+);
+const COGNITO_USER_POOL_ID: Variable = Variable::required(
+    "COGNITO_USER_POOL_ID",
+    "the Cognito user pool id, e.g. eu-central-1_AbCdEf123",
+);
+const COGNITO_CLIENT_IDS: Variable = Variable::required(
+    "COGNITO_CLIENT_IDS",
+    "the app client ids whose tokens are accepted, comma-separated",
+);
+
+/// The variables every service reads to verify Cognito tokens (the compute layer sets them on the task).
+pub const COGNITO_VARIABLES: [Variable; 3] = [AWS_REGION, COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS];
+
+fn variable(v: &Variable) -> Result<String, StartupError> {
+    v.read(&tradai_platform::settings::process_env)
+        .ok_or(StartupError::Missing(v.name))
+}
+
+/// Every variable a service binary reads: its command line's (`command`), Cognito's, the AWS adapters' and
+/// `extra` (which replaces a declaration of the same name, e.g. to require an optional one).
+pub fn variables(command: &clap::Command, extra: &[Variable]) -> Vec<Declared> {
+    use tradai_platform::settings::{clap_variables, declared};
+    let mut all = clap_variables(command);
+    all.extend(declared(&COGNITO_VARIABLES));
+    all.extend(declared(&tradai_platform::AwsSettings::VARIABLES));
+    all.retain(|d| !extra.iter().any(|e| e.name == d.name));
+    all.extend(declared(extra));
+    all
 }
 
 /// The region (`AWS_REGION`) and a verifier for the pool `COGNITO_USER_POOL_ID` and its clients
 /// `COGNITO_CLIENT_IDS`.
 pub fn cognito_from_env() -> Result<(String, Verifier), StartupError> {
-    let region = variable("AWS_REGION")?;
-    let pool = variable("COGNITO_USER_POOL_ID")?;
-    let clients = variable("COGNITO_CLIENT_IDS")?
+    let region = variable(&AWS_REGION)?;
+    let pool = variable(&COGNITO_USER_POOL_ID)?;
+    let clients = variable(&COGNITO_CLIENT_IDS)?
         .split(',')
         .filter(|c| !c.is_empty())
         .map(str::to_owned)

@@ -8,6 +8,7 @@
 mod idempotency;
 pub mod request;
 mod routes;
+pub mod settings;
 mod state;
 pub mod view;
 

@@ -9,30 +9,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
+use tradai_backend::settings::{Args, STRATEGY_SERVICE_URL};
 use tradai_backend::{router, AppState};
-use tradai_platform::settings::{process_env, Variable};
-use tradai_platform::{ExecutorKind, Platform};
+use tradai_platform::settings::process_env;
+use tradai_platform::Platform;
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::startup::{self, ServiceArgs};
-
-/// Where strategy, promotion and model routes are forwarded.
-const STRATEGY_SERVICE_URL: Variable = Variable::optional(
-    "STRATEGY_SERVICE_URL",
-    "the strategy service's http(s) URL, e.g. http://strategy-service.tradai.local:8003",
-);
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "tradai-backend",
-    about = "The TradAI backend service (backtests, config versions)"
-)]
-struct Args {
-    #[command(flatten)]
-    service: ServiceArgs,
-    /// Where submitted jobs go.
-    #[arg(long, value_enum, default_value_t = ExecutorKind::Sqs, env = "BACKEND_EXECUTOR")]
-    executor: ExecutorKind,
-}
+use tradai_service_kit::startup;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

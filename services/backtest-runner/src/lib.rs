@@ -10,6 +10,7 @@
 //! The ECS binary and the local executor both call it.
 
 pub mod result;
+pub mod settings;
 pub mod train;
 
 use std::collections::BTreeMap;

@@ -10,39 +10,10 @@ use clap::Parser;
 use std::process::ExitCode;
 use tradai_aws::Endpoint;
 use tradai_backtest::Settings;
+use tradai_backtest_runner::settings::Args;
 use tradai_backtest_runner::Runner;
 use tradai_domain::JobStatus;
 use tradai_platform::{AwsSettings, Platform};
-
-#[derive(Debug, Parser)]
-#[command(name = "tradai-backtest-runner", about = "Run one TradAI backtest job")]
-struct Args {
-    /// dev, staging or prod.
-    #[arg(long, env = "ENVIRONMENT")]
-    env: String,
-    /// The job to run.
-    #[arg(long, env = "JOB_ID")]
-    job_id: String,
-    /// Fill slippage as a fraction, 0 to 0.1.
-    #[arg(long, env = "RUNNER_SLIPPAGE", default_value_t = 0.0005)]
-    slippage: f64,
-    /// `backtest`, or `train` for a retraining run.
-    #[arg(long, env = "TRADING_MODE", default_value = "backtest", value_parser = ["backtest", "train"])]
-    mode: String,
-    /// The model to train (train mode).
-    #[arg(long, env = "MODEL_NAME", required_if_eq("mode", "train"))]
-    model_name: Option<String>,
-    /// The strategy config to train from (default: the model's name).
-    #[arg(long, env = "STRATEGY")]
-    strategy: Option<String>,
-    #[arg(long, env = "RETRAINING_TRIGGER")]
-    trigger: Option<String>,
-    #[arg(long, env = "CONFIG_VERSION_ID")]
-    config_version_id: Option<String>,
-    /// Days of history a training run uses.
-    #[arg(long, env = "TRAIN_PERIOD_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    train_period_days: u32,
-}
 
 /// An empty variable counts as unset (the workflow passes `""` for what it does not know).
 fn given(value: Option<String>) -> Option<String> {

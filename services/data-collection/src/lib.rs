@@ -6,6 +6,7 @@
 //! /api/v1/freshness`, `GET /api/v1/symbols`, `GET /api/v1/ohlcv`, `GET /api/v1/status`, `GET /api/v1/health`.
 
 pub mod routes;
+pub mod settings;
 mod state;
 
 pub use routes::{candles, openapi, router, sync};

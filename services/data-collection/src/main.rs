@@ -9,20 +9,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
+use tradai_data_collection::settings::Args;
 use tradai_data_collection::{router, AppState};
 use tradai_platform::Platform;
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::startup::{self, ServiceArgs};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "tradai-data-collection",
-    about = "The TradAI data-collection service (OHLCV sync and candles)"
-)]
-struct Args {
-    #[command(flatten)]
-    service: ServiceArgs,
-}
+use tradai_service_kit::startup;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

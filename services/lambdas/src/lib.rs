@@ -26,6 +26,7 @@ pub mod handlers;
 pub mod m2m;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+pub mod settings;
 
 use serde_json::{json, Value};
 use tradai_domain::DomainError;

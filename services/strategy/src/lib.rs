@@ -3,6 +3,7 @@
 //! (MLflow lookups, versions, stage / promote / register, rollback) through the model-registry port.
 
 pub mod routes;
+pub mod settings;
 mod state;
 
 pub use routes::{configs, models, openapi, router};

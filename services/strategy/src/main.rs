@@ -8,21 +8,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
-use tradai_platform::settings::{process_env, MLFLOW_TRACKING_URI};
+use tradai_platform::settings::process_env;
 use tradai_platform::{Adapters, Platform};
 use tradai_service_kit::http::HttpOptions;
-use tradai_service_kit::startup::{self, ServiceArgs};
+use tradai_service_kit::startup;
+use tradai_strategy::settings::{Args, MLFLOW_TRACKING_URI};
 use tradai_strategy::{router, seed_samples, AppState};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "tradai-strategy",
-    about = "The TradAI strategy service (strategy configs and the model registry)"
-)]
-struct Args {
-    #[command(flatten)]
-    service: ServiceArgs,
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

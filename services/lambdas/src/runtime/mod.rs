@@ -4,8 +4,6 @@
 //! `lambda_runtime`. The canonical config (`ENVIRONMENT`) names the tables, buckets and cluster, as it does for
 //! the stacks that create them.
 
-pub mod settings;
-
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -18,7 +16,7 @@ use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{JobRepository, ModelRegistry, Notifier, TaskRunner};
 use tradai_domain::resilience::ResiliencePolicy;
 
-pub use settings::{configure, function, variables, Configured, Settings, StartupError};
+pub use crate::settings::{configure, function, variables, Configured, Settings, StartupError};
 
 use crate::handlers::data_collection_proxy::HttpDataCollection;
 use crate::{envelope, HandlerError};
@@ -305,7 +303,7 @@ impl App {
 /// cold start with the command that puts it.
 async fn proxy(
     clients: &Clients,
-    p: &settings::ProxySettings,
+    p: &crate::settings::ProxySettings,
 ) -> Result<HttpDataCollection, StartupError> {
     let secret = tradai_aws::secret_string(clients, &p.secret_arn)
         .await

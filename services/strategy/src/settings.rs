@@ -1,0 +1,29 @@
+//! The strategy binary's flags and every variable it reads (the list the stacks and `tradai infra check` read).
+
+use tradai_config::{Declared, Variable};
+use tradai_service_kit::startup::{self, ServiceArgs};
+
+/// `tradai-strategy`'s command line.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "tradai-strategy",
+    about = "The TradAI strategy service (strategy configs and the model registry)"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// The model registry is MLflow in the cloud: required on AWS adapters.
+pub const MLFLOW_TRACKING_URI: Variable = Variable::required(
+    "MLFLOW_TRACKING_URI",
+    "the MLflow server's http(s) URL, e.g. http://mlflow.tradai.local:5000",
+);
+
+/// Every variable the binary reads.
+pub fn variables() -> Vec<Declared> {
+    startup::variables(
+        &<Args as clap::CommandFactory>::command(),
+        &[MLFLOW_TRACKING_URI],
+    )
+}
