@@ -109,6 +109,46 @@ impl AwsSettings {
     }
 }
 
+/// The variables a binary's command line reads (`#[arg(env = …)]`): required when the flag is, with its
+/// default and its help as what is allowed.
+pub fn clap_variables(command: &clap::Command) -> Vec<tradai_config::Declared> {
+    command
+        .get_arguments()
+        .filter_map(|arg| {
+            let name = arg.get_env()?.to_string_lossy().into_owned();
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            Some(tradai_config::Declared {
+                name,
+                required: arg.is_required_set() && defaults.is_empty(),
+                allowed: if values.is_empty() {
+                    help
+                } else {
+                    format!("{help} (one of {})", values.join(", "))
+                },
+                default: (!defaults.is_empty()).then(|| defaults.join(",")),
+            })
+        })
+        .collect()
+}
+
+/// The declarations of `variables`.
+pub fn declared(variables: &[Variable]) -> Vec<tradai_config::Declared> {
+    variables
+        .iter()
+        .map(tradai_config::Declared::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -164,44 +204,4 @@ mod tests {
             "JOB_ID is not set; expected the job to run"
         );
     }
-}
-
-/// The variables a binary's command line reads (`#[arg(env = …)]`): required when the flag is, with its
-/// default and its help as what is allowed.
-pub fn clap_variables(command: &clap::Command) -> Vec<tradai_config::Declared> {
-    command
-        .get_arguments()
-        .filter_map(|arg| {
-            let name = arg.get_env()?.to_string_lossy().into_owned();
-            let defaults: Vec<String> = arg
-                .get_default_values()
-                .iter()
-                .map(|v| v.to_string_lossy().into_owned())
-                .collect();
-            let values: Vec<String> = arg
-                .get_possible_values()
-                .iter()
-                .map(|v| v.get_name().to_owned())
-                .collect();
-            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-            Some(tradai_config::Declared {
-                name,
-                required: arg.is_required_set() && defaults.is_empty(),
-                allowed: if values.is_empty() {
-                    help
-                } else {
-                    format!("{help} (one of {})", values.join(", "))
-                },
-                default: (!defaults.is_empty()).then(|| defaults.join(",")),
-            })
-        })
-        .collect()
-}
-
-/// The declarations of `variables`.
-pub fn declared(variables: &[Variable]) -> Vec<tradai_config::Declared> {
-    variables
-        .iter()
-        .map(tradai_config::Declared::from)
-        .collect()
 }
