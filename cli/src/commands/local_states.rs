@@ -7,9 +7,8 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use tradai_aws::Endpoint;
 use tradai_config::Config;
-use tradai_platform::{AwsSettings, Backing, Platform};
+use tradai_platform::Platform;
 use tradai_service_kit::auth::Verifier;
 
 /// The services' states.
@@ -23,11 +22,13 @@ pub struct States {
 
 /// The platform on the emulator at `url`, provisioned from the config first. The model registry is MLflow at
 /// `MLFLOW_TRACKING_URI` when that is set, else in memory.
+#[cfg(feature = "aws")]
 async fn emulator(config: &Config, url: &str) -> anyhow::Result<Platform> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         anyhow::bail!("--aws-endpoint {url}: expected an http:// or https:// URL (e.g. http://localhost:4566)");
     }
-    let endpoint = Endpoint::Emulator {
+    use tradai_platform::{AwsSettings, Backing};
+    let endpoint = tradai_aws::Endpoint::Emulator {
         region: config.settings().aws.region.clone(),
         url: url.to_owned(),
     };
@@ -38,6 +39,15 @@ async fn emulator(config: &Config, url: &str) -> anyhow::Result<Platform> {
             .with_context(|| format!("--aws-endpoint {url}: provisioning the dev config's resources failed (is the emulator running?)"))?;
     }
     Ok(platform)
+}
+
+/// Without the AWS adapters, `--aws-endpoint` says how to get them.
+#[cfg(not(feature = "aws"))]
+async fn emulator(_config: &Config, url: &str) -> anyhow::Result<Platform> {
+    anyhow::bail!(
+        "--aws-endpoint {url}: this tradai was built without the AWS adapters; run it with \
+         cargo run --features aws --bin tradai -- local up --aws-endpoint {url}"
+    )
 }
 
 /// The states on in-memory adapters, or on the emulator at `aws_endpoint`.

@@ -10,18 +10,11 @@ use aws_sdk_ecs::types::{
 };
 use aws_sdk_ecs::Client;
 use tradai_config::Config;
-use tradai_domain::ports::{TaskFilter, TaskInfo, TaskRequest, TaskRunner};
+use tradai_domain::ports::{TaskFilter, TaskInfo, TaskNetwork, TaskRequest, TaskRunner};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
 
 use crate::error::domain_error;
-
-/// Where Fargate tasks attach.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskNetwork {
-    pub subnets: Vec<String>,
-    pub security_groups: Vec<String>,
-}
 
 /// Tasks of the cluster `tradai-<env>`.
 #[derive(Debug)]

@@ -18,7 +18,7 @@ mod sns;
 mod sqs;
 
 pub use dynamo::DynamoRecordStore;
-pub use ecs::{EcsTaskRunner, TaskNetwork};
+pub use ecs::EcsTaskRunner;
 pub use error::domain_error;
 pub use logs::CloudWatchLogs;
 #[cfg(feature = "nat")]
@@ -30,3 +30,4 @@ pub use secrets::secret_string;
 pub use sfn::SfnWorkflows;
 pub use sns::SnsNotifier;
 pub use sqs::SqsQueue;
+pub use tradai_domain::ports::TaskNetwork;

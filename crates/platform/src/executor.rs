@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::json;
-use tradai_aws::{Clients, SfnWorkflows, SqsQueue};
 use tradai_config::Config;
 use tradai_domain::entities::BacktestJob;
 use tradai_domain::ports::{
     job_message, Executor, JobQueue, JobUpdate, OutgoingMessage, TaskRequest, TaskRunner,
     WorkflowStarter, BACKEND_STARTED_BY,
 };
+#[cfg(feature = "aws")]
 use tradai_domain::resilience::ResiliencePolicy;
-use tradai_domain::{DomainError, ExternalKind, Result};
+use tradai_domain::{DomainError, Result};
 
 use crate::Ports;
 
@@ -40,12 +40,14 @@ pub fn strategy_task_definition(config: &Config) -> String {
 /// An executor of a kind that runs outside this process (`local` is refused: build it with
 /// `tradai-local-executor`), on AWS adapters over `clients`. The queue URL and the state machine's ARN are
 /// looked up now.
+#[cfg(feature = "aws")]
 pub async fn aws(
     kind: ExecutorKind,
     config: &Config,
-    clients: &Clients,
+    clients: &tradai_aws::Clients,
     ports: &Ports,
 ) -> Result<Arc<dyn Executor>> {
+    use tradai_aws::{SfnWorkflows, SqsQueue};
     let policy = |service: &str| Arc::new(ResiliencePolicy::aws(service));
     Ok(match kind {
         ExecutorKind::Sqs => Arc::new(QueueExecutor {
@@ -68,7 +70,7 @@ pub async fn aws(
                 .await
                 .map_err(|e| DomainError::External {
                     service: "sts".into(),
-                    kind: ExternalKind::Unavailable,
+                    kind: tradai_domain::ExternalKind::Unavailable,
                     message: e.to_string(),
                 })?;
             let arn = format!(

@@ -3,14 +3,18 @@
 //! [`executor`] builds the backtest executors over them. Every binary's `main`, `tradai local up`, the test
 //! harnesses and the end-to-end tests assemble the platform here and nowhere else.
 
+#[cfg(feature = "aws")]
+mod aws;
 pub mod executor;
 mod memory;
 mod platform;
 mod ports;
 pub mod settings;
 
+#[cfg(feature = "aws")]
+pub use aws::AwsPorts;
 pub use executor::ExecutorKind;
 pub use memory::MemoryPorts;
 pub use platform::{Adapters, Backing, Platform, PlatformError};
-pub use ports::{AwsPorts, Ports};
+pub use ports::Ports;
 pub use settings::{AwsSettings, SettingsError, Variable, VariableSource};

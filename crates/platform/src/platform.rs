@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+#[cfg(feature = "aws")]
 use tradai_aws::{Clients, Endpoint};
 use tradai_config::Config;
 use tradai_domain::ports::Executor;
 use tradai_domain::DomainError;
 
-use crate::settings::{AwsSettings, SettingsError};
+#[cfg(feature = "aws")]
+use crate::settings::AwsSettings;
+use crate::settings::SettingsError;
 use crate::{ExecutorKind, MemoryPorts, Ports};
 
 /// Which adapters a binary runs on.
@@ -25,6 +28,7 @@ pub enum Backing {
     /// The in-memory twins, kept as their concrete types.
     Memory(Box<MemoryPorts>),
     /// AWS (or an emulator) over these clients.
+    #[cfg(feature = "aws")]
     Aws(Box<Clients>),
 }
 
@@ -35,6 +39,8 @@ pub enum PlatformError {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Domain(#[from] DomainError),
+    #[error("--adapters aws: this binary was built without the AWS adapters (build it with the `aws` feature)")]
+    NoAws,
 }
 
 /// The platform's ports and what backs them.
@@ -59,6 +65,7 @@ impl Platform {
     }
 
     /// Every port on AWS adapters over `clients`.
+    #[cfg(feature = "aws")]
     pub fn on_clients(
         config: &Config,
         clients: Clients,
@@ -71,6 +78,7 @@ impl Platform {
     }
 
     /// Every port on AWS adapters at `endpoint`.
+    #[cfg(feature = "aws")]
     pub async fn aws(
         config: &Config,
         endpoint: &Endpoint,
@@ -89,10 +97,13 @@ impl Platform {
     pub async fn start(config: &Config, adapters: Adapters) -> Result<Platform, PlatformError> {
         match adapters {
             Adapters::Memory => Platform::memory(config),
+            #[cfg(feature = "aws")]
             Adapters::Aws => {
                 let endpoint = Endpoint::from_env(config.settings().aws.region.clone());
                 Platform::aws(config, &endpoint, &AwsSettings::from_env()?).await
             }
+            #[cfg(not(feature = "aws"))]
+            Adapters::Aws => Err(PlatformError::NoAws),
         }
     }
 
@@ -105,6 +116,7 @@ impl Platform {
     ) -> Result<Arc<dyn Executor>, DomainError> {
         match &self.backing {
             Backing::Memory(memory) => memory.executor(kind),
+            #[cfg(feature = "aws")]
             Backing::Aws(clients) => crate::executor::aws(kind, config, clients, &self.ports).await,
         }
     }

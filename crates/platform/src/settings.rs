@@ -41,7 +41,7 @@ pub struct AwsSettings {
     /// Where market data is fetched.
     pub binance_url: String,
     /// Where Fargate tasks attach; `None` leaves it to the task definition.
-    pub task_network: Option<tradai_aws::TaskNetwork>,
+    pub task_network: Option<tradai_domain::ports::TaskNetwork>,
     /// Where notifications go; without it they are kept in memory and logged.
     pub alerts_topic_arn: Option<String>,
 }
@@ -77,7 +77,7 @@ impl AwsSettings {
         let groups = ECS_SECURITY_GROUPS.list(get)?;
         let task_network = match (subnets.is_empty(), groups.is_empty()) {
             (true, true) => None,
-            (false, false) => Some(tradai_aws::TaskNetwork {
+            (false, false) => Some(tradai_domain::ports::TaskNetwork {
                 subnets,
                 security_groups: groups,
             }),

@@ -8,12 +8,11 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tradai_aws::Endpoint;
 use tradai_backtest::Settings;
 use tradai_backtest_runner::settings::Args;
 use tradai_backtest_runner::Runner;
 use tradai_domain::JobStatus;
-use tradai_platform::{AwsSettings, Platform};
+use tradai_platform::{Adapters, AwsSettings, Platform};
 
 /// An empty variable counts as unset (the workflow passes `""` for what it does not know).
 fn given(value: Option<String>) -> Option<String> {
@@ -26,8 +25,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let config = tradai_service_kit::startup::load_config(&args.env)?;
     let settings = AwsSettings::from_env()?;
-    let endpoint = Endpoint::from_env(config.settings().aws.region.clone());
-    let platform = Platform::aws(&config, &endpoint, &settings).await?;
+    let platform = Platform::start(&config, Adapters::Aws).await?;
     let ports = &platform.ports;
     let runner = Runner {
         jobs: ports.jobs.clone(),

@@ -29,4 +29,4 @@ pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
 pub use registry::{
     Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, RegisteredModel, RunSummary,
 };
-pub use tasks::{TaskFilter, TaskInfo, TaskRequest, TaskRunner};
+pub use tasks::{TaskFilter, TaskInfo, TaskNetwork, TaskRequest, TaskRunner};

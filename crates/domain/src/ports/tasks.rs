@@ -50,3 +50,10 @@ pub trait TaskRunner: Send + Sync {
     /// Running tasks matching the filter.
     async fn list(&self, filter: &TaskFilter) -> Result<Vec<TaskInfo>>;
 }
+
+/// Where Fargate tasks attach (subnets and security groups), when the task definition does not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskNetwork {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+}
