@@ -11,12 +11,14 @@ ARG RUST_VERSION=1.85
 
 FROM rust:${RUST_VERSION}-bookworm AS build
 ARG BIN
+# Cargo features of the binary's package (`aws` for the `tradai` CLI's `local up --aws-endpoint`).
+ARG FEATURES=""
 RUN test -n "$BIN" || (echo "--build-arg BIN=<binary> is required" >&2; exit 1)
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin "$BIN" \
+    cargo build --release --locked --bin "$BIN" --features "$FEATURES" \
     && cp "target/release/$BIN" /app \
     && strip /app
 
