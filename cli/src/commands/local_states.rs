@@ -46,7 +46,7 @@ async fn emulator(config: &Config, url: &str) -> anyhow::Result<Platform> {
 async fn emulator(_config: &Config, url: &str) -> anyhow::Result<Platform> {
     anyhow::bail!(
         "--aws-endpoint {url}: this tradai was built without the AWS adapters; run it with \
-         cargo run --features aws --bin tradai -- local up --aws-endpoint {url}"
+         cargo run -p tradai-cli --features aws -- local up --aws-endpoint {url}"
     )
 }
 
