@@ -108,14 +108,6 @@ impl Variable {
             .transpose()
     }
 
-    /// Its value, required whatever the declaration says (a binary that needs an otherwise optional variable).
-    pub fn require(&self, get: VariableSource<'_>) -> Result<String, SettingsError> {
-        self.read(get).ok_or(SettingsError::Missing {
-            name: self.name,
-            allowed: self.allowed,
-        })
-    }
-
     /// Its comma-separated items (none when unset).
     pub fn list(&self, get: VariableSource<'_>) -> Result<Vec<String>, SettingsError> {
         Ok(self

@@ -56,12 +56,13 @@ pub async fn build(
     aws_endpoint: Option<&str>,
     verifier: Arc<Verifier>,
 ) -> anyhow::Result<States> {
-    let platform = match aws_endpoint {
-        Some(url) => emulator(config, url).await?,
-        None => Platform::memory(config)?,
+    let ports = match aws_endpoint {
+        // Offline: candles come from the recorded pages, as in memory.
+        Some(url) => emulator(config, url).await?.ports.with_source(Arc::new(
+            tradai_market::RecordedSource::new(tradai_market::Recording::bundled()?),
+        )),
+        None => Platform::memory(config)?.ports,
     };
-    let recorded = tradai_market::RecordedSource::new(tradai_market::Recording::bundled()?);
-    let ports = platform.ports.with_source(Arc::new(recorded));
     let strategy = tradai_strategy::AppState::from_ports(&ports, verifier.clone());
     tradai_strategy::seed_samples(&strategy).await?;
     let data = tradai_data_collection::AppState::from_ports(&ports, verifier.clone());

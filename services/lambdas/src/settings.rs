@@ -147,17 +147,8 @@ pub fn variables(function: Function, config: &Config) -> Vec<Declared> {
     };
     // Declaring mode answers every read, so only a rule between two defaults could refuse; the list stands.
     let _ = configure(function, &s, config);
-    let mut declared = declared.into_inner();
-    if !declared.iter().any(|d| d.name == "MLFLOW_TRACKING_URI") {
-        // `App::start` connects the registry of every function that has one.
-        declared.push(Declared {
-            name: "MLFLOW_TRACKING_URI".into(),
-            required: false,
-            allowed: "the MLflow server's http(s) URL".into(),
-            default: None,
-        });
-    }
-    declared
+    let _ = mlflow_uri(&s);
+    declared.into_inner()
 }
 
 /// The data-collection-proxy's service and machine client.
@@ -280,6 +271,19 @@ pub fn function(handler: &str) -> Result<Function, StartupError> {
             Function::keys().join(", ")
         ))
     })
+}
+
+/// The MLflow server every function connects when it is given (required by those that need it: [`configure`]).
+pub fn mlflow_uri(s: &Settings) -> Result<Option<String>, StartupError> {
+    if s.declare(
+        "MLFLOW_TRACKING_URI",
+        false,
+        "the MLflow server's http(s) URL",
+        None,
+    ) {
+        return Ok(None);
+    }
+    Ok((s.get)("MLFLOW_TRACKING_URI").filter(|uri| !uri.trim().is_empty()))
 }
 
 /// Read and check `function`'s settings (every function of the registry is served: adding one to

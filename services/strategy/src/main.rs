@@ -23,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
     let port = startup::port(&config, "strategy-service", args.service.port)?;
     let (_, verifier) = startup::cognito_from_env()?;
     if args.service.adapters == Adapters::Aws {
-        MLFLOW_TRACKING_URI.require(&process_env)?;
+        MLFLOW_TRACKING_URI.url(&process_env)?;
     }
     let platform = Platform::start(&config, args.service.adapters).await?;
     let state = AppState::from_ports(&platform.ports, Arc::new(verifier));

@@ -15,10 +15,10 @@ pub struct Args {
 }
 
 /// The model registry is MLflow in the cloud: required on AWS adapters.
-pub const MLFLOW_TRACKING_URI: Variable = Variable::required(
-    "MLFLOW_TRACKING_URI",
-    "the MLflow server's http(s) URL, e.g. http://mlflow.tradai.local:5000",
-);
+pub const MLFLOW_TRACKING_URI: Variable = Variable {
+    required: true,
+    ..tradai_platform::settings::MLFLOW_TRACKING_URI
+};
 
 /// Every variable the binary reads.
 pub fn variables() -> Vec<Declared> {

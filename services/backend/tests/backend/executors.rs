@@ -13,7 +13,7 @@ use tradai_platform::ExecutorKind;
 use crate::harness::{request, Backend};
 
 async fn backend(kind: ExecutorKind) -> Backend {
-    Backend::on_memory(kind, "http://127.0.0.1:9", |_, _| {}).await
+    Backend::on_memory(kind, "http://127.0.0.1:9").await
 }
 
 #[tokio::test]

@@ -44,16 +44,12 @@ impl Backend {
         } else {
             ExecutorKind::Sqs
         };
-        Self::on_memory(kind, strategy_url, |_, _| {}).await
+        Self::on_memory(kind, strategy_url).await
     }
 
     /// A backend on the in-memory ports of the dev config with an executor of `kind` (built as `main` builds
-    /// it), after `setup` has changed its state.
-    pub async fn on_memory(
-        kind: ExecutorKind,
-        strategy_url: &str,
-        setup: impl FnOnce(&mut AppState, &MemoryPorts),
-    ) -> Self {
+    /// it).
+    pub async fn on_memory(kind: ExecutorKind, strategy_url: &str) -> Self {
         let config = config();
         let memory = MemoryPorts::new(&config).expect("ports");
         let platform = tradai_platform::Platform::on_memory(memory.clone());
@@ -61,14 +57,13 @@ impl Backend {
             .await
             .expect("executor");
         let (key, jwks) = keys().await;
-        let mut state = AppState::new(
+        let state = AppState::new(
             &config,
             &platform.ports,
             executor,
             strategy_url,
             Arc::new(jwks.verifier()),
         );
-        setup(&mut state, &memory);
         Backend::with_state(state, &key, jwks, Some(memory))
     }
 

@@ -69,8 +69,7 @@ impl App {
             .load(env)
             .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))?;
         let configured = configure(function, &s, &config)?;
-        let registry = (s.get)("MLFLOW_TRACKING_URI")
-            .filter(|uri| !uri.trim().is_empty())
+        let registry = crate::settings::mlflow_uri(&s)?
             .map(|uri| tradai_mlflow::MlflowRegistry::new(&uri, None))
             .transpose()
             .map_err(|e| StartupError(e.to_string()))?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tradai_workflows::local::{Integrations, Interpreter, TaskFailure};
-use tradai_workflows::{State, StateMachine, Transition};
+use tradai_workflows::{State, StateMachine};
 
 use crate::runtime_api::{Outcome, RuntimeApi};
 
@@ -99,44 +99,48 @@ impl Integrations for ProcessInvoke<'_> {
     }
 }
 
-/// The workflows' Lambda Retry fires on the `TransientError` a function process posts (every attempt of the
-/// config's policy is made, then the Catch routes it), and not on a `ValidationError`.
+/// The planned backtest definition's Lambda Retry (the state the compute stack embeds, its Retry and Catch
+/// as they are) fires on the `TransientError` a function process posts: every attempt of the config's policy is
+/// made, then the Catch routes it; a `ValidationError` is caught at once.
 #[tokio::test]
 async fn the_workflow_retry_fires_on_a_transient_error_from_the_function() {
     let config = tradai_test_support::config_with_prefix("tradai");
-    let retry = &config.settings().workflows["backtest"].lambda_retry;
-    let targets = tradai_workflows::sample::targets(&config);
-    let machine = |payload: serde_json::Value| {
-        StateMachine::new("one Lambda task", "UpdateStatus")
-            .state(
-                "UpdateStatus",
-                tradai_workflows::invoke(
-                    &targets,
-                    "update-status",
-                    payload,
-                    "$.result",
-                    retry,
-                    vec![tradai_workflows::catch_all("Failed")],
-                    Transition::End,
-                ),
-            )
-            .state(
-                "Failed",
-                State::Fail {
-                    error: "UpdateFailed".into(),
-                    cause: "update-status failed".into(),
-                },
-            )
-    };
+    let spec = &config.settings().workflows["backtest"];
+    let planned = tradai_workflows::definition(
+        "backtest",
+        spec,
+        &tradai_workflows::sample::targets(&config),
+    )
+    .expect("backtest definition");
+    let state = planned
+        .get("UpdateStatusRunning")
+        .expect("the planned state")
+        .clone();
+    // Only the planned state runs; where it leads (its Next and its Catch target) ends the execution.
+    let machine = StateMachine::new("the planned UpdateStatusRunning", "UpdateStatusRunning")
+        .state("UpdateStatusRunning", state)
+        .state("RunBacktest", State::Succeed)
+        .state(
+            "CleanupResources",
+            State::Fail {
+                error: "UpdateFailed".into(),
+                cause: "update-status failed".into(),
+            },
+        );
+    let retry = &spec.lambda_retry;
     let api = RuntimeApi::start().await;
     let _process = spawn(&api);
-    for (payload, error, calls) in [
+    for (input, error, calls) in [
         (
-            json!({"job_id": "j-1", "status": "RUNNING"}),
+            json!({"job_id": "j-1", "trace_id": "t-1"}),
             "TransientError",
             1 + retry.max_attempts as usize,
         ),
-        (json!({"status": "RUNNING"}), "ValidationError", 1),
+        (
+            json!({"job_id": "", "trace_id": "t-1"}),
+            "ValidationError",
+            1,
+        ),
     ] {
         let invoke = ProcessInvoke {
             api: &api,
@@ -146,9 +150,12 @@ async fn the_workflow_retry_fires_on_a_transient_error_from_the_function() {
             integrations: &invoke,
             delay_scale: 0.0,
         };
-        let execution = interpreter.run(&machine(payload), "retry", json!({})).await;
+        let execution = interpreter.run(&machine, "retry", input).await;
         assert!(!execution.succeeded);
-        assert_eq!(execution.visited, ["UpdateStatus", "Failed"]);
+        assert_eq!(
+            execution.visited,
+            ["UpdateStatusRunning", "CleanupResources"]
+        );
         assert_eq!(
             execution.output["error"]["Error"], error,
             "{}",
