@@ -135,8 +135,8 @@ async fn flows(platform: &Platform) {
         error.cause
     );
 
-    // Before the recorded pages: ensure-data finds nothing to fetch, the runner has no candles, the workflow
-    // cleans up and fails the job with the runner's reason.
+    // Before the recorded pages: ensure-data finds nothing to fetch, the runner fails the job with its typed
+    // error, the workflow cleans up and its FAILED report leaves that error in place.
     let no_data = platform
         .backtest(request("sma-crossover", "2023-01-01", "2023-02-01"))
         .await;
@@ -148,7 +148,10 @@ async fn flows(platform: &Platform) {
         .expect("get")
         .expect("row");
     let error = row.error.expect("error");
-    assert!(error.cause.contains("NoMarketData"), "{error:?}");
+    assert_eq!(
+        error.error, "NoMarketData",
+        "the runner's typed error stands after the workflow's failure report: {error:?}"
+    );
 }
 
 #[tokio::test]

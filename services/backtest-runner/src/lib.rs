@@ -138,6 +138,13 @@ impl Runner {
                 result_key,
                 error,
             }),
+            // Someone else ended the job first (a cancel, or a workflow's failure report): their record stands.
+            Transition::Repeated(job) => Ok(Outcome {
+                job_id: job_id.into(),
+                status: job.status,
+                result_key: job.result_key,
+                error: job.error,
+            }),
             Transition::Stale { current } => Ok(Outcome {
                 job_id: job_id.into(),
                 status: current,

@@ -30,6 +30,9 @@ pub struct JobUpdate {
 pub enum Transition {
     /// Written; the job as it is now.
     Applied(Box<BacktestJob>),
+    /// Not written: the job already holds this terminal status; what the first terminal write recorded (its
+    /// error, times, result) stands. A retried or second report of the same end is not an error.
+    Repeated(Box<BacktestJob>),
     /// Not written: the job's current status does not allow the target (stale or lost race).
     Stale { current: JobStatus },
 }
@@ -69,7 +72,9 @@ impl JobRepository {
         }
     }
 
-    /// Move the job to `to` with a conditional write guarded by the lifecycle (same-state repeats apply again).
+    /// Move the job to `to` with a conditional write guarded by the lifecycle. A non-terminal same-state repeat
+    /// applies again; a terminal one is `Repeated` and writes nothing, so the runner's own typed error is not
+    /// overwritten by the workflow's later, vaguer report of the same failure.
     pub async fn transition(
         &self,
         job_id: &str,
@@ -107,6 +112,7 @@ impl JobRepository {
         let key = RecordKey::partition(job_id);
         match super::lifecycle::transition(self.store.as_ref(), &key, to, changes).await? {
             Guarded::Applied(job) => Ok(Transition::Applied(Box::new(job))),
+            Guarded::Rejected(job) if job.status == to => Ok(Transition::Repeated(Box::new(job))),
             Guarded::Rejected(job) => Ok(Transition::Stale {
                 current: job.status,
             }),

@@ -89,6 +89,23 @@ pub async fn job_repository(repo: &JobRepository) {
         after.status,
         JobStatus::Completed | JobStatus::Cancelled
     ));
+    let again = repo
+        .transition(
+            "job-1",
+            after.status,
+            JobUpdate {
+                result_key: Some("other.json".into()),
+                ..JobUpdate::default()
+            },
+            now,
+        )
+        .await
+        .expect("a terminal repeat is not an error");
+    assert_eq!(
+        again,
+        Transition::Repeated(Box::new(after.clone())),
+        "a terminal repeat writes nothing: the first end stands"
+    );
     let missing = repo
         .transition("job-none", JobStatus::Running, JobUpdate::default(), now)
         .await

@@ -251,6 +251,8 @@ pub async fn cancel(
             }
             Ok(Json(JobView::from(job.as_ref())))
         }
+        // A concurrent cancel got there first: the same no-op as above.
+        Transition::Repeated(job) => Ok(Json(JobView::from(job.as_ref()))),
         Transition::Stale { current } => Err(ApiError::conflict(
             format!(
                 "backtest job '{job_id}' is {}; only PENDING or RUNNING jobs can be cancelled",

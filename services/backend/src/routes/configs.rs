@@ -165,6 +165,8 @@ async fn move_to(
     .map_err(ApiError::from)?
     {
         Guarded::Applied(version) => Ok(version),
+        // Already there (a terminal repeat writes nothing): idempotent, not a conflict.
+        Guarded::Rejected(current) if current.status == to => Ok(current),
         Guarded::Rejected(current) => Err(ApiError::conflict(
             format!(
                 "config version {strategy}/{config_id} is {}; it cannot become {to}",

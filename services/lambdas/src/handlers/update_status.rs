@@ -1,6 +1,7 @@
 //! update-status (§10.2 #3, §10.3): a guarded job status transition. A stale or invalid transition is not an
 //! error: it answers `updated: false` with `reason: stale_or_invalid_transition`, so Step Functions does not
-//! retry it. Error text is cut to 2,000 characters.
+//! retry it. A job already in the terminal status asked for answers `reason: already_in_status` and keeps its
+//! first record: the runner's typed error is not overwritten by the workflow's report of the same failure. Error text is cut to 2,000 characters.
 
 use serde_json::{json, Value};
 use tradai_domain::entities::{JobError, Timestamp};
@@ -65,6 +66,13 @@ pub async fn handle(jobs: &JobRepository, input: &Value) -> Result<Value, Handle
     {
         Ok(Transition::Applied(_)) => {
             Ok(json!({"job_id": job_id, "status": status.as_str(), "updated": true}))
+        }
+        Ok(Transition::Repeated(_)) => {
+            tracing::info!(job_id, status = %status, "the job already ended so; its first record stands");
+            Ok(
+                json!({"job_id": job_id, "status": status.as_str(), "updated": false,
+                      "reason": "already_in_status", "current_status": status.as_str()}),
+            )
         }
         Ok(Transition::Stale { current }) => {
             tracing::info!(job_id, from = %current, to = %status, "stale or invalid transition ignored");
@@ -148,6 +156,27 @@ mod tests {
                 json!("stale_or_invalid_transition"),
                 json!("failed")
             )
+        );
+    }
+
+    /// The runner failed the job with its own typed error; the workflow's later FAILED report keeps it.
+    #[tokio::test]
+    async fn a_second_failure_report_keeps_the_first_error() {
+        let (jobs, id) = jobs_with_one().await;
+        let first = json!({"job_id": id, "status": "FAILED", "error": {"Error": "NoMarketData", "Cause": "no candles"}});
+        assert_eq!(handle(&jobs, &first).await.expect("first")["updated"], true);
+        let second = json!({"job_id": id, "status": "FAILED", "error": {"Error": "States.TaskFailed", "Cause": "exit 1"}});
+        let answer = handle(&jobs, &second)
+            .await
+            .expect("a repeat is not an error");
+        assert_eq!(
+            (answer["updated"].clone(), answer["reason"].clone()),
+            (json!(false), json!("already_in_status"))
+        );
+        let error = jobs.get(&id).await.expect("get").expect("job").error;
+        assert_eq!(
+            error.map(|e| (e.error, e.cause)),
+            Some(("NoMarketData".into(), "no candles".into()))
         );
     }
 
