@@ -23,7 +23,9 @@ pub mod drift;
 pub mod event_source;
 mod failures;
 pub mod handlers;
+pub mod input;
 pub mod m2m;
+pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;
 pub mod settings;
