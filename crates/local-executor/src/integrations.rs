@@ -9,14 +9,13 @@ use serde_json::{json, Value};
 use tradai_backtest_runner::train::{TrainRequest, TrainSettings};
 use tradai_backtest_runner::Runner;
 use tradai_config::{Config, Function};
-use tradai_domain::entities::{DriftRecord, NotificationRecord, RetrainingRecord, Timestamp};
-use tradai_domain::ports::{Notifier, RecordKey, RecordStore, TaskRunner};
+use tradai_domain::entities::{RetrainingRecord, Timestamp};
+use tradai_domain::ports::RecordKey;
 use tradai_domain::JobStatus;
-use tradai_lambdas::handlers::data_collection_proxy::{DataCollection, InProcessDataCollection};
-use tradai_lambdas::handlers::{
-    check_retraining_needed as retraining, cleanup_resources, compare_models,
-    data_collection_proxy, notify_completion, promote_model, update_status, validate_strategy,
-};
+use tradai_lambdas::handlers::check_retraining_needed as retraining;
+use tradai_lambdas::handlers::data_collection_proxy::InProcessDataCollection;
+use tradai_lambdas::registry::{self, Extras};
+use tradai_lambdas::settings::defaults;
 use tradai_lambdas::{envelope, HandlerError};
 use tradai_memory::MemoryTaskRunner;
 use tradai_platform::Ports;
@@ -26,22 +25,23 @@ use tradai_workflows::{DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
 /// What the handlers and the runner of a local workflow use.
 pub struct LocalIntegrations {
     pub runner: Arc<Runner>,
-    pub data: Arc<dyn DataCollection>,
-    pub tasks: Arc<dyn TaskRunner>,
-    pub notifier: Arc<dyn Notifier>,
-    pub notifications: Arc<dyn RecordStore<NotificationRecord>>,
-    pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
-    pub drift: Arc<dyn RecordStore<DriftRecord>>,
-    /// check-retraining-needed's settings.
-    pub retraining_settings: retraining::Settings,
+    /// The platform's ports as the workflow's tasks see them: its ECS tasks run in this process, so
+    /// cleanup-resources acts on an in-process task list.
+    pub ports: Ports,
+    /// What only some handlers use: data-collection-proxy syncs in process.
+    pub extras: Extras,
+    /// The config each function is configured from (its defaults: [`tradai_lambdas::settings::defaults`]).
+    pub config: Config,
     pub train: TrainSettings,
     pub environment: String,
 }
 
 impl LocalIntegrations {
-    /// The integrations over `ports`: the runner and the handlers read and write the platform's stores; the
-    /// workflow's ECS tasks run in this process, so cleanup-resources acts on an in-process task list.
+    /// The integrations over `ports`: the runner and the handlers (built by the lambdas' registry, as in
+    /// Lambda) read and write the platform's stores.
     pub fn from_ports(config: &Config, ports: &Ports) -> LocalIntegrations {
+        let mut local = ports.clone();
+        local.tasks = Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster()));
         LocalIntegrations {
             runner: Arc::new(Runner {
                 jobs: ports.jobs.clone(),
@@ -51,16 +51,15 @@ impl LocalIntegrations {
                 registry: Some(ports.registry.clone()),
                 settings: tradai_backtest::Settings::default(),
             }),
-            data: Arc::new(InProcessDataCollection {
-                store: ports.market.clone(),
-                source: ports.source.clone(),
-            }),
-            tasks: Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster())),
-            notifier: ports.notifier.clone(),
-            notifications: ports.notifications.clone(),
-            retraining: ports.retraining.clone(),
-            drift: ports.drift.clone(),
-            retraining_settings: retraining::Settings::default(),
+            extras: Extras {
+                data: Some(Arc::new(InProcessDataCollection {
+                    store: ports.market.clone(),
+                    source: ports.source.clone(),
+                })),
+                ..Extras::default()
+            },
+            ports: local,
+            config: config.clone(),
             train: TrainSettings::default(),
             environment: config.env().to_string(),
         }
@@ -100,62 +99,32 @@ fn variable<'a>(parameters: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 impl LocalIntegrations {
+    /// `lambda:invoke` of `function`: its handler from the registry, configured with its defaults, over this
+    /// platform's ports; the answer as Lambda gives it.
     async fn lambda(&self, function: &str, payload: &Value) -> Result<Value, HandlerError> {
-        let r = &self.runner;
-        let registry = || {
-            r.registry.as_deref().ok_or_else(|| {
-                HandlerError::Dependency(tradai_domain::DomainError::Configuration(
-                    "the local platform has no model registry".into(),
-                ))
-            })
-        };
         let function: Function =
             function
                 .parse()
                 .map_err(|e: tradai_config::UnknownFunction| {
                     HandlerError::invalid("FunctionName", e.to_string())
                 })?;
-        match function {
-            Function::ValidateStrategy => {
-                let deps = validate_strategy::Dependencies {
-                    configs: r.configs.as_ref(),
-                    registry: r.registry.as_deref(),
-                    settings: validate_strategy::Settings::default(),
-                };
-                validate_strategy::handle(&deps, payload).await
-            }
-            Function::DataCollectionProxy => {
-                data_collection_proxy::handle(self.data.as_ref(), payload).await
-            }
-            Function::UpdateStatus => update_status::handle(&r.jobs, payload).await,
-            Function::CleanupResources => {
-                cleanup_resources::handle(self.tasks.as_ref(), payload).await
-            }
-            Function::NotifyCompletion => {
-                let deps = notify_completion::Dependencies {
-                    notifier: self.notifier.as_ref(),
-                    sent: self.notifications.as_ref(),
-                    throttle_minutes: 5,
-                };
-                notify_completion::handle(&deps, payload, Timestamp::now()).await
-            }
-            Function::CheckRetrainingNeeded => {
-                let deps = retraining::Dependencies {
-                    drift: self.drift.as_ref(),
-                    retraining: self.retraining.as_ref(),
-                    settings: &self.retraining_settings,
-                };
-                retraining::handle(&deps, payload, Timestamp::now()).await
-            }
-            Function::CompareModels => compare_models::handle(registry()?, payload, 0.7).await,
-            Function::PromoteModel => promote_model::handle(registry()?, payload).await,
-            // The workflows invoke only the functions above; the others are triggered by queues, schedules and
-            // alarms, which the local platform does not run.
-            other => Err(HandlerError::invalid(
-                "FunctionName",
-                format!("'{other}' has no local handler"),
-            )),
+        if function == Function::CheckRetrainingNeeded {
+            let deps = retraining::Dependencies {
+                drift: self.ports.drift.as_ref(),
+                retraining: self.ports.retraining.as_ref(),
+                settings: &retraining::Settings::default(),
+            };
+            let data = retraining::handle(&deps, payload, Timestamp::now()).await?;
+            return Ok(envelope(data, &self.environment));
         }
+        let unavailable = |e: tradai_lambdas::settings::StartupError| {
+            HandlerError::Dependency(tradai_domain::DomainError::Configuration(e.0))
+        };
+        let configured = defaults(function, &self.config).map_err(unavailable)?;
+        let handler = registry::build(configured, &self.ports, &self.extras).map_err(unavailable)?;
+        handler
+            .serve(payload.clone(), Timestamp::now(), &self.environment)
+            .await
     }
 
     /// The runner for the job (or training run) named in the task's container environment.
@@ -205,6 +174,7 @@ impl LocalIntegrations {
             .ok_or_else(|| invalid("the key is not a retraining-state key (model_name)".into()))?;
         let record_key = RecordKey::partition(model);
         let current = self
+            .ports
             .retraining
             .get(&record_key)
             .await
@@ -218,7 +188,8 @@ impl LocalIntegrations {
                 "the update leaves {updated} that is not a retraining record: {e}"
             ))
         })?;
-        self.retraining
+        self.ports
+            .retraining
             .put(&record)
             .await
             .map_err(|e| task_failed(e.to_string()))?;
@@ -232,11 +203,11 @@ impl Integrations for LocalIntegrations {
         match resource {
             LAMBDA_INVOKE => {
                 let function = parameters["FunctionName"].as_str().unwrap_or_default();
-                let data = self
+                let answer = self
                     .lambda(function, &parameters["Payload"])
                     .await
                     .map_err(failure)?;
-                Ok(json!({"Payload": envelope(data, &self.environment), "StatusCode": 200}))
+                Ok(json!({"Payload": answer, "StatusCode": 200}))
             }
             ECS_RUN_TASK_SYNC => self.run_task(&parameters).await,
             DYNAMODB_UPDATE_ITEM => self.update_item(&parameters).await,

@@ -59,7 +59,8 @@ impl Ports {
                     .clone()
                     .map(|(username, password)| tradai_mlflow::Credentials { username, password }),
             )?),
-            None => Arc::new(tradai_memory::MemoryModelRegistry::new()),
+            // Not an empty in-memory registry: a deployment without MLflow says so on use.
+            None => Arc::new(tradai_domain::ports::NoRegistry),
         };
         let notifier: Arc<dyn Notifier> = match &settings.alerts_topic_arn {
             Some(arn) => Arc::new(SnsNotifier::new(

@@ -109,6 +109,7 @@ impl Platform {
 
     /// An executor of a kind that runs outside this process (`local` is refused: build it with
     /// `tradai-local-executor`), on what backs the ports.
+    #[cfg_attr(not(feature = "aws"), allow(unused_variables))]
     pub async fn remote_executor(
         &self,
         kind: ExecutorKind,

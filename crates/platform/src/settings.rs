@@ -33,8 +33,8 @@ const ALERT_SNS_TOPIC_ARN: Variable = Variable::optional(
 /// buckets and cluster).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsSettings {
-    /// The MLflow server; without it the model registry is the in-memory twin (local platforms only: binaries
-    /// that need MLflow in the cloud require the variable themselves).
+    /// The MLflow server; without it every use of the model registry is a configuration error naming
+    /// `MLFLOW_TRACKING_URI` (`NoRegistry`), never an empty registry.
     pub mlflow_uri: Option<String>,
     /// MLflow basic auth, when the server wants it.
     pub mlflow_credentials: Option<(String, String)>,

@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(field(json!({"job_id": 3})), "job_id");
         assert_eq!(field(json!({"job_id": "j", "nested": {}})), "nested.count");
         assert_eq!(field(json!({"job_id": "j", "nested": {"count": -1}})), "nested.count");
-        assert_eq!(field(json!([1])), "input");
+        assert_eq!(field(json!("text")), "input");
     }
 
     #[test]

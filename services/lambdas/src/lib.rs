@@ -53,11 +53,17 @@ impl HandlerError {
         }
     }
 
-    /// The error name Step Functions matches (`errorType`).
+    /// The error name Step Functions matches (`errorType`). An open circuit is transient to the workflow:
+    /// this process does not call the dependency again now, but the workflow's Retry comes back after its
+    /// backoff, when the breaker lets a call through again (a warm function keeps its breaker across events).
     pub fn name(&self) -> &'static str {
         match self {
             HandlerError::Validation { .. } => "ValidationError",
             HandlerError::Dependency(e) if e.is_retriable() => "TransientError",
+            HandlerError::Dependency(DomainError::External {
+                kind: tradai_domain::ExternalKind::CircuitOpen,
+                ..
+            }) => "TransientError",
             HandlerError::Dependency(_) => "DependencyError",
         }
     }

@@ -12,11 +12,11 @@ use serde::Serialize;
 use serde_json::Value;
 use tradai_config::Function;
 use tradai_domain::entities::Timestamp;
-use tradai_domain::ports::{NatRouting, Notifier, WorkflowStarter};
+use tradai_domain::ports::{NatRouting, WorkflowStarter};
 use tradai_platform::Ports;
 
 use crate::handlers::data_collection_proxy::DataCollection;
-use crate::settings::Configured;
+use crate::settings::{Configured, StartupError};
 use crate::{envelope, HandlerError};
 
 /// One Lambda function's handler.
@@ -93,9 +93,7 @@ pub struct Extras {
     /// backtest-consumer's backtest state machine.
     pub workflows: Option<Arc<dyn WorkflowStarter>>,
     /// health-check's HTTP client.
-    pub http: Option<reqwest::Client>,
-    /// The alerts topic of the functions that page (their `*_SNS_TOPIC_ARN`); `None` uses the ports' notifier.
-    pub alerts: Option<Arc<dyn Notifier>>,
+    pub http: reqwest::Client,
 }
 
 impl std::fmt::Debug for Extras {
@@ -108,28 +106,63 @@ impl std::fmt::Debug for Extras {
     }
 }
 
-impl Extras {
-    fn require<T: Clone>(value: &Option<T>, what: &str, function: Function) -> Result<T, HandlerError> {
-        value.clone().ok_or_else(|| {
-            HandlerError::Dependency(tradai_domain::DomainError::Configuration(format!(
-                "{function} needs {what}, which this platform did not provide"
-            )))
-        })
-    }
-
-    fn notifier(&self, ports: &Ports) -> Arc<dyn Notifier> {
-        self.alerts.clone().unwrap_or_else(|| ports.notifier.clone())
-    }
+/// `value`, which `function` needs and this platform may not have built.
+fn required<T: Clone>(value: &Option<T>, what: &str, function: Function) -> Result<T, StartupError> {
+    value.clone().ok_or_else(|| {
+        StartupError(format!(
+            "{function} needs {what}, which this platform did not provide"
+        ))
+    })
 }
 
-/// The handler of `configured`'s function over `ports` (and the `extras` it alone uses): one line per function.
+/// The handler of `configured`'s function over `ports` (and the `extras` it alone uses): the one place a
+/// function becomes its handler, one line each. Alerts go to the ports' notifier (the function's own topic
+/// in Lambda).
 pub fn build(
     configured: Configured,
     ports: &Ports,
     extras: &Extras,
-) -> Result<Box<dyn Serve>, HandlerError> {
-    let _ = (ports, extras.notifier(ports));
+) -> Result<Box<dyn Serve>, StartupError> {
+    use crate::handlers::*;
     Ok(match configured {
-        other => return Err(HandlerError::invalid("handler", format!("{other:?} is not in the registry yet"))),
+        Configured::UpdateStatus => Box::new(update_status::UpdateStatus::new(ports)),
+        Configured::Cleanup => Box::new(cleanup_resources::CleanupResources::new(ports)),
+        Configured::Validate(s) => Box::new(validate_strategy::ValidateStrategy::new(ports, s)),
+        Configured::Compare { min_confidence } => {
+            Box::new(compare_models::CompareModels::new(ports, min_confidence))
+        }
+        Configured::Promote => Box::new(promote_model::PromoteModel::new(ports)),
+        Configured::Notify {
+            throttle_minutes, ..
+        } => Box::new(notify_completion::NotifyCompletion::new(
+            ports,
+            ports.notifier.clone(),
+            throttle_minutes,
+        )),
+        Configured::DataProxy(_) => Box::new(data_collection_proxy::DataCollectionProxy::new(
+            required(&extras.data, "a data-collection client", Function::DataCollectionProxy)?,
+        )),
+        other => {
+            return Err(StartupError(format!(
+                "{other:?} is served by the runtime's own match until its handler joins the registry"
+            )))
+        }
     })
+}
+
+/// Serve `event` through `handler` now, as Lambda would, and take the answer's `data` (tests).
+#[cfg(test)]
+pub(crate) async fn data(handler: &dyn Serve, event: Value) -> Result<Value, HandlerError> {
+    data_at(handler, event, Timestamp::now()).await
+}
+
+/// [`data`] at `now`.
+#[cfg(test)]
+pub(crate) async fn data_at(
+    handler: &dyn Serve,
+    event: Value,
+    now: Timestamp,
+) -> Result<Value, HandlerError> {
+    let answer = handler.serve(event, now, "dev").await?;
+    Ok(answer["body"]["data"].clone())
 }

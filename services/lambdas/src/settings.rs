@@ -151,6 +151,19 @@ pub fn variables(function: Function, config: &Config) -> Vec<Declared> {
     declared.into_inner()
 }
 
+/// `function` with every setting at its default, as the local platform runs it (required values, the
+/// addresses of AWS resources, are placeholders the local platform does not use: its alerts, services and
+/// state machines are its own ports).
+pub fn defaults(function: Function, config: &Config) -> Result<Configured, StartupError> {
+    let declared = RefCell::new(Vec::new());
+    let none = |_: &str| None;
+    let s = Settings {
+        get: &none,
+        declared: Some(&declared),
+    };
+    configure(function, &s, config)
+}
+
 /// The data-collection-proxy's service and machine client.
 #[derive(Debug, Clone)]
 pub struct ProxySettings {
@@ -198,6 +211,20 @@ pub enum Configured {
     DataProxy(ProxySettings),
     PulumiDrift(crate::handlers::pulumi_drift_detector::Settings, String),
     NatRoutes(crate::handlers::update_nat_routes::Settings),
+}
+
+impl Configured {
+    /// The alerts topic the function publishes to (its `ALERT_SNS_TOPIC_ARN` or `SNS_ALERTS_TOPIC_ARN`).
+    pub fn topic(&self) -> Option<&str> {
+        match self {
+            Configured::Rollback { topic, .. } | Configured::Notify { topic, .. } => Some(topic),
+            Configured::Health(_, topic)
+            | Configured::Heartbeat(_, topic)
+            | Configured::DriftMonitor(_, topic)
+            | Configured::PulumiDrift(_, topic) => Some(topic),
+            _ => None,
+        }
+    }
 }
 
 fn retraining(

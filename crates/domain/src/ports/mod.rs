@@ -26,7 +26,7 @@ pub use messaging::{
 pub use network::{LifecycleAction, LifecycleResult, NatRouting};
 pub use objects::{ObjectStore, StoredObject};
 pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
-pub use registry::{
+pub use registry::{NoRegistry, 
     Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, RegisteredModel, RunSummary,
 };
 pub use tasks::{TaskFilter, TaskInfo, TaskNetwork, TaskRequest, TaskRunner};

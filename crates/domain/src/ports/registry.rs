@@ -87,3 +87,46 @@ pub trait ModelRegistry: Send + Sync {
     /// An experiment by name with its runs (at most `max_runs`, newest first); `NotFound` if absent.
     async fn experiment_by_name(&self, name: &str, max_runs: usize) -> Result<Experiment>;
 }
+
+/// The registry of a deployment without MLflow: every call is a configuration error naming the variable, so
+/// a binary deployed without `MLFLOW_TRACKING_URI` says so instead of answering from an empty registry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRegistry;
+
+impl NoRegistry {
+    fn missing<T>(&self) -> Result<T> {
+        Err(crate::DomainError::Configuration(
+            "no model registry is configured: set MLFLOW_TRACKING_URI".into(),
+        ))
+    }
+}
+
+#[async_trait]
+impl ModelRegistry for NoRegistry {
+    async fn model(&self, _name: &str) -> Result<RegisteredModel> {
+        self.missing()
+    }
+    async fn versions(&self, _name: &str) -> Result<Vec<ModelVersion>> {
+        self.missing()
+    }
+    async fn register(&self, _version: NewVersion) -> Result<ModelVersion> {
+        self.missing()
+    }
+    async fn set_stage(
+        &self,
+        _name: &str,
+        _version: &str,
+        _stage: ModelStage,
+    ) -> Result<ModelVersion> {
+        self.missing()
+    }
+    async fn log_run(&self, _run: NewRun) -> Result<LoggedRun> {
+        self.missing()
+    }
+    async fn experiment(&self, _experiment_id: &str, _max_runs: usize) -> Result<Experiment> {
+        self.missing()
+    }
+    async fn experiment_by_name(&self, _name: &str, _max_runs: usize) -> Result<Experiment> {
+        self.missing()
+    }
+}

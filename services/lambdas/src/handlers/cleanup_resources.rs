@@ -1,27 +1,78 @@
 //! cleanup-resources (§10.2 #4, §10.3): on a workflow's Catch path, stop the ECS tasks the job left running
 //! (found by their `job_id` tag).
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tradai_config::Function;
+use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{TaskFilter, TaskRunner};
 
-use crate::{text, HandlerError};
+use crate::input::Text;
+use crate::registry::Handler;
+use crate::HandlerError;
 
-/// Stop the job's tasks; the `data` of the answer.
-pub async fn handle(tasks: &dyn TaskRunner, input: &Value) -> Result<Value, HandlerError> {
-    let job_id = text(input, "job_id")?;
-    let running = tasks
-        .list(&TaskFilter {
-            tag: Some(("job_id".into(), job_id.to_owned())),
-            started_by: None,
-        })
-        .await?;
-    let reason = format!("cleanup after the workflow of job {job_id} failed");
-    let mut stopped = Vec::with_capacity(running.len());
-    for task in running {
-        tasks.stop(&task.task_arn, &reason).await?;
-        stopped.push(task.task_arn);
+/// The failed job (the Catch path passes more; only the id is read).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Input {
+    pub job_id: Text,
+}
+
+/// The tasks stopped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    pub job_id: String,
+    pub tasks_stopped: usize,
+    pub stopped_task_arns: Vec<String>,
+}
+
+/// cleanup-resources over the task runner.
+#[derive(Clone)]
+pub struct CleanupResources {
+    pub tasks: Arc<dyn TaskRunner>,
+}
+
+impl std::fmt::Debug for CleanupResources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CleanupResources").finish_non_exhaustive()
     }
-    Ok(json!({"job_id": job_id, "tasks_stopped": stopped.len(), "stopped_task_arns": stopped}))
+}
+
+impl CleanupResources {
+    /// Over the platform's task runner.
+    pub fn new(ports: &tradai_platform::Ports) -> Self {
+        CleanupResources {
+            tasks: ports.tasks.clone(),
+        }
+    }
+}
+
+impl Handler for CleanupResources {
+    const FUNCTION: Function = Function::CleanupResources;
+    type Input = Input;
+    type Output = Output;
+
+    async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
+        let job_id = input.job_id.as_str();
+        let running = self
+            .tasks
+            .list(&TaskFilter {
+                tag: Some(("job_id".into(), job_id.to_owned())),
+                started_by: None,
+            })
+            .await?;
+        let reason = format!("cleanup after the workflow of job {job_id} failed");
+        let mut stopped = Vec::with_capacity(running.len());
+        for task in running {
+            self.tasks.stop(&task.task_arn, &reason).await?;
+            stopped.push(task.task_arn);
+        }
+        Ok(Output {
+            job_id: job_id.to_owned(),
+            tasks_stopped: stopped.len(),
+            stopped_task_arns: stopped,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -31,11 +82,20 @@ mod tests {
     use tradai_domain::ports::TaskRequest;
     use tradai_memory::MemoryTaskRunner;
 
+    use serde_json::{json, Value};
+
     use super::*;
+
+    async fn handle(tasks: &Arc<MemoryTaskRunner>, input: &Value) -> Result<Value, HandlerError> {
+        let handler = CleanupResources {
+            tasks: tasks.clone(),
+        };
+        crate::registry::data(&handler, input.clone()).await
+    }
 
     #[tokio::test]
     async fn stops_only_the_jobs_tasks() {
-        let tasks = MemoryTaskRunner::new("tradai-dev");
+        let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
         let run = |job: &str| TaskRequest {
             task_definition: "tradai-strategy-generic-dev".into(),
             container: "strategy".into(),

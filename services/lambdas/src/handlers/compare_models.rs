@@ -4,12 +4,17 @@
 //! PROMOTE when both High rules pass and the passed weight reaches `MIN_CONFIDENCE_THRESHOLD`; KEEP when a
 //! High rule fails; INVESTIGATE otherwise. Any error answers KEEP with the reason.
 
-use serde_json::{json, Value};
-use tradai_domain::entities::ModelVersion;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tradai_config::Function;
+use tradai_domain::entities::{ModelVersion, Timestamp};
 use tradai_domain::ports::ModelRegistry;
 use tradai_domain::ModelStage;
 
-use crate::{text, HandlerError};
+use crate::input::Text;
+use crate::registry::Handler;
+use crate::HandlerError;
 
 /// `(metric, weight, rule)`: whether the challenger's value passes against the champion's.
 type Rule = (&'static str, f64, fn(f64, f64) -> bool);
@@ -33,39 +38,131 @@ fn newest(versions: &[ModelVersion], stage: ModelStage) -> Option<&ModelVersion>
     versions.iter().find(|v| v.stage == stage)
 }
 
-fn keep(model: &str, reason: String) -> Value {
-    json!({"model_name": model, "decision": "KEEP", "confidence": 0.0, "recommendation": reason})
+/// The model whose versions are compared.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Input {
+    pub model_name: Text,
 }
 
-/// Compare; the `data` of the answer.
-pub async fn handle(
-    registry: &dyn ModelRegistry,
-    input: &Value,
-    min_confidence: f64,
-) -> Result<Value, HandlerError> {
-    let model = text(input, "model_name")?;
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Decision {
+    Promote,
+    Keep,
+    Investigate,
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Decision::Promote => "PROMOTE",
+            Decision::Keep => "KEEP",
+            Decision::Investigate => "INVESTIGATE",
+        })
+    }
+}
+
+/// One weighted rule's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub metric: &'static str,
+    pub challenger: f64,
+    pub champion: f64,
+    pub passed: bool,
+    pub weight: f64,
+}
+
+/// The comparison (the rule details only when both versions exist and have every metric).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    pub model_name: String,
+    pub decision: Decision,
+    pub confidence: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profit_improvement: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub champion_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenger_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    pub recommendation: String,
+}
+
+impl Output {
+    fn keep(model: &str, reason: String) -> Output {
+        Output {
+            model_name: model.to_owned(),
+            decision: Decision::Keep,
+            confidence: 0.0,
+            profit_improvement: None,
+            champion_version: None,
+            challenger_version: None,
+            checks: None,
+            recommendation: reason,
+        }
+    }
+}
+
+/// compare-models over the model registry.
+#[derive(Clone)]
+pub struct CompareModels {
+    pub registry: Arc<dyn ModelRegistry>,
+    /// `MIN_CONFIDENCE_THRESHOLD`: the weighted share of passed rules a PROMOTE needs.
+    pub min_confidence: f64,
+}
+
+impl std::fmt::Debug for CompareModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompareModels")
+            .field("min_confidence", &self.min_confidence)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CompareModels {
+    /// Over the platform's model registry.
+    pub fn new(ports: &tradai_platform::Ports, min_confidence: f64) -> Self {
+        CompareModels {
+            registry: ports.registry.clone(),
+            min_confidence,
+        }
+    }
+}
+
+impl Handler for CompareModels {
+    const FUNCTION: Function = Function::CompareModels;
+    type Input = Input;
+    type Output = Output;
+
+    async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
+        Ok(compare(self.registry.as_ref(), &input.model_name, self.min_confidence).await)
+    }
+}
+
+async fn compare(registry: &dyn ModelRegistry, model: &str, min_confidence: f64) -> Output {
     let versions = match registry.versions(model).await {
         Ok(versions) => versions,
-        Err(e) => return Ok(keep(model, format!("the registry could not be read: {e}"))),
+        Err(e) => return Output::keep(model, format!("the registry could not be read: {e}")),
     };
     let Some(challenger) = newest(&versions, ModelStage::Staging) else {
-        return Ok(keep(model, "no Staging challenger".into()));
+        return Output::keep(model, "no Staging challenger".into());
     };
     let Some(champion) = newest(&versions, ModelStage::Production) else {
-        return Ok(
-            json!({"model_name": model, "decision": "PROMOTE", "confidence": 1.0, "challenger_version": challenger.version,
-                         "recommendation": "no Production champion: promote the challenger"}),
-        );
+        return Output {
+            decision: Decision::Promote,
+            confidence: 1.0,
+            challenger_version: Some(challenger.version.clone()),
+            ..Output::keep(model, "no Production champion: promote the challenger".into())
+        };
     };
     let (mut passed, mut total, mut high_failed, mut checks) = (0.0, 0.0, false, Vec::new());
     for (metric, weight, rule) in RULES {
         total += weight;
         let (Some(c), Some(p)) = (challenger.metrics.get(metric), champion.metrics.get(metric))
         else {
-            return Ok(keep(
-                model,
-                format!("{metric} is missing from a version's run"),
-            ));
+            return Output::keep(model, format!("{metric} is missing from a version's run"));
         };
         let ok = rule(*c, *p);
         if ok {
@@ -73,15 +170,21 @@ pub async fn handle(
         } else if weight >= 3.0 {
             high_failed = true;
         }
-        checks.push(json!({"metric": metric, "challenger": c, "champion": p, "passed": ok, "weight": weight}));
+        checks.push(Check {
+            metric,
+            challenger: *c,
+            champion: *p,
+            passed: ok,
+            weight,
+        });
     }
     let confidence = passed / total;
     let decision = if high_failed {
-        "KEEP"
+        Decision::Keep
     } else if confidence >= min_confidence {
-        "PROMOTE"
+        Decision::Promote
     } else {
-        "INVESTIGATE"
+        Decision::Investigate
     };
     let (c, p) = (
         challenger.metrics["profit_total"],
@@ -92,16 +195,19 @@ pub async fn handle(
     } else {
         0.0
     };
-    Ok(json!({
-        "model_name": model,
-        "decision": decision,
-        "confidence": confidence,
-        "profit_improvement": improvement,
-        "champion_version": champion.version,
-        "challenger_version": challenger.version,
-        "checks": checks,
-        "recommendation": format!("{decision}: {:.0} % of the weighted rules pass", confidence * 100.0),
-    }))
+    Output {
+        model_name: model.to_owned(),
+        decision,
+        confidence,
+        profit_improvement: Some(improvement),
+        champion_version: Some(champion.version.clone()),
+        challenger_version: Some(challenger.version.clone()),
+        checks: Some(checks),
+        recommendation: format!(
+            "{decision}: {:.0} % of the weighted rules pass",
+            confidence * 100.0
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -111,10 +217,24 @@ mod tests {
     use tradai_domain::ports::{NewRun, NewVersion};
     use tradai_memory::MemoryModelRegistry;
 
+    use serde_json::{json, Value};
+
     use super::*;
 
-    async fn pair(champion: [f64; 4], challenger: [f64; 4]) -> MemoryModelRegistry {
-        let registry = MemoryModelRegistry::new();
+    async fn handle(
+        registry: &Arc<MemoryModelRegistry>,
+        input: &Value,
+        min_confidence: f64,
+    ) -> Result<Value, HandlerError> {
+        let handler = CompareModels {
+            registry: registry.clone(),
+            min_confidence,
+        };
+        crate::registry::data(&handler, input.clone()).await
+    }
+
+    async fn pair(champion: [f64; 4], challenger: [f64; 4]) -> Arc<MemoryModelRegistry> {
+        let registry = Arc::new(MemoryModelRegistry::new());
         for (metrics, stage) in [
             (champion, ModelStage::Production),
             (challenger, ModelStage::Staging),
@@ -187,7 +307,7 @@ mod tests {
 
     #[tokio::test]
     async fn missing_parts_default_to_keep() {
-        let empty = MemoryModelRegistry::new();
+        let empty = Arc::new(MemoryModelRegistry::new());
         assert_eq!(
             handle(&empty, &json!({"model_name": "M"}), 0.7)
                 .await

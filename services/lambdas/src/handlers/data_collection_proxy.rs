@@ -2,11 +2,18 @@
 //! data-collection service to sync the symbols over the backtest's days plus `padding_days` of warm-up
 //! (`POST /api/v1/sync`; the service fetches only what its store lacks). `health` checks the service.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tradai_config::Function;
+use tradai_domain::entities::Timestamp;
 use tradai_domain::{DomainError, ExternalKind, Result as DomainResult};
 
+use crate::input::blank;
+use crate::registry::Handler;
 use crate::HandlerError;
 
 /// Exchanges the reference names (only `binance_futures` is served: decision S18).
@@ -25,7 +32,7 @@ pub trait DataCollection: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct HttpDataCollection {
     pub base_url: String,
-    pub tokens: std::sync::Arc<crate::m2m::ClientCredentials>,
+    pub tokens: Arc<crate::m2m::ClientCredentials>,
     pub client: reqwest::Client,
 }
 
@@ -66,8 +73,8 @@ impl DataCollection for HttpDataCollection {
 /// The service's sync done in this process over a market store and a candle source (the local executor):
 /// the same DB-first sync, answered in the service's shape.
 pub struct InProcessDataCollection {
-    pub store: std::sync::Arc<dyn tradai_domain::ports::MarketStore>,
-    pub source: std::sync::Arc<dyn tradai_domain::ports::CandleSource>,
+    pub store: Arc<dyn tradai_domain::ports::MarketStore>,
+    pub source: Arc<dyn tradai_domain::ports::CandleSource>,
 }
 
 impl std::fmt::Debug for InProcessDataCollection {
@@ -122,8 +129,74 @@ impl DataCollection for InProcessDataCollection {
     }
 }
 
-fn day(field: &str, value: &Value) -> Result<NaiveDate, HandlerError> {
-    let text = value.as_str().unwrap_or_default();
+/// What the proxy is asked to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operation {
+    /// Sync the backtest's candles before it runs.
+    EnsureData,
+    /// Check the service.
+    #[default]
+    Health,
+}
+
+/// The call: `operation` (default `health`) and, for `ensure-data`, its `params`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Input {
+    #[serde(default)]
+    pub operation: Operation,
+    #[serde(default)]
+    pub params: SyncParams,
+}
+
+/// `ensure-data`'s parameters, checked by [`sync_request`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SyncParams {
+    #[serde(default)]
+    pub symbols: Vec<String>,
+    #[serde(default, deserialize_with = "blank")]
+    pub timeframe: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<String>,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    #[serde(default, deserialize_with = "blank")]
+    pub exchange: Option<String>,
+    #[serde(default)]
+    pub padding_days: Option<i64>,
+}
+
+/// The body of `POST /api/v1/sync`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncRequest {
+    pub symbols: Vec<String>,
+    pub timeframe: String,
+    pub start_date: String,
+    /// The day after the backtest's end day (the backtest includes its end day).
+    pub end_date: String,
+    pub exchange: String,
+    pub padding_days: i64,
+}
+
+/// The answer of each operation; the service's own answers are passed through as it gave them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Output {
+    EnsureData {
+        operation: Operation,
+        success: bool,
+        request: SyncRequest,
+        coverage: Value,
+    },
+    Health {
+        operation: Operation,
+        healthy: bool,
+        service: Value,
+    },
+}
+
+fn day(field: &str, value: Option<&str>) -> Result<NaiveDate, HandlerError> {
+    let text = value.unwrap_or_default();
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y%m%d"))
         .map_err(|_| {
@@ -132,18 +205,15 @@ fn day(field: &str, value: &Value) -> Result<NaiveDate, HandlerError> {
 }
 
 /// The sync request of an `ensure-data` call.
-pub fn sync_request(params: &Value) -> Result<Value, HandlerError> {
-    let symbols: Vec<&str> = params["symbols"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+pub fn sync_request(params: &SyncParams) -> Result<SyncRequest, HandlerError> {
+    let symbols = &params.symbols;
     if symbols.is_empty() || symbols.len() > 50 || symbols.iter().any(|s| !s.contains('/')) {
         return Err(HandlerError::invalid(
             "symbols",
             "1 to 50 pairs, each BASE/QUOTE[:SETTLE]",
         ));
     }
-    let timeframe = params["timeframe"].as_str().unwrap_or("1h");
+    let timeframe = params.timeframe.as_deref().unwrap_or("1h");
     let shaped = timeframe.len() >= 2
         && timeframe[..timeframe.len() - 1]
             .bytes()
@@ -156,8 +226,8 @@ pub fn sync_request(params: &Value) -> Result<Value, HandlerError> {
         ));
     }
     let (start, end) = (
-        day("start_date", &params["start_date"])?,
-        day("end_date", &params["end_date"])?,
+        day("start_date", params.start_date.as_deref())?,
+        day("end_date", params.end_date.as_deref())?,
     );
     if start >= end {
         return Err(HandlerError::invalid(
@@ -165,58 +235,84 @@ pub fn sync_request(params: &Value) -> Result<Value, HandlerError> {
             format!("{start} is not before end_date {end}"),
         ));
     }
-    let exchange = params["exchange"].as_str().unwrap_or("binance_futures");
+    let exchange = params.exchange.as_deref().unwrap_or("binance_futures");
     if !EXCHANGES.contains(&exchange) {
         return Err(HandlerError::invalid(
             "exchange",
             format!("'{exchange}' is not one of {}", EXCHANGES.join(", ")),
         ));
     }
-    let padding = params["padding_days"].as_i64().unwrap_or(30);
-    Ok(json!({
-        "symbols": symbols,
-        "timeframe": timeframe,
-        "start_date": start.to_string(),
-        // The backtest includes its end day.
-        "end_date": end.succ_opt().unwrap_or(end).to_string(),
-        "exchange": exchange,
-        "padding_days": padding,
-    }))
+    Ok(SyncRequest {
+        symbols: symbols.clone(),
+        timeframe: timeframe.to_owned(),
+        start_date: start.to_string(),
+        end_date: end.succ_opt().unwrap_or(end).to_string(),
+        exchange: exchange.to_owned(),
+        padding_days: params.padding_days.unwrap_or(30),
+    })
 }
 
-/// Run `input`'s operation; the `data` of the answer.
-pub async fn handle(service: &dyn DataCollection, input: &Value) -> Result<Value, HandlerError> {
-    match input["operation"].as_str().unwrap_or("health") {
-        "ensure-data" => {
-            let request = sync_request(&input["params"])?;
-            let (status, answer) = service.sync(&request).await?;
-            if status != 200 {
-                let why = answer["message"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| answer.to_string());
-                return Err(HandlerError::Dependency(DomainError::external(
-                    "data-collection",
-                    if status >= 500 {
-                        ExternalKind::Unavailable
-                    } else {
-                        ExternalKind::Rejected
-                    },
-                    format!("sync answered {status}: {why}"),
-                )));
+/// data-collection-proxy over a data-collection service (HTTP in AWS, in process locally).
+#[derive(Clone)]
+pub struct DataCollectionProxy {
+    pub service: Arc<dyn DataCollection>,
+}
+
+impl std::fmt::Debug for DataCollectionProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataCollectionProxy").finish_non_exhaustive()
+    }
+}
+
+impl DataCollectionProxy {
+    /// Over `service`.
+    pub fn new(service: Arc<dyn DataCollection>) -> Self {
+        DataCollectionProxy { service }
+    }
+}
+
+impl Handler for DataCollectionProxy {
+    const FUNCTION: Function = Function::DataCollectionProxy;
+    type Input = Input;
+    type Output = Output;
+
+    async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
+        match input.operation {
+            Operation::EnsureData => {
+                let request = sync_request(&input.params)?;
+                let body = serde_json::to_value(&request).unwrap_or_default();
+                let (status, answer) = self.service.sync(&body).await?;
+                if status != 200 {
+                    let why = answer["message"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| answer.to_string());
+                    return Err(HandlerError::Dependency(DomainError::external(
+                        "data-collection",
+                        if status >= 500 {
+                            ExternalKind::Unavailable
+                        } else {
+                            ExternalKind::Rejected
+                        },
+                        format!("sync answered {status}: {why}"),
+                    )));
+                }
+                Ok(Output::EnsureData {
+                    operation: Operation::EnsureData,
+                    success: true,
+                    request,
+                    coverage: answer["results"].clone(),
+                })
             }
-            Ok(
-                json!({"operation": "ensure-data", "success": true, "request": request, "coverage": answer["results"]}),
-            )
+            Operation::Health => {
+                let (status, answer) = self.service.health().await?;
+                Ok(Output::Health {
+                    operation: Operation::Health,
+                    healthy: status == 200,
+                    service: answer,
+                })
+            }
         }
-        "health" => {
-            let (status, answer) = service.health().await?;
-            Ok(json!({"operation": "health", "healthy": status == 200, "service": answer}))
-        }
-        other => Err(HandlerError::invalid(
-            "operation",
-            format!("'{other}' is not ensure-data or health"),
-        )),
     }
 }
 
@@ -224,11 +320,15 @@ pub async fn handle(service: &dyn DataCollection, input: &Value) -> Result<Value
 mod tests {
     use super::*;
 
+    fn request(params: &Value) -> Result<SyncRequest, HandlerError> {
+        sync_request(&crate::input::parse(params.clone())?)
+    }
+
     #[test]
     fn ensure_data_requests_pad_and_include_the_end_day() {
         let params = json!({"symbols": ["BTC/USDT:USDT"], "start_date": "20240101", "end_date": "2024-03-31"});
         assert_eq!(
-            sync_request(&params).expect("request"),
+            serde_json::to_value(request(&params).expect("request")).expect("json"),
             json!({"symbols": ["BTC/USDT:USDT"], "timeframe": "1h",
             "start_date": "2024-01-01", "end_date": "2024-04-01", "exchange": "binance_futures", "padding_days": 30})
         );
@@ -254,7 +354,7 @@ mod tests {
                 "exchange",
             ),
         ] {
-            match sync_request(&bad) {
+            match request(&bad) {
                 Err(HandlerError::Validation { field: f, .. }) => assert_eq!(f, field, "{bad}"),
                 other => panic!("{bad}: {other:?}"),
             }

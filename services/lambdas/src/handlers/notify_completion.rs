@@ -5,37 +5,88 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::json;
+use tradai_config::Function;
 use tradai_domain::entities::{Notification, NotificationRecord, Timestamp};
 use tradai_domain::ports::{Notifier, PublishedMessage, RecordKey, RecordStore};
 
+use crate::registry::Handler;
 use crate::HandlerError;
 
-/// What it talks to, and the throttle window in minutes.
-pub struct Dependencies<'a> {
-    pub notifier: &'a dyn Notifier,
-    pub sent: &'a dyn RecordStore<NotificationRecord>,
+/// Sent, or throttled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    pub sent: bool,
+    pub throttled: bool,
+    pub throttle_key: String,
+    /// The SNS message id (null when throttled).
+    pub sns: Option<String>,
+    pub slack: bool,
+}
+
+/// notify-completion: the alerts topic, the notifications table, and the throttle window.
+#[derive(Clone)]
+pub struct NotifyCompletion {
+    pub notifier: Arc<dyn Notifier>,
+    pub sent: Arc<dyn RecordStore<NotificationRecord>>,
+    /// `NOTIFICATION_THROTTLE_MINUTES`.
     pub throttle_minutes: i64,
 }
 
-crate::debug_showing!(Dependencies, throttle_minutes);
+impl std::fmt::Debug for NotifyCompletion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyCompletion")
+            .field("throttle_minutes", &self.throttle_minutes)
+            .finish_non_exhaustive()
+    }
+}
 
-/// Send (or throttle) the notification in `input` at `now`; the `data` of the answer.
-pub async fn handle(
-    deps: &Dependencies<'_>,
-    input: &Value,
+impl NotifyCompletion {
+    /// Publishing to `alerts` (the function's topic), remembering in the platform's notifications table.
+    pub fn new(
+        ports: &tradai_platform::Ports,
+        alerts: Arc<dyn Notifier>,
+        throttle_minutes: i64,
+    ) -> Self {
+        NotifyCompletion {
+            notifier: alerts,
+            sent: ports.notifications.clone(),
+            throttle_minutes,
+        }
+    }
+}
+
+impl Handler for NotifyCompletion {
+    const FUNCTION: Function = Function::NotifyCompletion;
+    type Input = Notification;
+    type Output = Output;
+
+    async fn handle(&self, notification: Notification, now: Timestamp) -> Result<Output, HandlerError> {
+        send(self, notification, now).await
+    }
+}
+
+/// Send (or throttle) `notification` at `now`.
+async fn send(
+    deps: &NotifyCompletion,
+    notification: Notification,
     now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let notification: Notification = serde_json::from_value(input.clone())
-        .map_err(|e| HandlerError::invalid("notification", e.to_string()))?;
+) -> Result<Output, HandlerError> {
     let key = notification.throttle_key();
     let window = deps.throttle_minutes * 60;
     if notification.severity.is_throttled() {
         if let Some(last) = deps.sent.get(&RecordKey::partition(&key)).await? {
             if now.epoch_seconds() - last.sent_at.epoch_seconds() < window {
-                return Ok(
-                    json!({"sent": false, "throttled": true, "throttle_key": key, "sns": Value::Null, "slack": false}),
-                );
+                return Ok(Output {
+                    sent: false,
+                    throttled: true,
+                    throttle_key: key,
+                    sns: None,
+                    slack: false,
+                });
             }
         }
     }
@@ -75,9 +126,13 @@ pub async fn handle(
             ttl: now.epoch_seconds() + window,
         })
         .await?;
-    Ok(
-        json!({"sent": true, "throttled": false, "throttle_key": key, "sns": message_id, "slack": false}),
-    )
+    Ok(Output {
+        sent: true,
+        throttled: false,
+        throttle_key: key,
+        sns: Some(message_id),
+        slack: false,
+    })
 }
 
 #[cfg(test)]
@@ -85,7 +140,17 @@ mod tests {
     use tradai_domain::ports::TableLayout;
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
+    use serde_json::Value;
+
     use super::*;
+
+    async fn handle(
+        handler: &NotifyCompletion,
+        input: &Value,
+        now: Timestamp,
+    ) -> Result<Value, HandlerError> {
+        crate::registry::data_at(handler, input.clone(), now).await
+    }
 
     #[tokio::test]
     async fn info_repeats_are_throttled_errors_are_not() {
@@ -94,10 +159,10 @@ mod tests {
             "notifications",
             &config.settings().tables["notifications"],
         ));
-        let notifier = MemoryNotifier::new();
-        let deps = Dependencies {
-            notifier: &notifier,
-            sent: &sent,
+        let notifier = Arc::new(MemoryNotifier::new());
+        let deps = NotifyCompletion {
+            notifier: notifier.clone(),
+            sent: Arc::new(sent),
             throttle_minutes: 5,
         };
         // The table expires rows by the wall clock (TTL), so the test starts now.

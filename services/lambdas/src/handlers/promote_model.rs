@@ -2,44 +2,108 @@
 //! Production version archived (the rules of `tradai_domain::promotion`). With nothing staged it answers
 //! `promoted: false`; promoting the Production version again answers `already_promoted: true`.
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tradai_config::Function;
+use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::ModelRegistry;
 use tradai_domain::{promotion, DomainError, ModelStage};
 
-use crate::{optional, text, HandlerError};
+use crate::input::{blank, Text};
+use crate::registry::Handler;
+use crate::HandlerError;
 
-/// Promote; the `data` of the answer.
-pub async fn handle(registry: &dyn ModelRegistry, input: &Value) -> Result<Value, HandlerError> {
-    let model = text(input, "model_name")?;
-    let requested = optional(input, "new_version");
-    let versions = registry.versions(model).await?;
-    let already = requested
-        .and_then(|v| versions.iter().find(|x| x.version == v))
-        .is_some_and(|v| v.stage == ModelStage::Production);
-    if requested.is_none() && !versions.iter().any(|v| v.stage == ModelStage::Staging) {
-        return Ok(
-            json!({"promoted": false, "model_name": model, "reason": "No Staging version found"}),
-        );
+/// The model, and the version to promote (the newest Staging one when absent).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Input {
+    pub model_name: Text,
+    #[serde(default, deserialize_with = "blank")]
+    pub new_version: Option<String>,
+    /// compare-models' confidence, echoed.
+    #[serde(default)]
+    pub confidence: Option<f64>,
+}
+
+/// Promoted, or why not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Output {
+    Promoted {
+        promoted: bool,
+        model_name: String,
+        new_version: String,
+        new_stage: &'static str,
+        archived_version: Option<String>,
+        confidence: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        already_promoted: Option<bool>,
+    },
+    NotPromoted {
+        promoted: bool,
+        model_name: String,
+        reason: String,
+    },
+}
+
+fn not_promoted(model: &str, reason: String) -> Output {
+    Output::NotPromoted {
+        promoted: false,
+        model_name: model.to_owned(),
+        reason,
     }
-    match promotion::promote(registry, model, requested).await {
-        Ok(outcome) => {
-            let mut answer = json!({
-                "promoted": true,
-                "model_name": model,
-                "new_version": outcome.promoted.version,
-                "new_stage": "Production",
-                "archived_version": outcome.archived.first(),
-                "confidence": input["confidence"].as_f64().unwrap_or(0.0),
-            });
-            if already {
-                answer["already_promoted"] = json!(true);
-            }
-            Ok(answer)
+}
+
+/// promote-model over the model registry.
+#[derive(Clone)]
+pub struct PromoteModel {
+    pub registry: Arc<dyn ModelRegistry>,
+}
+
+impl std::fmt::Debug for PromoteModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromoteModel").finish_non_exhaustive()
+    }
+}
+
+impl PromoteModel {
+    /// Over the platform's model registry.
+    pub fn new(ports: &tradai_platform::Ports) -> Self {
+        PromoteModel {
+            registry: ports.registry.clone(),
         }
-        Err(DomainError::Conflict(reason)) => {
-            Ok(json!({"promoted": false, "model_name": model, "reason": reason}))
+    }
+}
+
+impl Handler for PromoteModel {
+    const FUNCTION: Function = Function::PromoteModel;
+    type Input = Input;
+    type Output = Output;
+
+    async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
+        let registry = self.registry.as_ref();
+        let model = input.model_name.as_str();
+        let requested = input.new_version.as_deref();
+        let versions = registry.versions(model).await?;
+        let already = requested
+            .and_then(|v| versions.iter().find(|x| x.version == v))
+            .is_some_and(|v| v.stage == ModelStage::Production);
+        if requested.is_none() && !versions.iter().any(|v| v.stage == ModelStage::Staging) {
+            return Ok(not_promoted(model, "No Staging version found".into()));
         }
-        Err(other) => Err(other.into()),
+        match promotion::promote(registry, model, requested).await {
+            Ok(outcome) => Ok(Output::Promoted {
+                promoted: true,
+                model_name: model.to_owned(),
+                new_version: outcome.promoted.version,
+                new_stage: "Production",
+                archived_version: outcome.archived.first().cloned(),
+                confidence: input.confidence.unwrap_or(0.0),
+                already_promoted: already.then_some(true),
+            }),
+            Err(DomainError::Conflict(reason)) => Ok(not_promoted(model, reason)),
+            Err(other) => Err(other.into()),
+        }
     }
 }
 
@@ -50,10 +114,19 @@ mod tests {
     use tradai_domain::ports::{NewRun, NewVersion};
     use tradai_memory::MemoryModelRegistry;
 
+    use serde_json::{json, Value};
+
     use super::*;
 
-    async fn with_versions(versions: usize) -> MemoryModelRegistry {
-        let registry = MemoryModelRegistry::new();
+    async fn handle(registry: &Arc<MemoryModelRegistry>, input: &Value) -> Result<Value, HandlerError> {
+        let handler = PromoteModel {
+            registry: registry.clone(),
+        };
+        crate::registry::data(&handler, input.clone()).await
+    }
+
+    async fn with_versions(versions: usize) -> Arc<MemoryModelRegistry> {
+        let registry = Arc::new(MemoryModelRegistry::new());
         let run = registry
             .log_run(NewRun {
                 experiment_name: "e".into(),

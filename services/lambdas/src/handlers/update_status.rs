@@ -3,12 +3,16 @@
 //! retry it. A job already in the terminal status asked for answers `reason: already_in_status` and keeps its
 //! first record: the runner's typed error is not overwritten by the workflow's report of the same failure. Error text is cut to 2,000 characters.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tradai_config::Function;
 use tradai_domain::entities::{JobError, Timestamp};
 use tradai_domain::ports::{JobRepository, JobUpdate, Transition};
 use tradai_domain::{DomainError, JobStatus};
 
-use crate::{optional, text, HandlerError};
+use crate::input::{blank, Text};
+use crate::registry::Handler;
+use crate::HandlerError;
 
 /// Longest error cause stored.
 pub const MAX_ERROR: usize = 2000;
@@ -17,8 +21,61 @@ fn cut(text: &str) -> String {
     text.chars().take(MAX_ERROR).collect()
 }
 
-fn time(input: &Value, field: &str) -> Result<Option<Timestamp>, HandlerError> {
-    optional(input, field)
+/// The transition asked for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Input {
+    pub job_id: Text,
+    /// `PENDING`, `RUNNING`, `COMPLETED`, `FAILED` or `CANCELLED` (either case).
+    pub status: Text,
+    /// A Catch's error (`{"Error", "Cause"}`), stored with a FAILED status.
+    #[serde(default)]
+    pub error: Option<CaughtError>,
+    #[serde(default, deserialize_with = "blank")]
+    pub started_at: Option<String>,
+    #[serde(default, deserialize_with = "blank")]
+    pub completed_at: Option<String>,
+    #[serde(default, deserialize_with = "blank")]
+    pub execution_arn: Option<String>,
+    #[serde(default, deserialize_with = "blank")]
+    pub ecs_task_arn: Option<String>,
+}
+
+/// The error a Step Functions Catch puts at its ResultPath: any JSON in either field.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CaughtError {
+    #[serde(rename = "Error", default)]
+    pub error: Value,
+    #[serde(rename = "Cause", default)]
+    pub cause: Value,
+}
+
+impl From<&CaughtError> for JobError {
+    fn from(e: &CaughtError) -> Self {
+        JobError {
+            error: cut(e.error.as_str().unwrap_or("Error")),
+            cause: cut(&match &e.cause {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            }),
+        }
+    }
+}
+
+/// Whether the transition was written, and why not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    pub job_id: String,
+    pub status: &'static str,
+    pub updated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<&'static str>,
+}
+
+fn time(value: Option<&str>, field: &str) -> Result<Option<Timestamp>, HandlerError> {
+    value
         .map(|t| {
             t.parse::<Timestamp>()
                 .map_err(|_| HandlerError::invalid(field, format!("'{t}' is not an ISO 8601 time")))
@@ -26,66 +83,77 @@ fn time(input: &Value, field: &str) -> Result<Option<Timestamp>, HandlerError> {
         .transpose()
 }
 
-/// Apply the transition `input` asks for; the `data` of the answer.
-pub async fn handle(jobs: &JobRepository, input: &Value) -> Result<Value, HandlerError> {
-    let job_id = text(input, "job_id")?;
-    let status_text = text(input, "status")?;
-    let status: JobStatus = status_text.parse().map_err(|_| {
-        HandlerError::invalid(
-            "status",
-            format!("'{status_text}' is not one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED"),
-        )
-    })?;
-    let error = match &input["error"] {
-        Value::Null => None,
-        e => Some(JobError {
-            error: cut(e["Error"].as_str().unwrap_or("Error")),
-            cause: cut(&match &e["Cause"] {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            }),
-        }),
-    };
-    let update = JobUpdate {
-        started_at: time(input, "started_at")?
-            .or((status == JobStatus::Running).then(Timestamp::now)),
-        completed_at: time(input, "completed_at")?.or(matches!(
-            status,
-            JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled
-        )
-        .then(Timestamp::now)),
-        error,
-        execution_arn: optional(input, "execution_arn").map(str::to_owned),
-        ecs_task_arn: optional(input, "ecs_task_arn").map(str::to_owned),
-        ..JobUpdate::default()
-    };
-    match jobs
-        .transition(job_id, status, update, Timestamp::now())
-        .await
-    {
-        Ok(Transition::Applied(_)) => {
-            Ok(json!({"job_id": job_id, "status": status.as_str(), "updated": true}))
+/// update-status over the job repository.
+#[derive(Debug, Clone)]
+pub struct UpdateStatus {
+    pub jobs: JobRepository,
+}
+
+impl UpdateStatus {
+    /// Over the platform's jobs.
+    pub fn new(ports: &tradai_platform::Ports) -> Self {
+        UpdateStatus {
+            jobs: ports.jobs.clone(),
         }
-        Ok(Transition::Repeated(_)) => {
-            tracing::info!(job_id, status = %status, "the job already ended so; its first record stands");
-            Ok(
-                json!({"job_id": job_id, "status": status.as_str(), "updated": false,
-                      "reason": "already_in_status", "current_status": status.as_str()}),
+    }
+}
+
+impl Handler for UpdateStatus {
+    const FUNCTION: Function = Function::UpdateStatus;
+    type Input = Input;
+    type Output = Output;
+
+    async fn handle(&self, input: Input, now: Timestamp) -> Result<Output, HandlerError> {
+        let job_id = input.job_id.as_str();
+        let status: JobStatus = input.status.parse().map_err(|_| {
+            HandlerError::invalid(
+                "status",
+                format!(
+                    "'{}' is not one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED",
+                    input.status
+                ),
             )
-        }
-        Ok(Transition::Stale { current }) => {
-            tracing::info!(job_id, from = %current, to = %status, "stale or invalid transition ignored");
-            Ok(
-                json!({"job_id": job_id, "status": status.as_str(), "updated": false,
-                      "reason": "stale_or_invalid_transition", "current_status": current.as_str()}),
+        })?;
+        let update = JobUpdate {
+            started_at: time(input.started_at.as_deref(), "started_at")?
+                .or((status == JobStatus::Running).then_some(now)),
+            completed_at: time(input.completed_at.as_deref(), "completed_at")?.or(matches!(
+                status,
+                JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled
             )
+            .then_some(now)),
+            error: input.error.as_ref().map(JobError::from),
+            execution_arn: input.execution_arn,
+            ecs_task_arn: input.ecs_task_arn,
+            ..JobUpdate::default()
+        };
+        let answer = |updated, reason, current_status| Output {
+            job_id: job_id.to_owned(),
+            status: status.as_str(),
+            updated,
+            reason,
+            current_status,
+        };
+        match self.jobs.transition(job_id, status, update, now).await {
+            Ok(Transition::Applied(_)) => Ok(answer(true, None, None)),
+            Ok(Transition::Repeated(_)) => {
+                tracing::info!(job_id, status = %status, "the job already ended so; its first record stands");
+                Ok(answer(false, Some("already_in_status"), Some(status.as_str())))
+            }
+            Ok(Transition::Stale { current }) => {
+                tracing::info!(job_id, from = %current, to = %status, "stale or invalid transition ignored");
+                Ok(answer(
+                    false,
+                    Some("stale_or_invalid_transition"),
+                    Some(current.as_str()),
+                ))
+            }
+            Err(DomainError::NotFound { .. }) => Err(HandlerError::invalid(
+                "job_id",
+                format!("no backtest job '{job_id}'"),
+            )),
+            Err(other) => Err(other.into()),
         }
-        Err(DomainError::NotFound { .. }) => Err(HandlerError::invalid(
-            "job_id",
-            format!("no backtest job '{job_id}'"),
-        )),
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -99,6 +167,11 @@ mod tests {
     use tradai_memory::MemoryRecordStore;
 
     use super::*;
+
+    async fn handle(jobs: &JobRepository, input: &Value) -> Result<Value, HandlerError> {
+        let handler = UpdateStatus { jobs: jobs.clone() };
+        crate::registry::data(&handler, input.clone()).await
+    }
 
     async fn jobs_with_one() -> (JobRepository, String) {
         let config = tradai_test_support::config_with_prefix("lambda");

@@ -3,18 +3,22 @@
 //! configs bucket and be valid; the model version is resolved in the registry (Production, else the newest),
 //! and an unresolved one is an error only with `REQUIRE_MLFLOW_MODEL=true`.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
-use serde_json::{json, Value};
-use tradai_domain::entities::{StrategyConfig, Symbol, Timeframe};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tradai_config::Function;
+use tradai_domain::entities::{StrategyConfig, Symbol, Timeframe, Timestamp};
 use tradai_domain::ports::{ModelRegistry, ObjectStore};
 use tradai_domain::{DomainError, ModelStage};
 
-use crate::{optional, text, HandlerError};
+use crate::input::{blank, Text};
+use crate::registry::Handler;
+use crate::HandlerError;
 
 /// Quote currencies a backtest may use (the reference's list, plus USDC).
 pub const QUOTES: [&str; 6] = ["USDT", "BUSD", "USD", "BTC", "ETH", "USDC"];
-
-crate::debug_showing!(Dependencies, settings);
 
 /// Settings (`REQUIRE_MLFLOW_MODEL`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,11 +26,60 @@ pub struct Settings {
     pub require_model: bool,
 }
 
-/// The stores it reads.
-pub struct Dependencies<'a> {
-    pub configs: &'a dyn ObjectStore,
-    pub registry: Option<&'a dyn ModelRegistry>,
+/// The payload checked (other fields are allowed and ignored). Each field's rules are checked together and
+/// every broken one is listed in the answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Input {
+    pub strategy_name: Text,
+    #[serde(default, deserialize_with = "blank")]
+    pub timeframe: Option<String>,
+    #[serde(default)]
+    pub symbols: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "blank")]
+    pub start_date: Option<String>,
+    #[serde(default, deserialize_with = "blank")]
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub freqai_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "blank")]
+    pub freqai_model_name: Option<String>,
+}
+
+/// The verdict: `valid: false` with every broken rule is an answer, not an error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    pub valid: bool,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    /// The model version to run ("" when none resolved).
+    pub resolved_version: String,
+}
+
+/// validate-strategy over the configs bucket and the model registry.
+#[derive(Clone)]
+pub struct ValidateStrategy {
+    pub configs: Arc<dyn ObjectStore>,
+    pub registry: Arc<dyn ModelRegistry>,
     pub settings: Settings,
+}
+
+impl std::fmt::Debug for ValidateStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidateStrategy")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ValidateStrategy {
+    /// Over the platform's configs bucket and model registry.
+    pub fn new(ports: &tradai_platform::Ports, settings: Settings) -> Self {
+        ValidateStrategy {
+            configs: ports.configs.clone(),
+            registry: ports.registry.clone(),
+            settings,
+        }
+    }
 }
 
 fn date(value: &str) -> Option<NaiveDate> {
@@ -35,16 +88,15 @@ fn date(value: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-fn check_fields(input: &Value, errors: &mut Vec<String>) {
-    if let Some(t) = optional(input, "timeframe") {
+fn check_fields(input: &Input, errors: &mut Vec<String>) {
+    if let Some(t) = &input.timeframe {
         if t.parse::<Timeframe>().is_err() {
             errors.push(format!(
                 "timeframe: '{t}' is not one of 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"
             ));
         }
     }
-    for symbol in input["symbols"].as_array().into_iter().flatten() {
-        let text = symbol.as_str().unwrap_or_default();
+    for text in input.symbols.iter().flatten() {
         let quote = text.split(['/', ':']).nth(1).unwrap_or_default();
         if text.parse::<Symbol>().is_err() || !QUOTES.contains(&quote) {
             errors.push(format!(
@@ -53,25 +105,26 @@ fn check_fields(input: &Value, errors: &mut Vec<String>) {
             ));
         }
     }
-    let dates: Vec<Option<NaiveDate>> = ["start_date", "end_date"]
-        .iter()
-        .map(|field| {
-            let value = optional(input, field)?;
-            let parsed = date(value);
-            if parsed.is_none() {
-                errors.push(format!("{field}: '{value}' is not YYYY-MM-DD or YYYYMMDD"));
-            }
-            parsed
-        })
-        .collect();
+    let dates: Vec<Option<NaiveDate>> = [
+        ("start_date", &input.start_date),
+        ("end_date", &input.end_date),
+    ]
+    .iter()
+    .map(|(field, value)| {
+        let value = value.as_deref()?;
+        let parsed = date(value);
+        if parsed.is_none() {
+            errors.push(format!("{field}: '{value}' is not YYYY-MM-DD or YYYYMMDD"));
+        }
+        parsed
+    })
+    .collect();
     if let [Some(start), Some(end)] = dates[..] {
         if start >= end {
             errors.push(format!("start_date: {start} is not before end_date {end}"));
         }
     }
-    if input["freqai_enabled"].as_bool() == Some(true)
-        && optional(input, "freqai_model_name").is_none()
-    {
+    if input.freqai_enabled == Some(true) && input.freqai_model_name.is_none() {
         errors.push("freqai_model_name: required when freqai_enabled is true".into());
     }
 }
@@ -104,7 +157,8 @@ async fn check_strategy(
     Ok(())
 }
 
-/// The registered version to run: Production, else the newest; `None` when the model is not registered.
+/// The registered version to run: Production, else the newest; `None` when the model is not registered or
+/// no registry is configured.
 async fn resolve(registry: &dyn ModelRegistry, name: &str) -> Result<Option<String>, HandlerError> {
     match registry.versions(name).await {
         Ok(versions) => Ok(versions
@@ -112,36 +166,38 @@ async fn resolve(registry: &dyn ModelRegistry, name: &str) -> Result<Option<Stri
             .find(|v| v.stage == ModelStage::Production)
             .or(versions.first())
             .map(|v| v.version.clone())),
-        Err(DomainError::NotFound { .. }) => Ok(None),
+        Err(DomainError::NotFound { .. } | DomainError::Configuration(_)) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }
 
-/// Check `input`; the `data` of the answer.
-pub async fn handle(deps: &Dependencies<'_>, input: &Value) -> Result<Value, HandlerError> {
-    let name = text(input, "strategy_name")?;
-    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
-    check_fields(input, &mut errors);
-    check_strategy(deps.configs, name, &mut errors).await?;
-    let resolved = match deps.registry {
-        Some(registry) => resolve(registry, name).await?,
-        None => None,
-    };
-    if resolved.is_none() {
-        let message =
-            format!("strategy_name: no registered model '{name}' to resolve a version from");
-        if deps.settings.require_model {
-            errors.push(message);
-        } else {
-            warnings.push(message);
+impl Handler for ValidateStrategy {
+    const FUNCTION: Function = Function::ValidateStrategy;
+    type Input = Input;
+    type Output = Output;
+
+    async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
+        let name = input.strategy_name.as_str();
+        let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+        check_fields(&input, &mut errors);
+        check_strategy(self.configs.as_ref(), name, &mut errors).await?;
+        let resolved = resolve(self.registry.as_ref(), name).await?;
+        if resolved.is_none() {
+            let message =
+                format!("strategy_name: no registered model '{name}' to resolve a version from");
+            if self.settings.require_model {
+                errors.push(message);
+            } else {
+                warnings.push(message);
+            }
         }
+        Ok(Output {
+            valid: errors.is_empty(),
+            errors,
+            warnings,
+            resolved_version: resolved.unwrap_or_default(),
+        })
     }
-    Ok(json!({
-        "valid": errors.is_empty(),
-        "errors": errors,
-        "warnings": warnings,
-        "resolved_version": resolved.unwrap_or_default(),
-    }))
 }
 
 #[cfg(test)]
@@ -151,13 +207,20 @@ mod tests {
     use tradai_domain::ports::{NewRun, NewVersion, StoredObject};
     use tradai_memory::{MemoryModelRegistry, MemoryObjectStore};
 
+    use serde_json::json;
+    use tradai_domain::ports::NoRegistry;
+
     use super::*;
+
+    async fn handle(handler: &ValidateStrategy, input: &Value) -> Result<Value, HandlerError> {
+        crate::registry::data(handler, input.clone()).await
+    }
 
     const SAMPLE: &str = r#"{"name":"sma","timeframe":"1h","symbols":["BTC/USDT:USDT"],"stake_amount":1000,"stoploss":-0.05,
         "entry":{"rule":"sma_cross","fast":20,"slow":50,"direction":"above"},"exit":{"rule":"sma_cross","fast":20,"slow":50,"direction":"below"}}"#;
 
-    async fn configs() -> MemoryObjectStore {
-        let store = MemoryObjectStore::new();
+    async fn configs() -> Arc<MemoryObjectStore> {
+        let store = Arc::new(MemoryObjectStore::new());
         let put = |body: &str| StoredObject {
             body: body.as_bytes().to_vec(),
             content_type: "application/json".into(),
@@ -180,7 +243,7 @@ mod tests {
     #[tokio::test]
     async fn a_good_payload_is_valid_and_resolves_the_production_version() {
         let configs = configs().await;
-        let registry = MemoryModelRegistry::new();
+        let registry = Arc::new(MemoryModelRegistry::new());
         let run = registry
             .log_run(NewRun {
                 experiment_name: "backtest-sma".into(),
@@ -203,9 +266,9 @@ mod tests {
             .set_stage("sma", "1", ModelStage::Production)
             .await
             .expect("stage");
-        let deps = Dependencies {
-            configs: &configs,
-            registry: Some(&registry),
+        let deps = ValidateStrategy {
+            configs,
+            registry,
             settings: Settings {
                 require_model: true,
             },
@@ -221,9 +284,9 @@ mod tests {
     #[tokio::test]
     async fn every_broken_rule_is_listed() {
         let configs = configs().await;
-        let deps = Dependencies {
-            configs: &configs,
-            registry: None,
+        let deps = ValidateStrategy {
+            configs,
+            registry: Arc::new(NoRegistry),
             settings: Settings::default(),
         };
         let input = json!({"strategy_name": "broken", "timeframe": "2h", "symbols": ["BTC/EUR", "ETHUSDT"], "start_date": "2024-03-01", "end_date": "2024-01-01", "freqai_enabled": true});

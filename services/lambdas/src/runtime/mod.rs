@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tradai_aws::{
-    Clients, DynamoRecordStore, Ec2NatRouting, EcsTaskRunner, Endpoint, S3ObjectStore,
+    Clients, DynamoRecordStore, Ec2NatRouting, EcsTaskRunner, Endpoint,
     SfnWorkflows, SnsNotifier,
 };
 use tradai_config::{Config, Environment, Loader};
+use tradai_platform::{AwsSettings, Ports};
 use tradai_domain::entities::Timestamp;
-use tradai_domain::ports::{JobRepository, ModelRegistry, Notifier, TaskRunner};
+use tradai_domain::ports::{JobRepository, Notifier, TaskRunner};
 use tradai_domain::resilience::ResiliencePolicy;
 
 pub use crate::settings::{configure, function, variables, Configured, Settings, StartupError};
@@ -33,12 +34,12 @@ pub struct App {
     /// The registry at `MLFLOW_TRACKING_URI`, built once (its HTTP client pools connections across events).
     registry: Option<tradai_mlflow::MlflowRegistry>,
     clients: Clients,
-    /// data-collection-proxy's client, with its machine credentials.
-    proxy: Option<HttpDataCollection>,
     /// update-nat-routes' EC2 and Auto Scaling clients.
     nat: Option<Ec2NatRouting>,
     /// health-check's HTTP client (its connections are reused across events).
     http: reqwest::Client,
+    /// The function's handler from the registry, over the AWS ports.
+    served: Option<Box<dyn crate::registry::Serve>>,
 }
 
 impl std::fmt::Debug for App {
@@ -81,6 +82,20 @@ impl App {
         };
         let nat = matches!(configured, Configured::NatRoutes(_))
             .then(|| Ec2NatRouting::new(&clients, policy("ec2")));
+        let http = reqwest::Client::new();
+        let settings = AwsSettings {
+            mlflow_uri: crate::settings::mlflow_uri(&s)?,
+            alerts_topic_arn: configured.topic().map(str::to_owned),
+            ..AwsSettings::default()
+        };
+        let ports = Ports::aws(&config, &clients, &settings)
+            .map_err(|e| StartupError(format!("the AWS adapters cannot be built: {e}")))?;
+        let extras = crate::registry::Extras {
+            data: proxy.map(|p| Arc::new(p) as Arc<dyn crate::handlers::data_collection_proxy::DataCollection>),
+            http: http.clone(),
+            ..Default::default()
+        };
+        let served = crate::registry::build(configured.clone(), &ports, &extras).ok();
         Ok(App {
             handler: handler.to_owned(),
             environment,
@@ -88,9 +103,9 @@ impl App {
             config,
             registry,
             clients,
-            proxy,
             nat,
-            http: reqwest::Client::new(),
+            http,
+            served,
         })
     }
 
@@ -121,31 +136,10 @@ impl App {
     /// Serve one event: the §10.1 envelope for Step Functions handlers, the batch answer for SQS ones.
     pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
         let now = Timestamp::now();
+        if let Some(served) = &self.served {
+            return served.serve(event, now, &self.environment).await;
+        }
         let data = match &self.configured {
-            Configured::UpdateStatus => {
-                crate::handlers::update_status::handle(
-                    &JobRepository::new(Arc::new(self.store()?)),
-                    &event,
-                )
-                .await?
-            }
-            Configured::Cleanup => {
-                crate::handlers::cleanup_resources::handle(&self.tasks(), &event).await?
-            }
-            Configured::Validate(settings) => {
-                let configs = S3ObjectStore::new(
-                    self.clients.s3.clone(),
-                    &self.config,
-                    "configs",
-                    policy("s3"),
-                )?;
-                let deps = crate::handlers::validate_strategy::Dependencies {
-                    configs: &configs,
-                    registry: self.registry().ok().map(|r| r as &dyn ModelRegistry),
-                    settings: *settings,
-                };
-                crate::handlers::validate_strategy::handle(&deps, &event).await?
-            }
             Configured::CheckRetraining(settings) => {
                 let (drift, runs) = (self.store()?, self.store()?);
                 let deps = crate::handlers::check_retraining_needed::Dependencies {
@@ -154,13 +148,6 @@ impl App {
                     settings,
                 };
                 crate::handlers::check_retraining_needed::handle(&deps, &event, now).await?
-            }
-            Configured::Compare { min_confidence } => {
-                crate::handlers::compare_models::handle(self.registry()?, &event, *min_confidence)
-                    .await?
-            }
-            Configured::Promote => {
-                crate::handlers::promote_model::handle(self.registry()?, &event).await?
             }
             Configured::Rollback {
                 cooldown_hours,
@@ -174,18 +161,6 @@ impl App {
                     cooldown_hours: *cooldown_hours,
                 };
                 crate::handlers::model_rollback::handle(&deps, &event, now).await?
-            }
-            Configured::Notify {
-                throttle_minutes,
-                topic,
-            } => {
-                let (notifier, sent) = (self.notifier(topic), self.store()?);
-                let deps = crate::handlers::notify_completion::Dependencies {
-                    notifier: &notifier,
-                    sent: &sent,
-                    throttle_minutes: *throttle_minutes,
-                };
-                crate::handlers::notify_completion::handle(&deps, &event, now).await?
             }
             Configured::BacktestConsumer {
                 state_machine,
@@ -272,12 +247,6 @@ impl App {
                 };
                 crate::handlers::orphan_scanner::handle(&deps, &event, now).await?
             }
-            Configured::DataProxy(_) => {
-                let service = self.proxy.as_ref().ok_or_else(|| {
-                    HandlerError::invalid("handler", "the data-collection client was not built")
-                })?;
-                crate::handlers::data_collection_proxy::handle(service, &event).await?
-            }
             Configured::PulumiDrift(settings, topic) => {
                 let (records, notifier) = (self.store()?, self.notifier(topic));
                 let deps = crate::handlers::pulumi_drift_detector::Dependencies {
@@ -292,6 +261,12 @@ impl App {
                     HandlerError::invalid("handler", "the NAT routing clients were not built")
                 })?;
                 crate::handlers::update_nat_routes::handle(routing, settings, &event).await?
+            }
+            served => {
+                return Err(HandlerError::invalid(
+                    "handler",
+                    format!("{served:?} is served by the registry, which did not build it"),
+                ))
             }
         };
         Ok(envelope(data, &self.environment))

@@ -7,10 +7,20 @@ mod runtime_api;
 
 use std::sync::Arc;
 
-use serde_json::json;
-use tradai_lambdas::handlers::data_collection_proxy::{handle, HttpDataCollection};
+use serde_json::{json, Value};
+use tradai_domain::entities::Timestamp;
+use tradai_lambdas::handlers::data_collection_proxy::{DataCollectionProxy, HttpDataCollection};
 use tradai_lambdas::m2m::ClientCredentials;
+use tradai_lambdas::registry::Serve;
+use tradai_lambdas::HandlerError;
 use tradai_service_kit::testing::{access_claims, JwksServer, Key};
+
+/// data-collection-proxy over `service`, served as Lambda serves it; the answer's `data`.
+async fn handle(service: &HttpDataCollection, input: &Value) -> Result<Value, HandlerError> {
+    let proxy = DataCollectionProxy::new(Arc::new(service.clone()));
+    let answer = proxy.serve(input.clone(), Timestamp::now(), "dev").await?;
+    Ok(answer["body"]["data"].clone())
+}
 
 #[tokio::test]
 async fn ensure_data_syncs_through_the_data_collection_service() {
