@@ -197,10 +197,11 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
         &config.settings().tables["workflow-state"],
     );
     let jobs = JobRepository::new(Arc::new(tradai_memory::MemoryRecordStore::new(layout)));
-    let workflows = tradai_memory::MemoryWorkflows::new("tradai-backtest-workflow-dev");
-    let deps = tradai_lambdas::handlers::backtest_consumer::Dependencies {
-        jobs: &jobs,
-        workflows: &workflows,
+    let consumer = tradai_lambdas::handlers::backtest_consumer::BacktestConsumer {
+        jobs: jobs.clone(),
+        workflows: Arc::new(tradai_memory::MemoryWorkflows::new(
+            "tradai-backtest-workflow-dev",
+        )),
         task_definition: "tradai-strategy-generic-dev".into(),
     };
     let good = json!({"job_id": "good", "config": {"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-02-01"}});
@@ -214,11 +215,14 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
             .await
             .expect("send");
     }
-    let deps = &deps;
+    let consumer = &consumer;
     let mut polls = Vec::new();
     for _ in 0..10 {
         let poll = tradai_lambdas::event_source::poll(&queue, |event| async move {
-            tradai_lambdas::handlers::backtest_consumer::handle(deps, &event).await
+            let now = tradai_domain::entities::Timestamp::now();
+            tradai_lambdas::registry::Serve::serve(consumer, event, now, "dev")
+                .await
+                .expect("an SQS batch always has an answer")
         })
         .await
         .expect("poll");

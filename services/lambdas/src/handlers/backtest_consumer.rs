@@ -5,69 +5,115 @@
 //! included, is reported in `batchItemFailures`: the queue redelivers it and, after its receive limit, moves it
 //! to the dead-letter queue, so no request is lost.
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use serde_json::json;
+use tradai_config::Function;
 use tradai_domain::entities::{JobMessage, Timestamp};
 use tradai_domain::ports::{JobRepository, JobUpdate, WorkflowStarter};
 use tradai_domain::{DomainError, JobStatus};
 
-/// What it talks to, and the strategy task family the workflow runs.
-pub struct Dependencies<'a> {
-    pub jobs: &'a JobRepository,
-    pub workflows: &'a dyn WorkflowStarter,
+use crate::HandlerError;
+
+/// The backtest-consumer handler: the jobs table, the backtest state machine, and the strategy task family
+/// the workflow runs.
+#[derive(Clone)]
+pub struct BacktestConsumer {
+    pub jobs: JobRepository,
+    pub workflows: Arc<dyn WorkflowStarter>,
     pub task_definition: String,
 }
 
-crate::debug_showing!(Dependencies, task_definition);
-
-/// One record: started, dropped (no longer pending) or failed with the reason.
-async fn consume(deps: &Dependencies<'_>, body: &str) -> Result<&'static str, DomainError> {
-    let job = JobMessage::parse(body, Timestamp::now())?;
-    let job = match deps.jobs.get(&job.job_id).await? {
-        Some(stored) => stored,
-        None => {
-            deps.jobs.create(&job).await?;
-            job
-        }
-    };
-    if job.status != JobStatus::Pending {
-        return Ok("dropped");
+impl std::fmt::Debug for BacktestConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BacktestConsumer")
+            .field("task_definition", &self.task_definition)
+            .finish_non_exhaustive()
     }
-    let input = json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config, "task_definition": deps.task_definition});
-    let execution = deps.workflows.start(&job.job_id, &input).await?;
-    let update = JobUpdate {
-        execution_arn: Some(execution),
-        ..JobUpdate::default()
-    };
-    deps.jobs
-        .transition(&job.job_id, JobStatus::Pending, update, Timestamp::now())
-        .await?;
-    Ok("started")
 }
 
-/// Handle an SQS event; the partial-batch answer.
-pub async fn handle(deps: &Dependencies<'_>, event: &Value) -> Value {
-    let mut failures = Vec::new();
-    for record in event["Records"].as_array().into_iter().flatten() {
-        let id = record["messageId"].as_str().unwrap_or_default();
-        match consume(deps, record["body"].as_str().unwrap_or_default()).await {
-            Ok(outcome) => tracing::info!(message_id = id, outcome, "backtest request consumed"),
-            Err(e) => {
-                tracing::warn!(message_id = id, error = %e, "backtest request failed; the queue will redeliver it");
-                failures.push(json!({"itemIdentifier": id}));
-            }
+impl BacktestConsumer {
+    /// The consumer over the platform's jobs, starting executions of `workflows` (the backtest state machine,
+    /// which the ports do not hold) that run `task_definition`.
+    pub fn new(
+        ports: &tradai_platform::Ports,
+        workflows: Arc<dyn WorkflowStarter>,
+        task_definition: String,
+    ) -> Self {
+        BacktestConsumer {
+            jobs: ports.jobs.clone(),
+            workflows,
+            task_definition,
         }
     }
-    json!({"batchItemFailures": failures})
+
+    /// One record: started, dropped (no longer pending) or failed with the reason.
+    async fn consume(&self, body: &str) -> Result<&'static str, DomainError> {
+        let job = JobMessage::parse(body, Timestamp::now())?;
+        let job = match self.jobs.get(&job.job_id).await? {
+            Some(stored) => stored,
+            None => {
+                self.jobs.create(&job).await?;
+                job
+            }
+        };
+        if job.status != JobStatus::Pending {
+            return Ok("dropped");
+        }
+        let input = json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config, "task_definition": self.task_definition});
+        let execution = self.workflows.start(&job.job_id, &input).await?;
+        let update = JobUpdate {
+            execution_arn: Some(execution),
+            ..JobUpdate::default()
+        };
+        self.jobs
+            .transition(&job.job_id, JobStatus::Pending, update, Timestamp::now())
+            .await?;
+        Ok("started")
+    }
+}
+
+impl crate::registry::Handler for BacktestConsumer {
+    const FUNCTION: Function = Function::BacktestConsumer;
+    const ENVELOPED: bool = false;
+    type Input = SqsEvent;
+    type Output = SqsBatchResponse;
+
+    /// Handle an SQS event; the partial-batch answer (it never fails as a whole).
+    async fn handle(
+        &self,
+        event: SqsEvent,
+        _now: Timestamp,
+    ) -> Result<SqsBatchResponse, HandlerError> {
+        let mut answer = SqsBatchResponse::default();
+        for record in event.records {
+            let id = record.message_id.unwrap_or_default();
+            match self
+                .consume(record.body.as_deref().unwrap_or_default())
+                .await
+            {
+                Ok(outcome) => {
+                    tracing::info!(message_id = id, outcome, "backtest request consumed")
+                }
+                Err(e) => {
+                    tracing::warn!(message_id = id, error = %e, "backtest request failed; the queue will redeliver it");
+                    answer.add_failure(id);
+                }
+            }
+        }
+        Ok(answer)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
+    use serde_json::Value;
     use tradai_domain::ports::TableLayout;
     use tradai_memory::{MemoryRecordStore, MemoryWorkflows};
 
     use super::*;
+    use crate::registry::Serve;
 
     #[tokio::test]
     async fn starts_each_request_once_and_reports_the_poison_ones() {
@@ -77,21 +123,29 @@ mod tests {
             &config.settings().tables["workflow-state"],
         );
         let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout)));
-        let workflows = MemoryWorkflows::new("tradai-backtest-workflow-dev");
-        let deps = Dependencies {
-            jobs: &jobs,
-            workflows: &workflows,
+        let consumer = BacktestConsumer {
+            jobs: jobs.clone(),
+            workflows: Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev")),
             task_definition: "tradai-strategy-generic-dev".into(),
+        };
+        let handle = |event: Value| {
+            let consumer = &consumer;
+            async move {
+                consumer
+                    .serve(event, Timestamp::now(), "dev")
+                    .await
+                    .expect("an SQS batch always has an answer")
+            }
         };
         let nested = json!({"job_id": "j1", "config": {"strategy": "sma", "start_date": "2024-01-01", "end_date": "2024-02-01"}}).to_string();
         let legacy = json!({"job_id": "j2", "strategy_name": "sma", "start_date": "2024-01-01", "end_date": "2024-02-01", "priority": 1}).to_string();
         let event = json!({"Records": [
             {"messageId": "m1", "body": nested},
-            {"messageId": "m2", "body": legacy},
+            {"messageId": "m2", "body": legacy, "attributes": {"ApproximateReceiveCount": "1"}},
             {"messageId": "m3", "body": "{not json"},
             {"messageId": "m4", "body": json!({"job_id": "j4", "config": {"strategy": "sma", "start_date": "2024-02-01", "end_date": "2024-01-01"}}).to_string()},
         ]});
-        let answer = handle(&deps, &event).await;
+        let answer = handle(event).await;
         assert_eq!(
             answer,
             json!({"batchItemFailures": [{"itemIdentifier": "m3"}, {"itemIdentifier": "m4"}]})
@@ -107,11 +161,7 @@ mod tests {
             "the legacy form too"
         );
 
-        let again = handle(
-            &deps,
-            &json!({"Records": [{"messageId": "m1", "body": nested}]}),
-        )
-        .await;
+        let again = handle(json!({"Records": [{"messageId": "m1", "body": nested}]})).await;
         assert_eq!(
             again,
             json!({"batchItemFailures": []}),
@@ -126,11 +176,7 @@ mod tests {
         .await
         .expect("cancel");
         assert_eq!(
-            handle(
-                &deps,
-                &json!({"Records": [{"messageId": "m2", "body": legacy}]})
-            )
-            .await,
+            handle(json!({"Records": [{"messageId": "m2", "body": legacy}]})).await,
             json!({"batchItemFailures": []}),
             "cancelled: dropped"
         );

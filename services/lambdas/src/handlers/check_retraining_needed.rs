@@ -4,11 +4,17 @@
 //! (drift_detected); `RETRAINING_INTERVAL_DAYS` or more since the last training (or never trained) →
 //! `needs_retraining` (scheduled); otherwise `no_retraining`.
 
-use serde_json::{json, Value};
-use tradai_domain::entities::{DriftRecord, DriftSeverity, RetrainingRecord, Timestamp};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tradai_config::Function;
+use tradai_domain::entities::{
+    DriftRecord, DriftSeverity, RetrainingRecord, RetrainingTrigger, Timestamp,
+};
 use tradai_domain::ports::{RecordKey, RecordStore};
 
-use crate::{text, HandlerError};
+use crate::input::Text;
+use crate::HandlerError;
 
 /// Settings (`RETRAINING_INTERVAL_DAYS`, `MIN_HOURS_BETWEEN_RETRAINING`, `ALLOWED_MODELS`).
 #[derive(Debug, Clone)]
@@ -29,14 +35,77 @@ impl Default for Settings {
     }
 }
 
-/// The state tables it reads.
-pub struct Dependencies<'a> {
-    pub drift: &'a dyn RecordStore<DriftRecord>,
-    pub retraining: &'a dyn RecordStore<RetrainingRecord>,
-    pub settings: &'a Settings,
+/// The check-retraining-needed handler: the drift-state and retraining-state tables it reads, and its
+/// settings. Its [`CheckRetrainingNeeded::decide`] is also retraining-scheduler's.
+#[derive(Clone)]
+pub struct CheckRetrainingNeeded {
+    pub drift: Arc<dyn RecordStore<DriftRecord>>,
+    pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
+    pub settings: Settings,
 }
 
-crate::debug_showing!(Dependencies, settings);
+impl std::fmt::Debug for CheckRetrainingNeeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckRetrainingNeeded")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The question: which model, and whether the request is manual (`force` or `manual_trigger`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Request {
+    pub model_name: Text,
+    /// Only `true` counts (absent, null and `false` do not).
+    #[serde(default)]
+    pub force: Option<bool>,
+    #[serde(default)]
+    pub manual_trigger: Option<bool>,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    InvalidModel,
+    NeedsRetraining,
+    RecentlyTrained,
+    NoRetraining,
+}
+
+impl Verdict {
+    /// Its word in the answer (`needs_retraining`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::InvalidModel => "invalid_model",
+            Verdict::NeedsRetraining => "needs_retraining",
+            Verdict::RecentlyTrained => "recently_trained",
+            Verdict::NoRetraining => "no_retraining",
+        }
+    }
+}
+
+/// The answer: the verdict, why, and (unless the model is invalid) what it was decided from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub model_name: String,
+    pub decision: Verdict,
+    /// Why a retraining is needed (`null` when none is).
+    pub trigger: Option<RetrainingTrigger>,
+    pub reason: String,
+    /// Absent for an invalid model.
+    #[serde(flatten)]
+    pub basis: Option<Basis>,
+}
+
+/// What a decision on a valid model was made from (each `null` when unknown).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Basis {
+    pub hours_since_retrain: Option<i64>,
+    pub days_since_retrain: Option<i64>,
+    pub drift_severity: Option<DriftSeverity>,
+    pub drift_psi: Option<f64>,
+}
 
 fn valid_name(name: &str) -> bool {
     name.len() <= 128
@@ -45,96 +114,137 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
-/// Decide for `input` at `now`; the `data` of the answer.
-pub async fn handle(
-    deps: &Dependencies<'_>,
-    input: &Value,
-    now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let model = text(input, "model_name")?;
-    let allowed = deps.settings.allowed_models.is_empty()
-        || deps.settings.allowed_models.iter().any(|m| m == model);
-    if !valid_name(model) || !allowed {
-        let reason = if allowed {
-            "the model name has characters a model name cannot have"
-        } else {
-            "the model is not in ALLOWED_MODELS"
-        };
-        return Ok(
-            json!({"model_name": model, "decision": "invalid_model", "trigger": Value::Null, "reason": reason}),
-        );
+impl CheckRetrainingNeeded {
+    /// The check over the platform's drift-state and retraining-state tables.
+    pub fn new(ports: &tradai_platform::Ports, settings: Settings) -> Self {
+        CheckRetrainingNeeded {
+            drift: ports.drift.clone(),
+            retraining: ports.retraining.clone(),
+            settings,
+        }
     }
-    let key = RecordKey::partition(model);
-    let last = deps
-        .retraining
-        .get(&key)
-        .await?
-        .and_then(|r| r.last_retrained);
-    let drift = deps.drift.get(&key).await?;
-    let hours = last.map(|t| (now.epoch_seconds() - t.epoch_seconds()) / 3600);
-    let (severity, psi) = drift.as_ref().map_or((Value::Null, Value::Null), |d| {
-        (json!(d.severity), json!(d.overall_psi))
-    });
-    let (decision, trigger, reason) = if input["force"].as_bool() == Some(true)
-        || input["manual_trigger"].as_bool() == Some(true)
-    {
-        (
-            "needs_retraining",
-            json!("manual"),
-            "a manual or forced request".to_owned(),
-        )
-    } else if hours.is_some_and(|h| h < deps.settings.min_hours) {
-        (
-            "recently_trained",
-            Value::Null,
-            format!("trained less than {} hours ago", deps.settings.min_hours),
-        )
-    } else if drift
-        .as_ref()
-        .is_some_and(|d| d.severity == DriftSeverity::Significant)
-    {
-        (
-            "needs_retraining",
-            json!("drift_detected"),
-            "significant drift".to_owned(),
-        )
-    } else if hours.is_none_or(|h| h >= deps.settings.interval_days * 24) {
-        let why = if hours.is_none() {
-            "never trained".to_owned()
+
+    /// Decide for `model` at `now`, `manual` when forced or manually triggered. A blank `model` is a
+    /// `ValidationError` on `model_name`.
+    pub async fn decide(
+        &self,
+        model: &str,
+        manual: bool,
+        now: Timestamp,
+    ) -> Result<Decision, HandlerError> {
+        if model.trim().is_empty() {
+            return Err(HandlerError::invalid(
+                "model_name",
+                "a non-empty string is required",
+            ));
+        }
+        let settings = &self.settings;
+        let allowed = settings.allowed_models.is_empty()
+            || settings.allowed_models.iter().any(|m| m == model);
+        if !valid_name(model) || !allowed {
+            let reason = if allowed {
+                "the model name has characters a model name cannot have"
+            } else {
+                "the model is not in ALLOWED_MODELS"
+            };
+            return Ok(Decision {
+                model_name: model.to_owned(),
+                decision: Verdict::InvalidModel,
+                trigger: None,
+                reason: reason.to_owned(),
+                basis: None,
+            });
+        }
+        let key = RecordKey::partition(model);
+        let last = self
+            .retraining
+            .get(&key)
+            .await?
+            .and_then(|r| r.last_retrained);
+        let drift = self.drift.get(&key).await?;
+        let hours = last.map(|t| (now.epoch_seconds() - t.epoch_seconds()) / 3600);
+        let (decision, trigger, reason) = if manual {
+            (
+                Verdict::NeedsRetraining,
+                Some(RetrainingTrigger::Manual),
+                "a manual or forced request".to_owned(),
+            )
+        } else if hours.is_some_and(|h| h < settings.min_hours) {
+            (
+                Verdict::RecentlyTrained,
+                None,
+                format!("trained less than {} hours ago", settings.min_hours),
+            )
+        } else if drift
+            .as_ref()
+            .is_some_and(|d| d.severity == DriftSeverity::Significant)
+        {
+            (
+                Verdict::NeedsRetraining,
+                Some(RetrainingTrigger::DriftDetected),
+                "significant drift".to_owned(),
+            )
+        } else if hours.is_none_or(|h| h >= settings.interval_days * 24) {
+            let why = if hours.is_none() {
+                "never trained".to_owned()
+            } else {
+                format!(
+                    "{} days or more since the last training",
+                    settings.interval_days
+                )
+            };
+            (
+                Verdict::NeedsRetraining,
+                Some(RetrainingTrigger::Scheduled),
+                why,
+            )
         } else {
-            format!(
-                "{} days or more since the last training",
-                deps.settings.interval_days
+            (
+                Verdict::NoRetraining,
+                None,
+                "trained recently enough and no significant drift".to_owned(),
             )
         };
-        ("needs_retraining", json!("scheduled"), why)
-    } else {
-        (
-            "no_retraining",
-            Value::Null,
-            "trained recently enough and no significant drift".to_owned(),
+        Ok(Decision {
+            model_name: model.to_owned(),
+            decision,
+            trigger,
+            reason,
+            basis: Some(Basis {
+                hours_since_retrain: hours,
+                days_since_retrain: hours.map(|h| h / 24),
+                drift_severity: drift.as_ref().map(|d| d.severity),
+                drift_psi: drift.as_ref().map(|d| d.overall_psi),
+            }),
+        })
+    }
+}
+
+impl crate::registry::Handler for CheckRetrainingNeeded {
+    const FUNCTION: Function = Function::CheckRetrainingNeeded;
+    type Input = Request;
+    type Output = Decision;
+
+    /// Decide for the request at `now`.
+    async fn handle(&self, request: Request, now: Timestamp) -> Result<Decision, HandlerError> {
+        self.decide(
+            &request.model_name,
+            request.force == Some(true) || request.manual_trigger == Some(true),
+            now,
         )
-    };
-    Ok(json!({
-        "model_name": model,
-        "decision": decision,
-        "trigger": trigger,
-        "reason": reason,
-        "hours_since_retrain": hours,
-        "days_since_retrain": hours.map(|h| h / 24),
-        "drift_severity": severity,
-        "drift_psi": psi,
-    }))
+        .await
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use tradai_domain::entities::{RetrainingTrigger, Timestamp};
+    use serde_json::{json, Value};
     use tradai_domain::ports::TableLayout;
     use tradai_domain::RetrainingStatus;
     use tradai_memory::MemoryRecordStore;
 
     use super::*;
+    use crate::registry::Serve;
 
     fn layout(table: &str) -> TableLayout {
         let config = tradai_test_support::config_with_prefix("lambda");
@@ -177,12 +287,13 @@ mod tests {
                 .await
                 .expect("put");
         }
-        let deps = Dependencies {
-            drift: &drifts,
-            retraining: &runs,
-            settings: &settings,
+        let check = CheckRetrainingNeeded {
+            drift: Arc::new(drifts),
+            retraining: Arc::new(runs),
+            settings,
         };
-        handle(&deps, &input, now).await.expect("decision")
+        let answer = check.serve(input, now, "dev").await.expect("decision");
+        answer["body"]["data"].clone()
     }
 
     fn model() -> Value {
@@ -202,8 +313,10 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(
-            d(&decide(None, None, model(), only).await),
-            ("invalid_model".into(), "-".into())
+            decide(None, None, model(), only).await,
+            json!({"model_name": "M", "decision": "invalid_model", "trigger": null,
+                   "reason": "the model is not in ALLOWED_MODELS"}),
+            "an invalid model's answer has no basis"
         );
         assert_eq!(
             d(&decide(
@@ -285,5 +398,39 @@ mod tests {
             ),
             (json!(50), json!(2), json!("moderate"), json!(0.3))
         );
+        let never = decide(None, None, model(), Settings::default()).await;
+        assert_eq!(
+            never,
+            json!({"model_name": "M", "decision": "needs_retraining", "trigger": "scheduled",
+                   "reason": "never trained", "hours_since_retrain": null, "days_since_retrain": null,
+                   "drift_severity": null, "drift_psi": null})
+        );
+    }
+
+    /// A blank or missing model name is an input error on `model_name`.
+    #[tokio::test]
+    async fn a_blank_model_name_is_a_validation_error() {
+        let check = CheckRetrainingNeeded {
+            drift: Arc::new(MemoryRecordStore::<DriftRecord>::new(layout("drift-state"))),
+            retraining: Arc::new(MemoryRecordStore::<RetrainingRecord>::new(layout(
+                "retraining-state",
+            ))),
+            settings: Settings::default(),
+        };
+        for event in [
+            json!({}),
+            json!({"model_name": " "}),
+            json!({"model_name": 3}),
+        ] {
+            let error = check
+                .serve(event.clone(), Timestamp::now(), "dev")
+                .await
+                .expect_err("invalid");
+            assert!(
+                matches!(&error, HandlerError::Validation { field, .. } if field == "model_name"),
+                "{event}: {error}"
+            );
+        }
+        assert!(check.decide("", false, Timestamp::now()).await.is_err());
     }
 }

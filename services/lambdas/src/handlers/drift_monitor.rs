@@ -5,9 +5,13 @@
 //! experiment or too few runs gets no row and says why.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
-use tradai_domain::entities::{DriftRecord, DriftSeverity, Timestamp};
+use tradai_config::Function;
+use tradai_domain::entities::{DriftRecord, DriftSeverity, MetricDrift, Timestamp};
 use tradai_domain::ports::{ModelRegistry, Notifier, PublishedMessage, RecordStore};
 use tradai_domain::DomainError;
 
@@ -25,115 +29,202 @@ pub struct Settings {
     pub models: Vec<String>,
 }
 
-/// What it talks to.
-pub struct Dependencies<'a> {
-    pub registry: &'a dyn ModelRegistry,
-    pub records: &'a dyn RecordStore<DriftRecord>,
-    pub notifier: &'a dyn Notifier,
-    pub settings: &'a Settings,
+/// The drift-monitor handler: the model registry, the drift-state table, the alerts topic, and its settings.
+#[derive(Clone)]
+pub struct DriftMonitor {
+    pub registry: Arc<dyn ModelRegistry>,
+    pub records: Arc<dyn RecordStore<DriftRecord>>,
+    pub notifier: Arc<dyn Notifier>,
+    pub settings: Settings,
 }
 
-crate::debug_showing!(Dependencies, settings);
-
-fn days(input: &Value, field: &str, default: i64) -> Result<i64, HandlerError> {
-    match &input[field] {
-        Value::Null => Ok(default),
-        value => value
-            .as_i64()
-            .filter(|d| (1..=365).contains(d))
-            .ok_or_else(|| {
-                HandlerError::invalid(
-                    field,
-                    format!("{value} is not a whole number of days from 1 to 365"),
-                )
-            }),
+impl std::fmt::Debug for DriftMonitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriftMonitor")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
-/// The models of the event (`models`), else of the settings.
-fn models(input: &Value, settings: &Settings) -> Result<Vec<String>, HandlerError> {
-    let models: Vec<String> = match &input["models"] {
-        Value::Null => settings.models.clone(),
+impl DriftMonitor {
+    /// The monitor over the platform's registry and drift-state table, paging on `notifier` (the function's
+    /// alerts topic).
+    pub fn new(
+        ports: &tradai_platform::Ports,
+        notifier: Arc<dyn Notifier>,
+        settings: Settings,
+    ) -> Self {
+        DriftMonitor {
+            registry: ports.registry.clone(),
+            records: ports.drift.clone(),
+            notifier,
+            settings,
+        }
+    }
+}
+
+/// The event: the models to check (else the settings'), the experiments' prefix and the periods (else the
+/// settings'). An EventBridge event's other fields are ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Request {
+    /// Non-blank model names.
+    #[serde(default, deserialize_with = "models")]
+    pub models: Option<Vec<String>>,
+    /// `backtest-` when absent.
+    #[serde(default)]
+    pub experiment_prefix: Option<String>,
+    #[serde(default)]
+    pub reference_period_days: Option<Days>,
+    #[serde(default)]
+    pub current_period_days: Option<Days>,
+}
+
+/// A period in whole days, from 1 to 365.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days(i64);
+
+impl<'de> Deserialize<'de> for Days {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        value
+            .as_i64()
+            .filter(|d| (1..=365).contains(d))
+            .map(Days)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "{value} is not a whole number of days from 1 to 365"
+                ))
+            })
+    }
+}
+
+/// `models`: null is none; otherwise a list of non-blank names (the whole field is named when one is not).
+fn models<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
         Value::Array(items) => items
             .iter()
             .map(|m| {
                 m.as_str()
                     .filter(|m| !m.trim().is_empty())
                     .map(str::to_owned)
-                    .ok_or_else(|| {
-                        HandlerError::invalid("models", format!("{m} is not a model name"))
-                    })
+                    .ok_or_else(|| D::Error::custom(format!("{m} is not a model name")))
             })
-            .collect::<Result<_, _>>()?,
-        other => {
-            return Err(HandlerError::invalid(
-                "models",
-                format!("{other} is not a list of model names"),
-            ))
-        }
-    };
-    if models.is_empty() {
-        return Err(HandlerError::invalid(
-            "models",
-            "no models to check: name them in the event or in MONITORED_MODELS",
-        ));
+            .collect::<Result<_, _>>()
+            .map(Some),
+        other => Err(D::Error::custom(format!(
+            "{other} is not a list of model names"
+        ))),
     }
-    Ok(models)
 }
 
-/// Check every model at `now`; the `data` of the answer.
-pub async fn handle(
-    deps: &Dependencies<'_>,
-    input: &Value,
-    now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let models = models(input, deps.settings)?;
-    let prefix = input["experiment_prefix"].as_str().unwrap_or("backtest-");
-    let psi = PsiSettings {
-        reference_days: days(
-            input,
-            "reference_period_days",
-            deps.settings.psi.reference_days,
-        )?,
-        current_days: days(input, "current_period_days", deps.settings.psi.current_days)?,
-        ..deps.settings.psi.clone()
-    };
-    let (mut results, mut drifted, mut alerts) = (Vec::new(), 0, 0);
-    for model in &models {
-        let experiment = match deps
-            .registry
-            .experiment_by_name(&format!("{prefix}{model}"), MAX_RUNS)
-            .await
-        {
-            Ok(experiment) => experiment,
-            Err(DomainError::NotFound { .. }) => {
-                results.push(json!({"model_name": model, "status": "no_experiment", "experiment": format!("{prefix}{model}")}));
-                continue;
-            }
-            Err(e) => {
-                results
-                    .push(json!({"model_name": model, "status": "error", "error": e.to_string()}));
-                continue;
-            }
-        };
-        let Some(record) = evaluate(model, &experiment.runs, now, &psi) else {
-            results.push(json!({"model_name": model, "status": "insufficient_data", "runs": experiment.runs.len(),
-                                "min_samples": psi.min_samples}));
-            continue;
-        };
-        deps.records.put(&record).await?;
-        drifted += usize::from(record.requires_attention);
-        if record.severity == DriftSeverity::Significant && alert(deps.notifier, &record).await {
-            alerts += 1;
+/// The answer: how many models were checked, how many drifted, the alerts sent, and each model's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Checked {
+    pub models_checked: usize,
+    pub drift_detected: usize,
+    pub alerts_sent: usize,
+    pub results: Vec<ModelDrift>,
+}
+
+/// One model's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelDrift {
+    pub model_name: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What checking a model found (its `status`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// No experiment `<prefix><model>`.
+    NoExperiment { experiment: String },
+    /// The registry failed.
+    Error { error: String },
+    /// Too few runs to compare.
+    InsufficientData { runs: usize, min_samples: usize },
+    /// Compared; the verdict was recorded.
+    Checked {
+        overall_psi: f64,
+        severity: DriftSeverity,
+        metric_drifts: Vec<MetricDrift>,
+        requires_attention: bool,
+    },
+}
+
+impl crate::registry::Handler for DriftMonitor {
+    const FUNCTION: Function = Function::DriftMonitor;
+    type Input = Request;
+    type Output = Checked;
+
+    /// Check every model at `now`.
+    async fn handle(&self, request: Request, now: Timestamp) -> Result<Checked, HandlerError> {
+        let settings = &self.settings;
+        let models = request.models.unwrap_or_else(|| settings.models.clone());
+        if models.is_empty() {
+            return Err(HandlerError::invalid(
+                "models",
+                "no models to check: name them in the event or in MONITORED_MODELS",
+            ));
         }
-        results.push(json!({
-            "model_name": model, "status": "checked", "overall_psi": record.overall_psi, "severity": record.severity,
-            "metric_drifts": record.metric_drifts, "requires_attention": record.requires_attention,
-        }));
+        let prefix = request.experiment_prefix.as_deref().unwrap_or("backtest-");
+        let psi = PsiSettings {
+            reference_days: request
+                .reference_period_days
+                .map_or(settings.psi.reference_days, |d| d.0),
+            current_days: request
+                .current_period_days
+                .map_or(settings.psi.current_days, |d| d.0),
+            ..settings.psi.clone()
+        };
+        let (mut results, mut drifted, mut alerts) = (Vec::new(), 0, 0);
+        for model in &models {
+            let experiment = format!("{prefix}{model}");
+            let outcome = match self
+                .registry
+                .experiment_by_name(&experiment, MAX_RUNS)
+                .await
+            {
+                Err(DomainError::NotFound { .. }) => Outcome::NoExperiment { experiment },
+                Err(e) => Outcome::Error {
+                    error: e.to_string(),
+                },
+                Ok(experiment) => match evaluate(model, &experiment.runs, now, &psi) {
+                    None => Outcome::InsufficientData {
+                        runs: experiment.runs.len(),
+                        min_samples: psi.min_samples,
+                    },
+                    Some(record) => {
+                        self.records.put(&record).await?;
+                        drifted += usize::from(record.requires_attention);
+                        if record.severity == DriftSeverity::Significant
+                            && alert(self.notifier.as_ref(), &record).await
+                        {
+                            alerts += 1;
+                        }
+                        Outcome::Checked {
+                            overall_psi: record.overall_psi,
+                            severity: record.severity,
+                            metric_drifts: record.metric_drifts,
+                            requires_attention: record.requires_attention,
+                        }
+                    }
+                },
+            };
+            results.push(ModelDrift {
+                model_name: model.clone(),
+                outcome,
+            });
+        }
+        Ok(Checked {
+            models_checked: models.len(),
+            drift_detected: drifted,
+            alerts_sent: alerts,
+            results,
+        })
     }
-    Ok(
-        json!({"models_checked": models.len(), "drift_detected": drifted, "alerts_sent": alerts, "results": results}),
-    )
 }
 
 async fn alert(notifier: &dyn Notifier, record: &DriftRecord) -> bool {
@@ -157,6 +248,7 @@ mod tests {
     use tradai_memory::{MemoryModelRegistry, MemoryNotifier, MemoryRecordStore};
 
     use super::*;
+    use crate::registry::Serve;
 
     /// `n` runs of `model`'s backtest experiment, `age_days` old, with profits around `profit`.
     async fn runs(
@@ -190,34 +282,39 @@ mod tests {
     #[tokio::test]
     async fn records_the_verdict_and_pages_on_significant_drift() {
         let config = tradai_test_support::config_with_prefix("lambda");
-        let records = MemoryRecordStore::<DriftRecord>::new(TableLayout::from_spec(
-            "drift-state",
-            &config.settings().tables["drift-state"],
+        let records = Arc::new(MemoryRecordStore::<DriftRecord>::new(
+            TableLayout::from_spec("drift-state", &config.settings().tables["drift-state"]),
         ));
-        let (registry, notifier) = (MemoryModelRegistry::new(), MemoryNotifier::new());
+        let (registry, notifier) = (
+            Arc::new(MemoryModelRegistry::new()),
+            Arc::new(MemoryNotifier::new()),
+        );
         runs(&registry, "steady", 12, 10, 0.0).await;
         runs(&registry, "steady", 12, 1, 0.0).await;
         runs(&registry, "shifted", 12, 10, 0.0).await;
         runs(&registry, "shifted", 12, 1, 5.0).await;
         runs(&registry, "sparse", 3, 1, 0.0).await;
-        let settings = Settings {
-            models: vec!["steady".into()],
-            ..Settings::default()
+        let monitor = DriftMonitor {
+            registry: registry.clone(),
+            records: records.clone(),
+            notifier: notifier.clone(),
+            settings: Settings {
+                models: vec!["steady".into()],
+                ..Settings::default()
+            },
         };
-        let deps = Dependencies {
-            registry: &registry,
-            records: &records,
-            notifier: &notifier,
-            settings: &settings,
+        let check = |event: Value| {
+            let monitor = &monitor;
+            async move {
+                let answer = monitor
+                    .serve(event, Timestamp::now(), "dev")
+                    .await
+                    .expect("checks");
+                answer["body"]["data"].clone()
+            }
         };
 
-        let answer = handle(
-            &deps,
-            &json!({"models": ["steady", "shifted", "sparse", "unknown"]}),
-            Timestamp::now(),
-        )
-        .await
-        .expect("checks");
+        let answer = check(json!({"models": ["steady", "shifted", "sparse", "unknown"]})).await;
         let status: Vec<&str> = answer["results"]
             .as_array()
             .expect("results")
@@ -230,6 +327,26 @@ mod tests {
             "{answer}"
         );
         assert_eq!(answer["results"][0]["severity"], "none");
+        assert_eq!(
+            answer["results"][2],
+            json!({"model_name": "sparse", "status": "insufficient_data", "runs": 3, "min_samples": 10})
+        );
+        assert_eq!(
+            answer["results"][3],
+            json!({"model_name": "unknown", "status": "no_experiment", "experiment": "backtest-unknown"})
+        );
+        let checked = answer["results"][1].as_object().expect("result");
+        assert_eq!(
+            checked.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "model_name",
+                "status",
+                "overall_psi",
+                "severity",
+                "metric_drifts",
+                "requires_attention"
+            ]
+        );
         assert_eq!(answer["results"][1]["severity"], "significant");
         assert_eq!(
             (&answer["drift_detected"], &answer["alerts_sent"]),
@@ -252,26 +369,21 @@ mod tests {
         );
 
         // The settings' models when the event names none.
-        let answer = handle(&deps, &json!({}), Timestamp::now())
-            .await
-            .expect("checks");
+        let answer = check(json!({"source": "aws.events", "detail-type": "Scheduled Event"})).await;
         assert_eq!(answer["models_checked"], 1);
     }
 
     #[tokio::test]
     async fn bad_events_name_the_field() {
         let config = tradai_test_support::config_with_prefix("lambda");
-        let records = MemoryRecordStore::<DriftRecord>::new(TableLayout::from_spec(
-            "drift-state",
-            &config.settings().tables["drift-state"],
+        let records = Arc::new(MemoryRecordStore::<DriftRecord>::new(
+            TableLayout::from_spec("drift-state", &config.settings().tables["drift-state"]),
         ));
-        let (registry, notifier) = (MemoryModelRegistry::new(), MemoryNotifier::new());
-        let settings = Settings::default();
-        let deps = Dependencies {
-            registry: &registry,
-            records: &records,
-            notifier: &notifier,
-            settings: &settings,
+        let monitor = DriftMonitor {
+            registry: Arc::new(MemoryModelRegistry::new()),
+            records,
+            notifier: Arc::new(MemoryNotifier::new()),
+            settings: Settings::default(),
         };
         for (event, field) in [
             (json!({}), "models"),
@@ -286,7 +398,8 @@ mod tests {
                 "reference_period_days",
             ),
         ] {
-            let error = handle(&deps, &event, Timestamp::now())
+            let error = monitor
+                .serve(event.clone(), Timestamp::now(), "dev")
                 .await
                 .expect_err("invalid");
             assert!(

@@ -3,9 +3,11 @@
 //! `CONSECUTIVE_FAILURES_THRESHOLD` and once more when the service recovers.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use tradai_config::Function;
 use tradai_domain::entities::{HealthRecord, Timestamp};
 use tradai_domain::ports::{Notifier, RecordStore};
 
@@ -22,15 +24,61 @@ pub struct Settings {
     pub services: BTreeMap<String, String>,
 }
 
-/// What it talks to.
-pub struct Dependencies<'a> {
-    pub http: &'a reqwest::Client,
-    pub records: &'a dyn RecordStore<HealthRecord>,
-    pub notifier: &'a dyn Notifier,
-    pub settings: &'a Settings,
+/// The health-check handler: its HTTP client, the health-state table (not among the platform's ports) and its
+/// alerts topic, and its settings.
+#[derive(Clone)]
+pub struct HealthCheck {
+    pub http: reqwest::Client,
+    pub records: Arc<dyn RecordStore<HealthRecord>>,
+    pub notifier: Arc<dyn Notifier>,
+    pub settings: Settings,
 }
 
-crate::debug_showing!(Dependencies, settings);
+impl std::fmt::Debug for HealthCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthCheck")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HealthCheck {
+    /// The check probing with `http`, recording in `records` (the health-state table) and alerting on
+    /// `notifier` (the function's alerts topic); none of them is among the platform's ports.
+    pub fn new(
+        http: reqwest::Client,
+        records: Arc<dyn RecordStore<HealthRecord>>,
+        notifier: Arc<dyn Notifier>,
+        settings: Settings,
+    ) -> Self {
+        HealthCheck {
+            http,
+            records,
+            notifier,
+            settings,
+        }
+    }
+}
+
+/// The answer: how many services were checked, how many are unhealthy, the alerts sent, and each service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub checked: usize,
+    pub unhealthy: usize,
+    pub alerts_sent: usize,
+    pub services: Vec<ServiceHealth>,
+}
+
+/// One service's probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceHealth {
+    pub service: String,
+    pub healthy: bool,
+    pub latency_ms: u64,
+    pub consecutive_failures: u32,
+    /// Why it is not healthy (`null` when it is).
+    pub message: Option<String>,
+}
 
 /// Probe `url`: healthy on a 2xx within the timeout; the latency and, when not healthy, why.
 async fn probe(
@@ -56,45 +104,64 @@ async fn probe(
     }
 }
 
-/// Check every service at `now`; the `data` of the answer.
-pub async fn handle(deps: &Dependencies<'_>, now: Timestamp) -> Result<Value, HandlerError> {
-    let s = deps.settings;
-    let tracker = Tracker {
-        records: deps.records,
-        notifier: deps.notifier,
-        threshold: s.threshold,
-        ttl_seconds: s.ttl_seconds,
-    };
-    let (mut services, mut alerts, mut unhealthy) = (Vec::new(), 0, 0);
-    for (name, url) in &s.services {
-        let (healthy, latency, message) = probe(deps.http, url, s.timeout).await;
-        let check = Check {
-            subject: name.clone(),
-            healthy,
-            latency_ms: Some(latency),
-            message,
+impl crate::registry::Handler for HealthCheck {
+    const FUNCTION: Function = Function::HealthCheck;
+    type Input = serde::de::IgnoredAny;
+    type Output = Checked;
+
+    /// Check every service at `now` (the scheduled event says nothing more).
+    async fn handle(
+        &self,
+        _: serde::de::IgnoredAny,
+        now: Timestamp,
+    ) -> Result<Checked, HandlerError> {
+        let s = &self.settings;
+        let tracker = Tracker {
+            records: self.records.as_ref(),
+            notifier: self.notifier.as_ref(),
+            threshold: s.threshold,
+            ttl_seconds: s.ttl_seconds,
         };
-        let recorded = tracker.record(&check, now).await?;
-        unhealthy += usize::from(!healthy);
-        alerts += usize::from(recorded.alerted);
-        services.push(json!({"service": name, "healthy": healthy, "latency_ms": latency,
-                             "consecutive_failures": recorded.consecutive_failures, "message": check.message}));
+        let (mut services, mut alerts, mut unhealthy) = (Vec::new(), 0, 0);
+        for (name, url) in &s.services {
+            let (healthy, latency, message) = probe(&self.http, url, s.timeout).await;
+            let check = Check {
+                subject: name.clone(),
+                healthy,
+                latency_ms: Some(latency),
+                message,
+            };
+            let recorded = tracker.record(&check, now).await?;
+            unhealthy += usize::from(!healthy);
+            alerts += usize::from(recorded.alerted);
+            services.push(ServiceHealth {
+                service: name.clone(),
+                healthy,
+                latency_ms: latency,
+                consecutive_failures: recorded.consecutive_failures,
+                message: check.message,
+            });
+        }
+        Ok(Checked {
+            checked: services.len(),
+            unhealthy,
+            alerts_sent: alerts,
+            services,
+        })
     }
-    Ok(
-        json!({"checked": services.len(), "unhealthy": unhealthy, "alerts_sent": alerts, "services": services}),
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicU16, Ordering};
-    use std::sync::Arc;
 
+    use serde_json::{json, Value};
     use tradai_domain::entities::HealthState;
     use tradai_domain::ports::{RecordKey, TableLayout};
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
     use super::*;
+    use crate::registry::Serve;
 
     #[tokio::test]
     async fn alerts_once_at_the_threshold_and_once_on_recovery() {
@@ -118,11 +185,10 @@ mod tests {
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
         let config = tradai_test_support::config_with_prefix("lambda");
-        let records = MemoryRecordStore::<HealthRecord>::new(TableLayout::from_spec(
-            "health-state",
-            &config.settings().tables["health-state"],
+        let records = Arc::new(MemoryRecordStore::<HealthRecord>::new(
+            TableLayout::from_spec("health-state", &config.settings().tables["health-state"]),
         ));
-        let notifier = MemoryNotifier::new();
+        let notifier = Arc::new(MemoryNotifier::new());
         let settings = Settings {
             timeout: Duration::from_secs(5),
             threshold: 2,
@@ -135,14 +201,21 @@ mod tests {
                 ),
             ]),
         };
-        let http = reqwest::Client::new();
-        let deps = Dependencies {
-            http: &http,
-            records: &records,
-            notifier: &notifier,
-            settings: &settings,
+        let health = HealthCheck::new(
+            reqwest::Client::new(),
+            records.clone(),
+            notifier.clone(),
+            settings,
+        );
+        let scheduled =
+            json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+        let check = || async {
+            let answer: Value = health
+                .serve(scheduled.clone(), Timestamp::now(), "dev")
+                .await
+                .expect("check");
+            answer["body"]["data"].clone()
         };
-        let check = || async { handle(&deps, Timestamp::now()).await.expect("check") };
 
         let first = check().await;
         assert_eq!(
@@ -153,6 +226,18 @@ mod tests {
             ),
             (json!(2), json!(1), json!(0))
         );
+        let backend = &first["services"][0];
+        assert_eq!(
+            (
+                &backend["service"],
+                &backend["healthy"],
+                &backend["consecutive_failures"],
+                &backend["message"]
+            ),
+            (&json!("backend-api"), &json!(true), &json!(0), &Value::Null),
+            "{first}"
+        );
+        assert!(backend["latency_ms"].is_u64(), "{first}");
         status.store(503, Ordering::SeqCst);
         let second = check().await;
         assert_eq!(

@@ -3,7 +3,10 @@
 //! is finished or missing, the retraining of their `model_name` tag is finished) — and stop them unless
 //! `dry_run` (the default).
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tradai_config::Function;
 use tradai_domain::entities::{RetrainingRecord, Timestamp};
 use tradai_domain::ports::{
     JobRepository, RecordKey, RecordStore, TaskFilter, TaskInfo, TaskRunner,
@@ -12,105 +15,156 @@ use tradai_domain::Lifecycle;
 
 use crate::HandlerError;
 
-/// What it reads and stops.
-pub struct Dependencies<'a> {
-    pub tasks: &'a dyn TaskRunner,
-    pub jobs: &'a JobRepository,
-    pub retraining: &'a dyn RecordStore<RetrainingRecord>,
+/// The orphan-scanner handler: the cluster's tasks, and the jobs and retraining-state tables that say whether
+/// a task is still wanted.
+#[derive(Clone)]
+pub struct OrphanScanner {
+    pub tasks: Arc<dyn TaskRunner>,
+    pub jobs: JobRepository,
+    pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
 }
 
-impl std::fmt::Debug for Dependencies<'_> {
+impl std::fmt::Debug for OrphanScanner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Dependencies")
+        f.debug_struct("OrphanScanner").finish_non_exhaustive()
     }
 }
 
-/// Why `task` is an orphan, if it is one.
-async fn why(
-    deps: &Dependencies<'_>,
-    task: &TaskInfo,
-    now: Timestamp,
-    max_hours: i64,
-) -> Result<Option<String>, HandlerError> {
-    if let Some(created) = task.created_at {
-        let hours = (now.epoch_seconds() - created.epoch_seconds()) / 3600;
-        if hours >= max_hours {
-            return Ok(Some(format!(
-                "running for {hours} h, past the {max_hours} h limit"
-            )));
+/// The scheduled event: whether to only report (`dry_run`, the default) and the runtime limit in hours
+/// (`max_runtime_hours`, 6 by default, at least 1). An EventBridge event's other fields are ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Scan {
+    /// `true` when absent or null.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+    /// 6 when absent or null.
+    #[serde(default)]
+    pub max_runtime_hours: Option<i64>,
+}
+
+/// The answer: whether it was a dry run, the tasks scanned, the orphans found and how many were stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scanned {
+    pub dry_run: bool,
+    pub scanned: usize,
+    pub orphans: Vec<Orphan>,
+    pub stopped: usize,
+}
+
+/// A task that should not be running, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Orphan {
+    pub task_arn: String,
+    pub reason: String,
+}
+
+impl OrphanScanner {
+    /// The scanner over the platform's tasks, jobs and retraining-state table.
+    pub fn new(ports: &tradai_platform::Ports) -> Self {
+        OrphanScanner {
+            tasks: ports.tasks.clone(),
+            jobs: ports.jobs.clone(),
+            retraining: ports.retraining.clone(),
         }
     }
-    if let Some(job_id) = task.tags.get("job_id") {
-        return Ok(match deps.jobs.get(job_id).await? {
-            None => Some(format!("no backtest job '{job_id}'")),
-            Some(job) if job.status.is_terminal() => Some(format!("its job is {}", job.status)),
-            Some(_) => None,
-        });
-    }
-    if let Some(model) = task.tags.get("model_name") {
-        if let Some(record) = deps.retraining.get(&RecordKey::partition(model)).await? {
-            if record.status.is_terminal() {
+
+    /// Why `task` is an orphan, if it is one.
+    async fn why(
+        &self,
+        task: &TaskInfo,
+        now: Timestamp,
+        max_hours: i64,
+    ) -> Result<Option<String>, HandlerError> {
+        if let Some(created) = task.created_at {
+            let hours = (now.epoch_seconds() - created.epoch_seconds()) / 3600;
+            if hours >= max_hours {
                 return Ok(Some(format!(
-                    "the retraining of {model} is {}",
-                    record.status
+                    "running for {hours} h, past the {max_hours} h limit"
                 )));
             }
         }
+        if let Some(job_id) = task.tags.get("job_id") {
+            return Ok(match self.jobs.get(job_id).await? {
+                None => Some(format!("no backtest job '{job_id}'")),
+                Some(job) if job.status.is_terminal() => Some(format!("its job is {}", job.status)),
+                Some(_) => None,
+            });
+        }
+        if let Some(model) = task.tags.get("model_name") {
+            if let Some(record) = self.retraining.get(&RecordKey::partition(model)).await? {
+                if record.status.is_terminal() {
+                    return Ok(Some(format!(
+                        "the retraining of {model} is {}",
+                        record.status
+                    )));
+                }
+            }
+        }
+        Ok(None)
     }
-    Ok(None)
 }
 
-/// Scan at `now`; the `data` of the answer.
-pub async fn handle(
-    deps: &Dependencies<'_>,
-    input: &Value,
-    now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let dry_run = input["dry_run"].as_bool().unwrap_or(true);
-    let max_hours = input["max_runtime_hours"].as_i64().unwrap_or(6);
-    if max_hours < 1 {
-        return Err(HandlerError::invalid(
-            "max_runtime_hours",
-            format!("{max_hours} is not 1 or more"),
-        ));
-    }
-    let running = deps.tasks.list(&TaskFilter::default()).await?;
-    let mut orphans = Vec::new();
-    for task in &running {
-        if let Some(reason) = why(deps, task, now, max_hours).await? {
-            if !dry_run {
-                deps.tasks
-                    .stop(&task.task_arn, &format!("orphan: {reason}"))
-                    .await?;
-            }
-            orphans.push(json!({"task_arn": task.task_arn, "reason": reason}));
+impl crate::registry::Handler for OrphanScanner {
+    const FUNCTION: Function = Function::OrphanScanner;
+    type Input = Scan;
+    type Output = Scanned;
+
+    /// Scan at `now`.
+    async fn handle(&self, scan: Scan, now: Timestamp) -> Result<Scanned, HandlerError> {
+        let dry_run = scan.dry_run.unwrap_or(true);
+        let max_hours = scan.max_runtime_hours.unwrap_or(6);
+        if max_hours < 1 {
+            return Err(HandlerError::invalid(
+                "max_runtime_hours",
+                format!("{max_hours} is not 1 or more"),
+            ));
         }
+        let running = self.tasks.list(&TaskFilter::default()).await?;
+        let mut orphans = Vec::new();
+        for task in &running {
+            if let Some(reason) = self.why(task, now, max_hours).await? {
+                if !dry_run {
+                    self.tasks
+                        .stop(&task.task_arn, &format!("orphan: {reason}"))
+                        .await?;
+                }
+                orphans.push(Orphan {
+                    task_arn: task.task_arn.clone(),
+                    reason,
+                });
+            }
+        }
+        Ok(Scanned {
+            dry_run,
+            scanned: running.len(),
+            stopped: if dry_run { 0 } else { orphans.len() },
+            orphans,
+        })
     }
-    let stopped = if dry_run { 0 } else { orphans.len() };
-    Ok(
-        json!({"dry_run": dry_run, "scanned": running.len(), "orphans": orphans, "stopped": stopped}),
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::sync::Arc;
 
+    use serde_json::{json, Value};
     use tradai_domain::entities::BacktestJob;
     use tradai_domain::ports::{JobUpdate, TableLayout, TaskRequest};
     use tradai_domain::JobStatus;
     use tradai_memory::{MemoryRecordStore, MemoryTaskRunner};
 
     use super::*;
+    use crate::registry::Serve;
 
     #[tokio::test]
     async fn finds_overrunning_and_finished_tasks_and_stops_them_only_when_asked() {
         let config = tradai_test_support::config_with_prefix("lambda");
         let layout = |t: &str| TableLayout::from_spec(t, &config.settings().tables[t]);
         let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state"))));
-        let retraining = MemoryRecordStore::<RetrainingRecord>::new(layout("retraining-state"));
-        let tasks = MemoryTaskRunner::new("tradai-dev");
+        let retraining = Arc::new(MemoryRecordStore::<RetrainingRecord>::new(layout(
+            "retraining-state",
+        )));
+        let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
         let now = Timestamp::now();
         let job = |id: &str| {
             BacktestJob::with_ids(
@@ -141,13 +195,22 @@ mod tests {
         let unknown = tasks.run(run("job_id", "ghost")).await.expect("run");
         let old = tasks.run(run("strategy_id", "sma")).await.expect("run");
         tasks.backdate(&old.task_arn, now.plus_seconds(-7 * 3600));
-        let deps = Dependencies {
-            tasks: &tasks,
-            jobs: &jobs,
-            retraining: &retraining,
+        let scanner = OrphanScanner {
+            tasks: tasks.clone(),
+            jobs: jobs.clone(),
+            retraining,
+        };
+        let scan = |event: Value| {
+            let scanner = &scanner;
+            async move {
+                let answer = scanner.serve(event, now, "dev").await?;
+                Ok::<Value, HandlerError>(answer["body"]["data"].clone())
+            }
         };
 
-        let preview = handle(&deps, &json!({}), now).await.expect("dry run");
+        let preview = scan(json!({"source": "aws.events", "detail-type": "Scheduled Event"}))
+            .await
+            .expect("dry run");
         let found: Vec<&str> = preview["orphans"]
             .as_array()
             .expect("orphans")
@@ -180,9 +243,19 @@ mod tests {
             "a dry run stops nothing"
         );
 
-        let real = handle(&deps, &json!({"dry_run": false}), now)
-            .await
-            .expect("scan");
+        let first = preview["orphans"][0].as_object().expect("orphan");
+        assert_eq!(
+            first.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["task_arn", "reason"]
+        );
+        assert!(
+            first["reason"]
+                .as_str()
+                .expect("reason")
+                .starts_with("its job is "),
+            "{preview}"
+        );
+        let real = scan(json!({"dry_run": false})).await.expect("scan");
         assert_eq!(real["stopped"], 3);
         let left: Vec<String> = tasks
             .list(&TaskFilter::default())
@@ -192,8 +265,9 @@ mod tests {
             .map(|t| t.task_arn)
             .collect();
         assert_eq!(left, [healthy.task_arn]);
-        assert!(handle(&deps, &json!({"max_runtime_hours": 0}), now)
-            .await
-            .is_err());
+        assert!(matches!(
+            scan(json!({"max_runtime_hours": 0})).await,
+            Err(HandlerError::Validation { field, .. }) if field == "max_runtime_hours"
+        ));
     }
 }

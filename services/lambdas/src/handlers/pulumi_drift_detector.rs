@@ -4,8 +4,11 @@
 //! error entry that does not stop the others.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tradai_config::Function;
 use tradai_domain::entities::{InfraDriftRecord, Timestamp};
 use tradai_domain::ports::{Notifier, PublishedMessage, RecordStore};
 
@@ -19,14 +22,55 @@ pub struct Settings {
     pub ttl_seconds: i64,
 }
 
-/// What it talks to.
-pub struct Dependencies<'a> {
-    pub records: &'a dyn RecordStore<InfraDriftRecord>,
-    pub notifier: &'a dyn Notifier,
-    pub settings: &'a Settings,
+/// The pulumi-drift-detector handler: the infra-drift-state table (not among the platform's ports), its
+/// alerts topic, and its settings.
+#[derive(Clone)]
+pub struct PulumiDriftDetector {
+    pub records: Arc<dyn RecordStore<InfraDriftRecord>>,
+    pub notifier: Arc<dyn Notifier>,
+    pub settings: Settings,
 }
 
-crate::debug_showing!(Dependencies, settings);
+impl std::fmt::Debug for PulumiDriftDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PulumiDriftDetector")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PulumiDriftDetector {
+    /// The detector recording in `records` (the infra-drift-state table) and alerting on `notifier` (the
+    /// function's alerts topic); neither is among the platform's ports.
+    pub fn new(
+        records: Arc<dyn RecordStore<InfraDriftRecord>>,
+        notifier: Arc<dyn Notifier>,
+        settings: Settings,
+    ) -> Self {
+        PulumiDriftDetector {
+            records,
+            notifier,
+            settings,
+        }
+    }
+}
+
+/// The event: the stacks to preview (at least one) and whether to skip the alerts (`dry_run`). An EventBridge
+/// event's other fields are ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Request {
+    #[serde(default)]
+    pub stacks: Vec<String>,
+    /// Only `true` skips the alerts.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+}
+
+/// The answer: each stack's record, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub stacks: Vec<InfraDriftRecord>,
+}
 
 fn count(summary: &Value, key: &str) -> u32 {
     summary[key]
@@ -101,38 +145,36 @@ async fn preview(settings: &Settings, stack: &str, now: Timestamp) -> InfraDrift
     record
 }
 
-/// Check `input.stacks` at `now`; the `data` of the answer.
-pub async fn handle(
-    deps: &Dependencies<'_>,
-    input: &Value,
-    now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let stacks: Vec<&str> = input["stacks"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if stacks.is_empty() {
-        return Err(HandlerError::invalid(
-            "stacks",
-            "at least one stack name, e.g. [\"compute-prod\"]",
-        ));
-    }
-    let mut results = Vec::new();
-    for stack in stacks {
-        let record = preview(deps.settings, stack, now).await;
-        deps.records.put(&record).await?;
-        if record.has_drift && input["dry_run"].as_bool() != Some(true) {
-            let message = format!("{stack} drifted: {}", record.drift_details.join(", "));
-            let alert = PublishedMessage {
-                subject: format!("[WARNING] infrastructure drift in {stack}"),
-                message,
-                attributes: Default::default(),
-            };
-            crate::alert(deps.notifier, alert).await;
+impl crate::registry::Handler for PulumiDriftDetector {
+    const FUNCTION: Function = Function::PulumiDriftDetector;
+    type Input = Request;
+    type Output = Checked;
+
+    /// Check the event's stacks at `now`.
+    async fn handle(&self, request: Request, now: Timestamp) -> Result<Checked, HandlerError> {
+        if request.stacks.is_empty() {
+            return Err(HandlerError::invalid(
+                "stacks",
+                "at least one stack name, e.g. [\"compute-prod\"]",
+            ));
         }
-        results.push(serde_json::to_value(&record).unwrap_or_default());
+        let mut results = Vec::with_capacity(request.stacks.len());
+        for stack in &request.stacks {
+            let record = preview(&self.settings, stack, now).await;
+            self.records.put(&record).await?;
+            if record.has_drift && request.dry_run != Some(true) {
+                let message = format!("{stack} drifted: {}", record.drift_details.join(", "));
+                let alert = PublishedMessage {
+                    subject: format!("[WARNING] infrastructure drift in {stack}"),
+                    message,
+                    attributes: Default::default(),
+                };
+                crate::alert(self.notifier.as_ref(), alert).await;
+            }
+            results.push(record);
+        }
+        Ok(Checked { stacks: results })
     }
-    Ok(json!({"stacks": results}))
 }
 
 #[cfg(test)]
@@ -140,7 +182,10 @@ mod tests {
     use tradai_domain::ports::{Order, TableLayout};
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
+    use serde_json::json;
+
     use super::*;
+    use crate::registry::Serve;
 
     /// A stand-in `pulumi` executable answering a preview with `changes` to `stack`.
     fn fake_cli(dir: &std::path::Path) -> PathBuf {
@@ -163,29 +208,30 @@ esac
         let dir = std::env::temp_dir().join(format!("tradai-pulumi-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let config = tradai_test_support::config_with_prefix("lambda");
-        let records = MemoryRecordStore::<InfraDriftRecord>::new(TableLayout::from_spec(
-            "infra-drift-state",
-            &config.settings().tables["infra-drift-state"],
+        let records = Arc::new(MemoryRecordStore::<InfraDriftRecord>::new(
+            TableLayout::from_spec(
+                "infra-drift-state",
+                &config.settings().tables["infra-drift-state"],
+            ),
         ));
-        let notifier = MemoryNotifier::new();
+        let notifier = Arc::new(MemoryNotifier::new());
         let settings = Settings {
             binary: fake_cli(&dir),
             project_dir: dir.clone(),
             ttl_seconds: 86_400,
         };
-        let deps = Dependencies {
-            records: &records,
-            notifier: &notifier,
-            settings: &settings,
-        };
+        let detector =
+            PulumiDriftDetector::new(records.clone(), notifier.clone(), settings.clone());
         let now = Timestamp::now();
-        let answer = handle(
-            &deps,
-            &json!({"stacks": ["compute-prod", "edge-prod", "broken-prod"]}),
-            now,
-        )
-        .await
-        .expect("answer");
+        let answer = detector
+            .serve(
+                json!({"stacks": ["compute-prod", "edge-prod", "broken-prod"]}),
+                now,
+                "dev",
+            )
+            .await
+            .expect("answer");
+        let answer = &answer["body"]["data"];
         let stacks = answer["stacks"].as_array().expect("stacks");
         assert_eq!(
             (
@@ -201,6 +247,11 @@ esac
                 stacks[1]["resources_unchanged"].clone()
             ),
             (json!(false), json!(12))
+        );
+        assert_eq!(stacks[1]["error"], Value::Null);
+        assert!(
+            !stacks[1].as_object().expect("record").contains_key("error"),
+            "no error key when previewed"
         );
         assert!(stacks[2]["error"]
             .as_str()
@@ -220,19 +271,24 @@ esac
             binary: dir.join("no-pulumi-here"),
             ..settings.clone()
         };
-        let deps = Dependencies {
-            settings: &missing,
-            ..deps
+        let detector = PulumiDriftDetector {
+            settings: missing,
+            ..detector
         };
-        let answer = handle(&deps, &json!({"stacks": ["compute-prod"]}), now)
+        let answer = detector
+            .serve(json!({"stacks": ["compute-prod"]}), now, "dev")
             .await
             .expect("answer");
+        let answer = &answer["body"]["data"];
         assert!(answer["stacks"][0]["error"]
             .as_str()
             .expect("error")
             .starts_with("the pulumi CLI is not installed"));
         assert!(
-            handle(&deps, &json!({}), now).await.is_err(),
+            matches!(
+                detector.serve(json!({}), now, "dev").await,
+                Err(HandlerError::Validation { field, .. }) if field == "stacks"
+            ),
             "no stacks is an input error"
         );
         let _ = std::fs::remove_dir_all(&dir);

@@ -2,85 +2,185 @@
 //! launch a retraining task for those that need one (the same launch as sqs-consumer). The answer sums up
 //! (`models_evaluated`, `retraining_triggered`, `skipped`, `errors`) and lists each model's result.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use tradai_config::Function;
 use tradai_domain::entities::{RetrainingTrigger, Timestamp};
 
-use crate::handlers::check_retraining_needed::{self as retraining, Dependencies as Checks};
-use crate::handlers::sqs_consumer::{launch, Dependencies as Launcher};
+use crate::handlers::check_retraining_needed::{
+    self as retraining, CheckRetrainingNeeded, Verdict,
+};
+use crate::handlers::sqs_consumer::{self as launching, SqsConsumer};
 use crate::HandlerError;
 
-/// Evaluate `input.models` (or `default_models`) at `now`; the `data` of the answer.
-pub async fn handle(
-    checks: &Checks<'_>,
-    launcher: &Launcher<'_>,
-    input: &Value,
-    default_models: &[String],
-    now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let names: Vec<String> = match input["models"].as_array() {
-        Some(models) => models
-            .iter()
-            .filter_map(|m| m["name"].as_str().or(m.as_str()).map(str::to_owned))
-            .collect(),
-        None => default_models.to_vec(),
-    };
-    if names.is_empty() {
-        return Err(HandlerError::invalid(
-            "models",
-            "no models to evaluate: pass models[] or configure the defaults",
-        ));
-    }
-    let (mut triggered, mut skipped, mut errors, mut results) = (0, 0, 0, Vec::new());
-    for name in &names {
-        let decision = retraining::handle(
-            checks,
-            &json!({"model_name": name, "force": input["force"]}),
-            now,
-        )
-        .await?;
-        if decision["decision"] != "needs_retraining" {
-            skipped += 1;
-            results.push(
-                json!({"model_name": name, "status": "skipped", "reason": decision["decision"]}),
-            );
-            continue;
-        }
-        let trigger: RetrainingTrigger = serde_json::from_value(decision["trigger"].clone())
-            .unwrap_or(RetrainingTrigger::Scheduled);
-        match launch(launcher, name, trigger, now).await {
-            Ok(task_arn) => {
-                triggered += 1;
-                results.push(json!({"model_name": name, "status": "triggered", "trigger": decision["trigger"], "task_arn": task_arn}));
-            }
-            Err(e) => {
-                errors += 1;
-                results
-                    .push(json!({"model_name": name, "status": "error", "reason": e.to_string()}));
-            }
+/// The retraining-scheduler handler: check-retraining-needed's rules, sqs-consumer's launch, and the models
+/// evaluated when the event names none.
+#[derive(Debug, Clone)]
+pub struct RetrainingScheduler {
+    pub checks: CheckRetrainingNeeded,
+    pub launcher: SqsConsumer,
+    /// Evaluated when the event has no `models` (none by default: the event must name them).
+    pub default_models: Vec<String>,
+}
+
+impl RetrainingScheduler {
+    /// The scheduler over the platform's drift-state and retraining-state tables and tasks, with no default
+    /// models.
+    pub fn new(
+        ports: &tradai_platform::Ports,
+        checks: retraining::Settings,
+        launch: launching::Settings,
+    ) -> Self {
+        RetrainingScheduler {
+            checks: CheckRetrainingNeeded::new(ports, checks),
+            launcher: SqsConsumer::new(ports, launch),
+            default_models: Vec::new(),
         }
     }
-    Ok(json!({
-        "models_evaluated": names.len(), "retraining_triggered": triggered, "skipped": skipped, "errors": errors, "results": results,
-    }))
+}
+
+/// The scheduled event: the models to evaluate (else the default ones) and whether to force a retraining.
+/// Its other fields (an EventBridge event's) are ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Schedule {
+    #[serde(default)]
+    pub models: Option<Vec<ModelRef>>,
+    /// Only `true` forces.
+    #[serde(default)]
+    pub force: Option<bool>,
+}
+
+/// A model to evaluate: `{"name": ..}` (other fields ignored) or its name alone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ModelRef {
+    Named { name: String },
+    Name(String),
+}
+
+impl ModelRef {
+    fn name(&self) -> &str {
+        match self {
+            ModelRef::Named { name } | ModelRef::Name(name) => name,
+        }
+    }
+}
+
+/// The answer: the counts and each model's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scheduled {
+    pub models_evaluated: usize,
+    pub retraining_triggered: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub results: Vec<ModelResult>,
+}
+
+/// What happened to one model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Skipped,
+    Triggered,
+    Error,
+}
+
+/// One model's result: skipped (`reason`: the verdict), triggered (`trigger`, `task_arn`) or an error
+/// (`reason`: why the launch failed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelResult {
+    pub model_name: String,
+    pub status: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<RetrainingTrigger>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_arn: Option<String>,
+}
+
+impl crate::registry::Handler for RetrainingScheduler {
+    const FUNCTION: Function = Function::RetrainingScheduler;
+    type Input = Schedule;
+    type Output = Scheduled;
+
+    /// Evaluate the event's models (or the default ones) at `now`.
+    async fn handle(&self, schedule: Schedule, now: Timestamp) -> Result<Scheduled, HandlerError> {
+        let names: Vec<String> = match &schedule.models {
+            Some(models) => models.iter().map(|m| m.name().to_owned()).collect(),
+            None => self.default_models.clone(),
+        };
+        if names.is_empty() {
+            return Err(HandlerError::invalid(
+                "models",
+                "no models to evaluate: pass models[] or configure the defaults",
+            ));
+        }
+        let force = schedule.force == Some(true);
+        let mut answer = Scheduled {
+            models_evaluated: names.len(),
+            retraining_triggered: 0,
+            skipped: 0,
+            errors: 0,
+            results: Vec::new(),
+        };
+        for name in names {
+            let decision = self.checks.decide(&name, force, now).await?;
+            let result = |status, reason: Option<String>| ModelResult {
+                model_name: name.clone(),
+                status,
+                reason,
+                trigger: None,
+                task_arn: None,
+            };
+            if decision.decision != Verdict::NeedsRetraining {
+                answer.skipped += 1;
+                let reason = decision.decision.as_str().to_owned();
+                answer.results.push(result(Outcome::Skipped, Some(reason)));
+                continue;
+            }
+            let trigger = decision.trigger.unwrap_or(RetrainingTrigger::Scheduled);
+            match self.launcher.launch(&name, trigger, now).await {
+                Ok(task_arn) => {
+                    answer.retraining_triggered += 1;
+                    answer.results.push(ModelResult {
+                        trigger: decision.trigger,
+                        task_arn: Some(task_arn),
+                        ..result(Outcome::Triggered, None)
+                    });
+                }
+                Err(e) => {
+                    answer.errors += 1;
+                    answer
+                        .results
+                        .push(result(Outcome::Error, Some(e.to_string())));
+                }
+            }
+        }
+        Ok(answer)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
     use tradai_domain::entities::{DriftRecord, RetrainingRecord};
     use tradai_domain::ports::{RecordStore, TableLayout, TaskFilter, TaskRunner};
     use tradai_domain::RetrainingStatus;
     use tradai_memory::{MemoryRecordStore, MemoryTaskRunner};
 
     use super::*;
-    use crate::handlers::check_retraining_needed::Settings as CheckSettings;
-    use crate::handlers::sqs_consumer::Settings as LaunchSettings;
+    use crate::registry::Serve;
 
     #[tokio::test]
     async fn launches_only_the_models_that_need_it() {
         let config = tradai_test_support::config_with_prefix("lambda");
         let layout = |t: &str| TableLayout::from_spec(t, &config.settings().tables[t]);
-        let drift = MemoryRecordStore::<DriftRecord>::new(layout("drift-state"));
-        let runs = MemoryRecordStore::<RetrainingRecord>::new(layout("retraining-state"));
+        let drift = Arc::new(MemoryRecordStore::<DriftRecord>::new(layout("drift-state")));
+        let runs = Arc::new(MemoryRecordStore::<RetrainingRecord>::new(layout(
+            "retraining-state",
+        )));
         let now = Timestamp::now();
         runs.put(&RetrainingRecord {
             model_name: "Fresh".into(),
@@ -94,27 +194,27 @@ mod tests {
         })
         .await
         .expect("put");
-        let check_settings = CheckSettings::default();
-        let checks = Checks {
-            drift: &drift,
-            retraining: &runs,
-            settings: &check_settings,
-        };
-        let tasks = MemoryTaskRunner::new("tradai-dev");
-        let launch_settings = LaunchSettings {
-            task_definition: "tradai-strategy-generic-dev".into(),
-            container: "strategy".into(),
-            max_concurrent: 5,
-        };
-        let launcher = Launcher {
-            tasks: &tasks,
-            retraining: &runs,
-            settings: &launch_settings,
+        let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
+        let mut scheduler = RetrainingScheduler {
+            checks: CheckRetrainingNeeded {
+                drift,
+                retraining: runs.clone(),
+                settings: retraining::Settings::default(),
+            },
+            launcher: SqsConsumer {
+                tasks: tasks.clone(),
+                retraining: runs,
+                settings: launching::Settings {
+                    task_definition: "tradai-strategy-generic-dev".into(),
+                    container: "strategy".into(),
+                    max_concurrent: 5,
+                },
+            },
+            default_models: Vec::new(),
         };
         let input = json!({"models": [{"name": "Never", "strategy": "s"}, {"name": "Fresh"}]});
-        let answer = handle(&checks, &launcher, &input, &[], now)
-            .await
-            .expect("answer");
+        let answer = scheduler.serve(input, now, "dev").await.expect("answer");
+        let answer = &answer["body"]["data"];
         assert_eq!(
             (
                 answer["models_evaluated"].clone(),
@@ -127,6 +227,11 @@ mod tests {
             answer["results"][1],
             json!({"model_name": "Fresh", "status": "skipped", "reason": "recently_trained"})
         );
+        let task_arn = answer["results"][0]["task_arn"].clone();
+        assert_eq!(
+            answer["results"][0],
+            json!({"model_name": "Never", "status": "triggered", "trigger": "scheduled", "task_arn": task_arn})
+        );
         assert_eq!(
             tasks
                 .list(&TaskFilter::default())
@@ -135,18 +240,17 @@ mod tests {
                 .len(),
             1
         );
-        let forced = handle(
-            &checks,
-            &launcher,
-            &json!({"force": true}),
-            &["Fresh".to_owned()],
-            now,
-        )
-        .await
-        .expect("forced");
-        assert_eq!(forced["results"][0]["trigger"], "manual");
-        assert!(handle(&checks, &launcher, &json!({}), &[], now)
+        scheduler.default_models = vec!["Fresh".to_owned()];
+        let forced = scheduler
+            .serve(
+                json!({"force": true, "source": "aws.events", "detail-type": "Scheduled Event"}),
+                now,
+                "dev",
+            )
             .await
-            .is_err());
+            .expect("forced");
+        assert_eq!(forced["body"]["data"]["results"][0]["trigger"], "manual");
+        scheduler.default_models.clear();
+        assert!(scheduler.serve(json!({}), now, "dev").await.is_err());
     }
 }

@@ -5,8 +5,12 @@
 //! task.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use serde_json::{json, Value};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use serde::Serialize;
+use serde_json::Value;
+use tradai_config::Function;
 use tradai_domain::entities::{RetrainingRecord, RetrainingTrigger, Timestamp};
 use tradai_domain::ports::{RecordStore, TaskFilter, TaskRequest, TaskRunner};
 use tradai_domain::RetrainingStatus;
@@ -24,14 +28,39 @@ pub struct Settings {
     pub max_concurrent: usize,
 }
 
-/// What it talks to.
-pub struct Dependencies<'a> {
-    pub tasks: &'a dyn TaskRunner,
-    pub retraining: &'a dyn RecordStore<RetrainingRecord>,
-    pub settings: &'a Settings,
+/// The sqs-consumer handler: the cluster's tasks, the retraining-state table and its settings. Its
+/// [`SqsConsumer::launch`] is also retraining-scheduler's.
+#[derive(Clone)]
+pub struct SqsConsumer {
+    pub tasks: Arc<dyn TaskRunner>,
+    pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
+    pub settings: Settings,
 }
 
-crate::debug_showing!(Dependencies, settings);
+impl std::fmt::Debug for SqsConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqsConsumer")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer: the partial-batch response Lambda reads (`batchItemFailures`: the deferred and failed
+/// messages), with what was launched and how many malformed messages were skipped.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Consumed {
+    #[serde(flatten)]
+    pub batch: SqsBatchResponse,
+    pub launched: Vec<Launched>,
+    pub skipped: usize,
+}
+
+/// One retraining task started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Launched {
+    pub model_name: String,
+    pub task_arn: String,
+}
 
 /// A retraining request, if the body is one.
 fn request(body: &str) -> Option<(String, RetrainingTrigger)> {
@@ -45,129 +74,154 @@ fn request(body: &str) -> Option<(String, RetrainingTrigger)> {
     Some((model, trigger))
 }
 
-/// Start the retraining task of `model` and record it as TRAINING; the task's ARN.
-pub async fn launch(
-    deps: &Dependencies<'_>,
-    model: &str,
-    trigger: RetrainingTrigger,
-    now: Timestamp,
-) -> tradai_domain::Result<String> {
-    let job_id = format!("retrain-{model}-{}", now.epoch_seconds());
-    let trigger_text = serde_json::to_value(trigger).unwrap_or_default();
-    let task = deps
-        .tasks
-        .run(TaskRequest {
-            task_definition: deps.settings.task_definition.clone(),
-            container: deps.settings.container.clone(),
-            environment: BTreeMap::from([
-                ("JOB_ID".to_owned(), job_id.clone()),
-                ("TRADING_MODE".to_owned(), "train".to_owned()),
-                ("STRATEGY".to_owned(), model.to_owned()),
-                ("MODEL_NAME".to_owned(), model.to_owned()),
-                (
-                    "RETRAINING_TRIGGER".to_owned(),
-                    trigger_text.as_str().unwrap_or_default().to_owned(),
-                ),
-            ]),
-            tags: BTreeMap::from([
-                ("job_id".to_owned(), job_id),
-                ("model_name".to_owned(), model.to_owned()),
-            ]),
-            started_by: STARTED_BY.into(),
-        })
-        .await?;
-    let record = RetrainingRecord {
-        model_name: model.to_owned(),
-        status: RetrainingStatus::Training,
-        trigger,
-        last_retrained: None,
-        task_arn: Some(task.task_arn.clone()),
-        last_execution: None,
-        error: None,
-        updated_at: now,
-    };
-    if let Err(e) = deps.retraining.put(&record).await {
-        tracing::warn!(model, error = %e, "the retraining state was not recorded");
+impl SqsConsumer {
+    /// The consumer over the platform's tasks and retraining-state table.
+    pub fn new(ports: &tradai_platform::Ports, settings: Settings) -> Self {
+        SqsConsumer {
+            tasks: ports.tasks.clone(),
+            retraining: ports.retraining.clone(),
+            settings,
+        }
     }
-    Ok(task.task_arn)
+
+    /// Start the retraining task of `model` and record it as TRAINING; the task's ARN.
+    pub async fn launch(
+        &self,
+        model: &str,
+        trigger: RetrainingTrigger,
+        now: Timestamp,
+    ) -> tradai_domain::Result<String> {
+        let job_id = format!("retrain-{model}-{}", now.epoch_seconds());
+        let trigger_text = serde_json::to_value(trigger).unwrap_or_default();
+        let task = self
+            .tasks
+            .run(TaskRequest {
+                task_definition: self.settings.task_definition.clone(),
+                container: self.settings.container.clone(),
+                environment: BTreeMap::from([
+                    ("JOB_ID".to_owned(), job_id.clone()),
+                    ("TRADING_MODE".to_owned(), "train".to_owned()),
+                    ("STRATEGY".to_owned(), model.to_owned()),
+                    ("MODEL_NAME".to_owned(), model.to_owned()),
+                    (
+                        "RETRAINING_TRIGGER".to_owned(),
+                        trigger_text.as_str().unwrap_or_default().to_owned(),
+                    ),
+                ]),
+                tags: BTreeMap::from([
+                    ("job_id".to_owned(), job_id),
+                    ("model_name".to_owned(), model.to_owned()),
+                ]),
+                started_by: STARTED_BY.into(),
+            })
+            .await?;
+        let record = RetrainingRecord {
+            model_name: model.to_owned(),
+            status: RetrainingStatus::Training,
+            trigger,
+            last_retrained: None,
+            task_arn: Some(task.task_arn.clone()),
+            last_execution: None,
+            error: None,
+            updated_at: now,
+        };
+        if let Err(e) = self.retraining.put(&record).await {
+            tracing::warn!(model, error = %e, "the retraining state was not recorded");
+        }
+        Ok(task.task_arn)
+    }
 }
 
-/// Handle an SQS event at `now`; the partial-batch answer.
-pub async fn handle(
-    deps: &Dependencies<'_>,
-    event: &Value,
-    now: Timestamp,
-) -> Result<Value, HandlerError> {
-    let running = deps
-        .tasks
-        .list(&TaskFilter {
-            tag: None,
-            started_by: Some(STARTED_BY.into()),
-        })
-        .await?
-        .len();
-    let mut capacity = deps.settings.max_concurrent.saturating_sub(running);
-    let (mut failures, mut launched, mut skipped) = (Vec::new(), Vec::new(), 0);
-    for record in event["Records"].as_array().into_iter().flatten() {
-        let id = record["messageId"].as_str().unwrap_or_default();
-        let Some((model, trigger)) = request(record["body"].as_str().unwrap_or_default()) else {
-            tracing::warn!(message_id = id, "malformed retraining request skipped");
-            skipped += 1;
-            continue;
-        };
-        if capacity == 0 {
-            failures.push(json!({"itemIdentifier": id}));
-            continue;
-        }
-        let launch = launch(deps, &model, trigger, now).await;
-        match launch {
-            Ok(task_arn) => {
-                capacity -= 1;
-                launched.push(json!({"model_name": model, "task_arn": task_arn}));
+impl crate::registry::Handler for SqsConsumer {
+    const FUNCTION: Function = Function::SqsConsumer;
+    const ENVELOPED: bool = false;
+    type Input = SqsEvent;
+    type Output = Consumed;
+
+    /// Handle an SQS event at `now`; the partial-batch answer.
+    async fn handle(&self, event: SqsEvent, now: Timestamp) -> Result<Consumed, HandlerError> {
+        let running = self
+            .tasks
+            .list(&TaskFilter {
+                tag: None,
+                started_by: Some(STARTED_BY.into()),
+            })
+            .await?
+            .len();
+        let mut capacity = self.settings.max_concurrent.saturating_sub(running);
+        let mut answer = Consumed::default();
+        for record in event.records {
+            let id = record.message_id.unwrap_or_default();
+            let Some((model, trigger)) = request(record.body.as_deref().unwrap_or_default()) else {
+                tracing::warn!(message_id = id, "malformed retraining request skipped");
+                answer.skipped += 1;
+                continue;
+            };
+            if capacity == 0 {
+                answer.batch.add_failure(id);
+                continue;
             }
-            Err(e) => {
-                tracing::warn!(model, error = %e, "retraining task not started; the queue will redeliver");
-                failures.push(json!({"itemIdentifier": id}));
+            match self.launch(&model, trigger, now).await {
+                Ok(task_arn) => {
+                    capacity -= 1;
+                    answer.launched.push(Launched {
+                        model_name: model,
+                        task_arn,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(model, error = %e, "retraining task not started; the queue will redeliver");
+                    answer.batch.add_failure(id);
+                }
             }
         }
+        Ok(answer)
     }
-    Ok(json!({"batchItemFailures": failures, "launched": launched, "skipped": skipped}))
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
     use tradai_domain::ports::{RecordKey, TableLayout};
     use tradai_memory::{MemoryRecordStore, MemoryTaskRunner};
 
     use super::*;
+    use crate::registry::Serve;
+
+    /// The consumer over in-memory tasks and retraining-state table, allowing `max_concurrent` tasks.
+    fn consumer(max_concurrent: usize) -> (SqsConsumer, Arc<MemoryRecordStore<RetrainingRecord>>) {
+        let config = tradai_test_support::config_with_prefix("lambda");
+        let retraining = Arc::new(MemoryRecordStore::<RetrainingRecord>::new(
+            TableLayout::from_spec(
+                "retraining-state",
+                &config.settings().tables["retraining-state"],
+            ),
+        ));
+        let consumer = SqsConsumer {
+            tasks: Arc::new(MemoryTaskRunner::new("tradai-dev")),
+            retraining: retraining.clone(),
+            settings: Settings {
+                task_definition: "tradai-strategy-generic-dev".into(),
+                container: "strategy".into(),
+                max_concurrent,
+            },
+        };
+        (consumer, retraining)
+    }
 
     #[tokio::test]
     async fn launches_up_to_capacity_defers_the_rest_and_skips_garbage() {
-        let config = tradai_test_support::config_with_prefix("lambda");
-        let retraining = MemoryRecordStore::<RetrainingRecord>::new(TableLayout::from_spec(
-            "retraining-state",
-            &config.settings().tables["retraining-state"],
-        ));
-        let tasks = MemoryTaskRunner::new("tradai-dev");
-        let settings = Settings {
-            task_definition: "tradai-strategy-generic-dev".into(),
-            container: "strategy".into(),
-            max_concurrent: 2,
-        };
-        let deps = Dependencies {
-            tasks: &tasks,
-            retraining: &retraining,
-            settings: &settings,
-        };
+        let (consumer, retraining) = consumer(2);
         let body = |m: &str| json!({"model_name": m, "trigger": "drift_detected"}).to_string();
         let event = json!({"Records": [
             {"messageId": "a", "body": body("PascalStrategy")},
             {"messageId": "b", "body": "not json"},
             {"messageId": "c", "body": json!({"trigger": "manual"}).to_string()},
-            {"messageId": "d", "body": body("RadStrategy")},
+            {"messageId": "d", "body": body("RadStrategy"), "attributes": {"ApproximateReceiveCount": "1"}},
             {"messageId": "e", "body": body("ThirdStrategy")},
         ]});
-        let answer = handle(&deps, &event, Timestamp::now())
+        let answer = consumer
+            .serve(event, Timestamp::now(), "dev")
             .await
             .expect("answer");
         assert_eq!(
@@ -182,6 +236,10 @@ mod tests {
             ),
             (Some(2), json!(2))
         );
+        assert_eq!(
+            answer["launched"][0]["model_name"], "PascalStrategy",
+            "{answer}"
+        );
         let record = retraining
             .get(&RecordKey::partition("PascalStrategy"))
             .await
@@ -191,16 +249,17 @@ mod tests {
             (record.status, record.trigger),
             (RetrainingStatus::Training, RetrainingTrigger::DriftDetected)
         );
-        let full = handle(
-            &deps,
-            &json!({"Records": [{"messageId": "e", "body": body("ThirdStrategy")}]}),
-            Timestamp::now(),
-        )
-        .await
-        .expect("answer");
+        let full = consumer
+            .serve(
+                json!({"Records": [{"messageId": "e", "body": body("ThirdStrategy")}]}),
+                Timestamp::now(),
+                "dev",
+            )
+            .await
+            .expect("answer");
         assert_eq!(
-            full["batchItemFailures"],
-            json!([{"itemIdentifier": "e"}]),
+            full,
+            json!({"batchItemFailures": [{"itemIdentifier": "e"}], "launched": [], "skipped": 0}),
             "two still run: no capacity"
         );
     }

@@ -4,7 +4,10 @@
 //! health table with consecutive-failure tracking: an alert at `CONSECUTIVE_FAILURES_THRESHOLD` stale checks in
 //! a row, and one on recovery.
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tradai_config::Function;
 use tradai_domain::entities::{HealthRecord, Timestamp, TradingSession};
 use tradai_domain::ports::{Notifier, Order, RecordStore};
 use tradai_domain::TradingStatus;
@@ -33,15 +36,61 @@ impl Default for Settings {
     }
 }
 
-/// What it talks to.
-pub struct Dependencies<'a> {
-    pub sessions: &'a dyn RecordStore<TradingSession>,
-    pub health: &'a dyn RecordStore<HealthRecord>,
-    pub notifier: &'a dyn Notifier,
-    pub settings: &'a Settings,
+/// The trading-heartbeat-check handler: the trading-state and health-state tables (neither is among the
+/// platform's ports), its alerts topic, and its settings.
+#[derive(Clone)]
+pub struct TradingHeartbeatCheck {
+    pub sessions: Arc<dyn RecordStore<TradingSession>>,
+    pub health: Arc<dyn RecordStore<HealthRecord>>,
+    pub notifier: Arc<dyn Notifier>,
+    pub settings: Settings,
 }
 
-crate::debug_showing!(Dependencies, settings);
+impl std::fmt::Debug for TradingHeartbeatCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TradingHeartbeatCheck")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TradingHeartbeatCheck {
+    /// The check reading `sessions` (the trading-state table), recording in `health` (the health-state table)
+    /// and alerting on `notifier` (the function's alerts topic); none of them is among the platform's ports.
+    pub fn new(
+        sessions: Arc<dyn RecordStore<TradingSession>>,
+        health: Arc<dyn RecordStore<HealthRecord>>,
+        notifier: Arc<dyn Notifier>,
+        settings: Settings,
+    ) -> Self {
+        TradingHeartbeatCheck {
+            sessions,
+            health,
+            notifier,
+            settings,
+        }
+    }
+}
+
+/// The answer: how many sessions were checked, how many are stale, the alerts sent, and each session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub checked: usize,
+    pub stale: usize,
+    pub alerts_sent: usize,
+    pub sessions: Vec<SessionHeartbeat>,
+}
+
+/// One session's check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionHeartbeat {
+    pub strategy_id: String,
+    /// `warmup` or `running`.
+    pub status: String,
+    pub stale: bool,
+    pub consecutive_failures: u32,
+    pub message: Option<String>,
+}
 
 /// Every session in `status`, page by page.
 async fn sessions(
@@ -95,40 +144,58 @@ fn staleness(session: &TradingSession, now: Timestamp, threshold_minutes: i64) -
     }
 }
 
-/// Check every active session at `now`; the `data` of the answer.
-pub async fn handle(deps: &Dependencies<'_>, now: Timestamp) -> Result<Value, HandlerError> {
-    let s = deps.settings;
-    let tracker = Tracker {
-        records: deps.health,
-        notifier: deps.notifier,
-        threshold: s.failures_threshold,
-        ttl_seconds: s.ttl_seconds,
-    };
-    let (mut results, mut stale, mut alerts) = (Vec::new(), 0, 0);
-    for status in [TradingStatus::Warmup, TradingStatus::Running] {
-        for session in sessions(deps.sessions, status).await? {
-            let check = staleness(&session, now, s.threshold_minutes);
-            let recorded = tracker.record(&check, now).await?;
-            stale += usize::from(!check.healthy);
-            alerts += usize::from(recorded.alerted);
-            results.push(json!({
-                "strategy_id": session.strategy_id, "status": status.to_string(), "stale": !check.healthy,
-                "consecutive_failures": recorded.consecutive_failures, "message": check.message,
-            }));
+impl crate::registry::Handler for TradingHeartbeatCheck {
+    const FUNCTION: Function = Function::TradingHeartbeatCheck;
+    type Input = serde::de::IgnoredAny;
+    type Output = Checked;
+
+    /// Check every active session at `now` (the scheduled event says nothing more).
+    async fn handle(
+        &self,
+        _: serde::de::IgnoredAny,
+        now: Timestamp,
+    ) -> Result<Checked, HandlerError> {
+        let s = &self.settings;
+        let tracker = Tracker {
+            records: self.health.as_ref(),
+            notifier: self.notifier.as_ref(),
+            threshold: s.failures_threshold,
+            ttl_seconds: s.ttl_seconds,
+        };
+        let (mut results, mut stale, mut alerts) = (Vec::new(), 0, 0);
+        for status in [TradingStatus::Warmup, TradingStatus::Running] {
+            for session in sessions(self.sessions.as_ref(), status).await? {
+                let check = staleness(&session, now, s.threshold_minutes);
+                let recorded = tracker.record(&check, now).await?;
+                stale += usize::from(!check.healthy);
+                alerts += usize::from(recorded.alerted);
+                results.push(SessionHeartbeat {
+                    strategy_id: session.strategy_id,
+                    status: status.to_string(),
+                    stale: !check.healthy,
+                    consecutive_failures: recorded.consecutive_failures,
+                    message: check.message,
+                });
+            }
         }
+        Ok(Checked {
+            checked: results.len(),
+            stale,
+            alerts_sent: alerts,
+            sessions: results,
+        })
     }
-    Ok(
-        json!({"checked": results.len(), "stale": stale, "alerts_sent": alerts, "sessions": results}),
-    )
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
     use tradai_domain::entities::TradingMode;
     use tradai_domain::ports::{RecordKey, TableLayout};
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
     use super::*;
+    use crate::registry::Serve;
 
     fn session(id: &str, status: TradingStatus, beat: Option<Timestamp>) -> TradingSession {
         TradingSession {
@@ -146,9 +213,13 @@ mod tests {
     async fn flags_stale_and_silent_sessions_alerting_at_the_threshold() {
         let config = tradai_test_support::config_with_prefix("lambda");
         let table = |key: &str| TableLayout::from_spec(key, &config.settings().tables[key]);
-        let sessions = MemoryRecordStore::<TradingSession>::new(table("trading-state"));
-        let health = MemoryRecordStore::<HealthRecord>::new(table("health-state"));
-        let notifier = MemoryNotifier::new();
+        let sessions = Arc::new(MemoryRecordStore::<TradingSession>::new(table(
+            "trading-state",
+        )));
+        let health = Arc::new(MemoryRecordStore::<HealthRecord>::new(table(
+            "health-state",
+        )));
+        let notifier = Arc::new(MemoryNotifier::new());
         let now = Timestamp::now();
         for s in [
             session("fresh", TradingStatus::Running, Some(now.plus_seconds(-60))),
@@ -158,20 +229,34 @@ mod tests {
         ] {
             sessions.put(&s).await.expect("put");
         }
-        let settings = Settings::default();
-        let deps = Dependencies {
-            sessions: &sessions,
-            health: &health,
-            notifier: &notifier,
-            settings: &settings,
+        let heartbeat = TradingHeartbeatCheck::new(
+            sessions.clone(),
+            health.clone(),
+            notifier.clone(),
+            Settings::default(),
+        );
+        let check = || async {
+            let answer: Value = heartbeat.serve(json!({}), now, "dev").await.expect("check");
+            answer["body"]["data"].clone()
         };
-        let first = handle(&deps, now).await.expect("check");
+        let first = check().await;
         assert_eq!(
             (&first["checked"], &first["stale"], &first["alerts_sent"]),
             (&json!(3), &json!(2), &json!(0)),
             "paused sessions are not checked; one stale check is below the threshold: {first}"
         );
-        let second = handle(&deps, now).await.expect("check");
+        let silent = first["sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .find(|s| s["strategy_id"] == "silent")
+            .expect("silent");
+        assert_eq!(
+            silent,
+            &json!({"strategy_id": "silent", "status": "warmup", "stale": true, "consecutive_failures": 1,
+                    "message": "silent has never sent a heartbeat"})
+        );
+        let second = check().await;
         assert_eq!(second["alerts_sent"], 2, "{second}");
         let subjects: Vec<String> = notifier
             .published()
@@ -195,7 +280,7 @@ mod tests {
             .put(&session("late", TradingStatus::Running, Some(now)))
             .await
             .expect("put");
-        let third = handle(&deps, now).await.expect("check");
+        let third = check().await;
         assert_eq!(
             (&third["stale"], &third["alerts_sent"]),
             (&json!(1), &json!(1)),

@@ -206,17 +206,17 @@ async fn heartbeat_check_reads_active_sessions_through_the_status_index() {
         };
         sessions.put(&session).await.expect("put");
     }
-    let notifier = tradai_memory::MemoryNotifier::new();
-    let settings = tradai_lambdas::handlers::trading_heartbeat_check::Settings::default();
-    let deps = tradai_lambdas::handlers::trading_heartbeat_check::Dependencies {
-        sessions: &sessions,
-        health: &health,
-        notifier: &notifier,
-        settings: &settings,
-    };
-    let answer = tradai_lambdas::handlers::trading_heartbeat_check::handle(&deps, now)
+    let health = Arc::new(health);
+    let check = tradai_lambdas::handlers::trading_heartbeat_check::TradingHeartbeatCheck::new(
+        Arc::new(sessions),
+        health.clone(),
+        Arc::new(tradai_memory::MemoryNotifier::new()),
+        tradai_lambdas::handlers::trading_heartbeat_check::Settings::default(),
+    );
+    let answer = tradai_lambdas::registry::Serve::serve(&check, json!({}), now, "dev")
         .await
         .expect("checks");
+    let answer = &answer["body"]["data"];
     assert_eq!(
         (&answer["checked"], &answer["stale"]),
         (&json!(2), &json!(1)),
