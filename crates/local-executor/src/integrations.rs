@@ -12,11 +12,10 @@ use tradai_config::{Config, Function};
 use tradai_domain::entities::{RetrainingRecord, Timestamp};
 use tradai_domain::ports::RecordKey;
 use tradai_domain::JobStatus;
-use tradai_lambdas::handlers::check_retraining_needed as retraining;
 use tradai_lambdas::handlers::data_collection_proxy::InProcessDataCollection;
 use tradai_lambdas::registry::{self, Extras};
 use tradai_lambdas::settings::defaults;
-use tradai_lambdas::{envelope, HandlerError};
+use tradai_lambdas::HandlerError;
 use tradai_memory::MemoryTaskRunner;
 use tradai_platform::Ports;
 use tradai_workflows::local::{update_item, Integrations, TaskFailure};
@@ -108,20 +107,12 @@ impl LocalIntegrations {
                 .map_err(|e: tradai_config::UnknownFunction| {
                     HandlerError::invalid("FunctionName", e.to_string())
                 })?;
-        if function == Function::CheckRetrainingNeeded {
-            let deps = retraining::Dependencies {
-                drift: self.ports.drift.as_ref(),
-                retraining: self.ports.retraining.as_ref(),
-                settings: &retraining::Settings::default(),
-            };
-            let data = retraining::handle(&deps, payload, Timestamp::now()).await?;
-            return Ok(envelope(data, &self.environment));
-        }
         let unavailable = |e: tradai_lambdas::settings::StartupError| {
             HandlerError::Dependency(tradai_domain::DomainError::Configuration(e.0))
         };
         let configured = defaults(function, &self.config).map_err(unavailable)?;
-        let handler = registry::build(configured, &self.ports, &self.extras).map_err(unavailable)?;
+        let handler =
+            registry::build(configured, &self.ports, &self.extras).map_err(unavailable)?;
         handler
             .serve(payload.clone(), Timestamp::now(), &self.environment)
             .await

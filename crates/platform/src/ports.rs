@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use tradai_config::Config;
 use tradai_domain::entities::{
-    ConfigVersion, DriftRecord, IdempotencyRecord, NotificationRecord, RetrainingRecord,
+    ConfigVersion, DriftRecord, HealthRecord, IdempotencyRecord, InfraDriftRecord,
+    NotificationRecord, RetrainingRecord, RollbackRecord, TradingSession,
 };
 use tradai_domain::ports::{
     CandleSource, JobRepository, LogReader, MarketStore, ModelRegistry, Notifier, ObjectStore,
@@ -23,6 +24,14 @@ pub struct Ports {
     pub notifications: Arc<dyn RecordStore<NotificationRecord>>,
     pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
     pub drift: Arc<dyn RecordStore<DriftRecord>>,
+    /// Model rollbacks (model-rollback's cooldown).
+    pub rollbacks: Arc<dyn RecordStore<RollbackRecord>>,
+    /// Service and trading-session health (health-check, trading-heartbeat-check).
+    pub health: Arc<dyn RecordStore<HealthRecord>>,
+    /// Trading sessions.
+    pub sessions: Arc<dyn RecordStore<TradingSession>>,
+    /// Infrastructure drift per stack (pulumi-drift-detector).
+    pub infra_drift: Arc<dyn RecordStore<InfraDriftRecord>>,
     /// The results bucket.
     pub results: Arc<dyn ObjectStore>,
     /// The strategy configs bucket.

@@ -106,7 +106,10 @@ mod tests {
         assert_eq!(field(json!({"job_id": "  "})), "job_id");
         assert_eq!(field(json!({"job_id": 3})), "job_id");
         assert_eq!(field(json!({"job_id": "j", "nested": {}})), "nested.count");
-        assert_eq!(field(json!({"job_id": "j", "nested": {"count": -1}})), "nested.count");
+        assert_eq!(
+            field(json!({"job_id": "j", "nested": {"count": -1}})),
+            "nested.count"
+        );
         assert_eq!(field(json!("text")), "input");
     }
 
@@ -114,7 +117,8 @@ mod tests {
     fn blank_optional_text_is_absent() {
         let sample: Sample = parse(json!({"job_id": "j", "note": " "})).expect("parse");
         assert_eq!((sample.job_id.as_str(), sample.note), ("j", None));
-        let sample: Sample = parse(json!({"job_id": "j", "note": null, "extra": 1})).expect("parse");
+        let sample: Sample =
+            parse(json!({"job_id": "j", "note": null, "extra": 1})).expect("parse");
         assert_eq!(sample.note, None, "extra fields are allowed");
     }
 }

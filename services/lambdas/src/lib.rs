@@ -1,23 +1,9 @@
-//! `tradai-lambdas`: the Lambda handlers of reference §10 as pure async functions over ports, so the same code
-//! runs in AWS Lambda, in the local workflow executor and in tests. Each takes its input document and answers
-//! with the Step Functions envelope of §10.1 (`{"statusCode": 200, "body": {"success", "data",
-//! "environment"}}`), or a [`HandlerError`] whose name Step Functions' Retry and Catch match on.
-//!
-//! All 18 handlers of §10.2 are here; `runtime` serves them from one binary (`tradai-lambda <handler>`).
-
-/// `Debug` for a handler's `Dependencies<'_>` showing only `field` (its ports are trait objects).
-macro_rules! debug_showing {
-    ($name:ident, $field:ident) => {
-        impl std::fmt::Debug for $name<'_> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field(stringify!($field), &self.$field)
-                    .finish_non_exhaustive()
-            }
-        }
-    };
-}
-pub(crate) use debug_showing;
+//! `tradai-lambdas`: the 18 Lambda handlers of reference §10, each a typed [`registry::Handler`] over the
+//! platform's ports, so the same code runs in AWS Lambda, in the local workflow executor and in tests. Each
+//! takes its typed event and answers with the Step Functions envelope of §10.1 (`{"statusCode": 200, "body":
+//! {"success", "data", "environment"}}`) or the SQS batch response, or a [`HandlerError`] whose name Step
+//! Functions' Retry and Catch match on. [`registry::build`] makes a function's handler; `runtime` serves it
+//! (`tradai-lambda <handler>`).
 
 pub mod drift;
 pub mod event_source;
@@ -111,17 +97,4 @@ pub(crate) async fn alert(
 /// The §10.1 Step Functions envelope around `data`.
 pub fn envelope(data: Value, environment: &str) -> Value {
     json!({"statusCode": 200, "body": {"success": true, "data": data, "environment": environment}})
-}
-
-/// A required text field of `input`.
-pub fn text<'a>(input: &'a Value, field: &str) -> Result<&'a str, HandlerError> {
-    input[field]
-        .as_str()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| HandlerError::invalid(field, "a non-empty string is required"))
-}
-
-/// An optional text field of `input` (absent, null or empty is `None`).
-pub fn optional<'a>(input: &'a Value, field: &str) -> Option<&'a str> {
-    input[field].as_str().filter(|s| !s.trim().is_empty())
 }

@@ -107,7 +107,11 @@ impl std::fmt::Debug for Extras {
 }
 
 /// `value`, which `function` needs and this platform may not have built.
-fn required<T: Clone>(value: &Option<T>, what: &str, function: Function) -> Result<T, StartupError> {
+fn required<T: Clone>(
+    value: &Option<T>,
+    what: &str,
+    function: Function,
+) -> Result<T, StartupError> {
     value.clone().ok_or_else(|| {
         StartupError(format!(
             "{function} needs {what}, which this platform did not provide"
@@ -124,29 +128,87 @@ pub fn build(
     extras: &Extras,
 ) -> Result<Box<dyn Serve>, StartupError> {
     use crate::handlers::*;
+    let alerts = ports.notifier.clone();
     Ok(match configured {
+        Configured::BacktestConsumer { launch, .. } => {
+            let workflows = required(
+                &extras.workflows,
+                "the backtest state machine",
+                Function::BacktestConsumer,
+            )?;
+            Box::new(backtest_consumer::BacktestConsumer::new(
+                ports,
+                workflows,
+                launch.task_definition,
+            ))
+        }
+        Configured::SqsConsumer(s) => Box::new(sqs_consumer::SqsConsumer::new(ports, s)),
         Configured::UpdateStatus => Box::new(update_status::UpdateStatus::new(ports)),
         Configured::Cleanup => Box::new(cleanup_resources::CleanupResources::new(ports)),
-        Configured::Validate(s) => Box::new(validate_strategy::ValidateStrategy::new(ports, s)),
+        Configured::CheckRetraining(s) => Box::new(
+            check_retraining_needed::CheckRetrainingNeeded::new(ports, s),
+        ),
         Configured::Compare { min_confidence } => {
             Box::new(compare_models::CompareModels::new(ports, min_confidence))
         }
         Configured::Promote => Box::new(promote_model::PromoteModel::new(ports)),
+        Configured::Rollback { cooldown_hours, .. } => {
+            Box::new(model_rollback::ModelRollback::new(
+                ports,
+                ports.rollbacks.clone(),
+                alerts,
+                cooldown_hours,
+            ))
+        }
+        Configured::Scheduler(checks, launch) => Box::new(
+            retraining_scheduler::RetrainingScheduler::new(ports, checks, launch),
+        ),
+        Configured::Health(s, _) => Box::new(health_check::HealthCheck::new(
+            extras.http.clone(),
+            ports.health.clone(),
+            alerts,
+            s,
+        )),
+        Configured::Heartbeat(s, _) => {
+            Box::new(trading_heartbeat_check::TradingHeartbeatCheck::new(
+                ports.sessions.clone(),
+                ports.health.clone(),
+                alerts,
+                s,
+            ))
+        }
+        Configured::DriftMonitor(s, _) => {
+            Box::new(drift_monitor::DriftMonitor::new(ports, alerts, s))
+        }
+        Configured::Orphans => Box::new(orphan_scanner::OrphanScanner::new(ports)),
+        Configured::Validate(s) => Box::new(validate_strategy::ValidateStrategy::new(ports, s)),
         Configured::Notify {
             throttle_minutes, ..
         } => Box::new(notify_completion::NotifyCompletion::new(
             ports,
-            ports.notifier.clone(),
+            alerts,
             throttle_minutes,
         )),
-        Configured::DataProxy(_) => Box::new(data_collection_proxy::DataCollectionProxy::new(
-            required(&extras.data, "a data-collection client", Function::DataCollectionProxy)?,
-        )),
-        other => {
-            return Err(StartupError(format!(
-                "{other:?} is served by the runtime's own match until its handler joins the registry"
-            )))
+        Configured::DataProxy(_) => {
+            Box::new(data_collection_proxy::DataCollectionProxy::new(required(
+                &extras.data,
+                "a data-collection client",
+                Function::DataCollectionProxy,
+            )?))
         }
+        Configured::PulumiDrift(s, _) => Box::new(pulumi_drift_detector::PulumiDriftDetector::new(
+            ports.infra_drift.clone(),
+            alerts,
+            s,
+        )),
+        Configured::NatRoutes(s) => Box::new(update_nat_routes::UpdateNatRoutes::new(
+            required(
+                &extras.nat,
+                "the NAT routing clients",
+                Function::UpdateNatRoutes,
+            )?,
+            s,
+        )),
     })
 }
 
@@ -165,4 +227,59 @@ pub(crate) async fn data_at(
 ) -> Result<Value, HandlerError> {
     let answer = handler.serve(event, now, "dev").await?;
     Ok(answer["body"]["data"].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use tradai_memory::{MemoryNatRouting, MemoryWorkflows};
+
+    use super::*;
+    use crate::handlers::data_collection_proxy::InProcessDataCollection;
+
+    /// Every function of the config's `[lambdas.*]` has exactly its own handler in the registry, and every
+    /// handler's function is in the config: the two lists cannot drift.
+    #[test]
+    fn the_registry_and_the_configs_lambdas_name_the_same_functions() {
+        let config = tradai_test_support::config_with_prefix("lambda");
+        let ports = Ports::memory(&config).expect("ports");
+        let extras = Extras {
+            data: Some(Arc::new(InProcessDataCollection {
+                store: ports.market.clone(),
+                source: ports.source.clone(),
+            })),
+            nat: Some(Arc::new(MemoryNatRouting::new())),
+            workflows: Some(Arc::new(MemoryWorkflows::new("backtest"))),
+            http: reqwest::Client::new(),
+        };
+        let mut served = Vec::new();
+        for key in config.settings().lambdas.keys() {
+            let function: Function = key.parse().expect("a [lambdas.*] key is a function");
+            let configured = crate::settings::defaults(function, &config).expect("defaults");
+            let handler = build(configured, &ports, &extras).expect("built");
+            assert_eq!(handler.function(), function, "{key} builds its own handler");
+            served.push(function);
+        }
+        served.sort_by_key(|f| f.key());
+        let mut all = Function::ALL.to_vec();
+        all.sort_by_key(|f| f.key());
+        assert_eq!(served, all, "every registered function is in the config");
+    }
+
+    /// A function built where its one-off client does not exist says which.
+    #[test]
+    fn a_missing_client_is_named() {
+        let config = tradai_test_support::config_with_prefix("lambda");
+        let ports = Ports::memory(&config).expect("ports");
+        let configured =
+            crate::settings::defaults(Function::UpdateNatRoutes, &config).expect("defaults");
+        let error = build(configured, &ports, &Extras::default())
+            .err()
+            .expect("no NAT clients");
+        assert!(
+            error
+                .0
+                .contains("update-nat-routes needs the NAT routing clients"),
+            "{error}"
+        );
+    }
 }

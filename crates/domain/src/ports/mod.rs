@@ -26,7 +26,8 @@ pub use messaging::{
 pub use network::{LifecycleAction, LifecycleResult, NatRouting};
 pub use objects::{ObjectStore, StoredObject};
 pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
-pub use registry::{NoRegistry, 
-    Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, RegisteredModel, RunSummary,
+pub use registry::{
+    Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, NoRegistry, RegisteredModel,
+    RunSummary,
 };
 pub use tasks::{TaskFilter, TaskInfo, TaskNetwork, TaskRequest, TaskRunner};

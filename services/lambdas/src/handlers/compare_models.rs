@@ -137,7 +137,12 @@ impl Handler for CompareModels {
     type Output = Output;
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
-        Ok(compare(self.registry.as_ref(), &input.model_name, self.min_confidence).await)
+        Ok(compare(
+            self.registry.as_ref(),
+            &input.model_name,
+            self.min_confidence,
+        )
+        .await)
     }
 }
 
@@ -154,7 +159,10 @@ async fn compare(registry: &dyn ModelRegistry, model: &str, min_confidence: f64)
             decision: Decision::Promote,
             confidence: 1.0,
             challenger_version: Some(challenger.version.clone()),
-            ..Output::keep(model, "no Production champion: promote the challenger".into())
+            ..Output::keep(
+                model,
+                "no Production champion: promote the challenger".into(),
+            )
         };
     };
     let (mut passed, mut total, mut high_failed, mut checks) = (0.0, 0.0, false, Vec::new());

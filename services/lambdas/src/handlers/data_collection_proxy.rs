@@ -260,7 +260,8 @@ pub struct DataCollectionProxy {
 
 impl std::fmt::Debug for DataCollectionProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataCollectionProxy").finish_non_exhaustive()
+        f.debug_struct("DataCollectionProxy")
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The 18 handlers of reference §10.2, one file each, named after its function key (`tradai_config::Function`):
-//! `handlers::validate_strategy` is `validate-strategy`. Each is a pure async function over its ports.
+//! `handlers::validate_strategy` is `validate-strategy`. Each is a [`crate::registry::Handler`]: a struct owning
+//! its ports, its typed `Input` and `Output`, and `handle`.
 
 pub mod backtest_consumer;
 pub mod check_retraining_needed;

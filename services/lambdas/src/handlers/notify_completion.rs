@@ -64,7 +64,11 @@ impl Handler for NotifyCompletion {
     type Input = Notification;
     type Output = Output;
 
-    async fn handle(&self, notification: Notification, now: Timestamp) -> Result<Output, HandlerError> {
+    async fn handle(
+        &self,
+        notification: Notification,
+        now: Timestamp,
+    ) -> Result<Output, HandlerError> {
         send(self, notification, now).await
     }
 }

@@ -118,7 +118,10 @@ mod tests {
 
     use super::*;
 
-    async fn handle(registry: &Arc<MemoryModelRegistry>, input: &Value) -> Result<Value, HandlerError> {
+    async fn handle(
+        registry: &Arc<MemoryModelRegistry>,
+        input: &Value,
+    ) -> Result<Value, HandlerError> {
         let handler = PromoteModel {
             registry: registry.clone(),
         };

@@ -138,7 +138,11 @@ impl Handler for UpdateStatus {
             Ok(Transition::Applied(_)) => Ok(answer(true, None, None)),
             Ok(Transition::Repeated(_)) => {
                 tracing::info!(job_id, status = %status, "the job already ended so; its first record stands");
-                Ok(answer(false, Some("already_in_status"), Some(status.as_str())))
+                Ok(answer(
+                    false,
+                    Some("already_in_status"),
+                    Some(status.as_str()),
+                ))
             }
             Ok(Transition::Stale { current }) => {
                 tracing::info!(job_id, from = %current, to = %status, "stale or invalid transition ignored");

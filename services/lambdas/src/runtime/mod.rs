@@ -7,39 +7,27 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use tradai_aws::{
-    Clients, DynamoRecordStore, Ec2NatRouting, EcsTaskRunner, Endpoint,
-    SfnWorkflows, SnsNotifier,
-};
-use tradai_config::{Config, Environment, Loader};
-use tradai_platform::{AwsSettings, Ports};
+use tradai_aws::{Clients, Ec2NatRouting, Endpoint, SfnWorkflows};
+use tradai_config::{Environment, Loader};
 use tradai_domain::entities::Timestamp;
-use tradai_domain::ports::{JobRepository, Notifier, TaskRunner};
+use tradai_domain::ports::{NatRouting, WorkflowStarter};
 use tradai_domain::resilience::ResiliencePolicy;
+use tradai_platform::{AwsSettings, Ports};
 
 pub use crate::settings::{configure, function, variables, Configured, Settings, StartupError};
 
-use crate::handlers::data_collection_proxy::HttpDataCollection;
-use crate::{envelope, HandlerError};
+use crate::handlers::data_collection_proxy::{DataCollection, HttpDataCollection};
+use crate::registry::{Extras, Serve};
+use crate::HandlerError;
 
 /// Where settings come from: a variable's value by name.
 pub type VariableSource = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-/// One handler ready to serve.
+/// One handler ready to serve: the function's handler from the registry over the AWS ports.
 pub struct App {
     handler: String,
     environment: String,
-    configured: Configured,
-    config: Config,
-    /// The registry at `MLFLOW_TRACKING_URI`, built once (its HTTP client pools connections across events).
-    registry: Option<tradai_mlflow::MlflowRegistry>,
-    clients: Clients,
-    /// update-nat-routes' EC2 and Auto Scaling clients.
-    nat: Option<Ec2NatRouting>,
-    /// health-check's HTTP client (its connections are reused across events).
-    http: reqwest::Client,
-    /// The function's handler from the registry, over the AWS ports.
-    served: Option<Box<dyn crate::registry::Serve>>,
+    served: Box<dyn Serve>,
 }
 
 impl std::fmt::Debug for App {
@@ -56,7 +44,8 @@ fn policy(service: &str) -> Arc<ResiliencePolicy> {
 }
 
 impl App {
-    /// Check `handler` and its settings, then connect.
+    /// Check `handler` and its settings, then connect: the ports on AWS (no call is made until an event needs
+    /// one), the alerts topic of the function, and the clients only this function uses.
     pub async fn start(handler: &str, get: VariableSource) -> Result<App, StartupError> {
         let function = function(handler)?;
         let s = Settings::reading(get.as_ref());
@@ -70,19 +59,8 @@ impl App {
             .load(env)
             .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))?;
         let configured = configure(function, &s, &config)?;
-        let registry = crate::settings::mlflow_uri(&s)?
-            .map(|uri| tradai_mlflow::MlflowRegistry::new(&uri, None))
-            .transpose()
-            .map_err(|e| StartupError(e.to_string()))?;
         let clients =
             Clients::connect(&Endpoint::from_env(config.settings().aws.region.clone())).await;
-        let proxy = match &configured {
-            Configured::DataProxy(p) => Some(proxy(&clients, p).await?),
-            _ => None,
-        };
-        let nat = matches!(configured, Configured::NatRoutes(_))
-            .then(|| Ec2NatRouting::new(&clients, policy("ec2")));
-        let http = reqwest::Client::new();
         let settings = AwsSettings {
             mlflow_uri: crate::settings::mlflow_uri(&s)?,
             alerts_topic_arn: configured.topic().map(str::to_owned),
@@ -90,186 +68,38 @@ impl App {
         };
         let ports = Ports::aws(&config, &clients, &settings)
             .map_err(|e| StartupError(format!("the AWS adapters cannot be built: {e}")))?;
-        let extras = crate::registry::Extras {
-            data: proxy.map(|p| Arc::new(p) as Arc<dyn crate::handlers::data_collection_proxy::DataCollection>),
-            http: http.clone(),
-            ..Default::default()
-        };
-        let served = crate::registry::build(configured.clone(), &ports, &extras).ok();
+        let mut extras = Extras::default();
+        match &configured {
+            Configured::DataProxy(p) => {
+                extras.data = Some(Arc::new(proxy(&clients, p).await?) as Arc<dyn DataCollection>);
+            }
+            Configured::NatRoutes(_) => {
+                extras.nat =
+                    Some(Arc::new(Ec2NatRouting::new(&clients, policy("ec2")))
+                        as Arc<dyn NatRouting>);
+            }
+            Configured::BacktestConsumer { state_machine, .. } => {
+                extras.workflows = Some(Arc::new(SfnWorkflows::new(
+                    clients.sfn.clone(),
+                    state_machine.clone(),
+                    policy("states"),
+                )) as Arc<dyn WorkflowStarter>);
+            }
+            _ => {}
+        }
+        let served = crate::registry::build(configured, &ports, &extras)?;
         Ok(App {
             handler: handler.to_owned(),
             environment,
-            configured,
-            config,
-            registry,
-            clients,
-            nat,
-            http,
             served,
         })
     }
 
-    fn registry(&self) -> Result<&tradai_mlflow::MlflowRegistry, HandlerError> {
-        self.registry.as_ref().ok_or_else(|| {
-            HandlerError::invalid("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI is not set")
-        })
-    }
-
-    fn notifier(&self, topic: &str) -> SnsNotifier {
-        SnsNotifier::new(self.clients.sns.clone(), topic.to_owned(), policy("sns"))
-    }
-
-    fn store<R: tradai_domain::entities::Record>(
-        &self,
-    ) -> Result<DynamoRecordStore<R>, HandlerError> {
-        Ok(DynamoRecordStore::new(
-            self.clients.dynamodb.clone(),
-            &self.config,
-            policy("dynamodb"),
-        )?)
-    }
-
-    fn tasks(&self) -> EcsTaskRunner {
-        EcsTaskRunner::new(self.clients.ecs.clone(), &self.config, None, policy("ecs"))
-    }
-
     /// Serve one event: the §10.1 envelope for Step Functions handlers, the batch answer for SQS ones.
     pub async fn handle(&self, event: Value) -> Result<Value, HandlerError> {
-        let now = Timestamp::now();
-        if let Some(served) = &self.served {
-            return served.serve(event, now, &self.environment).await;
-        }
-        let data = match &self.configured {
-            Configured::CheckRetraining(settings) => {
-                let (drift, runs) = (self.store()?, self.store()?);
-                let deps = crate::handlers::check_retraining_needed::Dependencies {
-                    drift: &drift,
-                    retraining: &runs,
-                    settings,
-                };
-                crate::handlers::check_retraining_needed::handle(&deps, &event, now).await?
-            }
-            Configured::Rollback {
-                cooldown_hours,
-                topic,
-            } => {
-                let (rollbacks, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::handlers::model_rollback::Dependencies {
-                    registry: self.registry()?,
-                    rollbacks: &rollbacks,
-                    notifier: Some(&notifier as &dyn Notifier),
-                    cooldown_hours: *cooldown_hours,
-                };
-                crate::handlers::model_rollback::handle(&deps, &event, now).await?
-            }
-            Configured::BacktestConsumer {
-                state_machine,
-                launch,
-            } => {
-                let workflows = SfnWorkflows::new(
-                    self.clients.sfn.clone(),
-                    state_machine.clone(),
-                    policy("states"),
-                );
-                let jobs = JobRepository::new(Arc::new(self.store()?));
-                let deps = crate::handlers::backtest_consumer::Dependencies {
-                    jobs: &jobs,
-                    workflows: &workflows,
-                    task_definition: launch.task_definition.clone(),
-                };
-                return Ok(crate::handlers::backtest_consumer::handle(&deps, &event).await);
-            }
-            Configured::SqsConsumer(settings) => {
-                let (tasks, runs) = (self.tasks(), self.store()?);
-                let deps = crate::handlers::sqs_consumer::Dependencies {
-                    tasks: &tasks,
-                    retraining: &runs,
-                    settings,
-                };
-                return crate::handlers::sqs_consumer::handle(&deps, &event, now).await;
-            }
-            Configured::Scheduler(check_settings, launch_settings) => {
-                let (drift, runs, tasks) = (self.store()?, self.store()?, self.tasks());
-                let checks = crate::handlers::check_retraining_needed::Dependencies {
-                    drift: &drift,
-                    retraining: &runs,
-                    settings: check_settings,
-                };
-                let launcher = crate::handlers::sqs_consumer::Dependencies {
-                    tasks: &tasks,
-                    retraining: &runs,
-                    settings: launch_settings,
-                };
-                crate::handlers::retraining_scheduler::handle(&checks, &launcher, &event, &[], now)
-                    .await?
-            }
-            Configured::Health(settings, topic) => {
-                let (records, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::handlers::health_check::Dependencies {
-                    http: &self.http,
-                    records: &records,
-                    notifier: &notifier,
-                    settings,
-                };
-                crate::handlers::health_check::handle(&deps, now).await?
-            }
-            Configured::Heartbeat(settings, topic) => {
-                let (sessions, health, notifier) =
-                    (self.store()?, self.store()?, self.notifier(topic));
-                let deps = crate::handlers::trading_heartbeat_check::Dependencies {
-                    sessions: &sessions,
-                    health: &health,
-                    notifier: &notifier,
-                    settings,
-                };
-                crate::handlers::trading_heartbeat_check::handle(&deps, now).await?
-            }
-            Configured::DriftMonitor(settings, topic) => {
-                let (records, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::handlers::drift_monitor::Dependencies {
-                    registry: self.registry()?,
-                    records: &records,
-                    notifier: &notifier,
-                    settings,
-                };
-                crate::handlers::drift_monitor::handle(&deps, &event, now).await?
-            }
-            Configured::Orphans => {
-                let (tasks, jobs, runs) = (
-                    self.tasks(),
-                    JobRepository::new(Arc::new(self.store()?)),
-                    self.store()?,
-                );
-                let deps = crate::handlers::orphan_scanner::Dependencies {
-                    tasks: &tasks as &dyn TaskRunner,
-                    jobs: &jobs,
-                    retraining: &runs,
-                };
-                crate::handlers::orphan_scanner::handle(&deps, &event, now).await?
-            }
-            Configured::PulumiDrift(settings, topic) => {
-                let (records, notifier) = (self.store()?, self.notifier(topic));
-                let deps = crate::handlers::pulumi_drift_detector::Dependencies {
-                    records: &records,
-                    notifier: &notifier,
-                    settings,
-                };
-                crate::handlers::pulumi_drift_detector::handle(&deps, &event, now).await?
-            }
-            Configured::NatRoutes(settings) => {
-                let routing = self.nat.as_ref().ok_or_else(|| {
-                    HandlerError::invalid("handler", "the NAT routing clients were not built")
-                })?;
-                crate::handlers::update_nat_routes::handle(routing, settings, &event).await?
-            }
-            served => {
-                return Err(HandlerError::invalid(
-                    "handler",
-                    format!("{served:?} is served by the registry, which did not build it"),
-                ))
-            }
-        };
-        Ok(envelope(data, &self.environment))
+        self.served
+            .serve(event, Timestamp::now(), &self.environment)
+            .await
     }
 }
 

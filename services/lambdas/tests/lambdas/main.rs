@@ -213,9 +213,7 @@ async fn heartbeat_check_reads_active_sessions_through_the_status_index() {
         Arc::new(tradai_memory::MemoryNotifier::new()),
         tradai_lambdas::handlers::trading_heartbeat_check::Settings::default(),
     );
-    let answer = tradai_lambdas::registry::Serve::serve(&check, json!({}), now, "dev")
-        .await
-        .expect("checks");
+    let answer = check.serve(json!({}), now, "dev").await.expect("checks");
     let answer = &answer["body"]["data"];
     assert_eq!(
         (&answer["checked"], &answer["stale"]),
