@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+#[cfg(feature = "aws")]
 use anyhow::Context as _;
 use tradai_config::Config;
 use tradai_platform::Platform;

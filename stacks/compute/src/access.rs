@@ -25,7 +25,7 @@ impl Arns<'_> {
     }
 
     pub fn table(&self, key: &str) -> String {
-        self.table_named(self.known.get(&format!("table:{key}")))
+        self.table_named(self.known.table(key))
     }
 
     /// The ARN of the table called `name`.
@@ -43,7 +43,7 @@ impl Arns<'_> {
     }
 
     pub fn bucket(&self, key: &str) -> String {
-        format!("arn:aws:s3:::{}", self.known.get(&format!("bucket:{key}")))
+        format!("arn:aws:s3:::{}", self.known.bucket(key))
     }
 
     pub fn state_machine(&self, key: &str) -> String {
@@ -121,20 +121,25 @@ impl Arns<'_> {
 pub fn resolve(config: &Config, known: &Known, value: &EnvValue) -> String {
     let arns = Arns { config, known };
     match value {
-        EnvValue::Table(key) => known.get(&format!("table:{key}")).to_owned(),
-        EnvValue::Bucket(key) => known.get(&format!("bucket:{key}")).to_owned(),
-        EnvValue::QueueUrl(key) => known.get(&format!("queue-url:{key}")).to_owned(),
-        EnvValue::TopicArn(key) => known.get(&format!("topic-arn:{key}")).to_owned(),
+        EnvValue::Table(key) => known.table(key).to_owned(),
+        EnvValue::Bucket(key) => known.bucket(key).to_owned(),
+        EnvValue::QueueUrl(key) => known.queue_url(key).to_owned(),
+        EnvValue::TopicArn(key) => known.topic_arn(key).to_owned(),
         EnvValue::WorkflowArn(key) => arns.state_machine(key),
-        EnvValue::Secret(name) => known.get(&format!("secret:{name}")).to_owned(),
+        EnvValue::Secret(name) => known.secret_arn(name).to_owned(),
         EnvValue::Deploy(output) => match output.as_str() {
-            "private-subnet-ids" => known.get("private_subnet_ids").to_owned(),
-            "ecs-security-group-id" => known.get("sg:ecs").to_owned(),
-            "lambda-security-group-id" => known.get("sg:lambda").to_owned(),
-            "private-route-table-id" => known.get("private_route_table_id").to_owned(),
-            "nat-lifecycle-hook-name" => known.get("nat_lifecycle_hook_name").to_owned(),
-            "m2m-client-id" => known.get("m2m_client_id").to_owned(),
-            "pulumi-backend-url" => format!("s3://{}", known.get("pulumi_state_bucket_name")),
+            "private-subnet-ids" => known.foundation.private_subnet_ids.join(","),
+            "ecs-security-group-id" => known.foundation.security_groups.ecs.as_str().to_owned(),
+            "lambda-security-group-id" => {
+                known.foundation.security_groups.lambda.as_str().to_owned()
+            }
+            "private-route-table-id" => known.foundation.private_route_table_id.as_str().to_owned(),
+            "nat-lifecycle-hook-name" => known.nat_instance().1.to_owned(),
+            "m2m-client-id" => known.persistent.m2m_client_id.as_str().to_owned(),
+            "pulumi-backend-url" => format!(
+                "s3://{}",
+                known.persistent.pulumi_state_bucket_name.as_str()
+            ),
             other => unreachable!("config validation admits only DEPLOY_OUTPUTS, not {other}"),
         },
         other => config
@@ -226,28 +231,28 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
             ),
             EnvValue::QueueUrl(q) => policy.allow(
                 &["sqs:SendMessage", "sqs:GetQueueAttributes"],
-                &[known.get(&format!("queue-arn:{q}"))],
+                &[known.queue_arn(q)],
             ),
-            EnvValue::TopicArn(t) => {
-                policy.allow(&["sns:Publish"], &[known.get(&format!("topic-arn:{t}"))])
-            }
+            EnvValue::TopicArn(t) => policy.allow(&["sns:Publish"], &[known.topic_arn(t)]),
             EnvValue::WorkflowArn(w) => policy
                 .allow(&["states:StartExecution"], &[arns.state_machine(w)])
                 .allow(
                     &["states:DescribeExecution", "states:StopExecution"],
                     &[arns.executions(w)],
                 ),
-            EnvValue::Secret(s) => policy.allow(
-                &["secretsmanager:GetSecretValue"],
-                &[known.get(&format!("secret:{s}"))],
-            ),
+            EnvValue::Secret(s) => {
+                policy.allow(&["secretsmanager:GetSecretValue"], &[known.secret_arn(s)])
+            }
             EnvValue::Namespace => policy.allow(&["servicediscovery:DiscoverInstances"], &["*"]),
             EnvValue::Cluster | EnvValue::TaskFamily(_) => {
                 ecs = true;
                 policy
             }
             EnvValue::Deploy(output) if output == "pulumi-backend-url" => {
-                let bucket = format!("arn:aws:s3:::{}", known.get("pulumi_state_bucket_name"));
+                let bucket = format!(
+                    "arn:aws:s3:::{}",
+                    known.persistent.pulumi_state_bucket_name.as_str()
+                );
                 policy
                     .allow(&["s3:ListBucket"], std::slice::from_ref(&bucket))
                     .allow(&["s3:GetObject", "s3:PutObject"], &[format!("{bucket}/*")])
@@ -260,7 +265,7 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
                         "arn:aws:ec2:{}:{}:route-table/{}",
                         config.settings().aws.region,
                         known.account(),
-                        known.get("private_route_table_id")
+                        known.foundation.private_route_table_id.as_str()
                     )],
                 )
                 .allow(
@@ -282,7 +287,7 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
                     "sqs:ChangeMessageVisibility",
                     "sqs:GetQueueAttributes",
                 ],
-                &[known.get(&format!("queue-arn:{queue}"))],
+                &[known.queue_arn(queue)],
             ),
             Trigger::AsgLifecycle { group } => policy.allow(
                 &["autoscaling:CompleteLifecycleAction"],
@@ -307,39 +312,47 @@ mod tests {
     use super::*;
 
     fn known(config: &Config) -> Known {
+        use tradai_stack_kit::{FoundationValues, NatValues, PersistentValues, SecurityGroups};
         let names = config.names();
         let s = config.settings();
-        let fixed = [
-            ("account", "111122223333"),
-            ("private_subnet_ids", "subnet-a,subnet-b"),
-            ("sg:ecs", "sg-ecs"),
-            ("sg:lambda", "sg-lambda"),
-            ("private_route_table_id", "rtb-1"),
-            ("nat_lifecycle_hook_name", "hook"),
-            ("pulumi_state_bucket_name", "state-bucket"),
-            ("secret:pulumi-passphrase", "arn:secret"),
-            ("secret:m2m-client-secret", "arn:secret:m2m"),
-            ("m2m_client_id", "m2m-client"),
-        ];
-        let mut pairs: Vec<(String, String)> = fixed
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        pairs.extend(
-            s.tables
-                .keys()
-                .map(|t| (format!("table:{t}"), names.table(t).to_string())),
-        );
-        for q in s.queues.keys() {
-            pairs.push((format!("queue-arn:{q}"), format!("arn:aws:sqs:q:{q}")));
-            pairs.push((format!("queue-url:{q}"), format!("https://sqs/{q}")));
+        let each = |keys: Vec<&String>, value: &dyn Fn(&str) -> String| {
+            keys.into_iter().map(|k| (k.clone(), value(k))).collect()
+        };
+        Known {
+            persistent: PersistentValues {
+                user_pool_arn: "arn:aws:cognito-idp:eu-central-1:111122223333:userpool/p".into(),
+                pulumi_state_bucket_name: "state-bucket".into(),
+                m2m_client_id: "m2m-client".into(),
+                secret_arns: [
+                    ("pulumi-passphrase", "arn:secret"),
+                    ("m2m-client-secret", "arn:secret:m2m"),
+                ]
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+                tables: each(s.tables.keys().collect(), &|t| names.table(t).to_string()),
+                ..PersistentValues::default()
+            },
+            foundation: FoundationValues {
+                private_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+                security_groups: SecurityGroups {
+                    ecs: "sg-ecs".into(),
+                    lambda: "sg-lambda".into(),
+                    ..SecurityGroups::default()
+                },
+                private_route_table_id: "rtb-1".into(),
+                nat: NatValues::Instance {
+                    launch_rule_name: "rule".into(),
+                    lifecycle_hook_name: "hook".into(),
+                    group_name: "group".into(),
+                },
+                queue_arns: each(s.queues.keys().collect(), &|q| format!("arn:aws:sqs:q:{q}")),
+                queue_urls: each(s.queues.keys().collect(), &|q| format!("https://sqs/{q}")),
+                topic_arns: each(s.topics.keys().collect(), &|t| format!("arn:aws:sns:t:{t}")),
+                ..FoundationValues::default()
+            },
+            ..Known::default()
         }
-        pairs.extend(
-            s.topics
-                .keys()
-                .map(|t| (format!("topic-arn:{t}"), format!("arn:aws:sns:t:{t}"))),
-        );
-        pairs.into_iter().collect()
     }
 
     fn statements(policy: &str) -> Vec<Value> {

@@ -57,8 +57,10 @@ pub fn balancer(ctx: &Context, config: &Config, known: &Output<Known>) -> Balanc
             .name(alb_name.clone())
             .load_balancer_type("application")
             .internal(false)
-            .security_groups(known_value(known, "sg:alb").map(|id| vec![id]))
-            .subnets(known_list(known, "public_subnet_ids"))
+            .security_groups(
+                known_value(known, |k| &k.foundation.security_groups.alb).map(|id| vec![id]),
+            )
+            .subnets(known_list(known, |k| &k.foundation.public_subnet_ids))
             .idle_timeout(int(s.alb.idle_timeout_seconds))
             .drop_invalid_header_fields(true)
             .tags(tags(config, Layer::Compute, "alb"))
@@ -124,7 +126,7 @@ pub fn balancer(ctx: &Context, config: &Config, known: &Output<Known>) -> Balanc
                 .port(int(port))
                 .protocol("HTTP")
                 .target_type(target_type)
-                .vpc_id(known_value(known, "vpc_id"))
+                .vpc_id(known_value(known, |k| &k.foundation.vpc_id))
                 .deregistration_delay(int(s.alb.deregistration_delay_seconds))
                 .health_check(
                     lb_types::TargetGroupHealthCheck::builder()

@@ -53,7 +53,7 @@ pub fn cluster(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Cl
         servicediscovery::private_dns_namespace::PrivateDnsNamespaceArgs::builder()
             .name(s.compute.service_discovery_namespace.clone())
             .description(format!("TradAI services ({})", config.env()))
-            .vpc(known_value(known, "vpc_id"))
+            .vpc(known_value(known, |k| &k.foundation.vpc_id))
             .tags(tags(config, Layer::Compute, "namespace"))
             .build_struct(),
     );
@@ -141,8 +141,8 @@ fn consolidated_host(ctx: &Context, config: &Arc<Config>, known: &Output<Known>)
         image: ECS_AL2023,
         instance_type: config.settings().compute.consolidated_instance_type.clone(),
         role_name: host_role.name,
-        security_group: known_value(known, "sg:ecs"),
-        subnets: known_list(known, "private_subnet_ids"),
+        security_group: known_value(known, |k| &k.foundation.security_groups.ecs),
+        subnets: known_list(known, |k| &k.foundation.private_subnet_ids),
         public_ip: false,
         user_data: ctx.new_output(&user_data),
         detailed_monitoring: false,

@@ -71,13 +71,14 @@ pub fn functions(
         };
         let image = {
             let tag = s.compute.image_tag.clone();
-            known_value(known, &format!("ecr:lambda-{key}")).map(move |url| format!("{url}:{tag}"))
+            let repository = format!("lambda-{key}");
+            known.map(move |k: Known| format!("{}:{tag}", k.ecr_url(&repository)))
         };
         let vpc = spec.vpc.then(|| {
             known.map(|k: Known| {
                 lambda_types::FunctionVpcConfig::builder()
-                    .subnet_ids(k.list("private_subnet_ids"))
-                    .security_group_ids(vec![k.get("sg:lambda").to_owned()])
+                    .subnet_ids(k.foundation.private_subnet_ids.clone())
+                    .security_group_ids(vec![k.foundation.security_groups.lambda.clone()])
                     .build_struct()
             })
         });
@@ -157,7 +158,10 @@ fn triggers(
                     ctx,
                     &id,
                     lambda::event_source_mapping::EventSourceMappingArgs::builder()
-                        .event_source_arn(known_value(known, &format!("queue-arn:{queue}")))
+                        .event_source_arn({
+                            let queue = queue.clone();
+                            known.map(move |k: Known| k.queue_arn(&queue).to_owned())
+                        })
                         .function_name(function.arn.clone())
                         .batch_size(f64::from(*batch_size))
                         .function_response_types(vec!["ReportBatchItemFailures".to_owned()])
@@ -191,7 +195,7 @@ fn triggers(
                 let config = Arc::clone(config);
                 let Some(rule_name) = (config.settings().network.nat.mode
                     == tradai_config::NatMode::Instance)
-                    .then(|| known_value(known, "nat_launch_rule_name"))
+                    .then(|| known_value(known, |k| k.nat_instance().0))
                 else {
                     continue;
                 };
@@ -200,7 +204,7 @@ fn triggers(
                         config: &config,
                         known: &known,
                     }
-                    .events_rule(known.get("nat_launch_rule_name"))
+                    .events_rule(known.nat_instance().0)
                 });
                 target(ctx, &id, rule_name, function);
                 permission(

@@ -18,15 +18,16 @@ use std::sync::Arc;
 
 use pulumi_gestalt_rust::Context;
 use tradai_config::Config;
-use tradai_stack_kit::{ComputeOutputs, FoundationOutputs, KnownBuilder, PersistentOutputs};
+use tradai_stack_kit::{ComputeOutputs, FoundationOutputs, Known, PersistentOutputs};
 
 /// Create the compute layer of `config` and export its [`ComputeOutputs`].
 pub fn compute(ctx: &Context, config: &Config) -> anyhow::Result<()> {
     let config = Arc::new(config.clone());
-    let mut known = KnownBuilder::new();
-    PersistentOutputs::read(ctx, &config).add_to(&mut known);
-    FoundationOutputs::read(ctx, &config).add_to(&mut known);
-    let known = known.build(ctx);
+    let known = Known::upstream(
+        ctx,
+        &PersistentOutputs::read(ctx, &config),
+        &FoundationOutputs::read(ctx, &config),
+    );
 
     tradai_stack_kit::log_group(
         ctx,

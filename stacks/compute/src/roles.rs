@@ -119,7 +119,7 @@ pub fn roles(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Role
                 )
                 .allow(
                     &["secretsmanager:GetSecretValue"],
-                    &[known.get("database_secret_arn")],
+                    &[known.foundation.database_secret_arn.as_str()],
                 )
                 .build()
         },
@@ -136,12 +136,12 @@ pub fn roles(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Role
             let queues: Vec<String> = s
                 .queues
                 .keys()
-                .map(|q| known.get(&format!("queue-arn:{q}")).to_owned())
+                .map(|q| known.queue_arn(q).to_owned())
                 .collect();
             let topics: Vec<String> = s
                 .topics
                 .keys()
-                .map(|t| known.get(&format!("topic-arn:{t}")).to_owned())
+                .map(|t| known.topic_arn(t).to_owned())
                 .collect();
             let machines: Vec<String> = s.workflows.keys().map(|w| arns.state_machine(w)).collect();
             let executions: Vec<String> = s.workflows.keys().map(|w| arns.executions(w)).collect();

@@ -36,24 +36,23 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
     let spec = &s.services[key];
     let names = config.names();
     let image = match &spec.ecr_repository {
-        Some(repo) => format!(
-            "{}:{}",
-            known.get(&format!("ecr:{repo}")),
-            s.compute.image_tag
-        ),
+        Some(repo) => format!("{}:{}", known.ecr_url(repo), s.compute.image_tag),
         None => unreachable!("config validation gives every container a repository"),
     };
     let mut environment = vec![
         ("ENVIRONMENT", config.env().to_string()),
         ("SERVICE_NAME", key.to_owned()),
         ("AWS_REGION", s.aws.region.clone()),
-        ("COGNITO_USER_POOL_ID", known.get("user_pool_id").to_owned()),
+        (
+            "COGNITO_USER_POOL_ID",
+            known.persistent.user_pool_id.as_str().to_owned(),
+        ),
         (
             "COGNITO_CLIENT_IDS",
             format!(
                 "{},{}",
-                known.get("public_client_id"),
-                known.get("m2m_client_id")
+                known.persistent.public_client_id.as_str(),
+                known.persistent.m2m_client_id.as_str()
             ),
         ),
     ];
@@ -68,10 +67,13 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
     }
     let mut secrets = Vec::new();
     if key == "mlflow" {
-        environment.push(("DB_HOST", known.get("database_endpoint").to_owned()));
+        environment.push((
+            "DB_HOST",
+            known.foundation.database_endpoint.as_str().to_owned(),
+        ));
         environment.push(("DB_NAME", s.database.database_name.clone()));
         for (variable, field) in [("DB_USERNAME", "username"), ("DB_PASSWORD", "password")] {
-            secrets.push(json!({"name": variable, "valueFrom": format!("{}:{field}::", known.get("database_secret_arn"))}));
+            secrets.push(json!({"name": variable, "valueFrom": format!("{}:{field}::", known.foundation.database_secret_arn.as_str())}));
         }
     }
     let mut container = json!({
@@ -211,8 +213,8 @@ pub fn services(
         let network = (!host).then(|| {
             known.map(|k: Known| {
                 ecs_types::ServiceNetworkConfiguration::builder()
-                    .subnets(k.list("private_subnet_ids"))
-                    .security_groups(vec![k.get("sg:ecs").to_owned()])
+                    .subnets(k.foundation.private_subnet_ids.clone())
+                    .security_groups(vec![k.foundation.security_groups.ecs.clone()])
                     .assign_public_ip(false)
                     .build_struct()
             })

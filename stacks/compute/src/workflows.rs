@@ -31,14 +31,14 @@ fn targets(config: &Config, known: &Known, functions: &BTreeMap<String, String>)
         cluster: Arns { config, known }.cluster(),
         strategy_task_definition: names.ecs_service(component),
         container_name: "strategy".into(),
-        subnets: known.list("private_subnet_ids"),
-        security_groups: vec![known.get("sg:ecs").to_owned()],
+        subnets: known.foundation.private_subnet_ids.clone(),
+        security_groups: vec![known.foundation.security_groups.ecs.as_str().to_owned()],
         capacity: if spot {
             Capacity::FargateSpot
         } else {
             Capacity::Fargate
         },
-        retraining_table: known.get("table:retraining-state").to_owned(),
+        retraining_table: known.table("retraining-state").to_owned(),
     }
 }
 

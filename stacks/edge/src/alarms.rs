@@ -9,11 +9,24 @@ use tradai_config::{metrics, Config, Layer, NatMode, Trigger};
 use tradai_pulumi_aws::cloudwatch;
 use tradai_stack_kit::{int, served_services, tags, Known};
 
-/// A dimension value: fixed, or an upstream value by its key.
+/// A dimension value: fixed, or an upstream value (a field of [`Known`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Fixed(String),
-    Known(String),
+    /// The `targetgroup/<name>/<id>` of served service `key`.
+    TargetGroupSuffix(String),
+    /// The ALB's `app/<name>/<id>`.
+    AlbSuffix,
+    /// The NAT instances' auto-scaling group.
+    NatGroup,
+    /// The NAT gateway.
+    NatGateway,
+    /// The HTTP API.
+    ApiId,
+    /// The name of Lambda `key`.
+    FunctionName(String),
+    /// The ARN of state machine `key`.
+    StateMachineArn(String),
 }
 
 /// One alarm, before the upstream values are known.
@@ -31,12 +44,8 @@ pub struct AlarmSpec {
     pub evaluation_periods: u32,
     /// Whether no data means trouble (`breaching`) or nothing to report (`notBreaching`).
     pub missing_data_breaches: bool,
-    /// Extra actions (upstream keys of function ARNs) beyond the alerts topic.
+    /// Extra actions beyond the alerts topic: the Lambdas (keys) the alarm invokes.
     pub actions: Vec<String>,
-}
-
-fn known(key: impl Into<String>) -> Value {
-    Value::Known(key.into())
 }
 
 fn environment(config: &Config) -> (&'static str, Value) {
@@ -113,11 +122,8 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
                 format!("{key} has no healthy target behind the ALB"),
                 ("AWS/ApplicationELB", "HealthyHostCount"),
                 vec![
-                    (
-                        "TargetGroup",
-                        known(format!("target_group_arn_suffix:{key}")),
-                    ),
-                    ("LoadBalancer", known("alb_arn_suffix")),
+                    ("TargetGroup", Value::TargetGroupSuffix(key.clone())),
+                    ("LoadBalancer", Value::AlbSuffix),
                 ],
                 ("Minimum", "LessThanThreshold", 1.0),
             )
@@ -153,7 +159,7 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
         .lambdas
         .iter()
         .filter(|(_, l)| l.triggers.contains(&Trigger::Alarm))
-        .map(|(k, _)| format!("function_arn:{k}"))
+        .map(|(k, _)| k.clone())
         .collect();
     out.push(severe);
     out.push(match s.network.nat.mode {
@@ -164,7 +170,7 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
                 names.alarm("nat-unhealthy"),
                 "the NAT instance group has no instance in service".into(),
                 ("AWS/AutoScaling", "GroupInServiceInstances"),
-                vec![("AutoScalingGroupName", known("nat_group_name"))],
+                vec![("AutoScalingGroupName", Value::NatGroup)],
                 ("Minimum", "LessThanThreshold", 1.0),
             )
         },
@@ -172,7 +178,7 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
             names.alarm("nat-unhealthy"),
             "the NAT gateway cannot allocate ports".into(),
             ("AWS/NATGateway", "ErrorPortAllocation"),
-            vec![("NatGatewayId", known("nat_gateway_id"))],
+            vec![("NatGatewayId", Value::NatGateway)],
             ("Sum", "GreaterThanThreshold", 0.0),
         ),
     });
@@ -182,7 +188,7 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
             names.alarm("api-latency-high"),
             format!("API p95 latency above {} ms", a.api_latency_ms),
             ("AWS/ApiGateway", "Latency"),
-            vec![("ApiId", known("api_id"))],
+            vec![("ApiId", Value::ApiId)],
             ("p95", "GreaterThanThreshold", f64::from(a.api_latency_ms)),
         )
     });
@@ -191,7 +197,7 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
             names.alarm(&format!("lambda-{key}-errors")),
             format!("{} failed", names.function(key)),
             ("AWS/Lambda", "Errors"),
-            vec![("FunctionName", known(format!("function_name:{key}")))],
+            vec![("FunctionName", Value::FunctionName(key.clone()))],
             (
                 "Sum",
                 "GreaterThanOrEqualToThreshold",
@@ -218,7 +224,7 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
             names.alarm(&format!("{key}-workflow-failed")),
             format!("a {key} workflow execution failed or timed out"),
             ("AWS/States", "ExecutionsFailed"),
-            vec![("StateMachineArn", known(format!("state_machine_arn:{key}")))],
+            vec![("StateMachineArn", Value::StateMachineArn(key.clone()))],
             ("Sum", "GreaterThanOrEqualToThreshold", 1.0),
         ));
     }
@@ -228,7 +234,18 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
 fn value(known: &Known, value: &Value) -> String {
     match value {
         Value::Fixed(v) => v.clone(),
-        Value::Known(key) => known.get(key).to_owned(),
+        Value::TargetGroupSuffix(key) => known.target_group_suffix(key).to_owned(),
+        Value::AlbSuffix => known.compute.alb_arn_suffix.clone(),
+        Value::NatGroup => known.nat_instance().2.to_owned(),
+        Value::NatGateway => match &known.foundation.nat {
+            tradai_stack_kit::NatValues::Gateway { gateway_id } => gateway_id.clone(),
+            tradai_stack_kit::NatValues::Instance { .. } => {
+                panic!("the NAT is instances: no gateway upstream")
+            }
+        },
+        Value::ApiId => known.api_id.clone(),
+        Value::FunctionName(key) => known.function_name(key).to_owned(),
+        Value::StateMachineArn(key) => known.state_machine_arn(key).to_owned(),
     }
 }
 
@@ -248,8 +265,11 @@ pub fn create(ctx: &Context, config: &Config, known: &Output<Known>) {
         let actions = {
             let extra = spec.actions.clone();
             known.map(move |known: Known| {
-                std::iter::once(known.get("topic-arn:alerts").to_owned())
-                    .chain(extra.iter().map(|k| known.get(k).to_owned()))
+                std::iter::once(known.topic_arn("alerts").to_owned())
+                    .chain(extra.iter().map(|k| {
+                        tradai_stack_kit::entry(&known.compute.function_arns, "function", k)
+                            .to_owned()
+                    }))
                     .collect::<Vec<String>>()
             })
         };
@@ -270,7 +290,7 @@ pub fn create(ctx: &Context, config: &Config, known: &Output<Known>) {
                 "notBreaching"
             })
             .alarm_actions(actions.clone())
-            .ok_actions(known.map(|known: Known| vec![known.get("topic-arn:alerts").to_owned()]))
+            .ok_actions(known.map(|known: Known| vec![known.topic_arn("alerts").to_owned()]))
             .tags(tags(config, Layer::Edge, "alarms"));
         let args = if percentile {
             builder
@@ -327,7 +347,7 @@ mod tests {
             .find(|a| a.name.ends_with("drift-significant"))
             .expect("alarm");
         assert_eq!(severe.threshold, 0.25);
-        assert_eq!(severe.actions, ["function_arn:model-rollback"]);
+        assert_eq!(severe.actions, ["model-rollback"]);
         let dlq = alarms
             .iter()
             .find(|a| a.name.ends_with("backtest-dlq-not-empty"))
@@ -352,6 +372,6 @@ mod tests {
             .iter()
             .find(|a| a.name == "tradai-dev-nat-unhealthy")
             .expect("alarm");
-        assert_eq!(nat.dimensions[0].1, Value::Known("nat_group_name".into()));
+        assert_eq!(nat.dimensions[0].1, Value::NatGroup);
     }
 }

@@ -50,11 +50,11 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
         types::AuthorizerJwtConfiguration::builder()
             .issuer(format!(
                 "https://cognito-idp.{region}.amazonaws.com/{}",
-                known.get("user_pool_id")
+                known.persistent.user_pool_id.as_str()
             ))
             .audiences(vec![
-                known.get("public_client_id").to_owned(),
-                known.get("m2m_client_id").to_owned(),
+                known.persistent.public_client_id.as_str().to_owned(),
+                known.persistent.m2m_client_id.as_str().to_owned(),
             ])
             .build_struct()
     });
@@ -74,8 +74,10 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
         &names.resource("api-link"),
         apigatewayv2::vpc_link::VpcLinkArgs::builder()
             .name(names.resource("api-link"))
-            .subnet_ids(known_list(known, "private_subnet_ids"))
-            .security_group_ids(known_value(known, "sg:api").map(|id| vec![id]))
+            .subnet_ids(known_list(known, |k| &k.foundation.private_subnet_ids))
+            .security_group_ids(
+                known_value(known, |k| &k.foundation.security_groups.api).map(|id| vec![id]),
+            )
             .tags(tags(config, Layer::Edge, "api"))
             .build_struct(),
     );
@@ -88,7 +90,7 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
             .integration_method("ANY")
             .connection_type("VPC_LINK")
             .connection_id(link.id)
-            .integration_uri(known_value(known, "https_listener_arn"))
+            .integration_uri(known_value(known, |k| &k.compute.https_listener_arn))
             .payload_format_version("1.0")
             .timeout_milliseconds(30_000)
             .tls_config(

@@ -20,15 +20,15 @@ pub fn body(config: &Config, known: &Known) -> String {
     let region = s.aws.region.as_str();
     let env = config.env().to_string();
     let names = config.names();
-    let alb = known.get("alb_arn_suffix");
+    let alb = known.compute.alb_arn_suffix.as_str();
     let healthy = served_services(config)
         .iter()
-        .map(|key| json!(["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", known.get(&format!("target_group_arn_suffix:{key}")), "LoadBalancer", alb, {"label": key}]))
+        .map(|key| json!(["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", known.target_group_suffix(key), "LoadBalancer", alb, {"label": key}]))
         .collect();
     let lambdas = s
         .lambdas
         .keys()
-        .map(|key| json!(["AWS/Lambda", "Errors", "FunctionName", known.get(&format!("function_name:{key}")), {"label": key}]))
+        .map(|key| json!(["AWS/Lambda", "Errors", "FunctionName", known.function_name(key), {"label": key}]))
         .collect();
     let queues = s
         .queues
@@ -43,7 +43,7 @@ pub fn body(config: &Config, known: &Known) -> String {
         .workflows
         .keys()
         .flat_map(|key| {
-            let arn = known.get(&format!("state_machine_arn:{key}")).to_owned();
+            let arn = known.state_machine_arn(key).to_owned();
             ["ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"]
                 .map(|m| json!(["AWS/States", m, "StateMachineArn", arn, {"label": format!("{key} {m}")}]))
         })
@@ -61,8 +61,8 @@ pub fn body(config: &Config, known: &Known) -> String {
         widget(
             "API requests and latency (p95)",
             vec![
-                json!(["AWS/ApiGateway", "Count", "ApiId", known.get("api_id"), {"stat": "Sum"}]),
-                json!(["AWS/ApiGateway", "Latency", "ApiId", known.get("api_id"), {"stat": "p95", "yAxis": "right"}]),
+                json!(["AWS/ApiGateway", "Count", "ApiId", known.api_id.as_str(), {"stat": "Sum"}]),
+                json!(["AWS/ApiGateway", "Latency", "ApiId", known.api_id.as_str(), {"stat": "p95", "yAxis": "right"}]),
             ],
             "Sum",
             region,

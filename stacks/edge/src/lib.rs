@@ -12,22 +12,22 @@ pub use waf::rules as waf_rules;
 
 use pulumi_gestalt_rust::Context;
 use tradai_config::Config;
-use tradai_stack_kit::{ComputeOutputs, FoundationOutputs, KnownBuilder, PersistentOutputs};
+use tradai_stack_kit::{ComputeOutputs, FoundationOutputs, Known, PersistentOutputs};
 
 /// What the edge layer exports.
 pub const EXPORTS: [&str; 4] = ["api_id", "api_endpoint", "web_acl_arn", "dashboard_name"];
 
 /// Create the edge layer of `config`.
 pub fn edge(ctx: &Context, config: &Config) -> anyhow::Result<()> {
-    let mut known = KnownBuilder::new();
-    PersistentOutputs::read(ctx, config).add_to(&mut known);
-    FoundationOutputs::read(ctx, config).add_to(&mut known);
-    ComputeOutputs::read(ctx, config).add_to(&mut known);
-    let upstream = known.build(ctx);
+    let upstream = Known::upstream(
+        ctx,
+        &PersistentOutputs::read(ctx, config),
+        &FoundationOutputs::read(ctx, config),
+    );
+    let upstream = Known::with_compute(&upstream, ctx, &ComputeOutputs::read(ctx, config));
 
     let api = api::api(ctx, config, &upstream);
-    known.add("api_id", &api.id);
-    let known = known.build(ctx);
+    let known = Known::with_api(&upstream, &api.id);
     let web_acl = waf::web_acl(ctx, config, &known);
     alarms::create(ctx, config, &known);
     let dashboard = dashboard::dashboard(ctx, config, &known);

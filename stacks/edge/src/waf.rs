@@ -71,7 +71,7 @@ pub fn web_acl(ctx: &Context, config: &Config, known: &Output<Known>) -> Output<
         ctx,
         &format!("{name}-alb"),
         wafv2::web_acl_association::WebAclAssociationArgs::builder()
-            .resource_arn(known_value(known, "alb_arn"))
+            .resource_arn(known_value(known, |k| &k.compute.alb_arn))
             .web_acl_arn(acl.arn.clone())
             .build_struct(),
     );

@@ -106,17 +106,30 @@ impl ComputeOutputs {
         }
     }
 
-    /// Add every value to `known`: the scalars by their export names and `<prefix>:<key>` for the maps
-    /// (`function_arn:health-check`, `target_group_arn_suffix:backend-api`, …).
-    pub fn add_to(&self, known: &mut crate::KnownBuilder) {
-        for (name, value) in SCALARS.iter().zip(self.scalars()) {
-            known.add(*name, value);
-        }
-        known
-            .add_map("target_group_arn_suffix", &self.target_group_arn_suffixes)
-            .add_map("function_arn", &self.function_arns)
-            .add_map("function_name", &self.function_names)
-            .add_map("state_machine_arn", &self.state_machine_arns);
+    /// Every value, once known.
+    pub fn values(&self, ctx: &Context) -> Output<crate::ComputeValues> {
+        let maps = [
+            &self.target_group_arn_suffixes,
+            &self.function_arns,
+            &self.function_names,
+            &self.state_machine_arns,
+        ];
+        let keys: Vec<Vec<String>> = maps.iter().map(|m| m.keys().cloned().collect()).collect();
+        let mut outputs: Vec<&Output<String>> = self.scalars().to_vec();
+        outputs.extend(maps.iter().flat_map(|m| m.values()));
+        crate::gather(ctx, &outputs, move |g| crate::ComputeValues {
+            alb_arn: g.next(),
+            alb_arn_suffix: g.next(),
+            alb_dns_name: g.next(),
+            https_listener_arn: g.next(),
+            cluster_name: g.next(),
+            cluster_arn: g.next(),
+            namespace_id: g.next(),
+            target_group_arn_suffixes: g.map(&keys[0]),
+            function_arns: g.map(&keys[1]),
+            function_names: g.map(&keys[2]),
+            state_machine_arns: g.map(&keys[3]),
+        })
     }
 
     /// Read the compute layer of this environment through its StackReference.

@@ -102,18 +102,29 @@ impl PersistentOutputs {
         }
     }
 
-    /// Add every value to `known`: `table:<k>`, `bucket:<k>`, `ecr:<repo>`, `secret:<name>`, the scalars by
-    /// their export names, and `account` (from the user pool's ARN).
-    pub fn add_to(&self, known: &mut crate::KnownBuilder) {
-        known
-            .add_map("table", &self.tables)
-            .add_map("bucket", &self.buckets)
-            .add_map("ecr", &self.ecr_urls)
-            .add_map("secret", &self.secret_arns)
-            .account_from_arn(&self.user_pool_arn);
-        for (name, value) in PERSISTENT_SCALARS.iter().zip(self.scalars()) {
-            known.add(*name, value);
-        }
+    /// Every value, once known.
+    pub fn values(&self, ctx: &Context) -> Output<crate::PersistentValues> {
+        let maps = [
+            &self.tables,
+            &self.buckets,
+            &self.ecr_urls,
+            &self.secret_arns,
+        ];
+        let keys: Vec<Vec<String>> = maps.iter().map(|m| m.keys().cloned().collect()).collect();
+        let mut outputs: Vec<&Output<String>> = self.scalars().to_vec();
+        outputs.extend(maps.iter().flat_map(|m| m.values()));
+        crate::gather(ctx, &outputs, move |g| crate::PersistentValues {
+            user_pool_id: g.next(),
+            user_pool_arn: g.next(),
+            public_client_id: g.next(),
+            m2m_client_id: g.next(),
+            trail_arn: g.next(),
+            pulumi_state_bucket_name: g.next(),
+            tables: g.map(&keys[0]),
+            buckets: g.map(&keys[1]),
+            ecr_urls: g.map(&keys[2]),
+            secret_arns: g.map(&keys[3]),
+        })
     }
 
     /// Read the persistent layer of this environment through its StackReference.
@@ -269,22 +280,63 @@ impl FoundationOutputs {
         }
     }
 
-    /// Add every value to `known`: the scalars by their export names, `sg:<role>`, `queue-url:<k>`,
-    /// `queue-arn:<k>`, `topic-arn:<k>`, and the NAT names of the configured mode.
-    pub fn add_to(&self, known: &mut crate::KnownBuilder) {
-        for (name, value) in FOUNDATION_SCALARS.iter().zip(self.scalars()) {
-            known.add(*name, value);
-        }
-        known
-            .add_map("sg", &self.security_group_ids)
-            .add_map("queue-url", &self.queue_urls)
-            .add_map("queue-arn", &self.queue_arns)
-            .add_map("topic-arn", &self.topic_arns);
-        for (name, value) in self.nat() {
-            if let Some(value) = value {
-                known.add(*name, value);
+    /// Every value, once known (subnet lists split).
+    pub fn values(&self, ctx: &Context) -> Output<crate::FoundationValues> {
+        let maps = [
+            &self.security_group_ids,
+            &self.queue_urls,
+            &self.queue_arns,
+            &self.topic_arns,
+        ];
+        let keys: Vec<Vec<String>> = maps.iter().map(|m| m.keys().cloned().collect()).collect();
+        let nat: Vec<&Output<String>> = self.nat().filter_map(|(_, v)| v.as_ref()).collect();
+        let instance = self.nat_gateway_id.is_none();
+        let mut outputs: Vec<&Output<String>> = self.scalars().to_vec();
+        outputs.extend(maps.iter().flat_map(|m| m.values()));
+        outputs.extend(nat);
+        crate::gather(ctx, &outputs, move |g| {
+            let list = |text: String| -> Vec<String> {
+                text.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let (vpc_id, public, private, database) = (g.next(), g.next(), g.next(), g.next());
+            let (route_table, endpoint, secret) = (g.next(), g.next(), g.next());
+            let mut security_groups = crate::SecurityGroups::default();
+            for (role, id) in g.map(&keys[0]) {
+                if let Some(slot) = security_groups.role_mut(&role) {
+                    *slot = id;
+                }
             }
-        }
+            let (queue_urls, queue_arns, topic_arns) =
+                (g.map(&keys[1]), g.map(&keys[2]), g.map(&keys[3]));
+            let nat = if instance {
+                crate::NatValues::Instance {
+                    launch_rule_name: g.next(),
+                    lifecycle_hook_name: g.next(),
+                    group_name: g.next(),
+                }
+            } else {
+                crate::NatValues::Gateway {
+                    gateway_id: g.next(),
+                }
+            };
+            crate::FoundationValues {
+                vpc_id,
+                public_subnet_ids: list(public),
+                private_subnet_ids: list(private),
+                database_subnet_ids: list(database),
+                private_route_table_id: route_table,
+                security_groups,
+                database_endpoint: endpoint,
+                database_secret_arn: secret,
+                queue_urls,
+                queue_arns,
+                topic_arns,
+                nat,
+            }
+        })
     }
 
     /// Read the foundation layer of this environment through its StackReference.

@@ -14,7 +14,10 @@ mod tags;
 pub use collect::{collect, int};
 pub use compute::{served_services, ComputeOutputs};
 pub use instances::{Group, InstanceGroup};
-pub use known::{known_list, known_value, Known, KnownBuilder};
+pub use known::{
+    entry, gather, known_list, known_value, ComputeValues, FoundationValues, Gather, Known,
+    NatValues, PersistentValues, SecurityGroups,
+};
 pub use layers::{FoundationOutputs, PersistentOutputs, SECURITY_ROLES};
 pub use logs::{log_group, LogGroup};
 pub use outputs::Upstream;
