@@ -118,13 +118,13 @@ impl ComputeOutputs {
         let mut outputs: Vec<&Output<String>> = self.scalars().to_vec();
         outputs.extend(maps.iter().flat_map(|m| m.values()));
         crate::gather(ctx, &outputs, move |g| crate::ComputeValues {
-            alb_arn: g.next(),
-            alb_arn_suffix: g.next(),
-            alb_dns_name: g.next(),
-            https_listener_arn: g.next(),
-            cluster_name: g.next(),
-            cluster_arn: g.next(),
-            namespace_id: g.next(),
+            alb_arn: g.value(),
+            alb_arn_suffix: g.value(),
+            alb_dns_name: g.value(),
+            https_listener_arn: g.value(),
+            cluster_name: g.value(),
+            cluster_arn: g.value(),
+            namespace_id: g.value(),
             target_group_arn_suffixes: g.map(&keys[0]),
             function_arns: g.map(&keys[1]),
             function_names: g.map(&keys[2]),

@@ -188,20 +188,20 @@ impl Known {
     }
 }
 
-/// Rebuilds a values struct from outputs gathered in a fixed order: scalars by [`Gather::next`], keyed maps
+/// Rebuilds a values struct from outputs gathered in a fixed order: scalars by [`Gather::value`], keyed maps
 /// by [`Gather::map`] with the same keys in the same order as they were added.
 #[derive(Debug)]
 pub struct Gather(std::vec::IntoIter<String>);
 
 impl Gather {
     /// The next value.
-    pub fn next(&mut self) -> String {
+    pub fn value(&mut self) -> String {
         self.0.next().unwrap_or_default()
     }
 
     /// The next values, one per key.
     pub fn map(&mut self, keys: &[String]) -> BTreeMap<String, String> {
-        keys.iter().map(|k| (k.clone(), self.next())).collect()
+        keys.iter().map(|k| (k.clone(), self.value())).collect()
     }
 }
 

@@ -114,12 +114,12 @@ impl PersistentOutputs {
         let mut outputs: Vec<&Output<String>> = self.scalars().to_vec();
         outputs.extend(maps.iter().flat_map(|m| m.values()));
         crate::gather(ctx, &outputs, move |g| crate::PersistentValues {
-            user_pool_id: g.next(),
-            user_pool_arn: g.next(),
-            public_client_id: g.next(),
-            m2m_client_id: g.next(),
-            trail_arn: g.next(),
-            pulumi_state_bucket_name: g.next(),
+            user_pool_id: g.value(),
+            user_pool_arn: g.value(),
+            public_client_id: g.value(),
+            m2m_client_id: g.value(),
+            trail_arn: g.value(),
+            pulumi_state_bucket_name: g.value(),
             tables: g.map(&keys[0]),
             buckets: g.map(&keys[1]),
             ecr_urls: g.map(&keys[2]),
@@ -301,8 +301,8 @@ impl FoundationOutputs {
                     .map(str::to_owned)
                     .collect()
             };
-            let (vpc_id, public, private, database) = (g.next(), g.next(), g.next(), g.next());
-            let (route_table, endpoint, secret) = (g.next(), g.next(), g.next());
+            let (vpc_id, public, private, database) = (g.value(), g.value(), g.value(), g.value());
+            let (route_table, endpoint, secret) = (g.value(), g.value(), g.value());
             let mut security_groups = crate::SecurityGroups::default();
             for (role, id) in g.map(&keys[0]) {
                 if let Some(slot) = security_groups.role_mut(&role) {
@@ -313,13 +313,13 @@ impl FoundationOutputs {
                 (g.map(&keys[1]), g.map(&keys[2]), g.map(&keys[3]));
             let nat = if instance {
                 crate::NatValues::Instance {
-                    launch_rule_name: g.next(),
-                    lifecycle_hook_name: g.next(),
-                    group_name: g.next(),
+                    launch_rule_name: g.value(),
+                    lifecycle_hook_name: g.value(),
+                    group_name: g.value(),
                 }
             } else {
                 crate::NatValues::Gateway {
-                    gateway_id: g.next(),
+                    gateway_id: g.value(),
                 }
             };
             crate::FoundationValues {

@@ -8,6 +8,7 @@ mod layers;
 mod logs;
 mod outputs;
 mod policy;
+pub mod preflight;
 mod security;
 mod tags;
 

@@ -41,8 +41,9 @@ impl Upstream {
         }
     }
 
-    /// One export; a stack without it fails the run with a message naming both (a renamed output fails the
-    /// tests that run the layers in order, not a deploy).
+    /// One export. The program checks every upstream export a layer reads before it runs
+    /// ([`crate::preflight`]), so a stack without it is refused there with an error naming both; reaching the
+    /// message here means the upstream stack changed during the run.
     pub fn get(&self, key: &str) -> Output<String> {
         let stack = self.stack.clone();
         let key = key.to_owned();

@@ -5,7 +5,18 @@ use anyhow::Context as _;
 use pulumi_gestalt_rust::Context;
 use tradai_config::{Layer, Loader};
 
+mod upstream;
+
 fn main() -> anyhow::Result<()> {
+    // The upstream stacks' exports are checked before anything is registered: a missing or renamed export is
+    // this error, naming the stack and the keys, not a failure inside an output.
+    if let Ok(stack) = std::env::var("PULUMI_STACK") {
+        let (layer, env) = Layer::parse_stack(&stack)?;
+        let config = Loader::discover()
+            .load(env)
+            .with_context(|| format!("loading the {env} config for stack {stack}"))?;
+        upstream::check(layer, &config)?;
+    }
     pulumi_gestalt_rust::run(program)
 }
 

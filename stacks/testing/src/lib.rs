@@ -1,8 +1,9 @@
 //! `tradai-stack-testing`: run a real stack program against an in-process mock Pulumi engine and get back every
 //! resource it registered (type, name, inputs, parent, dependencies) and its exports. The engine answers every
-//! required output with a realistic fake from the schema subset, and StackReference reads with the recorded
-//! exports of an upstream run.
+//! required output with a realistic fake from the schema subset, and StackReference reads (and the program's
+//! `pulumi stack output` preflight) with the recorded exports of an upstream run.
 
+mod cli;
 pub mod cost;
 mod engine;
 mod fakes;
@@ -74,6 +75,7 @@ pub async fn run(spec: RunSpec<'_>) -> std::io::Result<Run> {
                 .map(|stream| stream.and_then(|s| s.set_nodelay(true).map(|()| s))),
         );
     let server = tokio::spawn(server);
+    let cli = cli::FakeCli::new(&spec.references)?;
     let mut command = tokio::process::Command::new(spec.program);
     if let Some(dir) = spec.config_dir {
         command.env("TRADAI_CONFIG_DIR", dir);
@@ -91,6 +93,7 @@ pub async fn run(spec: RunSpec<'_>) -> std::io::Result<Run> {
             Value::Object(spec.config.clone()).to_string(),
         )
         .env("PULUMI_CONFIG_SECRET_KEYS", "[]")
+        .env("PATH", cli.path())
         .kill_on_drop(true)
         .output()
         .await?;

@@ -21,6 +21,13 @@ pub fn schema() -> Value {
 
 /// Run the stack `<layer>-<env>` with the given upstream exports (by fully qualified stack name); it must succeed.
 pub async fn run_layer(layer: Layer, env: Environment, references: Map<String, Value>) -> Run {
+    let result = run_program(layer, env, references).await;
+    assert!(result.success, "{layer}-{env} failed: {}", result.stderr);
+    result
+}
+
+/// Run the stack `<layer>-<env>` with the given upstream exports, whatever its outcome.
+pub async fn run_program(layer: Layer, env: Environment, references: Map<String, Value>) -> Run {
     let schema = schema();
     let stack = format!("{layer}-{env}");
     let spec = RunSpec {
@@ -35,9 +42,7 @@ pub async fn run_layer(layer: Layer, env: Environment, references: Map<String, V
         dry_run: false,
         config_dir: None,
     };
-    let result = run(spec).await.expect("the program runs");
-    assert!(result.success, "{stack} failed: {}", result.stderr);
-    result
+    run(spec).await.expect("the program runs")
 }
 
 /// The embedded config of `env`.

@@ -120,3 +120,36 @@ async fn edge_uses_only_upstream_outputs() {
 async fn foundation_uses_only_upstream_outputs() {
     check(Layer::Foundation, Environment::Staging, 0).await;
 }
+
+/// An upstream stack deployed from another revision (an export renamed): the program refuses before it
+/// registers anything, with an error naming the stack and the key, not a panic inside an output.
+#[tokio::test]
+async fn a_missing_upstream_export_is_an_error_naming_the_stack_and_key() {
+    let env = Environment::Dev;
+    let config = crate::config(env);
+    let mut references = upstream_exports(Layer::Compute, env).await;
+    let foundation = config.stack_reference(Layer::Foundation);
+    let exports = references[&foundation]
+        .as_object()
+        .expect("exports")
+        .clone();
+    let renamed: Map<String, Value> = exports
+        .into_iter()
+        .map(|(k, v)| match k.as_str() {
+            "lambda_security_group_id" => ("lambda_sg_id".to_owned(), v),
+            _ => (k, v),
+        })
+        .collect();
+    references.insert(foundation.clone(), Value::Object(renamed));
+    let run = crate::run_program(Layer::Compute, env, references).await;
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains(&format!(
+            "stack {foundation} has no output 'lambda_security_group_id'"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.recording.resources.is_empty(), "nothing is registered");
+}
