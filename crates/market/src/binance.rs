@@ -131,12 +131,7 @@ pub struct BinanceFutures {
 impl BinanceFutures {
     /// The API at `base_url` (`https://fapi.binance.com`, or a replay server).
     pub fn new(base_url: &str, settings: Settings) -> Result<Self> {
-        if reqwest::Url::parse(base_url).is_err() || !base_url.starts_with("http") {
-            return Err(DomainError::validation(
-                "BINANCE_FUTURES_URL",
-                format!("'{base_url}' is not an http(s) URL, e.g. {PRODUCTION_URL}"),
-            ));
-        }
+        check_url(base_url)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()
@@ -262,6 +257,17 @@ fn rejected(path: &str, status: u16, body: &str) -> DomainError {
         ExternalKind::Rejected,
         format!("{path}: {status} {message}"),
     )
+}
+
+/// `base_url` is an http(s) URL (`BINANCE_FUTURES_URL`).
+pub(crate) fn check_url(base_url: &str) -> Result<()> {
+    if reqwest::Url::parse(base_url).is_err() || !base_url.starts_with("http") {
+        return Err(DomainError::validation(
+            "BINANCE_FUTURES_URL",
+            format!("'{base_url}' is not an http(s) URL, e.g. {PRODUCTION_URL}"),
+        ));
+    }
+    Ok(())
 }
 
 #[async_trait]

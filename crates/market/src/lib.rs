@@ -6,6 +6,7 @@
 pub mod binance;
 mod columnar;
 pub mod layout;
+mod lazy;
 pub mod recorded;
 #[cfg(feature = "replay")]
 pub mod replay;
@@ -14,5 +15,6 @@ pub mod sync;
 
 pub use binance::{BinanceFutures, Settings};
 pub use columnar::{decode, encode};
+pub use lazy::LazyBinance;
 pub use recorded::{RecordedSource, Recording};
 pub use store::ParquetStore;

@@ -84,7 +84,7 @@ impl Ports {
             results: aws.bucket("results")?,
             configs: aws.bucket("configs")?,
             market: Arc::new(tradai_market::ParquetStore::new(aws.bucket("arcticdb")?)),
-            source: Arc::new(tradai_market::BinanceFutures::new(
+            source: Arc::new(tradai_market::LazyBinance::new(
                 &settings.binance_url,
                 tradai_market::Settings::default(),
             )?),

@@ -92,8 +92,8 @@ pub struct Extras {
     pub nat: Option<Arc<dyn NatRouting>>,
     /// backtest-consumer's backtest state machine.
     pub workflows: Option<Arc<dyn WorkflowStarter>>,
-    /// health-check's HTTP client.
-    pub http: reqwest::Client,
+    /// health-check's HTTP client (built only where it runs: a client loads a TLS root store).
+    pub http: Option<reqwest::Client>,
 }
 
 impl std::fmt::Debug for Extras {
@@ -164,7 +164,7 @@ pub fn build(
             retraining_scheduler::RetrainingScheduler::new(ports, checks, launch),
         ),
         Configured::Health(s, _) => Box::new(health_check::HealthCheck::new(
-            extras.http.clone(),
+            required(&extras.http, "an HTTP client", Function::HealthCheck)?,
             ports.health.clone(),
             alerts,
             s,
@@ -249,7 +249,7 @@ mod tests {
             })),
             nat: Some(Arc::new(MemoryNatRouting::new())),
             workflows: Some(Arc::new(MemoryWorkflows::new("backtest"))),
-            http: reqwest::Client::new(),
+            http: Some(reqwest::Client::new()),
         };
         let mut served = Vec::new();
         for key in config.settings().lambdas.keys() {

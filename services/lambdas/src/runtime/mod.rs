@@ -78,6 +78,7 @@ impl App {
                     Some(Arc::new(Ec2NatRouting::new(&clients, policy("ec2")))
                         as Arc<dyn NatRouting>);
             }
+            Configured::Health(..) => extras.http = Some(reqwest::Client::new()),
             Configured::BacktestConsumer { state_machine, .. } => {
                 extras.workflows = Some(Arc::new(SfnWorkflows::new(
                     clients.sfn.clone(),
