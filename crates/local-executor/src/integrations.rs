@@ -42,14 +42,11 @@ impl LocalIntegrations {
         let mut local = ports.clone();
         local.tasks = Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster()));
         LocalIntegrations {
-            runner: Arc::new(Runner {
-                jobs: ports.jobs.clone(),
-                configs: ports.configs.clone(),
-                market: ports.market.clone(),
-                results: ports.results.clone(),
-                registry: Some(ports.registry.clone()),
-                settings: tradai_backtest::Settings::default(),
-            }),
+            runner: Arc::new(Runner::from_ports(
+                ports,
+                true,
+                tradai_backtest::Settings::default(),
+            )),
             extras: Extras {
                 data: Some(Arc::new(InProcessDataCollection {
                     store: ports.market.clone(),

@@ -70,6 +70,23 @@ fn failure(error: &str, cause: impl Into<String>) -> JobError {
 }
 
 impl Runner {
+    /// The runner over the platform's `ports`; runs are logged to its model registry when `log_runs` (a real
+    /// MLflow is configured).
+    pub fn from_ports(
+        ports: &tradai_platform::Ports,
+        log_runs: bool,
+        settings: Settings,
+    ) -> Runner {
+        Runner {
+            jobs: ports.jobs.clone(),
+            configs: ports.configs.clone(),
+            market: ports.market.clone(),
+            results: ports.results.clone(),
+            registry: log_runs.then(|| ports.registry.clone()),
+            settings,
+        }
+    }
+
     /// Run job `job_id` to COMPLETED or FAILED. `Err` only when the job cannot be read or its status written.
     pub async fn run(&self, job_id: &str) -> Result<Outcome> {
         let job = self

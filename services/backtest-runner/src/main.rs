@@ -26,22 +26,15 @@ async fn main() -> anyhow::Result<ExitCode> {
     let config = tradai_service_kit::startup::load_config(&args.env)?;
     let settings = AwsSettings::from_env()?;
     let platform = Platform::start(&config, Adapters::Aws).await?;
-    let ports = &platform.ports;
-    let runner = Runner {
-        jobs: ports.jobs.clone(),
-        configs: ports.configs.clone(),
-        market: ports.market.clone(),
-        results: ports.results.clone(),
-        // Runs are logged only to a real MLflow server.
-        registry: settings
-            .mlflow_uri
-            .is_some()
-            .then(|| ports.registry.clone()),
-        settings: Settings {
+    // Runs are logged only to a real MLflow server.
+    let runner = Runner::from_ports(
+        &platform.ports,
+        settings.mlflow_uri.is_some(),
+        Settings {
             slippage: args.slippage,
             starting_balance: None,
         },
-    };
+    );
     if args.mode == "train" {
         let request = tradai_backtest_runner::train::TrainRequest {
             job_id: args.job_id.clone(),

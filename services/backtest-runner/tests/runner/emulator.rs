@@ -1,13 +1,6 @@
-use std::sync::Arc;
-
-use tradai_aws::{DynamoRecordStore, S3ObjectStore};
 use tradai_backtest::Settings;
 use tradai_backtest_runner::Runner;
-use tradai_domain::ports::{JobRepository, ModelRegistry, ObjectStore};
-use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::JobStatus;
-use tradai_market::ParquetStore;
-use tradai_mlflow::MlflowRegistry;
 use tradai_test_support::{emulator, mlflow};
 
 use super::{job, seed};
@@ -16,27 +9,18 @@ use super::{job, seed};
 #[tokio::test]
 async fn runs_a_job_on_the_emulator_and_logs_it_to_mlflow() {
     let (config, clients, _provisioned) = emulator::provisioned().await;
-    let policy = |s: &str| Arc::new(ResiliencePolicy::aws(s));
-    let bucket = |key: &str| -> Arc<dyn ObjectStore> {
-        Arc::new(
-            S3ObjectStore::new(clients.s3.clone(), &config, key, policy("s3")).expect("bucket"),
-        )
+    let settings = tradai_platform::AwsSettings {
+        mlflow_uri: Some(mlflow::tracking_uri().to_owned()),
+        ..Default::default()
     };
-    let (configs, results) = (bucket("configs"), bucket("results"));
-    let market = Arc::new(ParquetStore::new(bucket("arcticdb")));
-    seed(configs.as_ref(), market.as_ref()).await;
-    let registry = Arc::new(MlflowRegistry::new(mlflow::tracking_uri(), None).expect("uri"));
-    let runner = Runner {
-        jobs: JobRepository::new(Arc::new(
-            DynamoRecordStore::new(clients.dynamodb.clone(), &config, policy("dynamodb"))
-                .expect("table"),
-        )),
-        configs,
-        market,
-        results: results.clone(),
-        registry: Some(registry.clone()),
-        settings: Settings::default(),
-    };
+    let ports = tradai_platform::Ports::aws(&config, &clients, &settings).expect("ports");
+    let (configs, results, registry) = (
+        ports.configs.clone(),
+        ports.results.clone(),
+        ports.registry.clone(),
+    );
+    seed(configs.as_ref(), ports.market.as_ref()).await;
+    let runner = Runner::from_ports(&ports, true, Settings::default());
     let mut job = job("sma-crossover");
     job.config.experiment_name = Some(format!("backtest-{}", tradai_test_support::unique_prefix()));
     runner.jobs.create(&job).await.expect("create");

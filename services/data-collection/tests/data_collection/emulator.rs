@@ -3,12 +3,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use serde_json::json;
-use tradai_aws::S3ObjectStore;
 use tradai_data_collection::AppState;
-use tradai_domain::ports::ObjectStore;
-use tradai_domain::resilience::ResiliencePolicy;
 use tradai_market::replay::{Fault, ReplayServer};
-use tradai_market::{BinanceFutures, ParquetStore, Recording, Settings};
+use tradai_market::{BinanceFutures, Recording, Settings};
 use tradai_test_support::emulator;
 
 use super::Service;
@@ -18,15 +15,13 @@ use super::Service;
 #[tokio::test]
 async fn syncs_from_binance_into_the_market_data_bucket() {
     let (config, clients, _provisioned) = emulator::provisioned().await;
-    let bucket: Arc<dyn ObjectStore> = Arc::new(
-        S3ObjectStore::new(
-            clients.s3.clone(),
-            &config,
-            "arcticdb",
-            Arc::new(ResiliencePolicy::aws("s3")),
-        )
-        .expect("bucket"),
-    );
+    let ports = tradai_platform::Ports::aws(&config, &clients, &Default::default()).expect("ports");
+    let bucket = tradai_platform::AwsPorts {
+        config: &config,
+        clients: &clients,
+    }
+    .bucket("arcticdb")
+    .expect("the market-data bucket");
     let replay = ReplayServer::start(Recording::bundled().expect("recording")).await;
     replay.fail_next(Fault::Status(429, Some(0)));
     let source = BinanceFutures::new(
@@ -37,13 +32,10 @@ async fn syncs_from_binance_into_the_market_data_bucket() {
         },
     )
     .expect("adapter");
-    let store = bucket.clone();
+    // The deployed service's market store; the candles from the replay server.
+    let ports = ports.with_source(Arc::new(source));
     let service = Service::start(move |verifier| {
-        AppState::new(
-            Arc::new(ParquetStore::new(store)),
-            Arc::new(source),
-            verifier,
-        )
+        AppState::new(ports.market.clone(), ports.source.clone(), verifier)
     })
     .await;
 

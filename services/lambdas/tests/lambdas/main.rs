@@ -178,17 +178,13 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
 /// canonical config provisions them.
 #[tokio::test]
 async fn heartbeat_check_reads_active_sessions_through_the_status_index() {
-    use tradai_domain::entities::{HealthRecord, Timestamp, TradingMode, TradingSession};
-    use tradai_domain::ports::{RecordKey, RecordStore};
+    use tradai_domain::entities::{Timestamp, TradingMode, TradingSession};
+    use tradai_domain::ports::RecordKey;
     use tradai_domain::TradingStatus;
     let (config, clients, _) = tradai_test_support::emulator::provisioned().await;
-    let policy = || Arc::new(tradai_domain::resilience::ResiliencePolicy::aws("dynamodb"));
-    let sessions: tradai_aws::DynamoRecordStore<TradingSession> =
-        tradai_aws::DynamoRecordStore::new(clients.dynamodb.clone(), &config, policy())
-            .expect("table");
-    let health: tradai_aws::DynamoRecordStore<HealthRecord> =
-        tradai_aws::DynamoRecordStore::new(clients.dynamodb.clone(), &config, policy())
-            .expect("table");
+    // The ports the deployed function gets, and its handler from the registry.
+    let ports = tradai_platform::Ports::aws(&config, &clients, &Default::default()).expect("ports");
+    let (sessions, health) = (ports.sessions.clone(), ports.health.clone());
     let now = Timestamp::now();
     for (id, status, beat) in [
         ("fresh", TradingStatus::Running, Some(now)),
@@ -206,13 +202,11 @@ async fn heartbeat_check_reads_active_sessions_through_the_status_index() {
         };
         sessions.put(&session).await.expect("put");
     }
-    let health = Arc::new(health);
-    let check = tradai_lambdas::handlers::trading_heartbeat_check::TradingHeartbeatCheck::new(
-        Arc::new(sessions),
-        health.clone(),
-        Arc::new(tradai_memory::MemoryNotifier::new()),
-        tradai_lambdas::handlers::trading_heartbeat_check::Settings::default(),
-    );
+    let configured =
+        tradai_lambdas::settings::defaults(tradai_config::Function::TradingHeartbeatCheck, &config)
+            .expect("defaults");
+    let check = tradai_lambdas::registry::build(configured, &ports, &Default::default())
+        .expect("registered");
     let answer = check.serve(json!({}), now, "dev").await.expect("checks");
     let answer = &answer["body"]["data"];
     assert_eq!(
