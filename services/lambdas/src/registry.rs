@@ -30,6 +30,17 @@ pub trait Handler: Send + Sync + 'static {
     type Input: DeserializeOwned + Send;
     /// What it answers (the envelope's `data` when [`Handler::ENVELOPED`]).
     type Output: Serialize + Send;
+    /// What its environment configures (read and checked by [`crate::settings::configure`]).
+    type Settings;
+
+    /// The handler over the platform's `ports` and the `extras` only it uses: its dependencies come from there.
+    fn build(
+        ports: &Ports,
+        extras: &Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, StartupError>
+    where
+        Self: Sized;
 
     /// Serve one event at `now`.
     fn handle(
@@ -107,7 +118,7 @@ impl std::fmt::Debug for Extras {
 }
 
 /// `value`, which `function` needs and this platform may not have built.
-fn required<T: Clone>(
+pub(crate) fn required<T: Clone>(
     value: &Option<T>,
     what: &str,
     function: Function,
@@ -128,88 +139,50 @@ pub fn build(
     extras: &Extras,
 ) -> Result<Box<dyn Serve>, StartupError> {
     use crate::handlers::*;
-    let alerts = ports.notifier.clone();
-    Ok(match configured {
+    fn boxed<H: Handler>(
+        ports: &Ports,
+        extras: &Extras,
+        settings: H::Settings,
+    ) -> Result<Box<dyn Serve>, StartupError> {
+        Ok(Box::new(H::build(ports, extras, settings)?))
+    }
+    let (p, e) = (ports, extras);
+    match configured {
         Configured::BacktestConsumer { launch, .. } => {
-            let workflows = required(
-                &extras.workflows,
-                "the backtest state machine",
-                Function::BacktestConsumer,
-            )?;
-            Box::new(backtest_consumer::BacktestConsumer::new(
-                ports,
-                workflows,
-                launch.task_definition,
-            ))
+            boxed::<backtest_consumer::BacktestConsumer>(p, e, launch)
         }
-        Configured::SqsConsumer(s) => Box::new(sqs_consumer::SqsConsumer::new(ports, s)),
-        Configured::UpdateStatus => Box::new(update_status::UpdateStatus::new(ports)),
-        Configured::Cleanup => Box::new(cleanup_resources::CleanupResources::new(ports)),
-        Configured::CheckRetraining(s) => Box::new(
-            check_retraining_needed::CheckRetrainingNeeded::new(ports, s),
-        ),
+        Configured::SqsConsumer(s) => boxed::<sqs_consumer::SqsConsumer>(p, e, s),
+        Configured::UpdateStatus => boxed::<update_status::UpdateStatus>(p, e, ()),
+        Configured::Cleanup => boxed::<cleanup_resources::CleanupResources>(p, e, ()),
+        Configured::CheckRetraining(s) => {
+            boxed::<check_retraining_needed::CheckRetrainingNeeded>(p, e, s)
+        }
         Configured::Compare { min_confidence } => {
-            Box::new(compare_models::CompareModels::new(ports, min_confidence))
+            boxed::<compare_models::CompareModels>(p, e, min_confidence)
         }
-        Configured::Promote => Box::new(promote_model::PromoteModel::new(ports)),
+        Configured::Promote => boxed::<promote_model::PromoteModel>(p, e, ()),
         Configured::Rollback { cooldown_hours, .. } => {
-            Box::new(model_rollback::ModelRollback::new(
-                ports,
-                ports.rollbacks.clone(),
-                alerts,
-                cooldown_hours,
-            ))
+            boxed::<model_rollback::ModelRollback>(p, e, cooldown_hours)
         }
-        Configured::Scheduler(checks, launch) => Box::new(
-            retraining_scheduler::RetrainingScheduler::new(ports, checks, launch),
-        ),
-        Configured::Health(s, _) => Box::new(health_check::HealthCheck::new(
-            required(&extras.http, "an HTTP client", Function::HealthCheck)?,
-            ports.health.clone(),
-            alerts,
-            s,
-        )),
+        Configured::Scheduler(checks, launch) => {
+            boxed::<retraining_scheduler::RetrainingScheduler>(p, e, (checks, launch))
+        }
+        Configured::Health(s, _) => boxed::<health_check::HealthCheck>(p, e, s),
         Configured::Heartbeat(s, _) => {
-            Box::new(trading_heartbeat_check::TradingHeartbeatCheck::new(
-                ports.sessions.clone(),
-                ports.health.clone(),
-                alerts,
-                s,
-            ))
+            boxed::<trading_heartbeat_check::TradingHeartbeatCheck>(p, e, s)
         }
-        Configured::DriftMonitor(s, _) => {
-            Box::new(drift_monitor::DriftMonitor::new(ports, alerts, s))
-        }
-        Configured::Orphans => Box::new(orphan_scanner::OrphanScanner::new(ports)),
-        Configured::Validate(s) => Box::new(validate_strategy::ValidateStrategy::new(ports, s)),
+        Configured::DriftMonitor(s, _) => boxed::<drift_monitor::DriftMonitor>(p, e, s),
+        Configured::Orphans => boxed::<orphan_scanner::OrphanScanner>(p, e, ()),
+        Configured::Validate(s) => boxed::<validate_strategy::ValidateStrategy>(p, e, s),
         Configured::Notify {
             throttle_minutes, ..
-        } => Box::new(notify_completion::NotifyCompletion::new(
-            ports,
-            alerts,
-            throttle_minutes,
-        )),
-        Configured::DataProxy(_) => {
-            Box::new(data_collection_proxy::DataCollectionProxy::new(required(
-                &extras.data,
-                "a data-collection client",
-                Function::DataCollectionProxy,
-            )?))
+        } => boxed::<notify_completion::NotifyCompletion>(p, e, throttle_minutes),
+        Configured::DataProxy(_) => boxed::<data_collection_proxy::DataCollectionProxy>(p, e, ()),
+        Configured::PulumiDrift(s, _) => {
+            boxed::<pulumi_drift_detector::PulumiDriftDetector>(p, e, s)
         }
-        Configured::PulumiDrift(s, _) => Box::new(pulumi_drift_detector::PulumiDriftDetector::new(
-            ports.infra_drift.clone(),
-            alerts,
-            s,
-        )),
-        Configured::NatRoutes(s) => Box::new(update_nat_routes::UpdateNatRoutes::new(
-            required(
-                &extras.nat,
-                "the NAT routing clients",
-                Function::UpdateNatRoutes,
-            )?,
-            s,
-        )),
-    })
+        Configured::NatRoutes(s) => boxed::<update_nat_routes::UpdateNatRoutes>(p, e, s),
+    }
 }
 
 /// Serve `event` through `handler` now, as Lambda would, and take the answer's `data` (tests).

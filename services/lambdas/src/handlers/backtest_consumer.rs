@@ -79,6 +79,23 @@ impl crate::registry::Handler for BacktestConsumer {
     const ENVELOPED: bool = false;
     type Input = SqsEvent;
     type Output = SqsBatchResponse;
+    type Settings = crate::handlers::sqs_consumer::Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(
+            ports,
+            crate::registry::required(
+                &extras.workflows,
+                "the backtest state machine",
+                Self::FUNCTION,
+            )?,
+            settings.task_definition,
+        ))
+    }
 
     /// Handle an SQS event; the partial-batch answer (it never fails as a whole).
     async fn handle(

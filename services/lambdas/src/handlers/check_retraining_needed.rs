@@ -224,6 +224,15 @@ impl crate::registry::Handler for CheckRetrainingNeeded {
     const FUNCTION: Function = Function::CheckRetrainingNeeded;
     type Input = Request;
     type Output = Decision;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, settings))
+    }
 
     /// Decide for the request at `now`.
     async fn handle(&self, request: Request, now: Timestamp) -> Result<Decision, HandlerError> {

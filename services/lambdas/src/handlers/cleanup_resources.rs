@@ -51,6 +51,15 @@ impl Handler for CleanupResources {
     const FUNCTION: Function = Function::CleanupResources;
     type Input = Input;
     type Output = Output;
+    type Settings = ();
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        _settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports))
+    }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
         let job_id = input.job_id.as_str();

@@ -135,6 +135,15 @@ impl Handler for CompareModels {
     const FUNCTION: Function = Function::CompareModels;
     type Input = Input;
     type Output = Output;
+    type Settings = f64;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, settings))
+    }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
         Ok(compare(

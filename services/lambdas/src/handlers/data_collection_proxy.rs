@@ -276,6 +276,19 @@ impl Handler for DataCollectionProxy {
     const FUNCTION: Function = Function::DataCollectionProxy;
     type Input = Input;
     type Output = Output;
+    type Settings = ();
+
+    fn build(
+        _ports: &tradai_platform::Ports,
+        extras: &crate::registry::Extras,
+        _settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(crate::registry::required(
+            &extras.data,
+            "a data-collection client",
+            Self::FUNCTION,
+        )?))
+    }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
         match input.operation {

@@ -158,6 +158,15 @@ impl crate::registry::Handler for DriftMonitor {
     const FUNCTION: Function = Function::DriftMonitor;
     type Input = Request;
     type Output = Checked;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, ports.notifier.clone(), settings))
+    }
 
     /// Check every model at `now`.
     async fn handle(&self, request: Request, now: Timestamp) -> Result<Checked, HandlerError> {

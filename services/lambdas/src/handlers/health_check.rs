@@ -108,6 +108,20 @@ impl crate::registry::Handler for HealthCheck {
     const FUNCTION: Function = Function::HealthCheck;
     type Input = serde::de::IgnoredAny;
     type Output = Checked;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(
+            crate::registry::required(&extras.http, "an HTTP client", Self::FUNCTION)?,
+            ports.health.clone(),
+            ports.notifier.clone(),
+            settings,
+        ))
+    }
 
     /// Check every service at `now` (the scheduled event says nothing more).
     async fn handle(

@@ -110,6 +110,20 @@ impl crate::registry::Handler for ModelRollback {
     const FUNCTION: Function = Function::ModelRollback;
     type Input = Request;
     type Output = Rollback;
+    type Settings = i64;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(
+            ports,
+            ports.rollbacks.clone(),
+            ports.notifier.clone(),
+            settings,
+        ))
+    }
 
     /// Roll back (or preview) at `now`.
     async fn handle(&self, request: Request, now: Timestamp) -> Result<Rollback, HandlerError> {

@@ -63,6 +63,15 @@ impl Handler for NotifyCompletion {
     const FUNCTION: Function = Function::NotifyCompletion;
     type Input = Notification;
     type Output = Output;
+    type Settings = i64;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, ports.notifier.clone(), settings))
+    }
 
     async fn handle(
         &self,

@@ -108,6 +108,15 @@ impl crate::registry::Handler for OrphanScanner {
     const FUNCTION: Function = Function::OrphanScanner;
     type Input = Scan;
     type Output = Scanned;
+    type Settings = ();
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        _settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports))
+    }
 
     /// Scan at `now`.
     async fn handle(&self, scan: Scan, now: Timestamp) -> Result<Scanned, HandlerError> {

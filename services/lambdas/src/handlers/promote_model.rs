@@ -79,6 +79,15 @@ impl Handler for PromoteModel {
     const FUNCTION: Function = Function::PromoteModel;
     type Input = Input;
     type Output = Output;
+    type Settings = ();
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        _settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports))
+    }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
         let registry = self.registry.as_ref();

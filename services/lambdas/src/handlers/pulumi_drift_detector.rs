@@ -149,6 +149,19 @@ impl crate::registry::Handler for PulumiDriftDetector {
     const FUNCTION: Function = Function::PulumiDriftDetector;
     type Input = Request;
     type Output = Checked;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(
+            ports.infra_drift.clone(),
+            ports.notifier.clone(),
+            settings,
+        ))
+    }
 
     /// Check the event's stacks at `now`.
     async fn handle(&self, request: Request, now: Timestamp) -> Result<Checked, HandlerError> {

@@ -102,6 +102,18 @@ impl crate::registry::Handler for RetrainingScheduler {
     const FUNCTION: Function = Function::RetrainingScheduler;
     type Input = Schedule;
     type Output = Scheduled;
+    type Settings = (
+        crate::handlers::check_retraining_needed::Settings,
+        launching::Settings,
+    );
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, settings.0, settings.1))
+    }
 
     /// Evaluate the event's models (or the default ones) at `now`.
     async fn handle(&self, schedule: Schedule, now: Timestamp) -> Result<Scheduled, HandlerError> {

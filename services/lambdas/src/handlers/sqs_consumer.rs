@@ -137,6 +137,15 @@ impl crate::registry::Handler for SqsConsumer {
     const ENVELOPED: bool = false;
     type Input = SqsEvent;
     type Output = Consumed;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, settings))
+    }
 
     /// Handle an SQS event at `now`; the partial-batch answer.
     async fn handle(&self, event: SqsEvent, now: Timestamp) -> Result<Consumed, HandlerError> {

@@ -148,6 +148,20 @@ impl crate::registry::Handler for TradingHeartbeatCheck {
     const FUNCTION: Function = Function::TradingHeartbeatCheck;
     type Input = serde::de::IgnoredAny;
     type Output = Checked;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(
+            ports.sessions.clone(),
+            ports.health.clone(),
+            ports.notifier.clone(),
+            settings,
+        ))
+    }
 
     /// Check every active session at `now` (the scheduled event says nothing more).
     async fn handle(

@@ -171,6 +171,18 @@ impl crate::registry::Handler for UpdateNatRoutes {
     const FUNCTION: Function = Function::UpdateNatRoutes;
     type Input = LifecycleEvent;
     type Output = Repointed;
+    type Settings = Settings;
+
+    fn build(
+        _ports: &tradai_platform::Ports,
+        extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(
+            crate::registry::required(&extras.nat, "the NAT routing clients", Self::FUNCTION)?,
+            settings,
+        ))
+    }
 
     /// Handle one lifecycle event.
     async fn handle(

@@ -102,6 +102,15 @@ impl Handler for UpdateStatus {
     const FUNCTION: Function = Function::UpdateStatus;
     type Input = Input;
     type Output = Output;
+    type Settings = ();
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        _settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports))
+    }
 
     async fn handle(&self, input: Input, now: Timestamp) -> Result<Output, HandlerError> {
         let job_id = input.job_id.as_str();

@@ -175,6 +175,15 @@ impl Handler for ValidateStrategy {
     const FUNCTION: Function = Function::ValidateStrategy;
     type Input = Input;
     type Output = Output;
+    type Settings = Settings;
+
+    fn build(
+        ports: &tradai_platform::Ports,
+        _extras: &crate::registry::Extras,
+        settings: Self::Settings,
+    ) -> Result<Self, crate::settings::StartupError> {
+        Ok(Self::new(ports, settings))
+    }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {
         let name = input.strategy_name.as_str();
