@@ -5,6 +5,20 @@
 //! Functions' Retry and Catch match on. [`registry::build`] makes a function's handler; `runtime` serves it
 //! (`tradai-lambda <handler>`).
 
+/// `Debug` for a handler struct showing only its plain `field`s (its ports are trait objects).
+macro_rules! handler_debug {
+    ($name:ident $(, $field:ident)*) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use handler_debug;
+
 pub mod drift;
 pub mod event_source;
 mod failures;

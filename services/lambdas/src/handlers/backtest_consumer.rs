@@ -25,13 +25,7 @@ pub struct BacktestConsumer {
     pub task_definition: String,
 }
 
-impl std::fmt::Debug for BacktestConsumer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BacktestConsumer")
-            .field("task_definition", &self.task_definition)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(BacktestConsumer, task_definition);
 
 impl BacktestConsumer {
     /// The consumer over the platform's jobs, starting executions of `workflows` (the backtest state machine,

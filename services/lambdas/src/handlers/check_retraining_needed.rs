@@ -44,13 +44,7 @@ pub struct CheckRetrainingNeeded {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for CheckRetrainingNeeded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CheckRetrainingNeeded")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(CheckRetrainingNeeded, settings);
 
 /// The question: which model, and whether the request is manual (`force` or `manual_trigger`).
 #[derive(Debug, Clone, Deserialize)]

@@ -32,20 +32,7 @@ pub struct CleanupResources {
     pub tasks: Arc<dyn TaskRunner>,
 }
 
-impl std::fmt::Debug for CleanupResources {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CleanupResources").finish_non_exhaustive()
-    }
-}
-
-impl CleanupResources {
-    /// Over the platform's task runner.
-    pub fn new(ports: &tradai_platform::Ports) -> Self {
-        CleanupResources {
-            tasks: ports.tasks.clone(),
-        }
-    }
-}
+crate::handler_debug!(CleanupResources);
 
 impl Handler for CleanupResources {
     const FUNCTION: Function = Function::CleanupResources;
@@ -58,7 +45,10 @@ impl Handler for CleanupResources {
         _extras: &crate::registry::Extras,
         _settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports))
+        // Over the platform's task runner.
+        Ok(CleanupResources {
+            tasks: ports.tasks.clone(),
+        })
     }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {

@@ -113,13 +113,7 @@ pub struct CompareModels {
     pub min_confidence: f64,
 }
 
-impl std::fmt::Debug for CompareModels {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompareModels")
-            .field("min_confidence", &self.min_confidence)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(CompareModels, min_confidence);
 
 impl CompareModels {
     /// Over the platform's model registry.

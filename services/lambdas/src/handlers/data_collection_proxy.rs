@@ -258,12 +258,7 @@ pub struct DataCollectionProxy {
     pub service: Arc<dyn DataCollection>,
 }
 
-impl std::fmt::Debug for DataCollectionProxy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataCollectionProxy")
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(DataCollectionProxy);
 
 impl DataCollectionProxy {
     /// Over `service`.

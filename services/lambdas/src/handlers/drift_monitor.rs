@@ -38,13 +38,7 @@ pub struct DriftMonitor {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for DriftMonitor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DriftMonitor")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(DriftMonitor, settings);
 
 impl DriftMonitor {
     /// The monitor over the platform's registry and drift-state table, paging on `notifier` (the function's

@@ -34,13 +34,7 @@ pub struct HealthCheck {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for HealthCheck {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HealthCheck")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(HealthCheck, settings);
 
 impl HealthCheck {
     /// The check probing with `http`, recording in `records` (the health-state table) and alerting on

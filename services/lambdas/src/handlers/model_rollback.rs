@@ -25,13 +25,7 @@ pub struct ModelRollback {
     pub cooldown_hours: i64,
 }
 
-impl std::fmt::Debug for ModelRollback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelRollback")
-            .field("cooldown_hours", &self.cooldown_hours)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(ModelRollback, cooldown_hours);
 
 impl ModelRollback {
     /// The rollback over the platform's registry, recording in `rollbacks` (the rollback-state table, not among

@@ -36,13 +36,7 @@ pub struct NotifyCompletion {
     pub throttle_minutes: i64,
 }
 
-impl std::fmt::Debug for NotifyCompletion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NotifyCompletion")
-            .field("throttle_minutes", &self.throttle_minutes)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(NotifyCompletion, throttle_minutes);
 
 impl NotifyCompletion {
     /// Publishing to `alerts` (the function's topic), remembering in the platform's notifications table.

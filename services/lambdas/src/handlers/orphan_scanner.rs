@@ -24,11 +24,7 @@ pub struct OrphanScanner {
     pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
 }
 
-impl std::fmt::Debug for OrphanScanner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrphanScanner").finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(OrphanScanner);
 
 /// The scheduled event: whether to only report (`dry_run`, the default) and the runtime limit in hours
 /// (`max_runtime_hours`, 6 by default, at least 1). An EventBridge event's other fields are ignored.

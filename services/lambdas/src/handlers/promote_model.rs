@@ -60,20 +60,7 @@ pub struct PromoteModel {
     pub registry: Arc<dyn ModelRegistry>,
 }
 
-impl std::fmt::Debug for PromoteModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PromoteModel").finish_non_exhaustive()
-    }
-}
-
-impl PromoteModel {
-    /// Over the platform's model registry.
-    pub fn new(ports: &tradai_platform::Ports) -> Self {
-        PromoteModel {
-            registry: ports.registry.clone(),
-        }
-    }
-}
+crate::handler_debug!(PromoteModel);
 
 impl Handler for PromoteModel {
     const FUNCTION: Function = Function::PromoteModel;
@@ -86,7 +73,10 @@ impl Handler for PromoteModel {
         _extras: &crate::registry::Extras,
         _settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports))
+        // Over the platform's model registry.
+        Ok(PromoteModel {
+            registry: ports.registry.clone(),
+        })
     }
 
     async fn handle(&self, input: Input, _now: Timestamp) -> Result<Output, HandlerError> {

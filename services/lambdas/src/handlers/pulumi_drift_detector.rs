@@ -31,13 +31,7 @@ pub struct PulumiDriftDetector {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for PulumiDriftDetector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PulumiDriftDetector")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(PulumiDriftDetector, settings);
 
 impl PulumiDriftDetector {
     /// The detector recording in `records` (the infra-drift-state table) and alerting on `notifier` (the

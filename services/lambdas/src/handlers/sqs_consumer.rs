@@ -37,13 +37,7 @@ pub struct SqsConsumer {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for SqsConsumer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqsConsumer")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(SqsConsumer, settings);
 
 /// The answer: the partial-batch response Lambda reads (`batchItemFailures`: the deferred and failed
 /// messages), with what was launched and how many malformed messages were skipped.

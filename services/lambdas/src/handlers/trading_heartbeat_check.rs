@@ -46,13 +46,7 @@ pub struct TradingHeartbeatCheck {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for TradingHeartbeatCheck {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TradingHeartbeatCheck")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(TradingHeartbeatCheck, settings);
 
 impl TradingHeartbeatCheck {
     /// The check reading `sessions` (the trading-state table), recording in `health` (the health-state table)

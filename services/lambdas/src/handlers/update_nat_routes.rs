@@ -30,13 +30,7 @@ pub struct UpdateNatRoutes {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for UpdateNatRoutes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UpdateNatRoutes")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(UpdateNatRoutes, settings);
 
 impl UpdateNatRoutes {
     /// The handler over `routing` (EC2 and Auto Scaling; not among the platform's ports).

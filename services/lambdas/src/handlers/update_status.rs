@@ -89,15 +89,6 @@ pub struct UpdateStatus {
     pub jobs: JobRepository,
 }
 
-impl UpdateStatus {
-    /// Over the platform's jobs.
-    pub fn new(ports: &tradai_platform::Ports) -> Self {
-        UpdateStatus {
-            jobs: ports.jobs.clone(),
-        }
-    }
-}
-
 impl Handler for UpdateStatus {
     const FUNCTION: Function = Function::UpdateStatus;
     type Input = Input;
@@ -109,7 +100,10 @@ impl Handler for UpdateStatus {
         _extras: &crate::registry::Extras,
         _settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports))
+        // Over the platform's jobs.
+        Ok(UpdateStatus {
+            jobs: ports.jobs.clone(),
+        })
     }
 
     async fn handle(&self, input: Input, now: Timestamp) -> Result<Output, HandlerError> {

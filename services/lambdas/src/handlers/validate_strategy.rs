@@ -63,13 +63,7 @@ pub struct ValidateStrategy {
     pub settings: Settings,
 }
 
-impl std::fmt::Debug for ValidateStrategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ValidateStrategy")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+crate::handler_debug!(ValidateStrategy, settings);
 
 impl ValidateStrategy {
     /// Over the platform's configs bucket and model registry.
