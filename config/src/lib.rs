@@ -41,7 +41,7 @@ pub use problem::{Problem, Problems};
 pub use promote::{diff, ConfigDiff, DiffEntry, KeyClass};
 pub use schedule::{ScheduleError, ScheduleExpression};
 pub use sources::{ConfigDir, WORKSPACE_CONFIG_DIR};
-pub use variables::{Declared, SettingsError, Variable};
+pub use variables::{Declared, Deployed, SettingsError, Shape, Variable};
 
 /// The JSON schema of the config files (unknown keys are errors; `Option` fields may be left out).
 pub fn schema() -> schemars::Schema {

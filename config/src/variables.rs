@@ -29,6 +29,30 @@ pub enum SettingsError {
     },
 }
 
+/// The form of a variable's value, which `tradai infra check` compares with the planned value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// Any text.
+    #[default]
+    Text,
+    /// An http(s) URL.
+    Url,
+    /// The ARN of a resource the deployment creates.
+    Arn,
+}
+
+impl Shape {
+    /// Whether `value` has this shape.
+    pub fn admits(self, value: &str) -> bool {
+        match self {
+            Shape::Text => true,
+            Shape::Url => value.starts_with("http://") || value.starts_with("https://"),
+            Shape::Arn => value.starts_with("arn:aws"),
+        }
+    }
+}
+
 /// One environment variable a binary reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Variable {
@@ -39,6 +63,24 @@ pub struct Variable {
     pub default: Option<&'static str>,
     /// Whether the binary refuses to start without it.
     pub required: bool,
+    /// The form of its value.
+    pub shape: Shape,
+    /// What every deployment must set, where the default suits only a local run (e.g. the in-memory adapters
+    /// a service defaults to, or no MLflow server).
+    pub deployed: Deployed,
+}
+
+/// What a deployment sets for a variable, beyond what the binary itself requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "must", content = "value")]
+pub enum Deployed {
+    /// What the binary requires, nothing more.
+    #[default]
+    AsDeclared,
+    /// Set, to any value of its shape.
+    Set,
+    /// Set to exactly this value.
+    Exactly(&'static str),
 }
 
 impl Variable {
@@ -49,6 +91,8 @@ impl Variable {
             allowed,
             default: None,
             required: false,
+            shape: Shape::Text,
+            deployed: Deployed::AsDeclared,
         }
     }
 
@@ -59,6 +103,8 @@ impl Variable {
             allowed,
             default: None,
             required: true,
+            shape: Shape::Text,
+            deployed: Deployed::AsDeclared,
         }
     }
 
@@ -68,6 +114,21 @@ impl Variable {
             default: Some(default),
             ..self
         }
+    }
+
+    /// The same variable with values of `shape`.
+    pub const fn shaped(self, shape: Shape) -> Self {
+        Variable { shape, ..self }
+    }
+
+    /// The same variable, which every deployment sets (`Deployed::Set`) or sets to one value.
+    pub const fn deployed(self, deployed: Deployed) -> Self {
+        Variable { deployed, ..self }
+    }
+
+    /// Whether a deployment must set it.
+    pub fn needed_in_cloud(&self) -> bool {
+        self.required || self.deployed != Deployed::AsDeclared
     }
 
     /// Its value, trimmed; unset, empty or blank is `None`.
@@ -99,7 +160,7 @@ impl Variable {
     pub fn url(&self, get: VariableSource<'_>) -> Result<Option<String>, SettingsError> {
         self.text(get)?
             .map(|text| {
-                if text.starts_with("http://") || text.starts_with("https://") {
+                if Shape::Url.admits(&text) {
                     Ok(text)
                 } else {
                     Err(self.invalid(&text))
@@ -140,6 +201,34 @@ pub struct Declared {
     pub allowed: String,
     /// The value used when it is unset.
     pub default: Option<String>,
+    /// The form of its value.
+    pub shape: Shape,
+    /// What every deployment must set (see [`Variable::deployed`]).
+    #[serde(skip_serializing_if = "is_as_declared")]
+    pub deployed: Deployed,
+}
+
+fn is_as_declared(d: &Deployed) -> bool {
+    *d == Deployed::AsDeclared
+}
+
+impl Declared {
+    /// A declaration with no shape and no deployed value.
+    pub fn new(name: &str, required: bool, allowed: &str, default: Option<String>) -> Self {
+        Declared {
+            name: name.to_owned(),
+            required,
+            allowed: allowed.to_owned(),
+            default,
+            shape: Shape::Text,
+            deployed: Deployed::AsDeclared,
+        }
+    }
+
+    /// Whether a deployment must set it.
+    pub fn needed_in_cloud(&self) -> bool {
+        self.required || self.deployed != Deployed::AsDeclared
+    }
 }
 
 impl From<&Variable> for Declared {
@@ -149,6 +238,8 @@ impl From<&Variable> for Declared {
             required: v.required,
             allowed: v.allowed.to_owned(),
             default: v.default.map(str::to_owned),
+            shape: v.shape,
+            deployed: v.deployed,
         }
     }
 }

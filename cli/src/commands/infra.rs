@@ -101,12 +101,19 @@ fn check(args: CheckArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             &BUILT,
             dir.dir(),
         ))?;
-        let violations = tradai_stack_testing::policy::check(&graph, &schema);
+        let mut violations = tradai_stack_testing::policy::check(&graph, &schema);
+        violations.extend(tradai_stack_testing::semantics::check(
+            &graph,
+            &super::needs::needs(&config),
+        ));
         if violations.is_empty() {
-            println!("{env}: {} resources pass every policy check", graph.len());
+            println!(
+                "{env}: {} resources pass every policy and semantic check",
+                graph.len()
+            );
         } else {
             failed = true;
-            eprintln!("{env}: {} policy violation(s):", violations.len());
+            eprintln!("{env}: {} violation(s):", violations.len());
             for v in violations {
                 eprintln!(
                     "  - [{}] {} {}: {}\n    fix: {}",

@@ -7,4 +7,5 @@ pub mod infra;
 pub mod local;
 mod local_states;
 pub mod login;
+mod needs;
 pub mod pulumi;

@@ -126,7 +126,7 @@ fn checks_every_environment() {
     let text = out;
     assert_eq!(
         text.lines()
-            .filter(|l| l.ends_with("resources pass every policy check"))
+            .filter(|l| l.ends_with("resources pass every policy and semantic check"))
             .count(),
         3,
         "{text}"

@@ -57,9 +57,17 @@ pub struct ServiceSpec {
     pub cpu: u32,
     /// Memory in MiB.
     pub memory_mib: u32,
+    /// Memory in MiB reserved for placement on the consolidated EC2 host (soft; `memory_mib` stays the hard
+    /// limit); the host's always-on services must fit its memory together (`tradai infra check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_reservation_mib: Option<u32>,
     /// HTTP health-check path; none for tasks without a port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_path: Option<String>,
+    /// The container health check (exec form, `CMD` first) of an image that is not ours; our distroless
+    /// images probe themselves (`/usr/local/bin/app --health-check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_command: Option<Vec<String>>,
     /// ALB path patterns routed to this service (always-on services only), e.g. `/api/v1/ohlcv*`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alb_paths: Vec<String>,

@@ -77,13 +77,37 @@ fn routing(s: &Settings, out: &mut Vec<Problem>) {
             }
             continue;
         }
+        if let Some(reservation) = service.memory_reservation_mib {
+            if reservation == 0 || reservation > service.memory_mib {
+                out.push(Problem::new(
+                    format!("{path}.memory_reservation_mib"),
+                    reservation,
+                    "the reservation must be positive and at most the hard limit",
+                    format!("1 to memory_mib ({})", service.memory_mib),
+                ));
+            }
+        }
+        if let Some(command) = &service.health_command {
+            if command.len() < 2 || command[0] != "CMD" {
+                out.push(Problem::new(
+                    format!("{path}.health_command"),
+                    format!("{command:?}"),
+                    "a container health check in exec form",
+                    "[\"CMD\", <program>, <arguments>…]",
+                ));
+            }
+        }
         if service.alb_paths.is_empty() {
-            out.push(Problem::new(
-                format!("{path}.alb_paths"),
-                "[]",
-                "an always-on service needs at least one ALB path pattern",
-                "path patterns such as \"/api/v1/ohlcv*\"",
-            ));
+            // Internal: reached through Cloud Map only.
+            if let Some(priority) = service.alb_priority {
+                out.push(Problem::new(
+                    format!("{path}.alb_priority"),
+                    priority,
+                    "a service without alb_paths has no listener rule",
+                    "no alb_priority, or alb_paths for the rule",
+                ));
+            }
+            continue;
         }
         for (index, pattern) in service.alb_paths.iter().enumerate() {
             if !pattern.starts_with('/') || pattern.len() > 128 {
@@ -99,7 +123,7 @@ fn routing(s: &Settings, out: &mut Vec<Problem>) {
             None => out.push(Problem::new(
                 format!("{path}.alb_priority"),
                 "(missing)",
-                "an always-on service needs a listener-rule priority",
+                "a service behind the ALB needs a listener-rule priority",
                 "1 to 50000, unique across services",
             )),
             Some(priority) => {
@@ -225,7 +249,11 @@ mod tests {
     #[test]
     fn services_behind_the_alb_need_paths_and_unique_priorities() {
         let mut s = valid();
-        s.services.get_mut("mlflow").expect("mlflow").alb_priority = Some(10);
+        let mlflow = s.services.get_mut("mlflow").expect("mlflow");
+        mlflow.alb_paths = vec!["/mlflow/*".into()];
+        mlflow.alb_priority = Some(10);
+        mlflow.memory_reservation_mib = Some(4096);
+        mlflow.health_command = Some(vec!["CMD-SHELL".into(), "curl localhost".into()]);
         s.services
             .get_mut("strategy-service")
             .expect("svc")
@@ -237,7 +265,17 @@ mod tests {
         s.services.get_mut("live-trading").expect("live").alb_paths = vec!["/live*".into()];
         let clash = expect_problem(&s, "services.mlflow.alb_priority", "also used by");
         assert_eq!(clash.value, "10");
-        expect_problem(&s, "services.strategy-service.alb_paths", "at least one");
+        expect_problem(
+            &s,
+            "services.strategy-service.alb_priority",
+            "has no listener rule",
+        );
+        expect_problem(
+            &s,
+            "services.mlflow.memory_reservation_mib",
+            "at most the hard limit",
+        );
+        expect_problem(&s, "services.mlflow.health_command", "exec form");
         expect_problem(
             &s,
             "services.backend-api.alb_paths[0]",

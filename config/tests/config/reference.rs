@@ -38,9 +38,11 @@ fn services_table_matches_the_reference() {
         row("strategy-service"),
         (Some(8003), 512, 1024, true, Some("/api/v1/health"))
     );
+    // The reference serves MLflow under /mlflow/ behind the ALB; here it is internal (decision W20) and its
+    // container checks MLflow's own /health.
     assert_eq!(
         row("mlflow"),
-        (Some(5000), 512, 1024, true, Some("/mlflow/"))
+        (Some(5000), 512, 1024, true, Some("/health"))
     );
     assert_eq!(row("strategy-container"), (None, 1024, 2048, true, None));
     assert_eq!(

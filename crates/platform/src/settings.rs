@@ -1,12 +1,13 @@
 //! The AWS adapters' settings from the environment (the variables are declared as data, `tradai_config::Variable`).
 
-pub use tradai_config::variables::{process_env, SettingsError, Variable, VariableSource};
+pub use tradai_config::variables::{process_env, SettingsError, Shape, Variable, VariableSource};
 
-/// The MLflow server (binaries that need it in the cloud require it with [`Variable::require`]).
+/// The MLflow server (binaries that need it in the cloud say so with `Deployed::Set` or `required`).
 pub const MLFLOW_TRACKING_URI: Variable = Variable::optional(
     "MLFLOW_TRACKING_URI",
     "the MLflow server's http(s) URL, e.g. http://mlflow.tradai.local:5000",
-);
+)
+.shaped(Shape::Url);
 const MLFLOW_TRACKING_USERNAME: Variable =
     Variable::optional("MLFLOW_TRACKING_USERNAME", "the MLflow basic-auth user");
 const MLFLOW_TRACKING_PASSWORD: Variable =
@@ -15,6 +16,7 @@ const BINANCE_FUTURES_URL: Variable = Variable::optional(
     "BINANCE_FUTURES_URL",
     "the Binance USD-M futures REST base URL, http(s)",
 )
+.shaped(Shape::Url)
 .with_default(tradai_market::binance::PRODUCTION_URL);
 const ECS_SUBNETS: Variable = Variable::optional(
     "ECS_SUBNETS",
@@ -27,7 +29,8 @@ const ECS_SECURITY_GROUPS: Variable = Variable::optional(
 const ALERT_SNS_TOPIC_ARN: Variable = Variable::optional(
     "ALERT_SNS_TOPIC_ARN",
     "the ARN of the SNS topic alerts and notifications go to",
-);
+)
+.shaped(Shape::Arn);
 
 /// What the AWS adapters read from the environment besides the canonical config (which names the tables,
 /// buckets and cluster).
@@ -127,18 +130,29 @@ pub fn clap_variables(command: &clap::Command) -> Vec<tradai_config::Declared> {
                 .map(|v| v.get_name().to_owned())
                 .collect();
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-            Some(tradai_config::Declared {
-                name,
-                required: arg.is_required_set() && defaults.is_empty(),
-                allowed: if values.is_empty() {
-                    help
-                } else {
-                    format!("{help} (one of {})", values.join(", "))
-                },
-                default: (!defaults.is_empty()).then(|| defaults.join(",")),
-            })
+            let allowed = if values.is_empty() {
+                help
+            } else {
+                format!("{help} (one of {})", values.join(", "))
+            };
+            Some(tradai_config::Declared::new(
+                &name,
+                arg.is_required_set() && defaults.is_empty(),
+                &allowed,
+                (!defaults.is_empty()).then(|| defaults.join(",")),
+            ))
         })
         .collect()
+}
+
+/// `all` with `extra` in place of the declarations of the same names (e.g. to require an optional one).
+pub fn overriding(
+    mut all: Vec<tradai_config::Declared>,
+    extra: &[Variable],
+) -> Vec<tradai_config::Declared> {
+    all.retain(|d| !extra.iter().any(|e| e.name == d.name));
+    all.extend(declared(extra));
+    all
 }
 
 /// The declarations of `variables`.

@@ -11,6 +11,7 @@ pub mod health;
 pub mod http;
 #[cfg(feature = "issuer")]
 pub mod issuer;
+pub mod probe;
 mod serve;
 pub mod startup;
 #[cfg(feature = "testing")]

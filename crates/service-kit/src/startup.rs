@@ -1,7 +1,7 @@
 //! What every service binary does before serving: load the environment's config, pick its port, and build
 //! the Cognito verifier from the variables the compute layer sets on the task.
 
-use tradai_config::{Config, Declared, Environment, Loader, Variable};
+use tradai_config::{Config, Declared, Deployed, Environment, Loader, Variable};
 
 use crate::auth::Verifier;
 
@@ -19,6 +19,38 @@ pub struct ServiceArgs {
     /// In-memory adapters, or AWS ones.
     #[arg(long, value_enum, default_value_t = Adapters::Memory, env = "SERVICE_ADAPTERS")]
     pub adapters: Adapters,
+    /// Probe the running service's health route on the loopback and exit (0: healthy), instead of serving:
+    /// the container health check of the distroless image.
+    #[arg(long = "health-check")]
+    pub health_check: bool,
+}
+
+/// The config, and the port `service` listens on; with `--health-check`, the probe's exit code instead, so
+/// every service's `main` starts `let (config, port) = match startup::prepare(..)`.
+pub fn prepare(
+    args: &ServiceArgs,
+    service: &str,
+) -> Result<Result<(Config, u16), std::process::ExitCode>, StartupError> {
+    let config = load_config(&args.env)?;
+    let port = port(&config, service, args.port)?;
+    if !args.health_check {
+        return Ok(Ok((config, port)));
+    }
+    let path = config
+        .settings()
+        .services
+        .get(service)
+        .and_then(|s| s.health_path.clone())
+        .unwrap_or_else(|| "/api/v1/health".to_owned());
+    Ok(Err(
+        match crate::probe::probe(port, &path, crate::probe::PROBE_TIMEOUT) {
+            Ok(_) => std::process::ExitCode::SUCCESS,
+            Err(reason) => {
+                eprintln!("unhealthy: {reason}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+    ))
 }
 
 /// Why a service cannot start.
@@ -70,6 +102,14 @@ const COGNITO_CLIENT_IDS: Variable = Variable::required(
     "the app client ids whose tokens are accepted, comma-separated",
 );
 
+/// In-memory adapters suit a local run only: every deployed service runs on the AWS ones.
+const SERVICE_ADAPTERS: Variable = Variable::optional(
+    "SERVICE_ADAPTERS",
+    "memory or aws (the ports a service runs on)",
+)
+.with_default("memory")
+.deployed(Deployed::Exactly("aws"));
+
 /// The variables every service reads to verify Cognito tokens (the compute layer sets them on the task).
 pub const COGNITO_VARIABLES: [Variable; 3] = [AWS_REGION, COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS];
 
@@ -81,13 +121,14 @@ fn variable(v: &Variable) -> Result<String, StartupError> {
 /// Every variable a service binary reads: its command line's (`command`), Cognito's, the AWS adapters' and
 /// `extra` (which replaces a declaration of the same name, e.g. to require an optional one).
 pub fn variables(command: &clap::Command, extra: &[Variable]) -> Vec<Declared> {
-    use tradai_platform::settings::{clap_variables, declared};
+    use tradai_platform::settings::{clap_variables, declared, overriding};
     let mut all = clap_variables(command);
     all.extend(declared(&COGNITO_VARIABLES));
     all.extend(declared(&tradai_platform::AwsSettings::VARIABLES));
-    all.retain(|d| !extra.iter().any(|e| e.name == d.name));
-    all.extend(declared(extra));
-    all
+    let extra: Vec<Variable> = std::iter::once(SERVICE_ADAPTERS)
+        .chain(extra.iter().copied())
+        .collect();
+    overriding(all, &extra)
 }
 
 /// The region (`AWS_REGION`) and a verifier for the pool `COGNITO_USER_POOL_ID` and its clients

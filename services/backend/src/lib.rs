@@ -12,6 +12,6 @@ pub mod settings;
 mod state;
 pub mod view;
 
-pub use routes::proxy::StrategyService;
+pub use routes::proxy::{StrategyService, FORWARDED};
 pub use routes::{openapi, router};
 pub use state::{AppState, Operations};

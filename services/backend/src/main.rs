@@ -17,11 +17,13 @@ use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::startup;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
-    let config = startup::load_config(&args.service.env)?;
-    let port = startup::port(&config, "backend-api", args.service.port)?;
+    let (config, port) = match startup::prepare(&args.service, "backend-api")? {
+        Ok(prepared) => prepared,
+        Err(probed) => return Ok(probed),
+    };
     let (_, verifier) = startup::cognito_from_env()?;
     let strategy_url = STRATEGY_SERVICE_URL
         .url(&process_env)?
@@ -38,5 +40,5 @@ async fn main() -> anyhow::Result<()> {
     );
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! The runner binary's flags and every variable it reads (the list the stacks and `tradai infra check` read).
 
-use tradai_config::Declared;
+use tradai_config::{Declared, Deployed};
 
 #[derive(Debug, clap::Parser)]
 #[command(name = "tradai-backtest-runner", about = "Run one TradAI backtest job")]
@@ -34,12 +34,11 @@ pub struct Args {
     pub train_period_days: u32,
 }
 
-/// Every variable the binary reads: its command line's and the AWS adapters'.
+/// Every variable the binary reads: its command line's and the AWS adapters'. A deployed runner logs its runs
+/// to MLflow, so a deployment sets MLFLOW_TRACKING_URI.
 pub fn variables() -> Vec<Declared> {
-    let mut all =
-        tradai_platform::settings::clap_variables(&<Args as clap::CommandFactory>::command());
-    all.extend(tradai_platform::settings::declared(
-        &tradai_platform::AwsSettings::VARIABLES,
-    ));
-    all
+    use tradai_platform::settings::{clap_variables, declared, overriding, MLFLOW_TRACKING_URI};
+    let mut all = clap_variables(&<Args as clap::CommandFactory>::command());
+    all.extend(declared(&tradai_platform::AwsSettings::VARIABLES));
+    overriding(all, &[MLFLOW_TRACKING_URI.deployed(Deployed::Set)])
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use tradai_config::{Config, Declared, Function};
+use tradai_config::{Config, Declared, Function, Shape};
 
 /// Why a function cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,16 +39,15 @@ impl<'a> Settings<'a> {
 
     /// Record in declaring mode; whether declaring.
     fn declare(&self, name: &str, required: bool, allowed: &str, default: Option<String>) -> bool {
+        self.declare_shaped(Declared::new(name, required, allowed, default))
+    }
+
+    fn declare_shaped(&self, declared: Declared) -> bool {
         match self.declared {
             Some(list) => {
                 let mut list = list.borrow_mut();
-                if !list.iter().any(|d| d.name == name) {
-                    list.push(Declared {
-                        name: name.to_owned(),
-                        required,
-                        allowed: allowed.to_owned(),
-                        default,
-                    });
+                if !list.iter().any(|d| d.name == declared.name) {
+                    list.push(declared);
                 }
                 true
             }
@@ -58,12 +57,31 @@ impl<'a> Settings<'a> {
 
     /// A required variable.
     pub fn required(&self, name: &str) -> Result<String, StartupError> {
-        if self.declare(name, true, "a non-empty value", None) {
+        self.required_shaped(name, Shape::Text)
+    }
+
+    /// A required variable whose value has `shape` (an ARN, a URL).
+    pub fn required_shaped(&self, name: &str, shape: Shape) -> Result<String, StartupError> {
+        let allowed = match shape {
+            Shape::Text => "a non-empty value",
+            Shape::Url => "an http(s) URL",
+            Shape::Arn => "an ARN (arn:aws:…)",
+        };
+        if self.declare_shaped(Declared {
+            shape,
+            ..Declared::new(name, true, allowed, None)
+        }) {
             return Ok(format!("<{name}>"));
         }
-        (self.get)(name)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| StartupError(format!("{name} is not set; this function needs it")))
+        let value = (self.get)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| StartupError(format!("{name} is not set; this function needs it")))?;
+        if shape.admits(&value) {
+            Ok(value)
+        } else {
+            Err(StartupError(format!("{name}={value}: expected {allowed}")))
+        }
     }
 
     /// A variable parsed as `T`, `default` when unset.
@@ -134,12 +152,12 @@ impl<'a> Settings<'a> {
 /// Every variable `function` reads (besides `ENVIRONMENT`, which every function reads), derived from
 /// [`configure`] itself.
 pub fn variables(function: Function, config: &Config) -> Vec<Declared> {
-    let declared = RefCell::new(vec![Declared {
-        name: "ENVIRONMENT".into(),
-        required: true,
-        allowed: "dev, staging or prod".into(),
-        default: None,
-    }]);
+    let declared = RefCell::new(vec![Declared::new(
+        "ENVIRONMENT",
+        true,
+        "dev, staging or prod",
+        None,
+    )]);
     let none = |_: &str| None;
     let s = Settings {
         get: &none,
@@ -302,12 +320,15 @@ pub fn function(handler: &str) -> Result<Function, StartupError> {
 
 /// The MLflow server every function connects when it is given (required by those that need it: [`configure`]).
 pub fn mlflow_uri(s: &Settings) -> Result<Option<String>, StartupError> {
-    if s.declare(
-        "MLFLOW_TRACKING_URI",
-        false,
-        "the MLflow server's http(s) URL",
-        None,
-    ) {
+    if s.declare_shaped(Declared {
+        shape: Shape::Url,
+        ..Declared::new(
+            "MLFLOW_TRACKING_URI",
+            false,
+            "the MLflow server's http(s) URL",
+            None,
+        )
+    }) {
         return Ok(None);
     }
     Ok((s.get)("MLFLOW_TRACKING_URI").filter(|uri| !uri.trim().is_empty()))
@@ -320,10 +341,10 @@ pub fn configure(
     s: &Settings,
     config: &Config,
 ) -> Result<Configured, StartupError> {
-    let topic = |name: &str| s.required(name);
+    let topic = |name: &str| s.required_shaped(name, Shape::Arn);
     let configured = match function {
         Function::BacktestConsumer => Configured::BacktestConsumer {
-            state_machine: s.required("STATE_MACHINE_ARN")?,
+            state_machine: s.required_shaped("STATE_MACHINE_ARN", Shape::Arn)?,
             launch: launch(s, config)?,
         },
         Function::SqsConsumer => Configured::SqsConsumer(launch(s, config)?),
@@ -424,7 +445,7 @@ pub fn configure(
             let domain = config.names().resource("auth");
             let cognito = &config.settings().cognito;
             Configured::DataProxy(ProxySettings {
-                url: s.required("DATA_COLLECTION_URL")?,
+                url: s.required_shaped("DATA_COLLECTION_URL", Shape::Url)?,
                 timeout: Duration::from_secs(s.within(
                     "REQUEST_TIMEOUT",
                     30,
@@ -437,7 +458,7 @@ pub fn configure(
                     "a URL",
                 )?,
                 client_id: s.required("M2M_CLIENT_ID")?,
-                secret_arn: s.required("M2M_CLIENT_SECRET_ARN")?,
+                secret_arn: s.required_shaped("M2M_CLIENT_SECRET_ARN", Shape::Arn)?,
                 scopes: cognito.m2m_scopes.clone(),
             })
         }
@@ -467,7 +488,7 @@ pub fn configure(
             | Function::ModelRollback
             | Function::DriftMonitor
     ) {
-        s.required("MLFLOW_TRACKING_URI")?;
+        s.required_shaped("MLFLOW_TRACKING_URI", Shape::Url)?;
     }
     Ok(configured)
 }

@@ -16,11 +16,13 @@ use tradai_strategy::settings::{Args, MLFLOW_TRACKING_URI};
 use tradai_strategy::{router, seed_samples, AppState};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
-    let config = startup::load_config(&args.service.env)?;
-    let port = startup::port(&config, "strategy-service", args.service.port)?;
+    let (config, port) = match startup::prepare(&args.service, "strategy-service")? {
+        Ok(prepared) => prepared,
+        Err(probed) => return Ok(probed),
+    };
     let (_, verifier) = startup::cognito_from_env()?;
     if args.service.adapters == Adapters::Aws {
         MLFLOW_TRACKING_URI.url(&process_env)?;
@@ -32,5 +34,5 @@ async fn main() -> anyhow::Result<()> {
     }
     let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }

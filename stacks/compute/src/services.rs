@@ -16,6 +16,13 @@ use crate::balancer::Balancer;
 use crate::cluster::Cluster;
 use crate::roles::Roles;
 
+/// The container health check of our distroless service images: the binary probes its own health route
+/// (`tradai_service_kit::probe`); a service of another image names its own (`services.<key>.health_command`).
+const SELF_PROBE: [&str; 3] = ["CMD", "/usr/local/bin/app", "--health-check"];
+
+/// The ports every always-on service of ours runs on when deployed (its default is the in-memory ones).
+const DEPLOYED_ADAPTERS: &str = "aws";
+
 /// The container name a task of `key` runs (the workflows and consumers override `strategy`).
 pub fn container_name(key: &str, spec: &ServiceSpec) -> String {
     match spec.kind {
@@ -39,6 +46,7 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
         Some(repo) => format!("{}:{}", known.ecr_url(repo), s.compute.image_tag),
         None => unreachable!("config validation gives every container a repository"),
     };
+    let ours = spec.health_command.is_none();
     let mut environment = vec![
         ("ENVIRONMENT", config.env().to_string()),
         ("SERVICE_NAME", key.to_owned()),
@@ -64,6 +72,9 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
         if let Some(url) = config.service_url(service) {
             environment.push((variable, url));
         }
+    }
+    if ours && spec.kind == ServiceKind::AlwaysOn {
+        environment.push(("SERVICE_ADAPTERS", DEPLOYED_ADAPTERS.to_owned()));
     }
     let mut secrets = Vec::new();
     if key == "mlflow" {
@@ -96,9 +107,18 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
         container["portMappings"] =
             json!([{"containerPort": port, "hostPort": port, "protocol": "tcp"}]);
     }
-    if let (Some(port), Some(path)) = (spec.port, &spec.health_path) {
+    if on_host(config, spec) {
+        if let Some(reservation) = spec.memory_reservation_mib {
+            container["memoryReservation"] = json!(reservation);
+        }
+    }
+    if spec.port.is_some() && spec.health_path.is_some() {
+        let command = match &spec.health_command {
+            Some(command) => command.clone(),
+            None => SELF_PROBE.map(str::to_owned).to_vec(),
+        };
         container["healthCheck"] = json!({
-            "command": ["CMD-SHELL", format!("curl -fsS http://localhost:{port}{path} > /dev/null || exit 1")],
+            "command": command,
             "interval": 30, "timeout": 5, "retries": 3,
             "startPeriod": spec.health_check_grace_seconds.unwrap_or(30),
         });
@@ -135,7 +155,8 @@ pub fn services(
                 .network_mode(if host { "host" } else { "awsvpc" })
                 .requires_compatibilities(vec![if host { "EC2" } else { "FARGATE" }.to_owned()])
                 .cpu(spec.cpu.to_string())
-                .memory(spec.memory_mib.to_string())
+                // On the host, ECS places by the containers' reservations; Fargate needs the task's size.
+                .maybe_memory((!host).then(|| spec.memory_mib.to_string()))
                 .execution_role_arn(roles.execution.arn.clone())
                 .task_role_arn(if spec.kind == ServiceKind::AlwaysOn {
                     roles.services.arn.clone()

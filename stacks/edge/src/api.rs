@@ -30,6 +30,19 @@ fn access_log_format() -> String {
     .to_string()
 }
 
+/// `GET /api/v1/backtests/{job_id}` → `get-api-v1-backtests-job-id`: a route's stable resource name.
+fn slug(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    for c in route.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
 /// Create the API, its authorizer, VPC link, integration, routes and stage.
 pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
     let names = config.names();
@@ -101,7 +114,7 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
             .build_struct(),
     );
     let target = integration.id.map(|id| format!("integrations/{id}"));
-    for (index, key) in s.api.routes.iter().enumerate() {
+    for key in &s.api.routes {
         let public = s.api.public_routes.contains(key);
         let route = ApiRoute::parse(key)
             .map(|r| format!("{}-{}", r.method, r.path))
@@ -119,7 +132,8 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
                 .authorizer_id(authorizer.id.clone())
                 .build_struct()
         };
-        apigatewayv2::route::create(ctx, &format!("{name}-route-{index}"), args);
+        // Named by the route, not its position: adding a route replaces no other.
+        apigatewayv2::route::create(ctx, &format!("{name}-route-{}", slug(key)), args);
     }
     let logs = log_group(
         ctx,
@@ -154,5 +168,31 @@ pub fn api(ctx: &Context, config: &Config, known: &Output<Known>) -> Api {
     Api {
         id: api.id,
         endpoint: stage.invoke_url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use tradai_config::{Environment, Loader};
+
+    use super::slug;
+
+    #[test]
+    fn each_route_has_its_own_stable_name() {
+        assert_eq!(
+            slug("GET /api/v1/backtests/{job_id}"),
+            "get-api-v1-backtests-job-id"
+        );
+        for env in Environment::ALL {
+            let config = Loader::embedded()
+                .without_env_vars()
+                .load(env)
+                .expect("valid");
+            let routes = &config.settings().api.routes;
+            let names: BTreeSet<String> = routes.iter().map(|r| slug(r)).collect();
+            assert_eq!(names.len(), routes.len(), "{env}: two routes share a name");
+        }
     }
 }

@@ -45,13 +45,15 @@ const SCALARS: [&str; 7] = [
     "namespace_id",
 ];
 
-/// The services behind the ALB (always-on, with a port).
+/// The services behind the ALB (always-on, with a port and ALB paths; the others are reached through Cloud Map).
 pub fn served_services(config: &Config) -> Vec<String> {
     config
         .settings()
         .services
         .iter()
-        .filter(|(_, s)| s.kind == ServiceKind::AlwaysOn && s.port.is_some())
+        .filter(|(_, s)| {
+            s.kind == ServiceKind::AlwaysOn && s.port.is_some() && !s.alb_paths.is_empty()
+        })
         .map(|(k, _)| k.clone())
         .collect()
 }

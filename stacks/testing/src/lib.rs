@@ -9,6 +9,7 @@ mod engine;
 mod fakes;
 mod plan;
 pub mod policy;
+pub mod semantics;
 mod values;
 
 use std::path::Path;

@@ -39,7 +39,7 @@ pub fn fix(rule: &str) -> &'static str {
         "no-open-ingress" => {
             "allow the peer group instead of 0.0.0.0/0 (only the ALB takes 80/443 from anywhere)"
         }
-        _ => "see DESIGN.md section 7",
+        other => crate::semantics::fix(other).unwrap_or("see DESIGN.md section 7"),
     }
 }
 

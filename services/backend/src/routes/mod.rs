@@ -78,7 +78,7 @@ async fn health(
 
 /// The backend's router with `state`, behind the common layers.
 pub fn router(state: AppState, options: &HttpOptions) -> Router {
-    let api = Router::new()
+    let api = proxy::routes(Router::new())
         .route("/api/v1/health", get(health))
         .route(
             "/api/v1/backtests",
@@ -92,12 +92,6 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             "/api/v1/backtests/{job_id}/report-data",
             get(results::report_data),
         )
-        .route("/api/v1/strategies", get(proxy::forward))
-        .route("/api/v1/strategies/{name}", get(proxy::forward))
-        .route("/api/v1/strategies/{name}/stage", post(proxy::forward))
-        .route("/api/v1/strategies/{name}/promote", post(proxy::forward))
-        .route("/api/v1/models/{model_name}/versions", get(proxy::forward))
-        .route("/api/v1/models/{model_name}/rollback", post(proxy::forward))
         .route("/api/v1/strategies/{name}/run", post(operations::run))
         .route("/api/v1/strategies/{name}/instances", get(operations::list))
         .route(

@@ -12,6 +12,35 @@ use tradai_service_kit::ApiError;
 use crate::AppState;
 use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
+/// Every route the backend forwards to the strategy service, as `METHOD path`: the router serves exactly
+/// these, and `tradai infra check` counts them reachable wherever the backend is.
+pub const FORWARDED: [&str; 10] = [
+    "GET /api/v1/strategies",
+    "POST /api/v1/strategies/validate",
+    "POST /api/v1/strategies/merge",
+    "GET /api/v1/strategies/{name}",
+    "POST /api/v1/strategies/{name}/stage",
+    "POST /api/v1/strategies/{name}/promote",
+    "POST /api/v1/strategies/{name}/register",
+    "GET /api/v1/models/{model_name}/versions",
+    "GET /api/v1/models/{model_name}/rollback-candidates",
+    "POST /api/v1/models/{model_name}/rollback",
+];
+
+/// `router` with a [`forward`] route for each of [`FORWARDED`].
+pub fn routes(router: axum::Router<AppState>) -> axum::Router<AppState> {
+    use axum::routing::{on, MethodFilter};
+    FORWARDED.iter().fold(router, |router, route| {
+        let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
+        let filter = if method == "POST" {
+            MethodFilter::POST
+        } else {
+            MethodFilter::GET
+        };
+        router.route(path, on(filter, forward))
+    })
+}
+
 /// The strategy service's base URL and an HTTP client.
 #[derive(Debug, Clone)]
 pub struct StrategyService {

@@ -1,0 +1,104 @@
+//! What the code needs from a deployment, read from the code itself for `tradai infra check`'s semantic rules:
+//! each binary's declared variables, the health check its image runs, the routes of its OpenAPI document and
+//! the routes the backend forwards, and each Lambda function's variables.
+
+use serde_json::Value;
+use tradai_config::{Config, Function};
+use tradai_stack_testing::semantics::{Binary, Needs};
+
+/// `METHOD path` of every operation of an OpenAPI document.
+fn routes(document: &impl serde::Serialize) -> Vec<String> {
+    let document = serde_json::to_value(document).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        for method in ["get", "put", "post", "delete", "patch"] {
+            if item.get(method).is_some() {
+                out.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    out
+}
+
+/// The needs of every container and function of `config`.
+pub fn needs(config: &Config) -> Needs {
+    let service = |name: &str, variables, document: Vec<String>| Binary {
+        name: name.to_owned(),
+        variables,
+        health: Some(tradai_service_kit::probe::health_command()),
+        routes: document,
+    };
+    let mut needs = Needs::default();
+    needs.containers.insert(
+        "backend-api".into(),
+        service(
+            "tradai-backend",
+            tradai_backend::settings::variables(),
+            routes(&tradai_backend::openapi()),
+        ),
+    );
+    needs.containers.insert(
+        "strategy-service".into(),
+        service(
+            "tradai-strategy",
+            tradai_strategy::settings::variables(),
+            routes(&tradai_strategy::openapi()),
+        ),
+    );
+    needs.containers.insert(
+        "data-collection".into(),
+        service(
+            "tradai-data-collection",
+            tradai_data_collection::settings::variables(),
+            routes(&tradai_data_collection::openapi()),
+        ),
+    );
+    needs.containers.insert(
+        "strategy-container".into(),
+        Binary {
+            name: "tradai-backtest-runner".into(),
+            variables: tradai_backtest_runner::settings::variables(),
+            ..Binary::default()
+        },
+    );
+    needs.forwarded.insert(
+        "backend-api".into(),
+        tradai_backend::FORWARDED.map(str::to_owned).to_vec(),
+    );
+    for function in Function::ALL {
+        needs.functions.insert(
+            function.key().to_owned(),
+            tradai_lambdas::settings::variables(function, config),
+        );
+    }
+    needs
+}
+
+#[cfg(test)]
+mod tests {
+    use tradai_config::{Environment, Loader};
+
+    use super::*;
+
+    #[test]
+    fn the_needs_come_from_the_binaries() {
+        let config = Loader::embedded()
+            .without_env_vars()
+            .load(Environment::Dev)
+            .expect("valid");
+        let needs = needs(&config);
+        let backend = &needs.containers["backend-api"];
+        assert!(backend
+            .routes
+            .contains(&"POST /api/v1/backtests".to_owned()));
+        assert!(backend
+            .variables
+            .iter()
+            .any(|v| v.name == "SERVICE_ADAPTERS"
+                && v.deployed == tradai_config::Deployed::Exactly("aws")));
+        assert_eq!(needs.functions.len(), Function::ALL.len());
+        assert!(
+            needs.forwarded["backend-api"].contains(&"POST /api/v1/strategies/validate".to_owned())
+        );
+    }
+}

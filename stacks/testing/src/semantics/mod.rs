@@ -1,0 +1,129 @@
+//! Semantic checks over a planned graph: what the stacks deploy is what the code needs. The needs come from
+//! the code itself ([`Needs`]: each binary's declared variables, the health command its image runs, the routes
+//! of its OpenAPI document), so a task definition, function, rule or alarm that drifts from the code is a
+//! violation reported like the policy ones (rule, stack, resource, detail, fix).
+
+mod environment;
+mod health;
+mod host;
+mod routes;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tradai_config::Declared;
+
+use crate::policy::Violation;
+use crate::Planned;
+
+/// What one container of the SERVICES table runs.
+#[derive(Debug, Clone, Default)]
+pub struct Binary {
+    /// The binary's name, for messages (e.g. `tradai-backend`).
+    pub name: String,
+    /// Every variable it reads.
+    pub variables: Vec<Declared>,
+    /// The container health check its image can run (exec form, `CMD` first); `None`: the image is not ours.
+    pub health: Option<Vec<String>>,
+    /// The routes it serves (`GET /api/v1/backtests/{id}`), from its OpenAPI document.
+    pub routes: Vec<String>,
+}
+
+/// What the code needs from a deployment.
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    /// By service key (`backend-api`, `strategy-container`, …).
+    pub containers: BTreeMap<String, Binary>,
+    /// The variables each Lambda function reads, by function key.
+    pub functions: BTreeMap<String, Vec<Declared>>,
+    /// The routes a service forwards to another one (the backend forwards `GET /api/v1/strategies` to the
+    /// strategy service), by the forwarding service's key: they are reachable where that service is.
+    pub forwarded: BTreeMap<String, Vec<String>>,
+}
+
+/// Every semantic violation of `graph` (all four layers) against `needs`.
+pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
+    let mut out = Vec::new();
+    environment::check(graph, needs, &mut out);
+    health::check(graph, needs, &mut out);
+    routes::check(graph, needs, &mut out);
+    host::check(graph, &mut out);
+    out
+}
+
+/// How to repair a violation of a semantic `rule`.
+pub fn fix(rule: &str) -> Option<&'static str> {
+    Some(match rule {
+        "env-complete" => {
+            "set the variable on the task definition or function (stacks/compute), with a value of the shape \
+             the binary declares (tradai infra variables lists them)"
+        }
+        "health-runnable" => {
+            "use the exec-form health check the image runs (the binary's --health-check), never CMD-SHELL on a \
+             distroless image"
+        }
+        "route-reachable" => {
+            "give the route an ALB rule (services.<key>.alb_paths) that reaches the service serving it, or an \
+             API route (api.routes)"
+        }
+        "public-surface" => {
+            "keep unauthenticated services off the public ALB: reach them through Cloud Map inside the VPC"
+        }
+        "host-memory" => {
+            "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"
+        }
+        _ => return None,
+    })
+}
+
+/// A violation of `rule` at `resource`.
+fn violation(rule: &'static str, resource: &Planned, detail: String) -> Violation {
+    Violation {
+        rule,
+        stack: resource.stack.clone(),
+        resource: resource.name.clone(),
+        detail,
+    }
+}
+
+/// The container definitions of a task definition (its JSON document).
+fn containers(task: &Planned) -> Vec<Value> {
+    task.inputs["containerDefinitions"]
+        .as_str()
+        .and_then(|text| serde_json::from_str::<Vec<Value>>(text).ok())
+        .unwrap_or_default()
+}
+
+/// The `environment` value of `name` in a container definition.
+fn container_env<'a>(container: &'a Value, name: &str) -> Option<&'a str> {
+    container["environment"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)?["value"]
+        .as_str()
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use serde_json::{json, Value};
+
+    use crate::Planned;
+
+    pub fn planned(type_: &str, name: &str, inputs: Value) -> Planned {
+        Planned {
+            stack: "compute-dev".into(),
+            type_: type_.into(),
+            name: name.into(),
+            inputs,
+        }
+    }
+
+    /// A task definition with one container.
+    pub fn task(name: &str, container: Value) -> Planned {
+        planned(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            name,
+            json!({"family": name, "containerDefinitions": json!([container]).to_string()}),
+        )
+    }
+}
