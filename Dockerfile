@@ -30,5 +30,8 @@ ENTRYPOINT ["/usr/local/bin/app"]
 
 # The Lambda functions: the binary is its own runtime client (lambda_runtime).
 FROM public.ecr.aws/lambda/provided:al2023 AS lambda
+# The trust store is the image's one bundle: without this, rustls-native-certs also reads every file of the
+# certificate directory, most of a cold start (docs/benchmarks.md).
+ENV SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt
 COPY --from=build /app /var/runtime/bootstrap
 ENTRYPOINT ["/var/runtime/bootstrap"]

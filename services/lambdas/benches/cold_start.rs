@@ -18,6 +18,9 @@ use runtime_api::RuntimeApi;
 
 const RUNS: usize = 20;
 
+/// This machine's CA bundle (Debian), in the role of the image's `/etc/pki/tls/certs/ca-bundle.crt`.
+const CERT_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 fn binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -49,6 +52,8 @@ async fn main() {
             .env("AWS_SECRET_ACCESS_KEY", "bench")
             .env("ENVIRONMENT", "dev")
             .env("TRADAI_HANDLER", "update-status")
+            // As the Lambda image sets it (Dockerfile): the trust store is one bundle file.
+            .env("SSL_CERT_FILE", CERT_BUNDLE)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
