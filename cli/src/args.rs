@@ -146,6 +146,9 @@ pub struct LoginArgs {
     /// The app client id of the user pool (the persistent layer's public client).
     #[arg(long, env = "TRADAI_COGNITO_CLIENT_ID")]
     pub client_id: Option<String>,
+    /// The user pool id, `<region>_<name>` (the persistent layer's `user_pool_id`); the password proof is bound to it.
+    #[arg(long, env = "TRADAI_COGNITO_USER_POOL_ID")]
+    pub user_pool_id: Option<String>,
     /// The Cognito endpoint [default: https://cognito-idp.<region>.amazonaws.com, or AWS_ENDPOINT_URL].
     #[arg(long)]
     pub cognito_url: Option<String>,

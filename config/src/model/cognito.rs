@@ -52,6 +52,11 @@ impl CognitoSettings {
     }
 }
 
+/// The sign-in flows the public app client allows (its `explicit_auth_flows`): Secure Remote Password, so the
+/// password never leaves the user's machine (`tradai login`, the hosted UI), and refresh. The persistent layer
+/// creates the client with exactly these, and the login test creates its emulator client from the same list.
+pub const PUBLIC_CLIENT_AUTH_FLOWS: [&str; 2] = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"];
+
 /// MFA enforcement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -59,6 +64,17 @@ pub enum MfaMode {
     On,
     Optional,
     Off,
+}
+
+impl MfaMode {
+    /// The user pool's `MfaConfiguration` value.
+    pub fn cognito(self) -> &'static str {
+        match self {
+            MfaMode::On => "ON",
+            MfaMode::Optional => "OPTIONAL",
+            MfaMode::Off => "OFF",
+        }
+    }
 }
 
 /// Password policy.

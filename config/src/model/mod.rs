@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 pub use api::{ApiRoute, ApiSettings};
 pub use aws::{AwsSettings, ProjectSettings};
-pub use cognito::{CognitoSettings, MfaMode, PasswordPolicy, ResourceServerSpec};
+pub use cognito::{
+    CognitoSettings, MfaMode, PasswordPolicy, ResourceServerSpec, PUBLIC_CLIENT_AUTH_FLOWS,
+};
 pub use compute::{
     AlbSettings, ComputeMode, ComputeSettings, EcrSettings, ServiceKind, ServiceSpec,
 };

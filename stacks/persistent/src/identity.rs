@@ -1,7 +1,7 @@
 //! Cognito: the user pool, its public client (code flow, no secret), the M2M client and resource server.
 
 use pulumi_gestalt_rust::{Context, Output};
-use tradai_config::{Config, Layer, MfaMode};
+use tradai_config::{Config, Layer, MfaMode, PUBLIC_CLIENT_AUTH_FLOWS};
 use tradai_pulumi_aws::cognito;
 use tradai_pulumi_aws::types::cognito as types;
 use tradai_stack_kit::{int, tags};
@@ -19,11 +19,6 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
     let c = &config.settings().cognito;
     let names = config.names();
     let pool_name = names.user_pool(&c.user_pool);
-    let mfa = match c.mfa {
-        MfaMode::On => "ON",
-        MfaMode::Optional => "OPTIONAL",
-        MfaMode::Off => "OFF",
-    };
     let password = types::UserPoolPasswordPolicy::builder()
         .minimum_length(int(c.password.min_length))
         .require_lowercase(c.password.require_lowercase)
@@ -47,7 +42,7 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
             .name(pool_name.clone())
             .username_attributes(c.sign_in_attributes.clone())
             .auto_verified_attributes(vec!["email".to_owned()])
-            .mfa_configuration(mfa)
+            .mfa_configuration(c.mfa.cognito())
             .software_token_mfa_configuration(
                 types::UserPoolSoftwareTokenMfaConfiguration::builder()
                     .enabled(c.mfa != MfaMode::Off)
@@ -116,10 +111,7 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
             .callback_urls(c.callback_urls.clone())
             .logout_urls(c.logout_urls.clone())
             .supported_identity_providers(vec!["COGNITO".to_owned()])
-            .explicit_auth_flows(vec![
-                "ALLOW_REFRESH_TOKEN_AUTH".to_owned(),
-                "ALLOW_USER_SRP_AUTH".to_owned(),
-            ])
+            .explicit_auth_flows(PUBLIC_CLIENT_AUTH_FLOWS.map(str::to_owned).to_vec())
             .access_token_validity(int(c.access_token_validity_minutes))
             .id_token_validity(int(c.id_token_validity_minutes))
             .refresh_token_validity(int(c.refresh_token_validity_days))
