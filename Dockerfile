@@ -35,3 +35,15 @@ FROM public.ecr.aws/lambda/provided:al2023 AS lambda
 ENV SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt
 COPY --from=build /app /var/runtime/bootstrap
 ENTRYPOINT ["/var/runtime/bootstrap"]
+
+# MLflow (services.mlflow): the tracking server on the RDS database, artifacts in the mlflow bucket. The task
+# definition sets DB_HOST (host:port), DB_NAME, ARTIFACT_ROOT and the DB_USERNAME/DB_PASSWORD secrets; the
+# password is URL-quoted into the store URI. Its container health check is Python's urllib (the image has no
+# curl). Built with: docker build --target mlflow -t tradai/mlflow .
+FROM python:3.11-slim AS mlflow
+ARG MLFLOW_VERSION=2.22.0
+RUN pip install --no-cache-dir "mlflow==${MLFLOW_VERSION}" "psycopg2-binary==2.9.10" "boto3==1.38.0" \
+    && useradd --system --uid 10001 mlflow
+USER mlflow
+EXPOSE 5000
+ENTRYPOINT ["sh", "-c", "exec mlflow server --host 0.0.0.0 --port 5000 --backend-store-uri \"postgresql://$(python -c 'import os, urllib.parse as u; print(u.quote(os.environ[\"DB_USERNAME\"], safe=\"\") + \":\" + u.quote(os.environ[\"DB_PASSWORD\"], safe=\"\"))')@${DB_HOST}/${DB_NAME}\" --artifacts-destination \"${ARTIFACT_ROOT}\" --serve-artifacts"]

@@ -182,6 +182,7 @@ async fn watch(
     });
     let started = Instant::now();
     let mut last = String::new();
+    let mut attempt = 0;
     let job = loop {
         let job = api
             .call(Method::GET, &format!("/api/v1/backtests/{job_id}"), None)
@@ -206,7 +207,8 @@ async fn watch(
             }
             bail!("{job_id} is still {status} after {} s; follow it with `tradai backtest watch {job_id}`", timeout.as_secs());
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(super::polling::delay(attempt)).await;
+        attempt += 1;
     };
     if let Some(bar) = progress {
         bar.finish_and_clear();

@@ -8,4 +8,5 @@ pub mod local;
 mod local_states;
 pub mod login;
 mod needs;
+pub mod polling;
 pub mod pulumi;

@@ -65,6 +65,7 @@ pub fn needs(config: &Config) -> Needs {
         "backend-api".into(),
         tradai_backend::FORWARDED.map(str::to_owned).to_vec(),
     );
+    needs.waiting_requests = Some(super::polling::requests_within);
     for function in Function::ALL {
         needs.functions.insert(
             function.key().to_owned(),

@@ -56,6 +56,20 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let verb = if args.preview { "preview" } else { "up" };
     for layer in layers {
         let stack = format!("{layer}-{env}");
+        if args.preview {
+            // A first deploy: a layer whose upstream is not deployed yet cannot be previewed (its program reads
+            // the upstream's exports); it is previewed again once that layer is applied.
+            let upstream = ORDER.iter().take_while(|l| **l != layer).last();
+            if let Some(upstream) = upstream {
+                let upstream_stack = format!("{upstream}-{env}");
+                if outputs(&args.pulumi, &upstream_stack)?.is_err() {
+                    println!(
+                        "== {stack}: skipped, {upstream_stack} is not deployed yet (its preview follows once it is)"
+                    );
+                    continue;
+                }
+            }
+        }
         if !pulumi(&args.pulumi, &["stack", "select", &stack, "--create"])? {
             bail!("{layer}: `pulumi stack select {stack}` failed; nothing after it was deployed");
         }
@@ -107,33 +121,43 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A stack's outputs (`pulumi stack output --json`), or why there are none (not deployed).
+fn outputs(
+    binary: &str,
+    stack: &str,
+) -> anyhow::Result<Result<serde_json::Map<String, Value>, String>> {
+    let output = match Command::new(binary)
+        .args(["stack", "output", "--json", "--stack", stack])
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "the Pulumi CLI ('{binary}') is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) \
+             or point TRADAI_PULUMI at it"
+        ),
+        Err(e) => return Err(e).context("running pulumi"),
+    };
+    let outputs: Option<Value> = output
+        .status
+        .success()
+        .then(|| serde_json::from_slice(&output.stdout).ok())
+        .flatten();
+    Ok(match outputs {
+        Some(Value::Object(map)) if !map.is_empty() => Ok(map),
+        _ => Err(String::from_utf8_lossy(&output.stderr).trim().to_owned()),
+    })
+}
+
 /// `tradai infra status`: each layer's outputs, or that it is not deployed.
 pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let env = environment("--env", &args.env)?;
     let mut missing = 0;
     for layer in ORDER {
         let stack = format!("{layer}-{env}");
-        let output = match Command::new(&args.pulumi)
-            .args(["stack", "output", "--json", "--stack", &stack])
-            .output()
-        {
-            Ok(output) => output,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-                "the Pulumi CLI ('{}') is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) \
-                 or point TRADAI_PULUMI at it",
-                args.pulumi
-            ),
-            Err(e) => return Err(e).context("running pulumi"),
-        };
-        let outputs: Option<Value> = output
-            .status
-            .success()
-            .then(|| serde_json::from_slice(&output.stdout).ok())
-            .flatten();
-        match outputs.as_ref().and_then(Value::as_object) {
-            Some(map) => {
+        match outputs(&args.pulumi, &stack)? {
+            Ok(map) => {
                 println!("{stack}: {} outputs", map.len());
-                for (key, value) in map {
+                for (key, value) in &map {
                     let text = value
                         .as_str()
                         .map_or_else(|| value.to_string(), str::to_owned);
@@ -141,12 +165,9 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                     println!("  {key:<36} {short}");
                 }
             }
-            None => {
+            Err(reason) => {
                 missing += 1;
-                println!(
-                    "{stack}: not deployed ({})",
-                    String::from_utf8_lossy(&output.stderr).trim()
-                );
+                println!("{stack}: not deployed ({reason})");
             }
         }
     }

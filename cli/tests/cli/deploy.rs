@@ -16,7 +16,7 @@ fn fake_pulumi(dir: &Path) -> (PathBuf, PathBuf) {
              case \"$1\" in\n\
              up) case \"$*\" in *\"--stack $FAIL_STACK \"*) echo boom >&2; exit 1;; esac;;\n\
              preview) case \"$*\" in *--expect-no-changes*) case \"$*\" in *persistent*) exit 0;; *) exit 1;; esac;; esac;;\n\
-             stack) if [ \"$2\" = output ]; then case \"$*\" in *edge*) echo 'no stack' >&2; exit 255;; *) echo '{{\"vpc_id\": \"vpc-1\"}}';; esac; fi;;\n\
+             stack) if [ \"$2\" = output ]; then case \"$*\" in *edge*|*\"${{NOT_DEPLOYED:-none}}\"*) echo 'no stack' >&2; exit 255;; *) echo '{{\"vpc_id\": \"vpc-1\"}}';; esac; fi;;\n\
              esac\nexit 0\n",
             log = log.display()
         ),
@@ -104,6 +104,42 @@ fn layers_deploy_in_order_and_stop_at_the_first_failure() {
         !calls(&log).iter().any(|c| c.starts_with("up")),
         "a preview changes nothing"
     );
+}
+
+/// A first deploy into an empty account: a layer whose upstream is not deployed yet is skipped with a message
+/// rather than failing the preview.
+#[test]
+fn a_first_preview_skips_layers_whose_upstream_is_not_deployed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (pulumi, log) = fake_pulumi(dir.path());
+    let out = tradai()
+        .env("TRADAI_PULUMI", &pulumi)
+        .env("NOT_DEPLOYED", "-dev")
+        .args(["deploy", "--env", "dev", "--preview"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8_lossy(&out);
+    for (stack, upstream) in [
+        ("foundation-dev", "persistent-dev"),
+        ("compute-dev", "foundation-dev"),
+        ("edge-dev", "compute-dev"),
+    ] {
+        assert!(
+            stdout.contains(&format!(
+                "== {stack}: skipped, {upstream} is not deployed yet"
+            )),
+            "{stdout}"
+        );
+    }
+    let previews: Vec<String> = calls(&log)
+        .into_iter()
+        .filter(|c| c.starts_with("preview"))
+        .collect();
+    assert_eq!(previews.len(), 1, "{previews:?}");
+    assert!(previews[0].starts_with("preview --stack persistent-dev"));
 }
 
 #[test]

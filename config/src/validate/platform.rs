@@ -22,6 +22,13 @@ pub fn check(s: &Settings, out: &mut Vec<Problem>) {
         10..=2_000_000_000,
         "rate limit",
     );
+    in_range(
+        out,
+        "waf.per_caller_rate_limit".into(),
+        waf.per_caller_rate_limit,
+        10..=2_000_000_000,
+        "rate limit",
+    );
     if ![60, 120, 300, 600].contains(&waf.rate_limit_window_seconds) {
         out.push(Problem::new(
             "waf.rate_limit_window_seconds",

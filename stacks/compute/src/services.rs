@@ -83,6 +83,7 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
             known.foundation.database_endpoint.as_str().to_owned(),
         ));
         environment.push(("DB_NAME", s.database.database_name.clone()));
+        environment.push(("ARTIFACT_ROOT", format!("s3://{}/", known.bucket("mlflow"))));
         for (variable, field) in [("DB_USERNAME", "username"), ("DB_PASSWORD", "password")] {
             secrets.push(json!({"name": variable, "valueFrom": format!("{}:{field}::", known.foundation.database_secret_arn.as_str())}));
         }

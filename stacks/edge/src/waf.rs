@@ -1,6 +1,8 @@
-//! The WAF web ACL (reference §5.3): a per-IP rate limit from the config and the configured AWS managed rule
-//! groups. HTTP APIs cannot carry a web ACL, so it is associated with the ALB every API request passes
-//! through, which also covers requests that reach the public ALB directly (decision I16).
+//! The WAF web ACL (reference §5.3): rate limits from the config and the configured AWS managed rule groups.
+//! HTTP APIs cannot carry a web ACL, so it is associated with the ALB every API request passes through, which
+//! also covers requests that reach the public ALB directly (decision I16). Behind the API's VPC link every
+//! request's source address is one of the link's, so authenticated requests are limited per bearer token and
+//! only unauthenticated ones per source IP (decision W23).
 
 use pulumi_gestalt_rust::{Context, Output};
 use serde_json::{json, Value};
@@ -17,21 +19,42 @@ fn visibility(metric: &str) -> Value {
 pub fn rules(config: &Config) -> Value {
     let waf = &config.settings().waf;
     let prefix = config.names().environment_wide();
-    let mut rules = vec![json!({
-        "Name": "rate-limit",
-        "Priority": 0,
-        "Action": {"Block": {}},
-        "Statement": {"RateBasedStatement": {
-            "Limit": waf.rate_limit,
-            "EvaluationWindowSec": waf.rate_limit_window_seconds,
-            "AggregateKeyType": "IP",
-        }},
-        "VisibilityConfig": visibility(&format!("{prefix}-rate-limit")),
-    })];
+    let no_token = json!({"SizeConstraintStatement": {
+        "FieldToMatch": {"SingleHeader": {"Name": "authorization"}},
+        "ComparisonOperator": "GT",
+        "Size": 0,
+        "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+    }});
+    let mut rules = vec![
+        json!({
+            "Name": "rate-limit-per-caller",
+            "Priority": 0,
+            "Action": {"Block": {}},
+            "Statement": {"RateBasedStatement": {
+                "Limit": waf.per_caller_rate_limit,
+                "EvaluationWindowSec": waf.rate_limit_window_seconds,
+                "AggregateKeyType": "CUSTOM_KEYS",
+                "CustomKeys": [{"Header": {"Name": "authorization", "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}],
+            }},
+            "VisibilityConfig": visibility(&format!("{prefix}-rate-limit-per-caller")),
+        }),
+        json!({
+            "Name": "rate-limit-anonymous",
+            "Priority": 1,
+            "Action": {"Block": {}},
+            "Statement": {"RateBasedStatement": {
+                "Limit": waf.rate_limit,
+                "EvaluationWindowSec": waf.rate_limit_window_seconds,
+                "AggregateKeyType": "IP",
+                "ScopeDownStatement": {"NotStatement": {"Statement": no_token}},
+            }},
+            "VisibilityConfig": visibility(&format!("{prefix}-rate-limit-anonymous")),
+        }),
+    ];
     for (index, group) in waf.managed_rule_groups.iter().enumerate() {
         rules.push(json!({
             "Name": group,
-            "Priority": index + 1,
+            "Priority": index + 2,
             "OverrideAction": {"None": {}},
             "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": group}},
             "VisibilityConfig": visibility(&format!("{prefix}-{group}")),

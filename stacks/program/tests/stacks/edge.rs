@@ -64,7 +64,8 @@ async fn api_routes_and_authorizer_follow_the_config_and_upstream() {
     );
 }
 
-/// The web ACL limits each IP to the configured rate, runs the managed groups, and guards compute's ALB.
+/// The web ACL limits each caller and each anonymous IP to the configured rates, runs the managed groups, and
+/// guards compute's ALB.
 #[tokio::test]
 async fn the_web_acl_guards_the_alb_with_the_configured_rules() {
     let env = Environment::Prod;
@@ -75,15 +76,23 @@ async fn the_web_acl_guards_the_alb_with_the_configured_rules() {
     let rules: Value =
         serde_json::from_str(acl[0].inputs["ruleJson"].as_str().expect("rules")).expect("json");
     let waf = &config.settings().waf;
+    // Authenticated callers are limited per token; only requests without one per source IP.
+    let per_caller = &rules[0]["Statement"]["RateBasedStatement"];
     assert_eq!(
-        rules[0]["Statement"]["RateBasedStatement"]["Limit"],
-        json!(waf.rate_limit)
+        (&per_caller["Limit"], &per_caller["AggregateKeyType"]),
+        (&json!(waf.per_caller_rate_limit), &json!("CUSTOM_KEYS"))
     );
+    let anonymous = &rules[1]["Statement"]["RateBasedStatement"];
     assert_eq!(
-        rules[0]["Statement"]["RateBasedStatement"]["EvaluationWindowSec"],
+        (&anonymous["Limit"], &anonymous["AggregateKeyType"]),
+        (&json!(waf.rate_limit), &json!("IP"))
+    );
+    assert!(anonymous["ScopeDownStatement"]["NotStatement"].is_object());
+    assert_eq!(
+        per_caller["EvaluationWindowSec"],
         json!(waf.rate_limit_window_seconds)
     );
-    let groups: Vec<&str> = rules.as_array().expect("rules")[1..]
+    let groups: Vec<&str> = rules.as_array().expect("rules")[2..]
         .iter()
         .map(|r| {
             r["Statement"]["ManagedRuleGroupStatement"]["Name"]

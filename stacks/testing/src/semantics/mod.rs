@@ -7,6 +7,7 @@ mod environment;
 mod health;
 mod host;
 mod routes;
+mod throttling;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,9 @@ pub struct Needs {
     /// The routes a service forwards to another one (the backend forwards `GET /api/v1/strategies` to the
     /// strategy service), by the forwarding service's key: they are reachable where that service is.
     pub forwarded: BTreeMap<String, Vec<String>>,
+    /// The most requests one client makes while waiting on a job within a window of that many seconds (the
+    /// CLI's polling); the per-caller rate limit must allow two such waits.
+    pub waiting_requests: Option<fn(u64) -> u64>,
 }
 
 /// Every semantic violation of `graph` (all four layers) against `needs`.
@@ -48,6 +52,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     health::check(graph, needs, &mut out);
     routes::check(graph, needs, &mut out);
     host::check(graph, &mut out);
+    throttling::check(graph, needs, &mut out);
     out
 }
 
@@ -68,6 +73,10 @@ pub fn fix(rule: &str) -> Option<&'static str> {
         }
         "public-surface" => {
             "keep unauthenticated services off the public ALB: reach them through Cloud Map inside the VPC"
+        }
+        "rate-limit-key" => {
+            "limit authenticated requests per caller (a custom key on the authorization header) and scope the \
+             per-IP limit to requests without a token: behind the VPC link every source IP is the link's"
         }
         "host-memory" => {
             "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"
