@@ -28,7 +28,7 @@ cidr = "10.0.1.0/24"
     let (problems, text) = config.problems(Environment::Prod);
     insta::assert_snapshot!(text, @r#"
     5 config problems:
-      - <dir>/prod.toml: waf.rate_limt = 50: unknown key; allowed: keys rate_limit, rate_limit_window_seconds, managed_rule_groups
+      - <dir>/prod.toml: waf.rate_limt = 50: unknown key; allowed: keys rate_limit, per_caller_rate_limit, rate_limit_window_seconds, managed_rule_groups
       - <dir>/base.toml: network.subnets.public-1.cidr = "10.0.1.0/24": overlaps network.subnets.private-1.cidr 10.0.1.0/24; allowed: a block that shares no address with another subnet
       - <dir>/prod.toml: network.subnets.private-1.cidr = "10.0.1.0/24": overlaps network.subnets.public-1.cidr 10.0.1.0/24; allowed: a block that shares no address with another subnet
       - <dir>/prod.toml: services.mlflow.port = 8000: port is also used by services.backend-api.port; allowed: a port no other service or the database uses

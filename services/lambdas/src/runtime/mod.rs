@@ -219,12 +219,14 @@ mod tests {
                 .into_iter()
                 .filter(|d| d.required)
                 .map(|d| {
-                    let value = match d.name.as_str() {
-                        "ENVIRONMENT" => "dev".to_owned(),
-                        "MLFLOW_TRACKING_URI" | "DATA_COLLECTION_URL" => {
-                            "http://127.0.0.1:9".into()
+                    // A value of the declared shape.
+                    let value = match (d.name.as_str(), d.shape) {
+                        ("ENVIRONMENT", _) => "dev".to_owned(),
+                        (_, tradai_config::Shape::Url) => "http://127.0.0.1:9".into(),
+                        (_, tradai_config::Shape::Arn) => {
+                            format!("arn:aws:sns:eu-central-1:123456789012:{}", d.name)
                         }
-                        _ => "declared-value".into(),
+                        (_, tradai_config::Shape::Text) => "declared-value".into(),
                     };
                     (d.name, value)
                 })
@@ -300,6 +302,22 @@ mod tests {
                 "backtest-consumer",
                 vec![("ENVIRONMENT", "prod")],
                 "STATE_MACHINE_ARN is not set",
+            ),
+            (
+                "notify-completion",
+                vec![
+                    ("ENVIRONMENT", "dev"),
+                    ("ALERT_SNS_TOPIC_ARN", "tradai-alerts-dev"),
+                ],
+                "ALERT_SNS_TOPIC_ARN=tradai-alerts-dev: expected an ARN (arn:aws:…)",
+            ),
+            (
+                "data-collection-proxy",
+                vec![
+                    ("ENVIRONMENT", "dev"),
+                    ("DATA_COLLECTION_URL", "data-collection.tradai.local:8002"),
+                ],
+                "DATA_COLLECTION_URL=data-collection.tradai.local:8002: expected an http(s) URL",
             ),
         ];
         for (handler, vars, expected) in cases {
