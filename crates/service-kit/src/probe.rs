@@ -37,12 +37,19 @@ pub fn probe(port: u16, path: &str, timeout: Duration) -> Result<String, String>
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: tradai-health-check\r\nConnection: close\r\n\r\n"
     )
     .map_err(|e| format!("sending to {address}: {e}"))?;
-    // The status line is all the probe needs; it fits in the first read of a small buffer.
+    // The status line is all the probe needs: read until its end (it may arrive in pieces), at most 256 bytes.
     let mut head = [0_u8; 256];
-    let read = stream
-        .read(&mut head)
-        .map_err(|e| format!("reading from {address}: {e}"))?;
-    let text = String::from_utf8_lossy(&head[..read]);
+    let mut filled = 0;
+    while filled < head.len() && !head[..filled].windows(2).any(|w| w == b"\r\n") {
+        let read = stream
+            .read(&mut head[filled..])
+            .map_err(|e| format!("reading from {address}: {e}"))?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+    }
+    let text = String::from_utf8_lossy(&head[..filled]);
     let status_line = text.lines().next().unwrap_or_default().to_owned();
     let code = status_line.split_whitespace().nth(1).unwrap_or_default();
     if code.len() == 3 && code.starts_with('2') {
@@ -66,10 +73,12 @@ mod tests {
             if let Ok((mut socket, _)) = listener.accept() {
                 let mut request = [0_u8; 512];
                 let _ = socket.read(&mut request);
-                let _ = write!(
-                    socket,
-                    "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
+                // In pieces, as a server may send it.
+                for piece in ["HTTP/1.1 ", status, "\r\nContent-Length: 0\r\n\r\n"] {
+                    let _ = socket.write_all(piece.as_bytes());
+                    let _ = socket.flush();
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
             }
         });
         port

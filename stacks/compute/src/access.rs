@@ -2,7 +2,7 @@
 //! a Lambda's environment resolves its `${…}` references, and its policy grants exactly what those references
 //! and its triggers need.
 
-use tradai_config::{Config, EnvValue, Trigger};
+use tradai_config::{Config, EnvValue, ServiceKind, Trigger};
 use tradai_stack_kit::{Known, PolicyBuilder, WildcardPolicy};
 
 /// ARNs of this environment's resources.
@@ -71,13 +71,19 @@ impl Arns<'_> {
     }
 
     /// Every revision of the strategy task families (`tradai-strategy-*-<env>`: the generic runner and any
-    /// strategy-specific family).
-    pub fn strategy_task_definitions(&self) -> String {
-        format!(
-            "{}:task-definition/{}:*",
-            self.prefix("ecs"),
-            self.config.names().resource("strategy-*")
-        )
+    /// strategy-specific family) and of the per-strategy services' families (live and dry-run trading, which
+    /// the backend starts for a strategy).
+    pub fn strategy_task_definitions(&self) -> Vec<String> {
+        let names = self.config.names();
+        let family = |name: String| format!("{}:task-definition/{name}:*", self.prefix("ecs"));
+        let mut out = vec![family(names.resource("strategy-*"))];
+        for (key, spec) in &self.config.settings().services {
+            if spec.kind == ServiceKind::PerStrategy {
+                let component = self.config.service_component(key).unwrap_or(key);
+                out.push(family(names.ecs_service(component)));
+            }
+        }
+        out
     }
 
     pub fn cluster(&self) -> String {
@@ -107,7 +113,7 @@ impl Arns<'_> {
             .map(|r| self.role(r))
             .collect();
         policy
-            .allow(&["ecs:RunTask"], &[self.strategy_task_definitions()])
+            .allow(&["ecs:RunTask"], &self.strategy_task_definitions())
             .allow(
                 &["ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource"],
                 &[self.tasks()],
@@ -400,6 +406,8 @@ mod tests {
             "arn:aws:states:eu-central-1:111122223333:stateMachine:tradai-backtest-workflow-dev",
             "ecs:RunTask",
             "task-definition/tradai-strategy-*-dev:*",
+            "task-definition/tradai-live-trading-dev:*",
+            "task-definition/tradai-dry-run-trading-dev:*",
             "iam:PassRole",
             "arn:aws:iam::111122223333:role/tradai-strategy-task-role-dev",
         ] {
