@@ -22,37 +22,36 @@ fn routes(document: &impl serde::Serialize) -> Vec<String> {
 
 /// The needs of every container and function of `config`.
 pub fn needs(config: &Config) -> Needs {
-    let service = |name: &str, variables, document: Vec<String>| Binary {
-        name: name.to_owned(),
-        variables,
-        health: Some(tradai_service_kit::probe::health_command()),
-        routes: document,
-    };
     let mut needs = Needs::default();
-    needs.containers.insert(
-        "backend-api".into(),
-        service(
+    let services = [
+        (
+            "backend-api",
             "tradai-backend",
             tradai_backend::settings::variables(),
             routes(&tradai_backend::openapi()),
         ),
-    );
-    needs.containers.insert(
-        "strategy-service".into(),
-        service(
+        (
+            "strategy-service",
             "tradai-strategy",
             tradai_strategy::settings::variables(),
             routes(&tradai_strategy::openapi()),
         ),
-    );
-    needs.containers.insert(
-        "data-collection".into(),
-        service(
+        (
+            "data-collection",
             "tradai-data-collection",
             tradai_data_collection::settings::variables(),
             routes(&tradai_data_collection::openapi()),
         ),
-    );
+    ];
+    for (key, name, variables, routes) in services {
+        let binary = Binary {
+            name: name.to_owned(),
+            variables,
+            health: Some(tradai_service_kit::probe::health_command()),
+            routes,
+        };
+        needs.containers.insert(key.to_owned(), binary);
+    }
     needs.containers.insert(
         "strategy-container".into(),
         Binary {

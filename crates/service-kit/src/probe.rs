@@ -77,7 +77,7 @@ mod tests {
                 for piece in ["HTTP/1.1 ", status, "\r\nContent-Length: 0\r\n\r\n"] {
                     let _ = socket.write_all(piece.as_bytes());
                     let _ = socket.flush();
-                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    std::thread::sleep(Duration::from_millis(5));
                 }
             }
         });
