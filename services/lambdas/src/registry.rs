@@ -172,7 +172,7 @@ pub fn build(
             boxed::<trading_heartbeat_check::TradingHeartbeatCheck>(p, e, s)
         }
         Configured::DriftMonitor(s, _) => boxed::<drift_monitor::DriftMonitor>(p, e, s),
-        Configured::Orphans => boxed::<orphan_scanner::OrphanScanner>(p, e, ()),
+        Configured::Orphans(settings) => boxed::<orphan_scanner::OrphanScanner>(p, e, settings),
         Configured::Validate(s) => boxed::<validate_strategy::ValidateStrategy>(p, e, s),
         Configured::Notify {
             throttle_minutes, ..

@@ -220,7 +220,7 @@ pub enum Configured {
     Health(crate::handlers::health_check::Settings, String),
     Heartbeat(crate::handlers::trading_heartbeat_check::Settings, String),
     DriftMonitor(crate::handlers::drift_monitor::Settings, String),
-    Orphans,
+    Orphans(crate::handlers::orphan_scanner::Settings),
     Validate(crate::handlers::validate_strategy::Settings),
     Notify {
         throttle_minutes: i64,
@@ -425,7 +425,10 @@ pub fn configure(
                 topic("ALERT_SNS_TOPIC_ARN")?,
             )
         }
-        Function::OrphanScanner => Configured::Orphans,
+        Function::OrphanScanner => Configured::Orphans(crate::handlers::orphan_scanner::Settings {
+            dry_run: s.parsed("DRY_RUN", true, "true or false")?,
+            max_runtime_hours: s.within("MAX_TASK_RUNTIME_HOURS", 6, 1..=720, "whole hours")?,
+        }),
         Function::ValidateStrategy => {
             Configured::Validate(crate::handlers::validate_strategy::Settings {
                 require_model: s.parsed("REQUIRE_MLFLOW_MODEL", false, "true or false")?,

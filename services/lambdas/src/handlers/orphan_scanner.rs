@@ -1,7 +1,9 @@
 //! orphan-scanner (§10.2 #13, §10.3): find ECS tasks that should not be running — past
 //! `MAX_TASK_RUNTIME_HOURS`, or whose state record says they are done (the backtest job of their `job_id` tag
 //! is finished or missing, the retraining of their `model_name` tag is finished) — and stop them unless
-//! `dry_run` (the default).
+//! `dry_run` (the default). Tasks an ECS service started (`startedBy` `ecs-svc/…`: the always-on services) are
+//! never orphans, and trading sessions (tagged `trading_mode`, supervised by their heartbeats) have no runtime
+//! limit. `DRY_RUN` and `MAX_TASK_RUNTIME_HOURS` set the defaults; the event may override them.
 
 use std::sync::Arc;
 
@@ -22,18 +24,39 @@ pub struct OrphanScanner {
     pub tasks: Arc<dyn TaskRunner>,
     pub jobs: JobRepository,
     pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
+    pub settings: Settings,
 }
+
+/// The function's defaults (`DRY_RUN`, `MAX_TASK_RUNTIME_HOURS`), which an event's fields override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub dry_run: bool,
+    pub max_runtime_hours: i64,
+}
+
+impl Default for Settings {
+    /// Report only; 6 hours.
+    fn default() -> Self {
+        Settings {
+            dry_run: true,
+            max_runtime_hours: 6,
+        }
+    }
+}
+
+/// What an ECS service's tasks carry as `startedBy`.
+const SERVICE_STARTED_BY: &str = "ecs-svc/";
 
 crate::handler_debug!(OrphanScanner);
 
-/// The scheduled event: whether to only report (`dry_run`, the default) and the runtime limit in hours
-/// (`max_runtime_hours`, 6 by default, at least 1). An EventBridge event's other fields are ignored.
+/// The scheduled event: whether to only report (`dry_run`) and the runtime limit in hours (`max_runtime_hours`,
+/// at least 1); each defaults to the function's settings. An EventBridge event's other fields are ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Scan {
-    /// `true` when absent or null.
+    /// `DRY_RUN` when absent or null.
     #[serde(default)]
     pub dry_run: Option<bool>,
-    /// 6 when absent or null.
+    /// `MAX_TASK_RUNTIME_HOURS` when absent or null.
     #[serde(default)]
     pub max_runtime_hours: Option<i64>,
 }
@@ -56,11 +79,12 @@ pub struct Orphan {
 
 impl OrphanScanner {
     /// The scanner over the platform's tasks, jobs and retraining-state table.
-    pub fn new(ports: &tradai_platform::Ports) -> Self {
+    pub fn new(ports: &tradai_platform::Ports, settings: Settings) -> Self {
         OrphanScanner {
             tasks: ports.tasks.clone(),
             jobs: ports.jobs.clone(),
             retraining: ports.retraining.clone(),
+            settings,
         }
     }
 
@@ -71,7 +95,15 @@ impl OrphanScanner {
         now: Timestamp,
         max_hours: i64,
     ) -> Result<Option<String>, HandlerError> {
-        if let Some(created) = task.created_at {
+        if task
+            .started_by
+            .as_deref()
+            .is_some_and(|s| s.starts_with(SERVICE_STARTED_BY))
+        {
+            return Ok(None);
+        }
+        let session = task.tags.contains_key("trading_mode");
+        if let (Some(created), false) = (task.created_at, session) {
             let hours = (now.epoch_seconds() - created.epoch_seconds()) / 3600;
             if hours >= max_hours {
                 return Ok(Some(format!(
@@ -104,20 +136,22 @@ impl crate::registry::Handler for OrphanScanner {
     const FUNCTION: Function = Function::OrphanScanner;
     type Input = Scan;
     type Output = Scanned;
-    type Settings = ();
+    type Settings = Settings;
 
     fn build(
         ports: &tradai_platform::Ports,
         _extras: &crate::registry::Extras,
-        _settings: Self::Settings,
+        settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports))
+        Ok(Self::new(ports, settings))
     }
 
     /// Scan at `now`.
     async fn handle(&self, scan: Scan, now: Timestamp) -> Result<Scanned, HandlerError> {
-        let dry_run = scan.dry_run.unwrap_or(true);
-        let max_hours = scan.max_runtime_hours.unwrap_or(6);
+        let dry_run = scan.dry_run.unwrap_or(self.settings.dry_run);
+        let max_hours = scan
+            .max_runtime_hours
+            .unwrap_or(self.settings.max_runtime_hours);
         if max_hours < 1 {
             return Err(HandlerError::invalid(
                 "max_runtime_hours",
@@ -200,10 +234,22 @@ mod tests {
         let unknown = tasks.run(run("job_id", "ghost")).await.expect("run");
         let old = tasks.run(run("strategy_id", "sma")).await.expect("run");
         tasks.backdate(&old.task_arn, now.plus_seconds(-7 * 3600));
+        // An always-on service's task, and a live session: long-running by design.
+        let service = tasks
+            .run(TaskRequest {
+                started_by: "ecs-svc/1234567890".into(),
+                ..run("service", "backend")
+            })
+            .await
+            .expect("run");
+        tasks.backdate(&service.task_arn, now.plus_seconds(-700 * 3600));
+        let session = tasks.run(run("trading_mode", "live")).await.expect("run");
+        tasks.backdate(&session.task_arn, now.plus_seconds(-48 * 3600));
         let scanner = OrphanScanner {
             tasks: tasks.clone(),
             jobs: jobs.clone(),
             retraining,
+            settings: Settings::default(),
         };
         let scan = |event: Value| {
             let scanner = &scanner;
@@ -236,7 +282,7 @@ mod tests {
                 preview["stopped"].clone(),
                 preview["scanned"].clone()
             ),
-            (json!(true), json!(0), json!(4))
+            (json!(true), json!(0), json!(6))
         );
         assert_eq!(
             tasks
@@ -244,7 +290,7 @@ mod tests {
                 .await
                 .expect("list")
                 .len(),
-            4,
+            6,
             "a dry run stops nothing"
         );
 
@@ -269,10 +315,53 @@ mod tests {
             .into_iter()
             .map(|t| t.task_arn)
             .collect();
-        assert_eq!(left, [healthy.task_arn]);
+        assert_eq!(left, [healthy.task_arn, service.task_arn, session.task_arn]);
         assert!(matches!(
             scan(json!({"max_runtime_hours": 0})).await,
             Err(HandlerError::Validation { field, .. }) if field == "max_runtime_hours"
         ));
+    }
+
+    /// `DRY_RUN=false` and `MAX_TASK_RUNTIME_HOURS=1` (the function's settings) drive a scheduled scan, whose
+    /// event carries neither.
+    #[tokio::test]
+    async fn the_function_s_settings_are_the_defaults_of_a_scheduled_scan() {
+        let config = tradai_test_support::config_with_prefix("lambda");
+        let layout = |t: &str| TableLayout::from_spec(t, &config.settings().tables[t]);
+        let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
+        let now = Timestamp::now();
+        let task = tasks
+            .run(TaskRequest {
+                task_definition: "tradai-strategy-generic-dev".into(),
+                container: "strategy".into(),
+                environment: BTreeMap::new(),
+                tags: BTreeMap::new(),
+                started_by: "tradai-backend".into(),
+            })
+            .await
+            .expect("run");
+        tasks.backdate(&task.task_arn, now.plus_seconds(-2 * 3600));
+        let scanner = OrphanScanner {
+            tasks: tasks.clone(),
+            jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
+            retraining: Arc::new(MemoryRecordStore::new(layout("retraining-state"))),
+            settings: Settings {
+                dry_run: false,
+                max_runtime_hours: 1,
+            },
+        };
+        let answer = scanner
+            .serve(json!({"source": "aws.events"}), now, "dev")
+            .await
+            .expect("scan");
+        let data = &answer["body"]["data"];
+        assert_eq!(
+            (&data["dry_run"], &data["stopped"]),
+            (&json!(false), &json!(1))
+        );
+        assert!(data["orphans"][0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("past the 1 h limit"));
     }
 }

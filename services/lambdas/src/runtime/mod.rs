@@ -304,6 +304,11 @@ mod tests {
                 "STATE_MACHINE_ARN is not set",
             ),
             (
+                "orphan-scanner",
+                vec![("ENVIRONMENT", "dev"), ("MAX_TASK_RUNTIME_HOURS", "0")],
+                "MAX_TASK_RUNTIME_HOURS=0: expected whole hours from 1 to 720",
+            ),
+            (
                 "notify-completion",
                 vec![
                     ("ENVIRONMENT", "dev"),
