@@ -126,11 +126,6 @@ impl Variable {
         Variable { deployed, ..self }
     }
 
-    /// Whether a deployment must set it.
-    pub fn needed_in_cloud(&self) -> bool {
-        self.required || self.deployed != Deployed::AsDeclared
-    }
-
     /// Its value, trimmed; unset, empty or blank is `None`.
     pub fn read(&self, get: VariableSource<'_>) -> Option<String> {
         get(self.name)

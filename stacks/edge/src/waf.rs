@@ -19,7 +19,7 @@ fn visibility(metric: &str) -> Value {
 pub fn rules(config: &Config) -> Value {
     let waf = &config.settings().waf;
     let prefix = config.names().environment_wide();
-    let no_token = json!({"SizeConstraintStatement": {
+    let has_token = json!({"SizeConstraintStatement": {
         "FieldToMatch": {"SingleHeader": {"Name": "authorization"}},
         "ComparisonOperator": "GT",
         "Size": 0,
@@ -46,7 +46,7 @@ pub fn rules(config: &Config) -> Value {
                 "Limit": waf.rate_limit,
                 "EvaluationWindowSec": waf.rate_limit_window_seconds,
                 "AggregateKeyType": "IP",
-                "ScopeDownStatement": {"NotStatement": {"Statement": no_token}},
+                "ScopeDownStatement": {"NotStatement": {"Statement": has_token}},
             }},
             "VisibilityConfig": visibility(&format!("{prefix}-rate-limit-anonymous")),
         }),

@@ -3,6 +3,7 @@
 //! emulator's market-data bucket).
 
 mod emulator;
+mod health_check;
 mod routes;
 
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{containers, violation};
+use crate::fakes::fake_id;
 use crate::plan::of_type;
 use crate::policy::Violation;
 use crate::Planned;
@@ -64,9 +65,10 @@ pub(super) fn check(graph: &[Planned], out: &mut Vec<Violation>) {
         ));
         return;
     };
-    let group = template.name.replace("-lt", "");
+    // The group launching this template (the graph links them by the template's id, as the policy checks do).
+    let template_id = fake_id(&template.type_, &template.name);
     let instances = of_type(graph, "aws:autoscaling/group:Group")
-        .find(|g| g.name == group)
+        .find(|g| g.inputs["launchTemplate"]["id"] == template_id.as_str())
         .and_then(|g| g.inputs["maxSize"].as_f64())
         .unwrap_or(1.0) as u64;
     let tasks: BTreeMap<&str, &Planned> = of_type(graph, "aws:ecs/taskDefinition:TaskDefinition")
@@ -148,7 +150,7 @@ mod tests {
             planned(
                 "aws:autoscaling/group:Group",
                 "host-dev",
-                json!({"maxSize": 1}),
+                json!({"maxSize": 1, "launchTemplate": {"id": fake_id("aws:ec2/launchTemplate:LaunchTemplate", "host-lt-dev")}}),
             ),
             task("a", reservations[0]),
             task("b", reservations[1]),
@@ -167,6 +169,12 @@ mod tests {
             out.iter().map(|v| v.detail.as_str()).collect::<Vec<_>>(),
             ["the host's services reserve 2048 MiB (a 1024 MiB, b 1024 MiB) but 1 × t3.small offers 1792 MiB (2048 MiB less 256 for the OS and agent)"]
         );
+        // Two instances of the template's group hold both.
+        let mut two = graph([1024, 1024]);
+        two[1].inputs["maxSize"] = json!(2);
+        let mut out = Vec::new();
+        check(&two, &mut out);
+        assert_eq!(out, Vec::new());
         assert_eq!(instance_memory_mib("t4g.nano"), Some(512));
         assert_eq!(instance_memory_mib("x9.huge"), None);
     }
