@@ -65,6 +65,10 @@ pub fn needs(config: &Config) -> Needs {
         tradai_backend::FORWARDED.map(str::to_owned).to_vec(),
     );
     needs.waiting_requests = Some(super::polling::requests_within);
+    needs.resolves = tradai_discovery::RESOLVED_RECORDS
+        .iter()
+        .map(|r| (*r).to_owned())
+        .collect();
     for function in Function::ALL {
         needs.functions.insert(
             function.key().to_owned(),

@@ -92,8 +92,7 @@ impl MlflowRegistry {
                 format!("'{tracking_uri}' is not an http(s) URL, e.g. http://localhost:5001"),
             ));
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+        let http = tradai_discovery::client(Duration::from_secs(10))
             .build()
             .map_err(|e| DomainError::Configuration(format!("HTTP client: {e}")))?;
         Ok(MlflowRegistry {

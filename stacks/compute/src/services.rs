@@ -64,12 +64,14 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
             ),
         ),
     ];
+    // Our binaries reach each other by Cloud Map names (tradai_discovery resolves A or SRV records); an image
+    // of another vendor (MLflow) calls none of them.
     for (variable, service) in [
         ("DATA_COLLECTION_URL", "data-collection"),
         ("STRATEGY_SERVICE_URL", "strategy-service"),
         ("MLFLOW_TRACKING_URI", "mlflow"),
     ] {
-        if let Some(url) = config.service_url(service) {
+        if let Some(url) = config.service_url(service).filter(|_| ours) {
             environment.push((variable, url));
         }
     }

@@ -109,6 +109,19 @@ fn fake_string(token: &str, name: &str, property: &str, region: &str) -> String 
     }
 }
 
+/// Whether `arn` is the fake ARN the mock engine gives `resource` (how the graph links one resource to another
+/// by ARN).
+pub fn is_arn_of(arn: &str, resource: &crate::Planned) -> bool {
+    let service = resource
+        .type_
+        .split(':')
+        .nth(1)
+        .and_then(|m| m.split('/').next())
+        .unwrap_or("aws");
+    let region = arn.split(':').nth(3).unwrap_or_default();
+    arn == fake_arn(service, &resource.type_, &resource.name, region)
+}
+
 /// An ARN in the shape the service uses: IAM is global, S3 has neither region nor account, SQS and SNS name
 /// the resource without a type.
 fn fake_arn(service: &str, token: &str, name: &str, region: &str) -> String {

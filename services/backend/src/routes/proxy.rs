@@ -53,8 +53,7 @@ impl StrategyService {
     pub fn new(base_url: &str) -> Self {
         StrategyService {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
+            client: tradai_discovery::client(std::time::Duration::from_secs(10))
                 .build()
                 .unwrap_or_default(),
         }

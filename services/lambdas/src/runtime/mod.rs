@@ -78,7 +78,12 @@ impl App {
                     Some(Arc::new(Ec2NatRouting::new(&clients, policy("ec2")))
                         as Arc<dyn NatRouting>);
             }
-            Configured::Health(..) => extras.http = Some(reqwest::Client::new()),
+            Configured::Health(settings, _) => {
+                let client = tradai_discovery::client(settings.timeout)
+                    .build()
+                    .map_err(|e| StartupError(format!("the HTTP client cannot be built: {e}")))?;
+                extras.http = Some(client);
+            }
             Configured::BacktestConsumer { state_machine, .. } => {
                 extras.workflows = Some(Arc::new(SfnWorkflows::new(
                     clients.sfn.clone(),
@@ -122,8 +127,7 @@ async fn proxy(
     let tokens =
         crate::m2m::ClientCredentials::new(&p.token_url, &p.client_id, &secret, p.scopes.clone())
             .map_err(|e| StartupError(format!("COGNITO_TOKEN_URL={}: {e}", p.token_url)))?;
-    let client = reqwest::Client::builder()
-        .timeout(p.timeout)
+    let client = tradai_discovery::client(p.timeout)
         .build()
         .map_err(|e| StartupError(e.to_string()))?;
     Ok(HttpDataCollection {

@@ -3,6 +3,7 @@
 //! of its OpenAPI document), so a task definition, function, rule or alarm that drifts from the code is a
 //! violation reported like the policy ones (rule, stack, resource, detail, fix).
 
+mod discovery;
 mod environment;
 mod health;
 mod host;
@@ -43,6 +44,8 @@ pub struct Needs {
     /// The most requests one client makes while waiting on a job within a window of that many seconds (the
     /// CLI's polling); the per-caller rate limit must allow two such waits.
     pub waiting_requests: Option<fn(u64) -> u64>,
+    /// The DNS record types our service-to-service clients resolve a Cloud Map name by (`A`, `SRV`).
+    pub resolves: Vec<String>,
 }
 
 /// Every semantic violation of `graph` (all four layers) against `needs`.
@@ -52,6 +55,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     health::check(graph, needs, &mut out);
     routes::check(graph, needs, &mut out);
     host::check(graph, &mut out);
+    discovery::check(graph, needs, &mut out);
     throttling::check(graph, needs, &mut out);
     out
 }
@@ -77,6 +81,10 @@ pub fn fix(rule: &str) -> Option<&'static str> {
         "rate-limit-key" => {
             "limit authenticated requests per caller (a custom key on the authorization header) and scope the \
              per-IP limit to requests without a token: behind the VPC link every source IP is the link's"
+        }
+        "discovery-addressing" => {
+            "address services as http://<key>.<namespace>:<container port> from compute in the VPC, and register \
+             them with records the clients resolve (tradai_discovery::RESOLVED_RECORDS)"
         }
         "host-memory" => {
             "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"
