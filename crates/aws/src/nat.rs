@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tradai_domain::ports::{LifecycleAction, LifecycleResult, NatRouting};
+use tradai_domain::ports::{GroupInstance, LifecycleAction, LifecycleResult, NatRouting};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
 
@@ -100,6 +100,34 @@ impl NatRouting for Ec2NatRouting {
                 .map_err(|e| domain_error("ec2", e))?;
         }
         Ok(())
+    }
+
+    async fn group_instances(&self, group: &str) -> Result<Vec<GroupInstance>> {
+        let output = self
+            .policy
+            .protect(|| async {
+                self.autoscaling
+                    .describe_auto_scaling_groups()
+                    .auto_scaling_group_names(group)
+                    .send()
+                    .await
+                    .map_err(|e| domain_error("autoscaling", e))
+            })
+            .await?;
+        let found = output
+            .auto_scaling_groups()
+            .first()
+            .ok_or_else(|| DomainError::not_found("Auto Scaling group", group))?;
+        Ok(found
+            .instances()
+            .iter()
+            .filter_map(|i| {
+                Some(GroupInstance {
+                    instance_id: i.instance_id()?.to_owned(),
+                    lifecycle_state: i.lifecycle_state()?.as_str().to_owned(),
+                })
+            })
+            .collect())
     }
 
     async fn complete_lifecycle(

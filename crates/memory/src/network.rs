@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use tradai_domain::ports::{LifecycleAction, LifecycleResult, NatRouting};
+use tradai_domain::ports::{GroupInstance, LifecycleAction, LifecycleResult, NatRouting};
 use tradai_domain::{DomainError, Result};
 
 use crate::lock;
@@ -15,6 +15,7 @@ use crate::lock;
 pub struct MemoryNatRouting {
     tables: Mutex<BTreeMap<String, Option<String>>>,
     completed: Mutex<Vec<(LifecycleAction, LifecycleResult)>>,
+    groups: Mutex<BTreeMap<String, Vec<GroupInstance>>>,
 }
 
 impl MemoryNatRouting {
@@ -26,6 +27,17 @@ impl MemoryNatRouting {
     /// Add `route_table`, its default route pointing at `target` (or absent).
     pub fn add_table(&self, route_table: &str, target: Option<&str>) {
         lock(&self.tables).insert(route_table.to_owned(), target.map(str::to_owned));
+    }
+
+    /// Add instance `instance_id` in `lifecycle_state` to Auto Scaling group `group`.
+    pub fn add_instance(&self, group: &str, instance_id: &str, lifecycle_state: &str) {
+        lock(&self.groups)
+            .entry(group.to_owned())
+            .or_default()
+            .push(GroupInstance {
+                instance_id: instance_id.to_owned(),
+                lifecycle_state: lifecycle_state.to_owned(),
+            });
     }
 
     /// The lifecycle actions completed, in order.
@@ -63,6 +75,13 @@ impl NatRouting for MemoryNatRouting {
                 Ok(())
             }
         }
+    }
+
+    async fn group_instances(&self, group: &str) -> Result<Vec<GroupInstance>> {
+        lock(&self.groups)
+            .get(group)
+            .cloned()
+            .ok_or_else(|| DomainError::not_found("Auto Scaling group", group))
     }
 
     async fn complete_lifecycle(

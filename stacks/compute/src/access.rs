@@ -295,15 +295,18 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
                 ],
                 &[known.queue_arn(queue)],
             ),
-            Trigger::AsgLifecycle { group } => policy.allow(
-                &["autoscaling:CompleteLifecycleAction"],
-                &[format!(
-                    "arn:aws:autoscaling:{}:{}:autoScalingGroup:*:autoScalingGroupName/{}",
-                    config.settings().aws.region,
-                    known.account(),
-                    names.resource(group)
-                )],
-            ),
+            Trigger::AsgLifecycle { group } => policy
+                .allow(
+                    &["autoscaling:CompleteLifecycleAction"],
+                    &[format!(
+                        "arn:aws:autoscaling:{}:{}:autoScalingGroup:*:autoScalingGroupName/{}",
+                        config.settings().aws.region,
+                        known.account(),
+                        names.resource(group)
+                    )],
+                )
+                // Reconciling reads the group's instances; Describe* has no resource-level permissions.
+                .allow(&["autoscaling:DescribeAutoScalingGroups"], &["*"]),
             _ => policy,
         };
     }

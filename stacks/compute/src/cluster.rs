@@ -146,6 +146,7 @@ fn consolidated_host(ctx: &Context, config: &Arc<Config>, known: &Output<Known>)
         public_ip: false,
         user_data: ctx.new_output(&user_data),
         detailed_monitoring: false,
+        initial_hooks: Vec::new(),
         enabled_metrics: vec![],
     }
     .create(ctx, config);

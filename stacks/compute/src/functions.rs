@@ -19,6 +19,8 @@ use crate::roles::role;
 pub struct Function {
     pub arn: Output<String>,
     pub name: Output<String>,
+    /// The id of its role's policy: what depends on it runs once the function may act.
+    pub policy_id: Output<String>,
 }
 
 /// Create every function and its triggers.
@@ -93,7 +95,7 @@ pub fn functions(
                 .name(function_name.clone())
                 .package_type("Image")
                 .image_uri(image)
-                .role(execution.arn)
+                .role(execution.arn.clone())
                 .architectures(vec![architecture.to_owned()])
                 .memory_size(f64::from(spec.memory_mb))
                 .timeout(f64::from(spec.timeout_seconds))
@@ -112,6 +114,7 @@ pub fn functions(
         let function = Function {
             arn: function.arn,
             name: function.name,
+            policy_id: execution.policy_id,
         };
         triggers(ctx, config, known, key, &function);
         functions.insert(key.clone(), function);
@@ -214,6 +217,7 @@ fn triggers(
                     "events.amazonaws.com",
                     rule_arn,
                 );
+                reconcile(ctx, &format!("{id}-reconcile"), known, function);
             }
             Trigger::Alarm => {
                 let config = Arc::clone(config);
@@ -236,6 +240,25 @@ fn triggers(
             Trigger::Workflow { .. } | Trigger::Direct => {}
         }
     }
+}
+
+/// Invoke the NAT route function once with the group's name when the layer is deployed (again whenever the
+/// group changes): the group's first instance launched with the foundation layer, before the function
+/// existed to receive its lifecycle event, so without this no private default route would exist (W29). The
+/// input waits for the function's policy, so the call runs with the function's grants in place.
+fn reconcile(ctx: &Context, id: &str, known: &Output<Known>, function: &Function) {
+    let inputs = pulumi_gestalt_rust::pulumi_combine!(known.clone(), function.policy_id.clone());
+    let input = inputs.map(|(known, _policy): (Known, String)| {
+        serde_json::json!({"AutoScalingGroupName": known.nat_instance().2}).to_string()
+    });
+    lambda::invocation::create(
+        ctx,
+        id,
+        lambda::invocation::InvocationArgs::builder()
+            .function_name(function.name.clone())
+            .input(input)
+            .build_struct(),
+    );
 }
 
 /// Send the events of `rule` to `function`.

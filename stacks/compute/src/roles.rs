@@ -10,11 +10,12 @@ use tradai_stack_kit::{assume_role, tags, Known, PolicyBuilder, WildcardPolicy};
 
 use crate::access::{Arns, EXECUTION_ROLE, STRATEGY_ROLE, TABLE_ACTIONS};
 
-/// A role's ARN and name.
+/// A role's ARN and name, and the id of its policy (an input depending on it waits for the role's grants).
 #[derive(Clone)]
 pub struct Role {
     pub arn: Output<String>,
     pub name: Output<String>,
+    pub policy_id: Output<String>,
 }
 
 /// Create role `component` assumable by `service`, with the policy `policy` builds from the known values.
@@ -43,7 +44,7 @@ pub fn role(
             policy(&config, &known).unwrap_or_else(|e| panic!("policy of {component}: {e}"))
         })
     };
-    iam::role_policy::create(
+    let policy = iam::role_policy::create(
         ctx,
         &format!("{name}-policy"),
         iam::role_policy::RolePolicyArgs::builder()
@@ -54,6 +55,7 @@ pub fn role(
     Role {
         arn: role.arn,
         name: role.name,
+        policy_id: policy.id,
     }
 }
 

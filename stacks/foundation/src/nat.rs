@@ -5,7 +5,8 @@ use base64::Engine as _;
 use pulumi_gestalt_rust::{Context, Output};
 use serde_json::json;
 use tradai_config::{Config, Layer, NatMode};
-use tradai_pulumi_aws::{autoscaling, cloudwatch, ec2, iam};
+use tradai_pulumi_aws::types::autoscaling as asg_types;
+use tradai_pulumi_aws::{cloudwatch, ec2, iam};
 use tradai_stack_kit::{assume_role, int, tags, InstanceGroup, PolicyBuilder};
 
 use crate::network::Network;
@@ -121,6 +122,7 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
             .policy(policy)
             .build_struct(),
     );
+    let hook_name = names.resource("nat-launching");
     let group = InstanceGroup {
         layer: Layer::Foundation,
         component: "nat",
@@ -135,19 +137,16 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
             .map(move |allocation: String| user_data(&allocation, &region)),
         detailed_monitoring: true,
         enabled_metrics: vec!["GroupInServiceInstances".to_owned()],
-    }
-    .create(ctx, config);
-    let hook = autoscaling::lifecycle_hook::create(
-        ctx,
-        &names.resource("nat-launching"),
-        autoscaling::lifecycle_hook::LifecycleHookArgs::builder()
-            .name(names.resource("nat-launching"))
-            .autoscaling_group_name(group.name.clone())
+        // Every launch waits until update-nat-routes has repointed the routes (or the heartbeat ends it). The
+        // first launch happens before that function exists; the compute layer reconciles then (decision W29).
+        initial_hooks: vec![asg_types::GroupInitialLifecycleHook::builder()
+            .name(hook_name.clone())
             .lifecycle_transition("autoscaling:EC2_INSTANCE_LAUNCHING")
             .heartbeat_timeout(int(settings.lifecycle_heartbeat_seconds))
             .default_result("CONTINUE")
-            .build_struct(),
-    );
+            .build_struct()],
+    }
+    .create(ctx, config);
     let pattern = group.name.map(|name| json!({"source": ["aws.autoscaling"], "detail-type": ["EC2 Instance-launch Lifecycle Action"], "detail": {"AutoScalingGroupName": [name]}}).to_string());
     let rule = cloudwatch::event_rule::create(
         ctx,
@@ -161,7 +160,7 @@ pub fn nat(ctx: &Context, config: &Config, net: &Network, groups: &Groups) -> an
     );
     Ok(Nat::Instance {
         launch_rule_name: rule.name,
-        lifecycle_hook_name: hook.name,
+        lifecycle_hook_name: ctx.new_output(&hook_name),
         group_name: group.name,
     })
 }

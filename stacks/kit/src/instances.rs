@@ -28,6 +28,9 @@ pub struct InstanceGroup {
     pub detailed_monitoring: bool,
     /// Group metrics to collect (e.g. `GroupInServiceInstances`, for an alarm).
     pub enabled_metrics: Vec<String>,
+    /// Lifecycle hooks the group has from its creation, so they hold its first launch too (a hook created as
+    /// a resource of its own exists only after the group has launched its first instance).
+    pub initial_hooks: Vec<asg_types::GroupInitialLifecycleHook>,
 }
 
 impl std::fmt::Debug for InstanceGroup {
@@ -122,6 +125,9 @@ impl InstanceGroup {
                     (!self.enabled_metrics.is_empty()).then_some(self.enabled_metrics),
                 )
                 .vpc_zone_identifiers(self.subnets)
+                .maybe_initial_lifecycle_hooks(
+                    (!self.initial_hooks.is_empty()).then_some(self.initial_hooks),
+                )
                 .launch_template(template.id.map(|id| {
                     asg_types::GroupLaunchTemplate::builder()
                         .id(id)

@@ -84,6 +84,77 @@ async fn default_routes_are_created_read_and_replaced() {
     ));
 }
 
+/// The instances of an Auto Scaling group as the reconciling update-nat-routes reads them.
+#[cfg(feature = "nat")]
+#[tokio::test]
+async fn a_group_s_instances_are_listed_with_their_lifecycle_state() {
+    use std::sync::Arc;
+    use tradai_aws::Ec2NatRouting;
+    use tradai_domain::ports::NatRouting;
+    use tradai_domain::resilience::ResiliencePolicy;
+
+    let (config, clients, _) = emulator::provisioned().await;
+    let ec2 = aws_sdk_ec2::Client::new(&clients.sdk);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(&config.settings().network.vpc_cidr)
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id");
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(vpc_id)
+        .cidr_block(&config.settings().network.subnets["public-1"].cidr)
+        .send()
+        .await
+        .expect("subnet");
+    let subnet_id = subnet
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id");
+    let template_name = config.names().resource("nat-lt");
+    ec2.create_launch_template()
+        .launch_template_name(&template_name)
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-12c6146b")
+                .instance_type(aws_sdk_ec2::types::InstanceType::T4gNano)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("launch template");
+    let group = config.names().resource("nat");
+    let autoscaling = aws_sdk_autoscaling::Client::new(&clients.sdk);
+    autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&group)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(&template_name)
+                .version("$Latest")
+                .build(),
+        )
+        .min_size(1)
+        .max_size(1)
+        .desired_capacity(1)
+        .vpc_zone_identifier(subnet_id)
+        .send()
+        .await
+        .expect("group");
+
+    let routing = Ec2NatRouting::new(&clients, Arc::new(ResiliencePolicy::aws("autoscaling")));
+    let instances = routing.group_instances(&group).await.expect("listed");
+    assert_eq!(instances.len(), 1, "{instances:?}");
+    assert_eq!(instances[0].lifecycle_state, "InService");
+    assert!(instances[0].instance_id.starts_with("i-"), "{instances:?}");
+    assert!(matches!(
+        routing.group_instances("no-such-group").await,
+        Err(DomainError::NotFound { .. })
+    ));
+}
+
 /// A secret's value; a missing secret and one with no value yet are both not found, as on AWS.
 #[cfg(feature = "secrets")]
 #[tokio::test]

@@ -23,7 +23,7 @@ pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,
     WorkflowStarter,
 };
-pub use network::{LifecycleAction, LifecycleResult, NatRouting};
+pub use network::{GroupInstance, LifecycleAction, LifecycleResult, NatRouting};
 pub use objects::{ObjectStore, StoredObject};
 pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
 pub use registry::{

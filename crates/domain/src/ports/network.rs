@@ -32,6 +32,13 @@ impl LifecycleResult {
     }
 }
 
+/// An instance of an Auto Scaling group and its lifecycle state (`InService`, `Pending:Wait`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInstance {
+    pub instance_id: String,
+    pub lifecycle_state: String,
+}
+
 /// Routes of the VPC and lifecycle actions of its groups.
 #[async_trait]
 pub trait NatRouting: Send + Sync {
@@ -45,6 +52,8 @@ pub trait NatRouting: Send + Sync {
         instance_id: &str,
         replace: bool,
     ) -> Result<()>;
+    /// The instances of Auto Scaling group `group`; `NotFound` for an unknown group.
+    async fn group_instances(&self, group: &str) -> Result<Vec<GroupInstance>>;
     /// End a lifecycle action.
     async fn complete_lifecycle(
         &self,

@@ -3,6 +3,10 @@
 //! gets its `0.0.0.0/0` route pointed at the new instance (replaced, created when missing, left alone when it
 //! already points there), then the lifecycle action completes with CONTINUE. If a route cannot be moved the
 //! action completes with ABANDON, so Auto Scaling replaces the instance and the event comes again.
+//!
+//! Invoked directly with only `{"AutoScalingGroupName": …}` it reconciles instead: the routes are pointed at the
+//! group's instance in service. The compute layer invokes it so on every deploy (decision W29), because the
+//! first instance launches with the foundation layer, before this function exists to receive its event.
 
 use std::sync::Arc;
 
@@ -12,6 +16,7 @@ use serde_json::Value;
 use tradai_config::Function;
 use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{LifecycleAction, LifecycleResult, NatRouting};
+use tradai_domain::{DomainError, ExternalKind};
 
 use crate::HandlerError;
 
@@ -83,7 +88,36 @@ fn object<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Lifecycle
     }
 }
 
+/// What an event asks for.
+#[derive(Debug)]
+enum Request {
+    /// A launching instance's lifecycle action.
+    Launch(LifecycleAction),
+    /// Point the routes at the group's instance in service (a direct invocation naming only the group).
+    Reconcile { group: String },
+}
+
 impl LifecycleEvent {
+    /// What the event asks for: the lifecycle action of its `detail` or of itself (a direct invocation), or a
+    /// reconciliation when it is a direct invocation naming only the group.
+    fn request(self) -> Result<Request, HandlerError> {
+        if self.detail.is_none() {
+            let d = &self.direct;
+            let only_group = d.transition.is_none()
+                && d.hook.is_none()
+                && d.instance_id.is_none()
+                && d.token.is_none();
+            if let (true, Some(group)) = (only_group, &d.group) {
+                if !group.trim().is_empty() {
+                    return Ok(Request::Reconcile {
+                        group: group.clone(),
+                    });
+                }
+            }
+        }
+        self.action().map(Request::Launch)
+    }
+
     /// The lifecycle action of the event (its `detail`, or the event itself when invoked directly).
     fn action(self) -> Result<LifecycleAction, HandlerError> {
         let detail = self.detail.unwrap_or(self.direct);
@@ -127,14 +161,17 @@ pub struct Route {
     pub change: Change,
 }
 
-/// The answer: the instance, its group, each route table, and how the lifecycle action ended (`CONTINUE`).
+/// The answer: the instance, its group, each route table, and how the lifecycle action ended (`CONTINUE`;
+/// `null` for a reconciliation, which has no action).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Repointed {
     pub instance_id: String,
     pub group: String,
     pub routes: Vec<Route>,
-    pub lifecycle_result: &'static str,
+    pub lifecycle_result: Option<&'static str>,
 }
+
+const IN_SERVICE: &str = "InService";
 
 /// Point one table at `instance`; what was done.
 async fn repoint(
@@ -178,13 +215,61 @@ impl crate::registry::Handler for UpdateNatRoutes {
         ))
     }
 
-    /// Handle one lifecycle event.
+    /// Handle one lifecycle event or reconciliation.
     async fn handle(
         &self,
         event: LifecycleEvent,
         _now: Timestamp,
     ) -> Result<Repointed, HandlerError> {
-        let action = event.action()?;
+        match event.request()? {
+            Request::Launch(action) => self.launch(action).await,
+            Request::Reconcile { group } => self.reconcile(group).await,
+        }
+    }
+}
+
+impl UpdateNatRoutes {
+    /// Point every table at `instance`.
+    async fn repoint_all(&self, instance: &str) -> tradai_domain::Result<Vec<Route>> {
+        let mut routes = Vec::with_capacity(self.settings.route_tables.len());
+        for table in &self.settings.route_tables {
+            routes.push(repoint(self.routing.as_ref(), table, instance).await?);
+        }
+        Ok(routes)
+    }
+
+    /// Point the routes at `group`'s instance in service; a group without one is a transient failure (its
+    /// launch is still under way).
+    async fn reconcile(&self, group: String) -> Result<Repointed, HandlerError> {
+        let instances = self.routing.group_instances(&group).await?;
+        let Some(serving) = instances.iter().find(|i| i.lifecycle_state == IN_SERVICE) else {
+            let states: Vec<String> = instances
+                .iter()
+                .map(|i| format!("{} {}", i.instance_id, i.lifecycle_state))
+                .collect();
+            let states = if states.is_empty() {
+                "no instances".to_owned()
+            } else {
+                states.join(", ")
+            };
+            return Err(DomainError::external(
+                "autoscaling",
+                ExternalKind::Unavailable,
+                format!("group {group} has no instance {IN_SERVICE} yet ({states})"),
+            )
+            .into());
+        };
+        let routes = self.repoint_all(&serving.instance_id).await?;
+        Ok(Repointed {
+            instance_id: serving.instance_id.clone(),
+            group,
+            routes,
+            lifecycle_result: None,
+        })
+    }
+
+    /// Point the routes at a launching instance, then let its launch continue (or abandon it).
+    async fn launch(&self, action: LifecycleAction) -> Result<Repointed, HandlerError> {
         let routing = self.routing.as_ref();
         let mut routes = Vec::with_capacity(self.settings.route_tables.len());
         for table in &self.settings.route_tables {
@@ -209,7 +294,7 @@ impl crate::registry::Handler for UpdateNatRoutes {
             instance_id: action.instance_id,
             group: action.group,
             routes,
-            lifecycle_result: LifecycleResult::Continue.as_str(),
+            lifecycle_result: Some(LifecycleResult::Continue.as_str()),
         })
     }
 }
@@ -295,6 +380,62 @@ mod tests {
             .expect_err("missing table");
         assert!(error.to_string().contains("rtb-missing"), "{error}");
         assert_eq!(routing.completed()[0].1, LifecycleResult::Abandon);
+    }
+
+    #[tokio::test]
+    async fn a_direct_invocation_naming_the_group_points_the_routes_at_its_instance_in_service() {
+        let routing = Arc::new(MemoryNatRouting::new());
+        routing.add_table("rtb-a", None);
+        routing.add_instance("tradai-nat-dev", "i-gone", "Terminating");
+        routing.add_instance("tradai-nat-dev", "i-serving", "InService");
+        let answer = handler(&routing, &["rtb-a"])
+            .serve(
+                json!({"AutoScalingGroupName": "tradai-nat-dev"}),
+                Timestamp::now(),
+                "dev",
+            )
+            .await
+            .expect("reconciled");
+        let data = &answer["body"]["data"];
+        assert_eq!(data["instance_id"], "i-serving");
+        assert_eq!(data["lifecycle_result"], Value::Null);
+        assert_eq!(data["routes"][0]["change"], "created");
+        assert_eq!(
+            routing.default_route_target("rtb-a").await.expect("table"),
+            Some("i-serving".to_owned())
+        );
+        assert!(routing.completed().is_empty(), "no lifecycle action to end");
+    }
+
+    #[tokio::test]
+    async fn a_group_without_an_instance_in_service_is_a_transient_failure() {
+        let routing = Arc::new(MemoryNatRouting::new());
+        routing.add_table("rtb-a", None);
+        routing.add_instance("tradai-nat-dev", "i-1", "Pending:Wait");
+        let handler = handler(&routing, &["rtb-a"]);
+        let error = handler
+            .serve(
+                json!({"AutoScalingGroupName": "tradai-nat-dev"}),
+                Timestamp::now(),
+                "dev",
+            )
+            .await
+            .expect_err("nothing in service");
+        assert_eq!(error.name(), "TransientError", "{error}");
+        assert!(error.to_string().contains("i-1 Pending:Wait"), "{error}");
+        let unknown = handler
+            .serve(
+                json!({"AutoScalingGroupName": "other"}),
+                Timestamp::now(),
+                "dev",
+            )
+            .await
+            .expect_err("unknown group");
+        assert!(unknown.to_string().contains("other"), "{unknown}");
+        assert_eq!(
+            routing.default_route_target("rtb-a").await.expect("table"),
+            None
+        );
     }
 
     #[tokio::test]

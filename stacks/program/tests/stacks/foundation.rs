@@ -72,11 +72,13 @@ async fn nat_instance_in_dev() {
         ),
         (json!(1.0), json!(1.0), json!(1.0))
     );
-    let hook = of_type(&run, "aws:autoscaling/lifecycleHook:LifecycleHook");
+    // The launching hook is the group's own, so it holds the first launch too (decision W29).
+    assert!(of_type(&run, "aws:autoscaling/lifecycleHook:LifecycleHook").is_empty());
+    let hook = &group[0].inputs["initialLifecycleHooks"][0];
     assert_eq!(
         (
-            hook[0].inputs["lifecycleTransition"].clone(),
-            hook[0].inputs["heartbeatTimeout"].clone()
+            hook["lifecycleTransition"].clone(),
+            hook["heartbeatTimeout"].clone()
         ),
         (json!("autoscaling:EC2_INSTANCE_LAUNCHING"), json!(300.0))
     );

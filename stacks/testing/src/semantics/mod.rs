@@ -4,6 +4,7 @@
 //! violation reported like the policy ones (rule, stack, resource, detail, fix).
 
 mod discovery;
+mod egress;
 mod environment;
 mod health;
 mod host;
@@ -56,6 +57,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     routes::check(graph, needs, &mut out);
     host::check(graph, &mut out);
     discovery::check(graph, needs, &mut out);
+    egress::check(graph, &mut out);
     throttling::check(graph, needs, &mut out);
     out
 }
@@ -85,6 +87,11 @@ pub fn fix(rule: &str) -> Option<&'static str> {
         "discovery-addressing" => {
             "address services as http://<key>.<namespace>:<container port> from compute in the VPC, and register \
              them with records the clients resolve (tradai_discovery::RESOLVED_RECORDS)"
+        }
+        "private-egress" => {
+            "give the private route table a 0.0.0.0/0 route from the first deploy (a NAT gateway route, or the \
+             NAT-instance route function invoked on deploy with an initial launching hook on its group), or a \
+             VPC endpoint (network.interface_endpoints / gateway_endpoints) for every API listed"
         }
         "host-memory" => {
             "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"
