@@ -65,6 +65,10 @@ impl ModelRegistry for MemoryModelRegistry {
         })
     }
 
+    async fn model_names(&self) -> Result<Vec<String>> {
+        Ok(lock(&self.state).models.keys().cloned().collect())
+    }
+
     async fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         let state = lock(&self.state);
         let (_, versions) = state.models.get(name).ok_or_else(|| unknown_model(name))?;

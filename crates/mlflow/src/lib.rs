@@ -20,8 +20,8 @@ use tradai_domain::{DomainError, ModelStage, Result};
 use client::Call;
 pub use client::{Credentials, MlflowRegistry};
 use wire::{
-    millis, to_pairs, CreatedExperiment, ExperimentAnswer, ModelAnswer, RunAnswer, RunsAnswer,
-    VersionAnswer, VersionsAnswer, WireVersion,
+    millis, to_pairs, CreatedExperiment, ExperimentAnswer, ModelAnswer, ModelsAnswer, RunAnswer,
+    RunsAnswer, VersionAnswer, VersionsAnswer, WireVersion,
 };
 
 /// Versions fetched per page of `model-versions/search`.
@@ -86,6 +86,28 @@ impl ModelRegistry for MlflowRegistry {
             created_at: millis(model.creation_timestamp),
             updated_at: millis(model.last_updated_timestamp),
         })
+    }
+
+    async fn model_names(&self) -> Result<Vec<String>> {
+        let max = PAGE.to_string();
+        let mut names = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![("max_results", max.as_str())];
+            if !token.is_empty() {
+                query.push(("page_token", token.as_str()));
+            }
+            let page: ModelsAnswer = self
+                .call(Call::get("registered-models/search", &query))
+                .await?;
+            names.extend(page.registered_models.into_iter().map(|m| m.name));
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(next) => token = next,
+                None => break,
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {

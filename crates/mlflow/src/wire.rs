@@ -76,6 +76,20 @@ pub struct VersionAnswer {
     pub model_version: WireVersion,
 }
 
+/// A page of `registered-models/search` (only the names are read).
+#[derive(Debug, Deserialize)]
+pub struct ModelsAnswer {
+    #[serde(default)]
+    pub registered_models: Vec<NamedModel>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NamedModel {
+    pub name: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct VersionsAnswer {
     #[serde(default)]

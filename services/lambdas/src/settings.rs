@@ -490,6 +490,7 @@ pub fn configure(
             | Function::PromoteModel
             | Function::ModelRollback
             | Function::DriftMonitor
+            | Function::RetrainingScheduler
     ) {
         s.required_shaped("MLFLOW_TRACKING_URI", Shape::Url)?;
     }

@@ -72,6 +72,8 @@ pub struct Experiment {
 pub trait ModelRegistry: Send + Sync {
     /// A registered model; `NotFound` if it is not registered.
     async fn model(&self, name: &str) -> Result<RegisteredModel>;
+    /// The names of every registered model, sorted.
+    async fn model_names(&self) -> Result<Vec<String>>;
     /// Every version of a model, newest first, with the metrics of the run behind each; `NotFound` if the model
     /// is not registered.
     async fn versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
@@ -104,6 +106,9 @@ impl NoRegistry {
 #[async_trait]
 impl ModelRegistry for NoRegistry {
     async fn model(&self, _name: &str) -> Result<RegisteredModel> {
+        self.missing()
+    }
+    async fn model_names(&self) -> Result<Vec<String>> {
         self.missing()
     }
     async fn versions(&self, _name: &str) -> Result<Vec<ModelVersion>> {

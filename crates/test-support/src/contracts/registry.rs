@@ -14,7 +14,7 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// Runs land in experiments created on first use; versions register from runs (carrying the run's metrics),
 /// are numbered from 1, start in `None`, list newest first and move between stages; unknown models, versions,
-/// runs and experiments are `NotFound`.
+/// runs and experiments are `NotFound`; a registered model is listed by name.
 pub async fn model_registry(registry: &dyn ModelRegistry) {
     let prefix = crate::unique_prefix();
     let model = format!("{prefix}-PascalStrategy");
@@ -113,10 +113,18 @@ pub async fn model_registry(registry: &dyn ModelRegistry) {
         run_id: Some(run_id.to_owned()),
         tags: tags(&[("trace_id", "t-1")]),
     };
+    assert!(!registry
+        .model_names()
+        .await
+        .expect("names")
+        .contains(&model));
     let v1 = registry
         .register(register(&first.run_id))
         .await
         .expect("register v1");
+    let names = registry.model_names().await.expect("names");
+    assert!(names.contains(&model), "{model} is listed: {names:?}");
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted: {names:?}");
     assert_eq!((v1.version.as_str(), v1.stage), ("1", ModelStage::None));
     assert_eq!(
         v1.metrics["sharpe_ratio"], 1.2,

@@ -165,12 +165,10 @@ impl crate::registry::Handler for DriftMonitor {
     /// Check every model at `now`.
     async fn handle(&self, request: Request, now: Timestamp) -> Result<Checked, HandlerError> {
         let settings = &self.settings;
-        let models = request.models.unwrap_or_else(|| settings.models.clone());
+        // The event's models, else MONITORED_MODELS, else every registered model (a scheduled run names none).
+        let mut models = request.models.unwrap_or_else(|| settings.models.clone());
         if models.is_empty() {
-            return Err(HandlerError::invalid(
-                "models",
-                "no models to check: name them in the event or in MONITORED_MODELS",
-            ));
+            models = self.registry.model_names().await?;
         }
         let prefix = request.experiment_prefix.as_deref().unwrap_or("backtest-");
         let psi = PsiSettings {
@@ -374,6 +372,38 @@ mod tests {
         // The settings' models when the event names none.
         let answer = check(json!({"source": "aws.events", "detail-type": "Scheduled Event"})).await;
         assert_eq!(answer["models_checked"], 1);
+
+        // Neither the event nor the settings name any: every registered model is checked.
+        let registered = DriftMonitor {
+            registry: registry.clone(),
+            records: records.clone(),
+            notifier: notifier.clone(),
+            settings: Settings::default(),
+        };
+        let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event"});
+        let answer = registered
+            .serve(scheduled.clone(), Timestamp::now(), "dev")
+            .await
+            .expect("nothing registered yet");
+        assert_eq!(answer["body"]["data"]["models_checked"], 0);
+        registry
+            .register(tradai_domain::ports::NewVersion {
+                model_name: "shifted".into(),
+                source: "s3://models/shifted".into(),
+                run_id: None,
+                tags: BTreeMap::new(),
+            })
+            .await
+            .expect("registered");
+        let answer = registered
+            .serve(scheduled, Timestamp::now(), "dev")
+            .await
+            .expect("checks");
+        assert_eq!(answer["body"]["data"]["models_checked"], 1);
+        assert_eq!(
+            answer["body"]["data"]["results"][0]["model_name"],
+            "shifted"
+        );
     }
 
     #[tokio::test]
@@ -389,7 +419,6 @@ mod tests {
             settings: Settings::default(),
         };
         for (event, field) in [
-            (json!({}), "models"),
             (json!({"models": "a"}), "models"),
             (json!({"models": [""]}), "models"),
             (

@@ -1,10 +1,14 @@
 //! retraining-scheduler (§10.2 #9, §10.3): evaluate each model with check-retraining-needed's rules and
-//! launch a retraining task for those that need one (the same launch as sqs-consumer). The answer sums up
+//! launch a retraining task for those that need one (the same launch as sqs-consumer). A scheduled event
+//! names no models, so every model registered in MLflow is evaluated. The answer sums up
 //! (`models_evaluated`, `retraining_triggered`, `skipped`, `errors`) and lists each model's result.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tradai_config::Function;
 use tradai_domain::entities::{RetrainingTrigger, Timestamp};
+use tradai_domain::ports::ModelRegistry;
 
 use crate::handlers::check_retraining_needed::{
     self as retraining, CheckRetrainingNeeded, Verdict,
@@ -12,19 +16,19 @@ use crate::handlers::check_retraining_needed::{
 use crate::handlers::sqs_consumer::{self as launching, SqsConsumer};
 use crate::HandlerError;
 
-/// The retraining-scheduler handler: check-retraining-needed's rules, sqs-consumer's launch, and the models
-/// evaluated when the event names none.
-#[derive(Debug, Clone)]
+/// The retraining-scheduler handler: check-retraining-needed's rules, sqs-consumer's launch, and the model
+/// registry whose models are evaluated when the event names none.
+#[derive(Clone)]
 pub struct RetrainingScheduler {
     pub checks: CheckRetrainingNeeded,
     pub launcher: SqsConsumer,
-    /// Evaluated when the event has no `models` (none by default: the event must name them).
-    pub default_models: Vec<String>,
+    pub registry: Arc<dyn ModelRegistry>,
 }
 
+crate::handler_debug!(RetrainingScheduler, checks, launcher);
+
 impl RetrainingScheduler {
-    /// The scheduler over the platform's drift-state and retraining-state tables and tasks, with no default
-    /// models.
+    /// The scheduler over the platform's drift-state and retraining-state tables, tasks and model registry.
     pub fn new(
         ports: &tradai_platform::Ports,
         checks: retraining::Settings,
@@ -33,7 +37,7 @@ impl RetrainingScheduler {
         RetrainingScheduler {
             checks: CheckRetrainingNeeded::new(ports, checks),
             launcher: SqsConsumer::new(ports, launch),
-            default_models: Vec::new(),
+            registry: ports.registry.clone(),
         }
     }
 }
@@ -119,14 +123,8 @@ impl crate::registry::Handler for RetrainingScheduler {
     async fn handle(&self, schedule: Schedule, now: Timestamp) -> Result<Scheduled, HandlerError> {
         let names: Vec<String> = match &schedule.models {
             Some(models) => models.iter().map(|m| m.name().to_owned()).collect(),
-            None => self.default_models.clone(),
+            None => self.registry.model_names().await?,
         };
-        if names.is_empty() {
-            return Err(HandlerError::invalid(
-                "models",
-                "no models to evaluate: pass models[] or configure the defaults",
-            ));
-        }
         let force = schedule.force == Some(true);
         let mut answer = Scheduled {
             models_evaluated: names.len(),
@@ -207,7 +205,8 @@ mod tests {
         .await
         .expect("put");
         let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
-        let mut scheduler = RetrainingScheduler {
+        let registry = Arc::new(tradai_memory::MemoryModelRegistry::new());
+        let scheduler = RetrainingScheduler {
             checks: CheckRetrainingNeeded {
                 drift,
                 retraining: runs.clone(),
@@ -222,7 +221,7 @@ mod tests {
                     max_concurrent: 5,
                 },
             },
-            default_models: Vec::new(),
+            registry: registry.clone(),
         };
         let input = json!({"models": [{"name": "Never", "strategy": "s"}, {"name": "Fresh"}]});
         let answer = scheduler.serve(input, now, "dev").await.expect("answer");
@@ -252,7 +251,19 @@ mod tests {
                 .len(),
             1
         );
-        scheduler.default_models = vec!["Fresh".to_owned()];
+        // A scheduled event names no models: the registry's are evaluated (none yet, then Fresh).
+        let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event"});
+        let none = scheduler.serve(scheduled, now, "dev").await.expect("none");
+        assert_eq!(none["body"]["data"]["models_evaluated"], 0);
+        registry
+            .register(tradai_domain::ports::NewVersion {
+                model_name: "Fresh".into(),
+                source: "s3://models/Fresh".into(),
+                run_id: None,
+                tags: Default::default(),
+            })
+            .await
+            .expect("registered");
         let forced = scheduler
             .serve(
                 json!({"force": true, "source": "aws.events", "detail-type": "Scheduled Event"}),
@@ -261,8 +272,8 @@ mod tests {
             )
             .await
             .expect("forced");
+        assert_eq!(forced["body"]["data"]["models_evaluated"], 1);
+        assert_eq!(forced["body"]["data"]["results"][0]["model_name"], "Fresh");
         assert_eq!(forced["body"]["data"]["results"][0]["trigger"], "manual");
-        scheduler.default_models.clear();
-        assert!(scheduler.serve(json!({}), now, "dev").await.is_err());
     }
 }
