@@ -7,6 +7,21 @@
 use tradai_domain::DomainError;
 use tradai_test_support::emulator;
 
+/// A new VPC of the config's CIDR; its id.
+#[cfg(feature = "nat")]
+async fn vpc(ec2: &aws_sdk_ec2::Client, config: &tradai_config::Config) -> String {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(&config.settings().network.vpc_cidr)
+        .send()
+        .await
+        .expect("vpc");
+    vpc.vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned()
+}
+
 #[cfg(feature = "nat")]
 #[tokio::test]
 async fn default_routes_are_created_read_and_replaced() {
@@ -17,13 +32,7 @@ async fn default_routes_are_created_read_and_replaced() {
 
     let (config, clients, _) = emulator::provisioned().await;
     let ec2 = aws_sdk_ec2::Client::new(&clients.sdk);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block(&config.settings().network.vpc_cidr)
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id");
+    let vpc_id = &vpc(&ec2, &config).await;
     let table = ec2
         .create_route_table()
         .vpc_id(vpc_id)
@@ -95,13 +104,7 @@ async fn a_group_s_instances_are_listed_with_their_lifecycle_state() {
 
     let (config, clients, _) = emulator::provisioned().await;
     let ec2 = aws_sdk_ec2::Client::new(&clients.sdk);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block(&config.settings().network.vpc_cidr)
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id");
+    let vpc_id = &vpc(&ec2, &config).await;
     let subnet = ec2
         .create_subnet()
         .vpc_id(vpc_id)
