@@ -281,7 +281,7 @@ mod tests {
     use tradai_memory::{MemoryModelRegistry, MemoryNotifier, MemoryRecordStore};
 
     use super::*;
-    use crate::metrics::testing::Captured;
+    use crate::metrics::testing::{described, Captured};
     use crate::registry::Serve;
 
     /// `n` runs of `model`'s backtest experiment, `age_days` old, with profits around `profit`.
@@ -389,33 +389,12 @@ mod tests {
             (&json!(1), &json!(1))
         );
         // One DriftPSI value: the highest overall PSI, the shifted model's.
-        let emitted = captured.take();
-        let psi: Vec<(&str, &str, Option<&str>, Vec<(&str, &str)>)> = emitted
-            .iter()
-            .map(|e| {
-                (
-                    e.namespace.as_str(),
-                    e.metric.as_str(),
-                    e.unit.as_deref(),
-                    e.dimensions
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            psi,
-            [(
-                "TradAI",
-                "DriftPSI",
-                Some("None"),
-                vec![("Environment", "dev")]
-            )]
-        );
         let shifted = answer["results"][1]["overall_psi"].as_f64().expect("psi");
         assert!(shifted > answer["results"][0]["overall_psi"].as_f64().expect("psi"));
-        assert_eq!(emitted[0].value, shifted);
+        assert_eq!(
+            described(&captured.take()),
+            [format!("TradAI/DriftPSI{{Environment=dev}} {shifted} None")]
+        );
         // Nothing compared, nothing emitted: the alarm sees no data rather than a PSI of 0.
         check(json!({"models": ["sparse", "unknown"]})).await;
         assert_eq!(captured.take(), []);
