@@ -203,6 +203,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
             "tradai-backtest-workflow-dev",
         )),
         task_definition: "tradai-strategy-generic-dev".into(),
+        metrics: None,
     };
     let good = json!({"job_id": "good", "config": {"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-02-01"}});
     for (body, group) in [("{poison".to_owned(), "a"), (good.to_string(), "b")] {

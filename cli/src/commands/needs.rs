@@ -1,6 +1,6 @@
 //! What the code needs from a deployment, read from the code itself for `tradai infra check`'s semantic rules:
 //! each binary's declared variables, the health check its image runs, the routes of its OpenAPI document and
-//! the routes the backend forwards, and each Lambda function's variables.
+//! the routes the backend forwards, each Lambda function's variables and the custom metrics it emits.
 
 use serde_json::Value;
 use tradai_config::{Config, Function};
@@ -74,6 +74,12 @@ pub fn needs(config: &Config) -> Needs {
             function.key().to_owned(),
             tradai_lambdas::settings::variables(function, config),
         );
+        let emits = tradai_lambdas::metrics::emits(function);
+        if !emits.is_empty() {
+            needs
+                .emitted
+                .insert(function.key().to_owned(), emits.to_vec());
+        }
     }
     needs
 }
@@ -101,6 +107,13 @@ mod tests {
             .any(|v| v.name == "SERVICE_ADAPTERS"
                 && v.deployed == tradai_config::Deployed::Exactly("aws")));
         assert_eq!(needs.functions.len(), Function::ALL.len());
+        assert_eq!(
+            needs.emitted["health-check"],
+            [
+                tradai_config::metrics::SERVICE_HEALTHY,
+                tradai_config::metrics::HEALTH_CHECK_LATENCY
+            ]
+        );
         assert!(
             needs.forwarded["backend-api"].contains(&"POST /api/v1/strategies/validate".to_owned())
         );

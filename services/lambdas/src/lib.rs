@@ -25,6 +25,7 @@ mod failures;
 pub mod handlers;
 pub mod input;
 pub mod m2m;
+pub mod metrics;
 pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;

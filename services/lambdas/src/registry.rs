@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use tradai_config::metrics::{Emitter, Metric};
 use tradai_config::Function;
 use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{NatRouting, WorkflowStarter};
@@ -26,6 +27,9 @@ pub trait Handler: Send + Sync + 'static {
     /// Step Functions tasks answer inside the §10.1 envelope; an SQS consumer answers the partial-batch
     /// response itself (Lambda reads `batchItemFailures` at the top level).
     const ENVELOPED: bool = true;
+    /// The custom metrics it emits, each with its dimensions (`tradai_config::metrics`): what `tradai infra
+    /// check` holds the alarms and the dashboard to ([`crate::metrics::emits`]).
+    const EMITS: &'static [Metric] = &[];
     /// The event it takes.
     type Input: DeserializeOwned + Send;
     /// What it answers (the envelope's `data` when [`Handler::ENVELOPED`]).
@@ -55,6 +59,8 @@ pub trait Handler: Send + Sync + 'static {
 pub trait Serve: Send + Sync {
     /// The function it serves.
     fn function(&self) -> Function;
+    /// The custom metrics it emits ([`Handler::EMITS`]).
+    fn emits(&self) -> &'static [Metric];
     /// Parse `event` (a bad one is a `ValidationError` naming the field), handle it, and answer in the
     /// function's form (the §10.1 envelope for `environment`, or the SQS batch response).
     async fn serve(
@@ -69,6 +75,10 @@ pub trait Serve: Send + Sync {
 impl<H: Handler> Serve for H {
     fn function(&self) -> Function {
         H::FUNCTION
+    }
+
+    fn emits(&self) -> &'static [Metric] {
+        H::EMITS
     }
 
     async fn serve(
@@ -105,6 +115,8 @@ pub struct Extras {
     pub workflows: Option<Arc<dyn WorkflowStarter>>,
     /// health-check's HTTP client (built only where it runs: a client loads a TLS root store).
     pub http: Option<reqwest::Client>,
+    /// Where the handlers' custom metrics go (stdout in Lambda); none: nowhere (the local platform).
+    pub metrics: Option<Emitter>,
 }
 
 impl std::fmt::Debug for Extras {
@@ -113,6 +125,7 @@ impl std::fmt::Debug for Extras {
             .field("data", &self.data.is_some())
             .field("nat", &self.nat.is_some())
             .field("workflows", &self.workflows.is_some())
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }
@@ -223,6 +236,7 @@ mod tests {
             nat: Some(Arc::new(MemoryNatRouting::new())),
             workflows: Some(Arc::new(MemoryWorkflows::new("backtest"))),
             http: Some(reqwest::Client::new()),
+            metrics: None,
         };
         let mut served = Vec::new();
         for key in config.settings().lambdas.keys() {
@@ -230,6 +244,11 @@ mod tests {
             let configured = crate::settings::defaults(function, &config).expect("defaults");
             let handler = build(configured, &ports, &extras).expect("built");
             assert_eq!(handler.function(), function, "{key} builds its own handler");
+            assert_eq!(
+                handler.emits(),
+                crate::metrics::emits(function),
+                "{key}: the table of emitted metrics is its handler's"
+            );
             served.push(function);
         }
         served.sort_by_key(|f| f.key());

@@ -83,13 +83,13 @@ fn custom(
     config: &Config,
     name: &str,
     description: &str,
-    metric: &str,
+    metric: metrics::Metric,
     threshold: f64,
 ) -> AlarmSpec {
     aws(
         config.names().alarm(name),
         description.to_owned(),
-        (metrics::NAMESPACE, metric),
+        (metrics::NAMESPACE, metric.name),
         vec![environment(config)],
         ("Maximum", "GreaterThanOrEqualToThreshold", threshold),
     )

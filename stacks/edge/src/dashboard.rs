@@ -55,7 +55,14 @@ pub fn body(config: &Config, known: &Known) -> String {
         metrics::ORPHAN_TASKS_FOUND,
     ]
     .iter()
-    .map(|m| json!([metrics::NAMESPACE, m, metrics::ENVIRONMENT_DIMENSION, env]))
+    .map(|m| {
+        json!([
+            metrics::NAMESPACE,
+            m.name,
+            metrics::ENVIRONMENT_DIMENSION,
+            env
+        ])
+    })
     .collect();
     let widgets = vec![
         widget(

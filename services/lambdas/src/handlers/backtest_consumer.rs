@@ -3,12 +3,14 @@
 //! the backend, and an execution named by the job id started (a redelivered message cannot start a second
 //! one). A job that is no longer PENDING (cancelled meanwhile) is dropped. Any failure, a malformed message
 //! included, is reported in `batchItemFailures`: the queue redelivers it and, after its receive limit, moves it
-//! to the dead-letter queue, so no request is lost.
+//! to the dead-letter queue, so no request is lost. Each batch emits `BacktestTasksLaunched` (executions started)
+//! and `BacktestRequestsFailed` (records reported back).
 
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde_json::json;
+use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{JobMessage, Timestamp};
 use tradai_domain::ports::{JobRepository, JobUpdate, WorkflowStarter};
@@ -16,33 +18,37 @@ use tradai_domain::{DomainError, JobStatus};
 
 use crate::HandlerError;
 
-/// The backtest-consumer handler: the jobs table, the backtest state machine, and the strategy task family
-/// the workflow runs.
+/// The backtest-consumer handler: the jobs table, the backtest state machine, the strategy task family the
+/// workflow runs, and where its metrics go.
 #[derive(Clone)]
 pub struct BacktestConsumer {
     pub jobs: JobRepository,
     pub workflows: Arc<dyn WorkflowStarter>,
     pub task_definition: String,
+    pub metrics: Option<Emitter>,
 }
 
 crate::handler_debug!(BacktestConsumer, task_definition);
 
 impl BacktestConsumer {
     /// The consumer over the platform's jobs, starting executions of `workflows` (the backtest state machine,
-    /// which the ports do not hold) that run `task_definition`.
+    /// which the ports do not hold) that run `task_definition`, emitting through `metrics`.
     pub fn new(
         ports: &tradai_platform::Ports,
         workflows: Arc<dyn WorkflowStarter>,
         task_definition: String,
+        metrics: Option<Emitter>,
     ) -> Self {
         BacktestConsumer {
             jobs: ports.jobs.clone(),
             workflows,
             task_definition,
+            metrics,
         }
     }
 
-    /// One record: started, dropped (no longer pending) or failed with the reason.
+    /// One record: [`STARTED`], [`REDELIVERED`] (its execution was started before: starting it again is a
+    /// no-op), dropped (no longer pending) or failed with the reason.
     async fn consume(&self, body: &str) -> Result<&'static str, DomainError> {
         let job = JobMessage::parse(body, Timestamp::now())?;
         let job = match self.jobs.get(&job.job_id).await? {
@@ -55,6 +61,11 @@ impl BacktestConsumer {
         if job.status != JobStatus::Pending {
             return Ok("dropped");
         }
+        let outcome = if job.execution_arn.is_some() {
+            REDELIVERED
+        } else {
+            STARTED
+        };
         let input = json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config, "task_definition": self.task_definition});
         let execution = self.workflows.start(&job.job_id, &input).await?;
         let update = JobUpdate {
@@ -64,13 +75,22 @@ impl BacktestConsumer {
         self.jobs
             .transition(&job.job_id, JobStatus::Pending, update, Timestamp::now())
             .await?;
-        Ok("started")
+        Ok(outcome)
     }
 }
+
+/// A record whose execution was started: a backtest launched.
+const STARTED: &str = "started";
+/// A record delivered again after its execution was started.
+const REDELIVERED: &str = "redelivered";
 
 impl crate::registry::Handler for BacktestConsumer {
     const FUNCTION: Function = Function::BacktestConsumer;
     const ENVELOPED: bool = false;
+    const EMITS: &'static [Metric] = &[
+        metrics::BACKTEST_TASKS_LAUNCHED,
+        metrics::BACKTEST_REQUESTS_FAILED,
+    ];
     type Input = SqsEvent;
     type Output = SqsBatchResponse;
     type Settings = crate::handlers::sqs_consumer::Settings;
@@ -88,6 +108,7 @@ impl crate::registry::Handler for BacktestConsumer {
                 Self::FUNCTION,
             )?,
             settings.task_definition,
+            extras.metrics.clone(),
         ))
     }
 
@@ -95,9 +116,10 @@ impl crate::registry::Handler for BacktestConsumer {
     async fn handle(
         &self,
         event: SqsEvent,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> Result<SqsBatchResponse, HandlerError> {
         let mut answer = SqsBatchResponse::default();
+        let mut launched = 0_u32;
         for record in event.records {
             let id = record.message_id.unwrap_or_default();
             match self
@@ -105,6 +127,7 @@ impl crate::registry::Handler for BacktestConsumer {
                 .await
             {
                 Ok(outcome) => {
+                    launched += u32::from(outcome == STARTED);
                     tracing::info!(message_id = id, outcome, "backtest request consumed")
                 }
                 Err(e) => {
@@ -113,6 +136,14 @@ impl crate::registry::Handler for BacktestConsumer {
                 }
             }
         }
+        let failed = answer.batch_item_failures.len() as f64;
+        crate::metrics::emit(
+            self.metrics.as_ref(),
+            now,
+            &[Point::new()
+                .value(metrics::BACKTEST_TASKS_LAUNCHED, f64::from(launched))
+                .value(metrics::BACKTEST_REQUESTS_FAILED, failed)],
+        );
         Ok(answer)
     }
 }
@@ -124,6 +155,7 @@ mod tests {
     use tradai_memory::{MemoryRecordStore, MemoryWorkflows};
 
     use super::*;
+    use crate::metrics::testing::{described, Captured};
     use crate::registry::Serve;
 
     #[tokio::test]
@@ -134,10 +166,12 @@ mod tests {
             &config.settings().tables["workflow-state"],
         );
         let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout)));
+        let captured = Captured::default();
         let consumer = BacktestConsumer {
             jobs: jobs.clone(),
             workflows: Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev")),
             task_definition: "tradai-strategy-generic-dev".into(),
+            metrics: captured.emitter(),
         };
         let handle = |event: Value| {
             let consumer = &consumer;
@@ -161,6 +195,13 @@ mod tests {
             answer,
             json!({"batchItemFailures": [{"itemIdentifier": "m3"}, {"itemIdentifier": "m4"}]})
         );
+        assert_eq!(
+            described(&captured.take()),
+            [
+                "TradAI/BacktestTasksLaunched{Environment=dev} 2 Count",
+                "TradAI/BacktestRequestsFailed{Environment=dev} 2 Count",
+            ]
+        );
         let j1 = jobs
             .get("j1")
             .await
@@ -177,6 +218,13 @@ mod tests {
             again,
             json!({"batchItemFailures": []}),
             "a redelivery starts nothing new"
+        );
+        assert_eq!(
+            described(&captured.take()),
+            [
+                "TradAI/BacktestTasksLaunched{Environment=dev} 0 Count",
+                "TradAI/BacktestRequestsFailed{Environment=dev} 0 Count",
+            ]
         );
         jobs.transition(
             "j2",

@@ -2,7 +2,8 @@
 //! default `backtest-`) over the reference period and the current one, compared metric by metric with the PSI
 //! of [`crate::drift`]. The verdict is the model's row of the drift-state table (check-retraining-needed reads
 //! it); a significant drift also raises a CRITICAL alert (§22: pause, retrain now, page on-call). A model with no
-//! experiment or too few runs gets no row and says why.
+//! experiment or too few runs gets no row and says why. A run that compared at least one model emits `DriftPSI`,
+//! the highest overall PSI among them (the value the drift alarms compare with the same thresholds).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
+use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{DriftRecord, DriftSeverity, MetricDrift, Timestamp};
 use tradai_domain::ports::{ModelRegistry, Notifier, PublishedMessage, RecordStore};
@@ -29,12 +31,14 @@ pub struct Settings {
     pub models: Vec<String>,
 }
 
-/// The drift-monitor handler: the model registry, the drift-state table, the alerts topic, and its settings.
+/// The drift-monitor handler: the model registry, the drift-state table, the alerts topic, where its metrics
+/// go, and its settings.
 #[derive(Clone)]
 pub struct DriftMonitor {
     pub registry: Arc<dyn ModelRegistry>,
     pub records: Arc<dyn RecordStore<DriftRecord>>,
     pub notifier: Arc<dyn Notifier>,
+    pub metrics: Option<Emitter>,
     pub settings: Settings,
 }
 
@@ -42,16 +46,18 @@ crate::handler_debug!(DriftMonitor, settings);
 
 impl DriftMonitor {
     /// The monitor over the platform's registry and drift-state table, paging on `notifier` (the function's
-    /// alerts topic).
+    /// alerts topic), emitting through `metrics`.
     pub fn new(
         ports: &tradai_platform::Ports,
         notifier: Arc<dyn Notifier>,
+        metrics: Option<Emitter>,
         settings: Settings,
     ) -> Self {
         DriftMonitor {
             registry: ports.registry.clone(),
             records: ports.drift.clone(),
             notifier,
+            metrics,
             settings,
         }
     }
@@ -150,16 +156,22 @@ pub enum Outcome {
 
 impl crate::registry::Handler for DriftMonitor {
     const FUNCTION: Function = Function::DriftMonitor;
+    const EMITS: &'static [Metric] = &[metrics::DRIFT_PSI];
     type Input = Request;
     type Output = Checked;
     type Settings = Settings;
 
     fn build(
         ports: &tradai_platform::Ports,
-        _extras: &crate::registry::Extras,
+        extras: &crate::registry::Extras,
         settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports, ports.notifier.clone(), settings))
+        Ok(Self::new(
+            ports,
+            ports.notifier.clone(),
+            extras.metrics.clone(),
+            settings,
+        ))
     }
 
     /// Check every model at `now`.
@@ -219,6 +231,13 @@ impl crate::registry::Handler for DriftMonitor {
                 outcome,
             });
         }
+        if let Some(highest) = highest_psi(&results) {
+            crate::metrics::emit(
+                self.metrics.as_ref(),
+                now,
+                &[Point::new().value(metrics::DRIFT_PSI, highest)],
+            );
+        }
         Ok(Checked {
             models_checked: models.len(),
             drift_detected: drifted,
@@ -226,6 +245,17 @@ impl crate::registry::Handler for DriftMonitor {
             results,
         })
     }
+}
+
+/// The highest overall PSI among the models compared (none when no model was).
+fn highest_psi(results: &[ModelDrift]) -> Option<f64> {
+    results
+        .iter()
+        .filter_map(|r| match r.outcome {
+            Outcome::Checked { overall_psi, .. } => Some(overall_psi),
+            _ => None,
+        })
+        .reduce(f64::max)
 }
 
 async fn alert(notifier: &dyn Notifier, record: &DriftRecord) -> bool {
@@ -249,6 +279,7 @@ mod tests {
     use tradai_memory::{MemoryModelRegistry, MemoryNotifier, MemoryRecordStore};
 
     use super::*;
+    use crate::metrics::testing::{described, Captured};
     use crate::registry::Serve;
 
     /// `n` runs of `model`'s backtest experiment, `age_days` old, with profits around `profit`.
@@ -295,10 +326,12 @@ mod tests {
         runs(&registry, "shifted", 12, 10, 0.0).await;
         runs(&registry, "shifted", 12, 1, 5.0).await;
         runs(&registry, "sparse", 3, 1, 0.0).await;
+        let captured = Captured::default();
         let monitor = DriftMonitor {
             registry: registry.clone(),
             records: records.clone(),
             notifier: notifier.clone(),
+            metrics: captured.emitter(),
             settings: Settings {
                 models: vec!["steady".into()],
                 ..Settings::default()
@@ -353,6 +386,16 @@ mod tests {
             (&answer["drift_detected"], &answer["alerts_sent"]),
             (&json!(1), &json!(1))
         );
+        // One DriftPSI value: the highest overall PSI, the shifted model's.
+        let shifted = answer["results"][1]["overall_psi"].as_f64().expect("psi");
+        assert!(shifted > answer["results"][0]["overall_psi"].as_f64().expect("psi"));
+        assert_eq!(
+            described(&captured.take()),
+            [format!("TradAI/DriftPSI{{Environment=dev}} {shifted} None")]
+        );
+        // Nothing compared, nothing emitted: the alarm sees no data rather than a PSI of 0.
+        check(json!({"models": ["sparse", "unknown"]})).await;
+        assert_eq!(captured.take(), []);
         let row = records
             .get(&RecordKey::partition("shifted"))
             .await
@@ -416,6 +459,7 @@ mod tests {
             registry: Arc::new(MemoryModelRegistry::new()),
             records,
             notifier: Arc::new(MemoryNotifier::new()),
+            metrics: None,
             settings: Settings::default(),
         };
         for (event, field) in [

@@ -1,12 +1,14 @@
 //! health-check (§10.2 #10, §10.3): probe each service's health URL (through Cloud Map in the cloud), record
 //! the result in the health-state table with a TTL, count consecutive failures, alert once when they reach
-//! `CONSECUTIVE_FAILURES_THRESHOLD` and once more when the service recovers.
+//! `CONSECUTIVE_FAILURES_THRESHOLD` and once more when the service recovers. Each probe emits `ServiceHealthy`
+//! (1 or 0) and `HealthCheckLatency` (ms) for its `Service`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{HealthRecord, Timestamp};
 use tradai_domain::ports::{Notifier, RecordStore};
@@ -25,12 +27,13 @@ pub struct Settings {
 }
 
 /// The health-check handler: its HTTP client, the health-state table (not among the platform's ports) and its
-/// alerts topic, and its settings.
+/// alerts topic, where its metrics go, and its settings.
 #[derive(Clone)]
 pub struct HealthCheck {
     pub http: reqwest::Client,
     pub records: Arc<dyn RecordStore<HealthRecord>>,
     pub notifier: Arc<dyn Notifier>,
+    pub metrics: Option<Emitter>,
     pub settings: Settings,
 }
 
@@ -38,17 +41,20 @@ crate::handler_debug!(HealthCheck, settings);
 
 impl HealthCheck {
     /// The check probing with `http`, recording in `records` (the health-state table) and alerting on
-    /// `notifier` (the function's alerts topic); none of them is among the platform's ports.
+    /// `notifier` (the function's alerts topic); none of them is among the platform's ports. It emits through
+    /// `metrics`.
     pub fn new(
         http: reqwest::Client,
         records: Arc<dyn RecordStore<HealthRecord>>,
         notifier: Arc<dyn Notifier>,
+        metrics: Option<Emitter>,
         settings: Settings,
     ) -> Self {
         HealthCheck {
             http,
             records,
             notifier,
+            metrics,
             settings,
         }
     }
@@ -72,6 +78,14 @@ pub struct ServiceHealth {
     pub consecutive_failures: u32,
     /// Why it is not healthy (`null` when it is).
     pub message: Option<String>,
+}
+
+/// The metrics of one probe of `service`.
+fn point(service: &str, healthy: bool, latency_ms: u64) -> Point {
+    Point::new()
+        .dimension(metrics::SERVICE_DIMENSION, service)
+        .value(metrics::SERVICE_HEALTHY, f64::from(u8::from(healthy)))
+        .value(metrics::HEALTH_CHECK_LATENCY, latency_ms as f64)
 }
 
 /// Probe `url`: healthy on a 2xx within the timeout; the latency and, when not healthy, why.
@@ -100,6 +114,7 @@ async fn probe(
 
 impl crate::registry::Handler for HealthCheck {
     const FUNCTION: Function = Function::HealthCheck;
+    const EMITS: &'static [Metric] = &[metrics::SERVICE_HEALTHY, metrics::HEALTH_CHECK_LATENCY];
     type Input = serde::de::IgnoredAny;
     type Output = Checked;
     type Settings = Settings;
@@ -113,6 +128,7 @@ impl crate::registry::Handler for HealthCheck {
             crate::registry::required(&extras.http, "an HTTP client", Self::FUNCTION)?,
             ports.health.clone(),
             ports.notifier.clone(),
+            extras.metrics.clone(),
             settings,
         ))
     }
@@ -133,6 +149,7 @@ impl crate::registry::Handler for HealthCheck {
         let (mut services, mut alerts, mut unhealthy) = (Vec::new(), 0, 0);
         for (name, url) in &s.services {
             let (healthy, latency, message) = probe(&self.http, url, s.timeout).await;
+            crate::metrics::emit(self.metrics.as_ref(), now, &[point(name, healthy, latency)]);
             let check = Check {
                 subject: name.clone(),
                 healthy,
@@ -169,8 +186,10 @@ mod tests {
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
     use super::*;
+    use crate::metrics::testing::{described, Captured};
     use crate::registry::Serve;
 
+    /// Each probe also emits the service's health (1 or 0) and latency as EMF lines.
     #[tokio::test]
     async fn alerts_once_at_the_threshold_and_once_on_recovery() {
         let status = Arc::new(AtomicU16::new(200));
@@ -209,10 +228,12 @@ mod tests {
                 ),
             ]),
         };
+        let captured = Captured::default();
         let health = HealthCheck::new(
             reqwest::Client::new(),
             records.clone(),
             notifier.clone(),
+            captured.emitter(),
             settings,
         );
         let scheduled =
@@ -246,8 +267,50 @@ mod tests {
             "{first}"
         );
         assert!(backend["latency_ms"].is_u64(), "{first}");
+        let emitted = captured.take();
+        let health: Vec<String> = described(&emitted)
+            .into_iter()
+            .filter(|d| d.contains("/ServiceHealthy"))
+            .collect();
+        assert_eq!(
+            health,
+            [
+                "TradAI/ServiceHealthy{Environment=dev,Service=backend-api} 1 None",
+                "TradAI/ServiceHealthy{Environment=dev,Service=gone} 0 None",
+            ]
+        );
+        let latency = &emitted
+            .iter()
+            .find(|e| e.metric == "HealthCheckLatency" && e.dimensions["Service"] == "backend-api")
+            .expect("the backend's latency");
+        assert_eq!(
+            (
+                latency.namespace.as_str(),
+                latency.unit.as_deref(),
+                &latency.dimensions
+            ),
+            (
+                "TradAI",
+                Some("Milliseconds"),
+                &BTreeMap::from([
+                    ("Environment".to_owned(), "dev".to_owned()),
+                    ("Service".to_owned(), "backend-api".to_owned())
+                ])
+            )
+        );
+        assert_eq!(
+            latency.value,
+            first["services"][0]["latency_ms"].as_f64().expect("ms")
+        );
+        assert_eq!(emitted.len(), 4, "two metrics per service");
         status.store(503, Ordering::SeqCst);
         let second = check().await;
+        assert!(
+            described(&captured.take()).contains(
+                &"TradAI/ServiceHealthy{Environment=dev,Service=backend-api} 0 None".to_owned()
+            ),
+            "the backend answers 503 now"
+        );
         assert_eq!(
             second["alerts_sent"], 1,
             "the unreachable service fails a 2nd time in a row"

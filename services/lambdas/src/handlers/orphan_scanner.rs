@@ -3,11 +3,13 @@
 //! is finished or missing, the retraining of their `model_name` tag is finished) — and stop them unless
 //! `dry_run` (the default). Tasks an ECS service started (`startedBy` `ecs-svc/…`: the always-on services) are
 //! never orphans, and trading sessions (tagged `trading_mode`, supervised by their heartbeats) have no runtime
-//! limit. `DRY_RUN` and `MAX_TASK_RUNTIME_HOURS` set the defaults; the event may override them.
+//! limit. `DRY_RUN` and `MAX_TASK_RUNTIME_HOURS` set the defaults; the event may override them. Each scan emits
+//! `OrphanTasksFound`, dry run or not.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{RetrainingRecord, Timestamp};
 use tradai_domain::ports::{
@@ -18,12 +20,13 @@ use tradai_domain::Lifecycle;
 use crate::HandlerError;
 
 /// The orphan-scanner handler: the cluster's tasks, and the jobs and retraining-state tables that say whether
-/// a task is still wanted.
+/// a task is still wanted, where its metrics go, and its settings.
 #[derive(Clone)]
 pub struct OrphanScanner {
     pub tasks: Arc<dyn TaskRunner>,
     pub jobs: JobRepository,
     pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,
+    pub metrics: Option<Emitter>,
     pub settings: Settings,
 }
 
@@ -78,12 +81,17 @@ pub struct Orphan {
 }
 
 impl OrphanScanner {
-    /// The scanner over the platform's tasks, jobs and retraining-state table.
-    pub fn new(ports: &tradai_platform::Ports, settings: Settings) -> Self {
+    /// The scanner over the platform's tasks, jobs and retraining-state table, emitting through `metrics`.
+    pub fn new(
+        ports: &tradai_platform::Ports,
+        metrics: Option<Emitter>,
+        settings: Settings,
+    ) -> Self {
         OrphanScanner {
             tasks: ports.tasks.clone(),
             jobs: ports.jobs.clone(),
             retraining: ports.retraining.clone(),
+            metrics,
             settings,
         }
     }
@@ -134,16 +142,17 @@ impl OrphanScanner {
 
 impl crate::registry::Handler for OrphanScanner {
     const FUNCTION: Function = Function::OrphanScanner;
+    const EMITS: &'static [Metric] = &[metrics::ORPHAN_TASKS_FOUND];
     type Input = Scan;
     type Output = Scanned;
     type Settings = Settings;
 
     fn build(
         ports: &tradai_platform::Ports,
-        _extras: &crate::registry::Extras,
+        extras: &crate::registry::Extras,
         settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports, settings))
+        Ok(Self::new(ports, extras.metrics.clone(), settings))
     }
 
     /// Scan at `now`.
@@ -173,6 +182,11 @@ impl crate::registry::Handler for OrphanScanner {
                 });
             }
         }
+        crate::metrics::emit(
+            self.metrics.as_ref(),
+            now,
+            &[Point::new().value(metrics::ORPHAN_TASKS_FOUND, orphans.len() as f64)],
+        );
         Ok(Scanned {
             dry_run,
             scanned: running.len(),
@@ -193,6 +207,7 @@ mod tests {
     use tradai_memory::{MemoryRecordStore, MemoryTaskRunner};
 
     use super::*;
+    use crate::metrics::testing::{described, Captured};
     use crate::registry::Serve;
 
     #[tokio::test]
@@ -245,10 +260,12 @@ mod tests {
         tasks.backdate(&service.task_arn, now.plus_seconds(-700 * 3600));
         let session = tasks.run(run("trading_mode", "live")).await.expect("run");
         tasks.backdate(&session.task_arn, now.plus_seconds(-48 * 3600));
+        let captured = Captured::default();
         let scanner = OrphanScanner {
             tasks: tasks.clone(),
             jobs: jobs.clone(),
             retraining,
+            metrics: captured.emitter(),
             settings: Settings::default(),
         };
         let scan = |event: Value| {
@@ -283,6 +300,11 @@ mod tests {
                 preview["scanned"].clone()
             ),
             (json!(true), json!(0), json!(6))
+        );
+        assert_eq!(
+            described(&captured.take()),
+            ["TradAI/OrphanTasksFound{Environment=dev} 3 Count"],
+            "a dry run counts what it finds"
         );
         assert_eq!(
             tasks
@@ -345,6 +367,7 @@ mod tests {
             tasks: tasks.clone(),
             jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout("workflow-state")))),
             retraining: Arc::new(MemoryRecordStore::new(layout("retraining-state"))),
+            metrics: None,
             settings: Settings {
                 dry_run: false,
                 max_runtime_hours: 1,

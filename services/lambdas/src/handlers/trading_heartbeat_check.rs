@@ -2,11 +2,12 @@
 //! `running` (read through its `status-updated_at-index`, decision B9) is stale when its `last_heartbeat` is
 //! missing or older than `HEARTBEAT_THRESHOLD_MINUTES`. Each result is a `heartbeat#<strategy_id>` row of the
 //! health table with consecutive-failure tracking: an alert at `CONSECUTIVE_FAILURES_THRESHOLD` stale checks in
-//! a row, and one on recovery.
+//! a row, and one on recovery. Each check emits `StaleHeartbeats`, the number of stale sessions.
 
 use std::sync::Arc;
 
 use serde::Serialize;
+use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{HealthRecord, Timestamp, TradingSession};
 use tradai_domain::ports::{Notifier, Order, RecordStore};
@@ -37,12 +38,13 @@ impl Default for Settings {
 }
 
 /// The trading-heartbeat-check handler: the trading-state and health-state tables (neither is among the
-/// platform's ports), its alerts topic, and its settings.
+/// platform's ports), its alerts topic, where its metrics go, and its settings.
 #[derive(Clone)]
 pub struct TradingHeartbeatCheck {
     pub sessions: Arc<dyn RecordStore<TradingSession>>,
     pub health: Arc<dyn RecordStore<HealthRecord>>,
     pub notifier: Arc<dyn Notifier>,
+    pub metrics: Option<Emitter>,
     pub settings: Settings,
 }
 
@@ -50,17 +52,20 @@ crate::handler_debug!(TradingHeartbeatCheck, settings);
 
 impl TradingHeartbeatCheck {
     /// The check reading `sessions` (the trading-state table), recording in `health` (the health-state table)
-    /// and alerting on `notifier` (the function's alerts topic); none of them is among the platform's ports.
+    /// and alerting on `notifier` (the function's alerts topic); none of them is among the platform's ports. It
+    /// emits through `metrics`.
     pub fn new(
         sessions: Arc<dyn RecordStore<TradingSession>>,
         health: Arc<dyn RecordStore<HealthRecord>>,
         notifier: Arc<dyn Notifier>,
+        metrics: Option<Emitter>,
         settings: Settings,
     ) -> Self {
         TradingHeartbeatCheck {
             sessions,
             health,
             notifier,
+            metrics,
             settings,
         }
     }
@@ -140,19 +145,21 @@ fn staleness(session: &TradingSession, now: Timestamp, threshold_minutes: i64) -
 
 impl crate::registry::Handler for TradingHeartbeatCheck {
     const FUNCTION: Function = Function::TradingHeartbeatCheck;
+    const EMITS: &'static [Metric] = &[metrics::STALE_HEARTBEATS];
     type Input = serde::de::IgnoredAny;
     type Output = Checked;
     type Settings = Settings;
 
     fn build(
         ports: &tradai_platform::Ports,
-        _extras: &crate::registry::Extras,
+        extras: &crate::registry::Extras,
         settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
         Ok(Self::new(
             ports.sessions.clone(),
             ports.health.clone(),
             ports.notifier.clone(),
+            extras.metrics.clone(),
             settings,
         ))
     }
@@ -186,6 +193,11 @@ impl crate::registry::Handler for TradingHeartbeatCheck {
                 });
             }
         }
+        crate::metrics::emit(
+            self.metrics.as_ref(),
+            now,
+            &[Point::new().value(metrics::STALE_HEARTBEATS, stale as f64)],
+        );
         Ok(Checked {
             checked: results.len(),
             stale,
@@ -203,6 +215,7 @@ mod tests {
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
     use super::*;
+    use crate::metrics::testing::{described, Captured};
     use crate::registry::Serve;
 
     fn session(id: &str, status: TradingStatus, beat: Option<Timestamp>) -> TradingSession {
@@ -237,10 +250,12 @@ mod tests {
         ] {
             sessions.put(&s).await.expect("put");
         }
+        let captured = Captured::default();
         let heartbeat = TradingHeartbeatCheck::new(
             sessions.clone(),
             health.clone(),
             notifier.clone(),
+            captured.emitter(),
             Settings::default(),
         );
         let check = || async {
@@ -252,6 +267,10 @@ mod tests {
             (&first["checked"], &first["stale"], &first["alerts_sent"]),
             (&json!(3), &json!(2), &json!(0)),
             "paused sessions are not checked; one stale check is below the threshold: {first}"
+        );
+        assert_eq!(
+            described(&captured.take()),
+            ["TradAI/StaleHeartbeats{Environment=dev} 2 Count"]
         );
         let silent = first["sessions"]
             .as_array()
@@ -294,6 +313,13 @@ mod tests {
             (&json!(1), &json!(1)),
             "{third}"
         );
+        let emitted = described(&captured.take());
+        assert_eq!(
+            emitted.last().map(String::as_str),
+            Some("TradAI/StaleHeartbeats{Environment=dev} 1 Count"),
+            "one line per check: {emitted:?}"
+        );
+        assert_eq!(emitted.len(), 2, "the second and the third check");
         assert_eq!(
             notifier.published().last().map(|m| m.subject.clone()),
             Some("[INFO] heartbeat#late recovered".to_owned())

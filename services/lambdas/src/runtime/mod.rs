@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tradai_aws::{Clients, Ec2NatRouting, Endpoint, SfnWorkflows};
+use tradai_config::metrics::Emitter;
 use tradai_config::{Environment, Loader};
 use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{NatRouting, WorkflowStarter};
@@ -68,7 +69,10 @@ impl App {
         };
         let ports = Ports::aws(&config, &clients, &settings)
             .map_err(|e| StartupError(format!("the AWS adapters cannot be built: {e}")))?;
-        let mut extras = Extras::default();
+        let mut extras = Extras {
+            metrics: Some(Emitter::stdout(env)),
+            ..Extras::default()
+        };
         match &configured {
             Configured::DataProxy(p) => {
                 extras.data = Some(Arc::new(proxy(&clients, p).await?) as Arc<dyn DataCollection>);

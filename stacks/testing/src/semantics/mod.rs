@@ -1,19 +1,22 @@
 //! Semantic checks over a planned graph: what the stacks deploy is what the code needs. The needs come from
 //! the code itself ([`Needs`]: each binary's declared variables, the health command its image runs, the routes
-//! of its OpenAPI document), so a task definition, function, rule or alarm that drifts from the code is a
-//! violation reported like the policy ones (rule, stack, resource, detail, fix).
+//! of its OpenAPI document, the custom metrics each component emits), so a task definition, function, rule or
+//! alarm that drifts from the code is a violation reported like the policy ones (rule, stack, resource, detail,
+//! fix).
 
 mod discovery;
 mod egress;
 mod environment;
 mod health;
 mod host;
+mod metrics;
 mod routes;
 mod throttling;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use tradai_config::metrics::Metric;
 use tradai_config::Declared;
 
 use crate::policy::Violation;
@@ -47,6 +50,9 @@ pub struct Needs {
     pub waiting_requests: Option<fn(u64) -> u64>,
     /// The DNS record types our service-to-service clients resolve a Cloud Map name by (`A`, `SRV`).
     pub resolves: Vec<String>,
+    /// The custom metrics each component emits, with their dimensions, by function key (`health-check`) or
+    /// service key: what the `TradAI` alarms and dashboard graphs may watch.
+    pub emitted: BTreeMap<String, Vec<Metric>>,
 }
 
 /// Every semantic violation of `graph` (all four layers) against `needs`.
@@ -59,6 +65,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     discovery::check(graph, needs, &mut out);
     egress::check(graph, &mut out);
     throttling::check(graph, needs, &mut out);
+    metrics::check(graph, needs, &mut out);
     out
 }
 
@@ -92,6 +99,10 @@ pub fn fix(rule: &str) -> Option<&'static str> {
             "give the private route table a 0.0.0.0/0 route from the first deploy (a NAT gateway route, or the \
              NAT-instance route function invoked on deploy with an initial launching hook on its group), or a \
              VPC endpoint (network.interface_endpoints / gateway_endpoints) for every API listed"
+        }
+        "metrics-emitted" => {
+            "alarm or graph a TradAI metric with the dimensions its emitter declares (tradai_config::metrics), or \
+             emit it where the value is computed (the handler's EMITS and a metrics::Point)"
         }
         "host-memory" => {
             "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"
