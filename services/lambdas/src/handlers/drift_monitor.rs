@@ -422,6 +422,7 @@ mod tests {
             records: records.clone(),
             notifier: notifier.clone(),
             settings: Settings::default(),
+            metrics: None,
         };
         let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event"});
         let answer = registered
