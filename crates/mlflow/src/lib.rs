@@ -44,6 +44,33 @@ impl MlflowRegistry {
         version.into_domain(metrics)
     }
 
+    /// Every item of a paged search: `query` plus the page size, following `next_page_token`; `items` splits a
+    /// page into its items and the next token.
+    async fn search<P: serde::de::DeserializeOwned, T>(
+        &self,
+        endpoint: &str,
+        query: &[(&str, &str)],
+        items: impl Fn(P) -> (Vec<T>, Option<String>),
+    ) -> Result<Vec<T>> {
+        let max = PAGE.to_string();
+        let mut all = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut page_query = query.to_vec();
+            page_query.push(("max_results", max.as_str()));
+            if !token.is_empty() {
+                page_query.push(("page_token", token.as_str()));
+            }
+            let (found, next) = items(self.call(Call::get(endpoint, &page_query)).await?);
+            all.extend(found);
+            match next.filter(|t| !t.is_empty()) {
+                Some(next) => token = next,
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+
     /// The id of the experiment named `name`, created when missing.
     async fn experiment_id(&self, name: &str) -> Result<String> {
         let found = self
@@ -89,23 +116,12 @@ impl ModelRegistry for MlflowRegistry {
     }
 
     async fn model_names(&self) -> Result<Vec<String>> {
-        let max = PAGE.to_string();
-        let mut names = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![("max_results", max.as_str())];
-            if !token.is_empty() {
-                query.push(("page_token", token.as_str()));
-            }
-            let page: ModelsAnswer = self
-                .call(Call::get("registered-models/search", &query))
-                .await?;
-            names.extend(page.registered_models.into_iter().map(|m| m.name));
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = next,
-                None => break,
-            }
-        }
+        let mut names = self
+            .search("registered-models/search", &[], |page: ModelsAnswer| {
+                let names = page.registered_models.into_iter().map(|m| m.name);
+                (names.collect(), page.next_page_token)
+            })
+            .await?;
         names.sort();
         Ok(names)
     }
@@ -117,23 +133,13 @@ impl ModelRegistry for MlflowRegistry {
         )
         .await?;
         let filter = format!("name='{}'", name.replace('\'', "\\'"));
-        let max = PAGE.to_string();
-        let mut wire = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![("filter", filter.as_str()), ("max_results", max.as_str())];
-            if !token.is_empty() {
-                query.push(("page_token", token.as_str()));
-            }
-            let page: VersionsAnswer = self
-                .call(Call::get("model-versions/search", &query))
-                .await?;
-            wire.extend(page.model_versions);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = next,
-                None => break,
-            }
-        }
+        let mut wire = self
+            .search(
+                "model-versions/search",
+                &[("filter", filter.as_str())],
+                |page: VersionsAnswer| (page.model_versions, page.next_page_token),
+            )
+            .await?;
         wire.sort_by_key(|v| std::cmp::Reverse(v.version.parse::<u64>().unwrap_or(0)));
         let mut versions = Vec::with_capacity(wire.len());
         for version in wire {

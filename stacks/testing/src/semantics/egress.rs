@@ -199,6 +199,8 @@ fn called_services(graph: &[Planned]) -> BTreeSet<&'static str> {
 
 pub(super) fn check(graph: &[Planned], out: &mut Vec<Violation>) {
     let tables = table_of_subnet(graph);
+    let endpoints = endpoints(graph);
+    let called = called_services(graph);
     let mut checked = BTreeSet::new();
     for (compute, subnets) in compute_subnets(graph) {
         for subnet in subnets {
@@ -218,9 +220,10 @@ pub(super) fn check(graph: &[Planned], out: &mut Vec<Violation>) {
                     "no 0.0.0.0/0 route is planned and no route function writes one".to_owned()
                 }
             };
-            let missing: Vec<&str> = called_services(graph)
-                .into_iter()
-                .filter(|s| !endpoints(graph).contains(*s))
+            let missing: Vec<&str> = called
+                .iter()
+                .copied()
+                .filter(|s| !endpoints.contains(*s))
                 .collect();
             if missing.is_empty() {
                 continue;
