@@ -180,3 +180,73 @@ fn lists_the_variables_each_binary_and_function_reads() {
     );
     assert_eq!(table["functions"].as_object().map(|f| f.len()), Some(18));
 }
+
+/// The planned NAT wiring runs: the compute layer's deploy-time invocation, served by update-nat-routes with
+/// the planned function's route tables, points every private table at the instance of the group the
+/// foundation layer plans (decision W29).
+#[tokio::test]
+async fn the_planned_nat_reconciliation_writes_the_private_default_route() {
+    use std::sync::Arc;
+    use tradai_domain::entities::Timestamp;
+    use tradai_domain::ports::NatRouting;
+    use tradai_lambdas::handlers::update_nat_routes::{Settings, UpdateNatRoutes};
+    use tradai_lambdas::registry::Serve;
+
+    let ws = Workspace::new();
+    let out = ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let items = plan.as_array().expect("array");
+    let find = |ty: &str, name: &str| {
+        items
+            .iter()
+            .find(|i| i["type"] == ty && i["name"] == name)
+            .unwrap_or_else(|| panic!("{ty} {name} is planned"))
+    };
+    let invocation = find(
+        "aws:lambda/invocation:Invocation",
+        "tradai-update-nat-routes-dev-trigger-0-reconcile",
+    );
+    let function = find(
+        "aws:lambda/function:Function",
+        invocation["inputs"]["functionName"]
+            .as_str()
+            .expect("function"),
+    );
+    let tables: Vec<String> = function["inputs"]["environment"]["variables"]
+        ["PRIVATE_ROUTE_TABLE_ID"]
+        .as_str()
+        .expect("route tables")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let group = find("aws:autoscaling/group:Group", "tradai-nat-dev");
+    let routing = Arc::new(tradai_memory::MemoryNatRouting::new());
+    for table in &tables {
+        routing.add_table(table, None);
+    }
+    routing.add_instance(
+        group["inputs"]["name"].as_str().expect("group"),
+        "i-0nat",
+        "InService",
+    );
+    let input: serde_json::Value =
+        serde_json::from_str(invocation["inputs"]["input"].as_str().expect("input"))
+            .expect("input json");
+    let handler = UpdateNatRoutes::new(
+        routing.clone(),
+        Settings {
+            route_tables: tables.clone(),
+        },
+    );
+    handler
+        .serve(input, Timestamp::now(), "dev")
+        .await
+        .expect("reconciled");
+    for table in &tables {
+        assert_eq!(
+            routing.default_route_target(table).await.expect("table"),
+            Some("i-0nat".to_owned()),
+            "{table}"
+        );
+    }
+}
