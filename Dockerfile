@@ -30,9 +30,11 @@ ENTRYPOINT ["/usr/local/bin/app"]
 
 # The Lambda functions: the binary is its own runtime client (lambda_runtime).
 FROM public.ecr.aws/lambda/provided:al2023 AS lambda
-# The trust store is the image's one bundle: without this, rustls-native-certs also reads every file of the
-# certificate directory, most of a cold start (docs/benchmarks.md).
-ENV SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt
+# The SDK's trust store is the five Amazon Trust Services roots that issue every AWS endpoint's certificate:
+# parsing the image's whole bundle (~145 roots) was half of a cold start, and without SSL_CERT_FILE
+# rustls-native-certs also reads every file of the certificate directory (docs/benchmarks.md, decision W32).
+COPY services/lambdas/aws-roots.pem /etc/tradai/aws-roots.pem
+ENV SSL_CERT_FILE=/etc/tradai/aws-roots.pem
 COPY --from=build /app /var/runtime/bootstrap
 ENTRYPOINT ["/var/runtime/bootstrap"]
 

@@ -5,6 +5,7 @@
 //! environment variables. [`Loader::load`] returns a [`Config`] only when every rule holds, and otherwise every
 //! problem at once. [`diff`] and [`promote`] move values between environments without touching immutable keys.
 
+pub mod access;
 mod cidr;
 mod config;
 mod defaults;

@@ -2,7 +2,10 @@
 //! each binary's declared variables, the health check its image runs, the routes of its OpenAPI document and
 //! the routes the backend forwards, each Lambda function's variables and the custom metrics it emits.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
+use tradai_config::access::{self, Use};
 use tradai_config::{Config, Function};
 use tradai_stack_testing::semantics::{Binary, Needs};
 
@@ -18,6 +21,30 @@ fn routes(document: &impl serde::Serialize) -> Vec<String> {
         }
     }
     out
+}
+
+/// The AWS adapters each container runs (`Ports::aws`, and the backend's default executor); the runner uses
+/// only the record stores and object stores of its ports.
+fn service_access(config: &Config) -> BTreeMap<String, Vec<Use>> {
+    use tradai_platform::access::{executor, ports};
+    let mut backend = ports(config, None);
+    backend.extend(executor(config, tradai_platform::ExecutorKind::Sqs));
+    let runner: Vec<Use> = ports(config, None)
+        .into_iter()
+        .filter(|u| {
+            u.access.adapter == access::RECORD_STORE.adapter
+                || u.access.adapter == access::OBJECT_STORE.adapter
+        })
+        .collect();
+    [
+        ("backend-api", backend),
+        ("strategy-service", ports(config, None)),
+        ("data-collection", ports(config, None)),
+        ("strategy-container", runner),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 /// The needs of every container and function of `config`.
@@ -69,7 +96,13 @@ pub fn needs(config: &Config) -> Needs {
         .iter()
         .map(|r| (*r).to_owned())
         .collect();
+    needs.region = config.settings().aws.region.clone();
+    needs.access = service_access(config);
     for function in Function::ALL {
+        needs.access.insert(
+            function.key().to_owned(),
+            tradai_lambdas::access::uses(function, config),
+        );
         needs.functions.insert(
             function.key().to_owned(),
             tradai_lambdas::settings::variables(function, config),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
@@ -26,6 +27,9 @@ pub struct EcsTaskRunner {
 }
 
 impl EcsTaskRunner {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::TASK_RUNNER, &access::TASK_LAUNCH];
+
     /// Tasks of the config's cluster; with a network they run on Fargate in it.
     pub fn new(
         client: Client,

@@ -2,6 +2,7 @@
 //! config; an endpoint override points every client at an emulator (S3 then uses path-style addressing).
 //! `provision` creates the config's tables, buckets, queues and topics (for emulators and local platforms).
 
+mod calls;
 mod dynamo;
 mod ecs;
 mod error;
@@ -17,6 +18,7 @@ mod sfn;
 mod sns;
 mod sqs;
 
+pub use calls::{iam_action, CallLog};
 pub use dynamo::DynamoRecordStore;
 pub use ecs::EcsTaskRunner;
 pub use error::domain_error;
@@ -26,7 +28,7 @@ pub use nat::Ec2NatRouting;
 pub use s3::S3ObjectStore;
 pub use sdk::{Clients, Endpoint};
 #[cfg(feature = "secrets")]
-pub use secrets::secret_string;
+pub use secrets::{secret_string, SECRETS_ACCESS};
 pub use sfn::SfnWorkflows;
 pub use sns::SnsNotifier;
 pub use sqs::SqsQueue;

@@ -1,6 +1,7 @@
 //! CloudWatch Logs streams (`GetLogEvents`, oldest first).
 
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
@@ -19,6 +20,9 @@ pub struct CloudWatchLogs {
 }
 
 impl CloudWatchLogs {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::LOG_READER];
+
     /// Streams read through `client`.
     pub fn new(client: Client, policy: Arc<ResiliencePolicy>) -> Self {
         CloudWatchLogs { client, policy }

@@ -1,6 +1,7 @@
 //! The NAT-routing port on EC2 (route tables) and Auto Scaling (lifecycle actions), for update-nat-routes.
 
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use tradai_domain::ports::{GroupInstance, LifecycleAction, LifecycleResult, NatRouting};
@@ -20,11 +21,14 @@ pub struct Ec2NatRouting {
 }
 
 impl Ec2NatRouting {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::NAT_ROUTES, &access::NAT_LIFECYCLE];
+
     /// Clients from `clients`' shared configuration.
     pub fn new(clients: &Clients, policy: Arc<ResiliencePolicy>) -> Self {
         Ec2NatRouting {
-            ec2: aws_sdk_ec2::Client::new(&clients.sdk),
-            autoscaling: aws_sdk_autoscaling::Client::new(&clients.sdk),
+            ec2: crate::client!(aws_sdk_ec2, clients),
+            autoscaling: crate::client!(aws_sdk_autoscaling, clients),
             policy,
         }
     }

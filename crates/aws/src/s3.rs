@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_s3::primitives::ByteStream;
@@ -22,6 +23,9 @@ pub struct S3ObjectStore {
 }
 
 impl S3ObjectStore {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::OBJECT_STORE];
+
     /// The bucket the config names for `buckets.<key>`.
     pub fn new(
         client: Client,

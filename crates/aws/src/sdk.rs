@@ -2,6 +2,8 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::calls::CallLog;
+
 /// Where AWS calls go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
@@ -32,28 +34,63 @@ pub struct Clients {
     pub sfn: aws_sdk_sfn::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub sts: aws_sdk_sts::Client,
-    /// The shared configuration, for clients of services only some binaries use (EC2, Auto Scaling).
+    /// The shared configuration, for clients of services only some binaries use (EC2, Auto Scaling): build
+    /// them with [`client!`](crate::client).
     pub sdk: SdkConfig,
+    /// Where every client records its calls (the emulator tests' [`CallLog`]).
+    pub calls: Option<CallLog>,
+}
+
+/// A client of SDK crate `$krate` over `clients` (its `sdk` configuration and its call log), e.g.
+/// `client!(aws_sdk_ec2, clients)`.
+#[macro_export]
+macro_rules! client {
+    ($krate:ident, $clients:expr) => {{
+        let clients: &$crate::Clients = $clients;
+        $krate::Client::from_conf($crate::client!(@config $krate, &clients.sdk, &clients.calls).build())
+    }};
+    (@config $krate:ident, $sdk:expr, $calls:expr) => {{
+        let mut builder = $krate::config::Builder::from($sdk);
+        if let Some(calls) = $calls {
+            builder.push_interceptor($krate::config::SharedInterceptor::new(calls.clone()));
+        }
+        builder
+    }};
 }
 
 impl Clients {
     /// Load the SDK configuration for `endpoint` and build the clients.
     pub async fn connect(endpoint: &Endpoint) -> Self {
+        Self::build(endpoint, None).await
+    }
+
+    /// [`connect`](Self::connect), every call recorded in `calls`.
+    pub async fn connect_recorded(endpoint: &Endpoint, calls: &CallLog) -> Self {
+        Self::build(endpoint, Some(calls.clone())).await
+    }
+
+    async fn build(endpoint: &Endpoint, calls: Option<CallLog>) -> Self {
         let sdk = sdk_config(endpoint).await;
         let emulated = matches!(endpoint, Endpoint::Emulator { .. });
-        let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+        macro_rules! of {
+            ($krate:ident) => {
+                $krate::Client::from_conf(crate::client!(@config $krate, &sdk, &calls).build())
+            };
+        }
+        let s3 = crate::client!(@config aws_sdk_s3, &sdk, &calls)
             .force_path_style(emulated)
             .build();
         Clients {
-            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
-            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            logs: of!(aws_sdk_cloudwatchlogs),
+            dynamodb: of!(aws_sdk_dynamodb),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
-            sns: aws_sdk_sns::Client::new(&sdk),
-            sfn: aws_sdk_sfn::Client::new(&sdk),
-            ecs: aws_sdk_ecs::Client::new(&sdk),
-            sts: aws_sdk_sts::Client::new(&sdk),
+            sqs: of!(aws_sdk_sqs),
+            sns: of!(aws_sdk_sns),
+            sfn: of!(aws_sdk_sfn),
+            ecs: of!(aws_sdk_ecs),
+            sts: of!(aws_sdk_sts),
             sdk,
+            calls,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Secrets Manager values, read once at a function's start.
 
+use tradai_config::access::{self, Access};
 use tradai_domain::{DomainError, Result};
 
 use crate::{domain_error, Clients};
@@ -7,8 +8,11 @@ use crate::{domain_error, Clients};
 /// The string value of secret `id` (an ARN or a name); `NotFound` when the secret or its current value does not
 /// exist (a secret the persistent layer created before an operator put its value), a validation error when the
 /// value is blank.
+/// Every AWS action [`secret_string`] calls (`tradai_config::access`).
+pub const SECRETS_ACCESS: &[&Access] = &[&access::SECRETS];
+
 pub async fn secret_string(clients: &Clients, id: &str) -> Result<String> {
-    let client = aws_sdk_secretsmanager::Client::new(&clients.sdk);
+    let client = crate::client!(aws_sdk_secretsmanager, clients);
     let answer = client
         .get_secret_value()
         .secret_id(id)

@@ -1,6 +1,7 @@
 //! One Step Functions state machine.
 
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_sfn::types::ExecutionStatus as SfnStatus;
@@ -21,6 +22,9 @@ pub struct SfnWorkflows {
 }
 
 impl SfnWorkflows {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::WORKFLOWS];
+
     /// The state machine `state_machine_arn`.
     pub fn new(client: Client, state_machine_arn: String, policy: Arc<ResiliencePolicy>) -> Self {
         SfnWorkflows {

@@ -1,6 +1,7 @@
 //! One SNS topic.
 
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_sns::types::MessageAttributeValue;
@@ -20,6 +21,9 @@ pub struct SnsNotifier {
 }
 
 impl SnsNotifier {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::NOTIFIER];
+
     /// The topic `topic_arn`.
     pub fn new(client: Client, topic_arn: String, policy: Arc<ResiliencePolicy>) -> Self {
         SnsNotifier {

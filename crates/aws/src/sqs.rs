@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
@@ -22,6 +23,13 @@ pub struct SqsQueue {
 }
 
 impl SqsQueue {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[
+        &access::QUEUE_LOOKUP,
+        &access::QUEUE_SEND,
+        &access::QUEUE_CONSUME,
+    ];
+
     /// A queue whose URL is known (from a stack output or an environment variable).
     pub fn new(client: Client, url: String, policy: Arc<ResiliencePolicy>) -> Self {
         SqsQueue {

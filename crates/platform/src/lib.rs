@@ -3,6 +3,7 @@
 //! [`executor`] builds the backtest executors over them. Every binary's `main`, `tradai local up`, the test
 //! harnesses and the end-to-end tests assemble the platform here and nowhere else.
 
+pub mod access;
 #[cfg(feature = "aws")]
 mod aws;
 pub mod executor;

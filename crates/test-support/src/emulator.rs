@@ -92,13 +92,46 @@ fn enable_step_functions(url: &str) {
     }
 }
 
-/// Clients pointed at the emulator (one set per test: SDK clients belong to the runtime that uses them).
+/// Clients pointed at the emulator (one set per test: SDK clients belong to the runtime that uses them), each
+/// call recorded for [`assert_declared`].
 pub async fn clients(config: &Config) -> Clients {
-    Clients::connect(&Endpoint::Emulator {
+    let endpoint = Endpoint::Emulator {
         region: config.settings().aws.region.clone(),
         url: endpoint().to_owned(),
-    })
-    .await
+    };
+    Clients::connect_recorded(&endpoint, &tradai_aws::CallLog::default()).await
+}
+
+/// Forget the calls made so far (a test's own setup through the clients).
+pub fn forget_calls(clients: &Clients) {
+    if let Some(calls) = &clients.calls {
+        calls.take();
+    }
+}
+
+/// Every AWS call made through `clients` since the last check is an action of `declared` (an adapter's
+/// `ACCESS`): a call the declaration lacks is one the deployed role does not grant, so AWS would deny it.
+pub fn assert_declared(clients: &Clients, declared: &[&tradai_config::access::Access]) {
+    let calls = clients
+        .calls
+        .as_ref()
+        .expect("clients built by emulator::clients record their calls")
+        .take();
+    let allowed: std::collections::BTreeSet<&str> =
+        declared.iter().flat_map(|a| a.actions()).collect();
+    let undeclared: Vec<&String> = calls
+        .iter()
+        .filter(|c| !allowed.contains(c.as_str()))
+        .collect();
+    let adapters: Vec<&str> = declared.iter().map(|a| a.adapter).collect();
+    assert!(
+        undeclared.is_empty(),
+        "{adapters:?} called {undeclared:?}, which its declaration (tradai_config::access) lacks"
+    );
+    assert!(
+        !calls.is_empty(),
+        "{adapters:?} made no AWS call: nothing was checked"
+    );
 }
 
 /// The ARN of a (not created) role for Step Functions in the emulator's account: the emulator checks the
@@ -124,5 +157,6 @@ pub async fn provisioned() -> (Config, Clients, Provisioned) {
     let provisioned = provision::all(&clients, &config)
         .await
         .expect("provisioning from the canonical config");
+    forget_calls(&clients);
     (config, clients, provisioned)
 }

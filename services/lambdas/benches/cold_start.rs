@@ -18,8 +18,8 @@ use runtime_api::RuntimeApi;
 
 const RUNS: usize = 20;
 
-/// This machine's CA bundle (Debian), in the role of the image's `/etc/pki/tls/certs/ca-bundle.crt`.
-const CERT_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// The image's trust store for AWS endpoints (the Dockerfile copies it and points `SSL_CERT_FILE` at it).
+const CERT_BUNDLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/aws-roots.pem");
 
 fn binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -52,7 +52,7 @@ async fn main() {
             .env("AWS_SECRET_ACCESS_KEY", "bench")
             .env("ENVIRONMENT", "dev")
             .env("TRADAI_HANDLER", "update-status")
-            // As the Lambda image sets it (Dockerfile): the trust store is one bundle file.
+            // As the Lambda image sets it (Dockerfile): the Amazon Trust Services roots.
             .env("SSL_CERT_FILE", CERT_BUNDLE)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -19,6 +19,7 @@ macro_rules! handler_debug {
 }
 pub(crate) use handler_debug;
 
+pub mod access;
 pub mod drift;
 pub mod event_source;
 mod failures;

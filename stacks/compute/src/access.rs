@@ -94,6 +94,15 @@ impl Arns<'_> {
         )
     }
 
+    /// Every container instance of the cluster (the ECS agent's polls and telemetry).
+    pub fn container_instances(&self) -> String {
+        format!(
+            "{}:container-instance/{}/*",
+            self.prefix("ecs"),
+            self.config.names().ecs_cluster()
+        )
+    }
+
     pub fn tasks(&self) -> String {
         format!(
             "{}:task/{}/*",

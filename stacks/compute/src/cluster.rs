@@ -115,13 +115,11 @@ fn consolidated_host(ctx: &Context, config: &Arc<Config>, known: &Output<Known>)
                     ],
                     &[arns.cluster()],
                 )
+                // DiscoverPollEndpoint has no resource type; the agent's polls name its container instance.
+                .allow(&["ecs:DiscoverPollEndpoint"], &["*"])
                 .allow(
-                    &[
-                        "ecs:DiscoverPollEndpoint",
-                        "ecs:Poll",
-                        "ecs:StartTelemetrySession",
-                    ],
-                    &["*"],
+                    &["ecs:Poll", "ecs:StartTelemetrySession"],
+                    &[arns.container_instances()],
                 )
                 .allow(&["ecr:GetAuthorizationToken"], &["*"])
                 .allow(

@@ -150,6 +150,7 @@ pub fn roles(ctx: &Context, config: &Arc<Config>, known: &Output<Known>) -> Role
             arns.run_strategy_tasks(data_plane(config, known, PolicyBuilder::new()))
                 .allow(
                     &[
+                        "sqs:GetQueueUrl",
                         "sqs:SendMessage",
                         "sqs:ReceiveMessage",
                         "sqs:DeleteMessage",

@@ -122,6 +122,17 @@ pub fn is_arn_of(arn: &str, resource: &crate::Planned) -> bool {
     arn == fake_arn(service, &resource.type_, &resource.name, region)
 }
 
+/// The fake ARN the mock engine gives `resource` in `region`.
+pub fn arn_of(resource: &crate::Planned, region: &str) -> String {
+    let service = resource
+        .type_
+        .split(':')
+        .nth(1)
+        .and_then(|m| m.split('/').next())
+        .unwrap_or("aws");
+    fake_arn(service, &resource.type_, &resource.name, region)
+}
+
 /// An ARN in the shape the service uses: IAM is global, S3 has neither region nor account, SQS and SNS name
 /// the resource without a type.
 fn fake_arn(service: &str, token: &str, name: &str, region: &str) -> String {

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -37,6 +38,9 @@ impl<R> std::fmt::Debug for DynamoRecordStore<R> {
 }
 
 impl<R: Record> DynamoRecordStore<R> {
+    /// Every AWS action it calls (`tradai_config::access`).
+    pub const ACCESS: &'static [&'static Access] = &[&access::RECORD_STORE];
+
     /// The store of `R` in the table the config names for `R::TABLE`.
     pub fn new(client: Client, config: &Config, policy: Arc<ResiliencePolicy>) -> Result<Self> {
         let spec = config.settings().tables.get(R::TABLE).ok_or_else(|| {

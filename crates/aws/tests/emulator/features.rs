@@ -91,6 +91,7 @@ async fn default_routes_are_created_read_and_replaced() {
         routing.default_route_target("rtb-00000000").await,
         Err(DomainError::NotFound { .. })
     ));
+    emulator::assert_declared(&clients, Ec2NatRouting::ACCESS);
 }
 
 /// The instances of an Auto Scaling group as the reconciling update-nat-routes reads them.
@@ -156,6 +157,7 @@ async fn a_group_s_instances_are_listed_with_their_lifecycle_state() {
         routing.group_instances("no-such-group").await,
         Err(DomainError::NotFound { .. })
     ));
+    emulator::assert_declared(&clients, Ec2NatRouting::ACCESS);
 }
 
 /// A secret's value; a missing secret and one with no value yet are both not found, as on AWS.
@@ -193,4 +195,5 @@ async fn secret_values_are_read_by_arn() {
         tradai_aws::secret_string(&clients, empty.arn().expect("arn")).await,
         Err(DomainError::NotFound { .. })
     ));
+    emulator::assert_declared(&clients, tradai_aws::SECRETS_ACCESS);
 }

@@ -47,9 +47,11 @@ async fn cloudwatch_logs_pass_the_log_reader_contract() {
         .send()
         .await
         .expect("put events");
+    emulator::forget_calls(&clients);
     let reader = CloudWatchLogs::new(
         clients.logs.clone(),
         Arc::new(ResiliencePolicy::aws("logs")),
     );
     contracts::log_reader(&reader, &group, stream, base).await;
+    emulator::assert_declared(&clients, CloudWatchLogs::ACCESS);
 }

@@ -27,6 +27,7 @@ async fn fifo_queue_on_sqs() {
     let (config, clients, _) = emulator::provisioned().await;
     let queue = sqs_queue(&config, &clients, "backtest", false).await;
     contracts::fifo_queue(&queue).await;
+    emulator::assert_declared(&clients, SqsQueue::ACCESS);
 }
 
 /// Receive, visibility and delete on the retraining queue.
@@ -35,6 +36,7 @@ async fn standard_queue_on_sqs() {
     let (config, clients, _) = emulator::provisioned().await;
     let queue = sqs_queue(&config, &clients, "retraining", false).await;
     contracts::standard_queue(&queue).await;
+    emulator::assert_declared(&clients, SqsQueue::ACCESS);
 }
 
 /// A message failing 3 times lands in the DLQ (redrive provisioned from the config's maxReceiveCount).
@@ -54,6 +56,7 @@ async fn dead_letter_after_three_receives_on_sqs() {
         dedup_id: Some("p1".into()),
     };
     contracts::dead_letter_after_max_receives(&queue, &dlq, max, message).await;
+    emulator::assert_declared(&clients, SqsQueue::ACCESS);
 }
 
 /// A consumer that dies mid-message: redelivered after the visibility timeout, processed once.
@@ -70,6 +73,7 @@ async fn crash_and_redelivery_on_sqs() {
         },
     )
     .await;
+    emulator::assert_declared(&clients, SqsQueue::ACCESS);
 }
 
 /// SNS fans out to a subscribed SQS queue.
@@ -81,8 +85,10 @@ async fn sns_fans_out_to_sqs() {
     provision::subscribe_queue(&clients, &topic_arn, &url)
         .await
         .expect("subscribe");
+    emulator::forget_calls(&clients);
     let topic = SnsNotifier::new(clients.sns.clone(), topic_arn, policy("sns"));
     contracts::notifier(&topic).await;
+    emulator::assert_declared(&clients, SnsNotifier::ACCESS);
     let queue = SqsQueue::new(clients.sqs.clone(), url, policy("sqs"));
     let delivered = queue
         .receive(10, Duration::from_secs(2))
@@ -116,10 +122,12 @@ async fn workflow_starter_on_step_functions() {
         .send()
         .await
         .expect("create state machine");
+    emulator::forget_calls(&clients);
     let workflows = SfnWorkflows::new(
         clients.sfn.clone(),
         machine.state_machine_arn().to_owned(),
         policy("states"),
     );
     contracts::workflow_starter(&workflows).await;
+    emulator::assert_declared(&clients, SfnWorkflows::ACCESS);
 }

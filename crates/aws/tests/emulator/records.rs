@@ -19,6 +19,7 @@ async fn job_repository_on_dynamodb() {
     let store = DynamoRecordStore::<BacktestJob>::new(clients.dynamodb.clone(), &config, policy())
         .expect("table in config");
     contracts::job_repository(&JobRepository::new(Arc::new(store))).await;
+    emulator::assert_declared(&clients, DynamoRecordStore::<BacktestJob>::ACCESS);
 }
 
 /// Sort-key range queries.
@@ -29,6 +30,7 @@ async fn sorted_records_on_dynamodb() {
         DynamoRecordStore::<RollbackRecord>::new(clients.dynamodb.clone(), &config, policy())
             .expect("table in config");
     contracts::sorted_records(Arc::new(store)).await;
+    emulator::assert_declared(&clients, DynamoRecordStore::<RollbackRecord>::ACCESS);
 }
 
 /// TTL attribute written, expired items ignored, and the table's TTL setting on.
@@ -39,6 +41,7 @@ async fn ttl_records_on_dynamodb() {
         DynamoRecordStore::<NotificationRecord>::new(clients.dynamodb.clone(), &config, policy())
             .expect("table in config");
     contracts::ttl_records(Arc::new(store)).await;
+    emulator::assert_declared(&clients, DynamoRecordStore::<NotificationRecord>::ACCESS);
     let table = config.names().table("notifications");
     let ttl = clients
         .dynamodb

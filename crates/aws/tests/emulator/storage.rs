@@ -18,4 +18,5 @@ async fn object_store_on_s3() {
     )
     .expect("bucket in config");
     contracts::object_store(&store).await;
+    emulator::assert_declared(&clients, S3ObjectStore::ACCESS);
 }

@@ -106,6 +106,7 @@ async fn task_runner_on_ecs() {
         .send()
         .await
         .expect("task definition");
+    emulator::forget_calls(&clients);
     let runner = EcsTaskRunner::new(
         clients.ecs.clone(),
         &config,
@@ -113,4 +114,5 @@ async fn task_runner_on_ecs() {
         Arc::new(ResiliencePolicy::aws("ecs")),
     );
     contracts::task_runner(&runner, &family).await;
+    emulator::assert_declared(&clients, EcsTaskRunner::ACCESS);
 }

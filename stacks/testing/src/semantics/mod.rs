@@ -10,6 +10,7 @@ mod environment;
 mod health;
 mod host;
 mod metrics;
+mod permissions;
 mod routes;
 mod throttling;
 
@@ -50,6 +51,11 @@ pub struct Needs {
     pub waiting_requests: Option<fn(u64) -> u64>,
     /// The DNS record types our service-to-service clients resolve a Cloud Map name by (`A`, `SRV`).
     pub resolves: Vec<String>,
+    /// The AWS adapters each compute runs and the resources it binds them to, by function key or service key
+    /// (`tradai_config::access`).
+    pub access: BTreeMap<String, Vec<tradai_config::access::Use>>,
+    /// The region of the deployment (the ARNs the roles must allow).
+    pub region: String,
     /// The custom metrics each component emits, with their dimensions, by function key (`health-check`) or
     /// service key: what the `TradAI` alarms and dashboard graphs may watch.
     pub emitted: BTreeMap<String, Vec<Metric>>,
@@ -66,6 +72,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     egress::check(graph, &mut out);
     throttling::check(graph, needs, &mut out);
     metrics::check(graph, needs, &mut out);
+    permissions::check(graph, needs, &mut out);
     out
 }
 
@@ -103,6 +110,10 @@ pub fn fix(rule: &str) -> Option<&'static str> {
         "metrics-emitted" => {
             "alarm or graph a TradAI metric with the dimensions its emitter declares (tradai_config::metrics), or \
              emit it where the value is computed (the handler's EMITS and a metrics::Point)"
+        }
+        "permissions" => {
+            "grant the compute's role every action its adapters declare (tradai_config::access) on the resources \
+             it binds them to, and name resources instead of * for mutating actions"
         }
         "host-memory" => {
             "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"
