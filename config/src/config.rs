@@ -44,6 +44,15 @@ impl Config {
         Config { env, settings }
     }
 
+    /// The config of `env` from settings that [`Loader::load`](crate::Loader::load) produced and validated
+    /// earlier, serialised as JSON (a build script's copy of the embedded config). `None` when `json` is not
+    /// such settings.
+    pub fn prevalidated(env: Environment, json: &str) -> Option<Self> {
+        serde_json::from_str(json)
+            .ok()
+            .map(|settings| Config::new(env, settings))
+    }
+
     /// The environment.
     pub fn env(&self) -> Environment {
         self.env

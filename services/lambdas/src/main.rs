@@ -5,7 +5,9 @@
 use serde_json::Value;
 use tradai_lambdas::runtime::App;
 
-#[tokio::main]
+// One event at a time: a single-threaded runtime starts without spawning workers (blocking work still gets
+// the blocking pool).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tracing_subscriber::fmt()
         .json()

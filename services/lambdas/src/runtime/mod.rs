@@ -4,12 +4,14 @@
 //! `lambda_runtime`. The canonical config (`ENVIRONMENT`) names the tables, buckets and cluster, as it does for
 //! the stacks that create them.
 
+mod canonical;
+
 use std::sync::Arc;
 
 use serde_json::Value;
 use tradai_aws::{Clients, Ec2NatRouting, Endpoint, SfnWorkflows};
 use tradai_config::metrics::Emitter;
-use tradai_config::{Environment, Loader};
+use tradai_config::Environment;
 use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::{NatRouting, WorkflowStarter};
 use tradai_domain::resilience::ResiliencePolicy;
@@ -56,9 +58,7 @@ impl App {
                 "ENVIRONMENT={environment}: expected dev, staging or prod"
             ))
         })?;
-        let config = Loader::embedded()
-            .load(env)
-            .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))?;
+        let config = canonical::config(env)?;
         let configured = configure(function, &s, &config)?;
         let clients =
             Clients::connect(&Endpoint::from_env(config.settings().aws.region.clone())).await;
@@ -144,6 +144,8 @@ async fn proxy(
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    use tradai_config::Loader;
 
     use super::*;
 
