@@ -3,13 +3,12 @@
 use std::fmt;
 
 /// Upstream stack outputs a Lambda may read at deploy time through `${deploy:<output>}`.
-pub const DEPLOY_OUTPUTS: [&str; 7] = [
+pub const DEPLOY_OUTPUTS: [&str; 6] = [
     "private-subnet-ids",
     "ecs-security-group-id",
     "lambda-security-group-id",
     "private-route-table-id",
     "nat-lifecycle-hook-name",
-    "pulumi-backend-url",
     "m2m-client-id",
 ];
 

@@ -467,15 +467,12 @@ pub fn configure(
         }
         Function::PulumiDriftDetector => Configured::PulumiDrift(
             crate::handlers::pulumi_drift_detector::Settings {
-                binary: "pulumi".into(),
-                project_dir: s
-                    .parsed(
-                        "PULUMI_PROJECT_DIR",
-                        "/var/task/infra".to_owned(),
-                        "a directory",
-                    )?
-                    .into(),
+                stacks: tradai_config::Layer::ALL
+                    .iter()
+                    .map(|layer| format!("{}-{}", layer.as_str(), config.env().as_str()))
+                    .collect(),
                 ttl_seconds: 30 * 86_400,
+                stale_after_hours: s.within("STALE_AFTER_HOURS", 26, 1..=720, "whole hours")?,
             },
             topic("ALERT_SNS_TOPIC_ARN")?,
         ),

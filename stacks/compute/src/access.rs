@@ -151,10 +151,6 @@ pub fn resolve(config: &Config, known: &Known, value: &EnvValue) -> String {
             "private-route-table-id" => known.foundation.private_route_table_id.as_str().to_owned(),
             "nat-lifecycle-hook-name" => known.nat_instance().1.to_owned(),
             "m2m-client-id" => known.persistent.m2m_client_id.as_str().to_owned(),
-            "pulumi-backend-url" => format!(
-                "s3://{}",
-                known.persistent.pulumi_state_bucket_name.as_str()
-            ),
             other => unreachable!("config validation admits only DEPLOY_OUTPUTS, not {other}"),
         },
         other => config
@@ -181,34 +177,6 @@ const ENI_ACTIONS: [&str; 5] = [
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 ];
-/// What `pulumi preview` reads to compare the stacks with the account (the drift detector).
-const PREVIEW_READ: [&str; 24] = [
-    "acm:DescribeCertificate",
-    "apigateway:GET",
-    "autoscaling:Describe*",
-    "cloudtrail:Describe*",
-    "cloudtrail:Get*",
-    "cloudwatch:Describe*",
-    "cognito-idp:Describe*",
-    "dynamodb:Describe*",
-    "ec2:Describe*",
-    "ecr:Describe*",
-    "ecs:Describe*",
-    "ecs:List*",
-    "elasticloadbalancing:Describe*",
-    "events:Describe*",
-    "iam:Get*",
-    "lambda:Get*",
-    "logs:Describe*",
-    "rds:Describe*",
-    "s3:GetBucket*",
-    "secretsmanager:DescribeSecret",
-    "servicediscovery:Get*",
-    "sns:GetTopicAttributes",
-    "sqs:GetQueueAttributes",
-    "states:Describe*",
-];
-
 /// Component of the ECS task execution role.
 pub const EXECUTION_ROLE: &str = "ecs-execution-role";
 /// Component of the strategy containers' task role.
@@ -262,16 +230,6 @@ pub fn lambda_policy(config: &Config, known: &Known, key: &str) -> Result<String
             EnvValue::Cluster | EnvValue::TaskFamily(_) => {
                 ecs = true;
                 policy
-            }
-            EnvValue::Deploy(output) if output == "pulumi-backend-url" => {
-                let bucket = format!(
-                    "arn:aws:s3:::{}",
-                    known.persistent.pulumi_state_bucket_name.as_str()
-                );
-                policy
-                    .allow(&["s3:ListBucket"], std::slice::from_ref(&bucket))
-                    .allow(&["s3:GetObject", "s3:PutObject"], &[format!("{bucket}/*")])
-                    .allow(&PREVIEW_READ, &["*"])
             }
             EnvValue::Deploy(output) if output == "private-route-table-id" => policy
                 .allow(
@@ -432,15 +390,14 @@ mod tests {
         let config = config();
         let known = known(&config);
         let env: Vec<(String, String)> = config
-            .lambda_env("pulumi-drift-detector")
+            .lambda_env("model-rollback")
             .expect("lambda")
             .iter()
             .map(|(k, v)| (k.clone(), resolve(&config, &known, v)))
             .collect();
-        assert!(env.contains(&("PULUMI_BACKEND_URL".into(), "s3://state-bucket".into())));
         assert!(env.contains(&(
-            "PULUMI_CONFIG_PASSPHRASE_SECRET_ARN".into(),
-            "arn:secret".into()
+            "ROLLBACK_STATE_TABLE".into(),
+            "tradai-rollback-state-dev".into()
         )));
         assert!(env.contains(&("ENVIRONMENT".into(), "dev".into())));
         let consumer = config.lambda_env("backtest-consumer").expect("lambda");

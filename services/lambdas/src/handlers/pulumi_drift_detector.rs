@@ -1,29 +1,35 @@
-//! pulumi-drift-detector (§10.2 #17, §10.3): `pulumi preview --expect-no-changes --json` per stack; a stack
-//! whose preview plans changes has drifted. Each stack's result is recorded (infra-drift-state, with a TTL)
-//! and a drift alerts; a stack that cannot be previewed — the CLI missing from the runtime included — is an
-//! error entry that does not stop the others.
+//! pulumi-drift-detector (§10.2 #17, §10.3): records each layer's drift and alerts on it. The previews run
+//! where the Pulumi CLI, its plugins and the stack program are (the `drift` workflow: `pulumi preview --refresh
+//! --expect-no-changes --json` per layer), which sends them here; a Lambda runtime has none of the three.
+//! Each stack's result is recorded (infra-drift-state, with a TTL) and a drift alerts; a layer the workflow could
+//! not preview is an error entry. On its schedule (an event with no previews) it checks that every layer of its
+//! environment was checked within `STALE_AFTER_HOURS`, and alerts on each that was not: a drift check that
+//! stopped running is itself drift no one sees.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tradai_config::Function;
 use tradai_domain::entities::{InfraDriftRecord, Timestamp};
-use tradai_domain::ports::{Notifier, PublishedMessage, RecordStore};
+use tradai_domain::ports::{Notifier, Order, PublishedMessage, RecordStore};
 
+use crate::input::Text;
 use crate::HandlerError;
 
-/// Settings: the CLI (`pulumi` on the PATH), the project directory, how long records live.
+/// The most previews one event carries (four layers per environment, with room to spare).
+pub const MAX_PREVIEWS: usize = 16;
+
+/// Settings: the stacks of the function's environment, how long records live, and when a layer's newest check
+/// is too old.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub binary: PathBuf,
-    pub project_dir: PathBuf,
+    pub stacks: Vec<String>,
     pub ttl_seconds: i64,
+    pub stale_after_hours: i64,
 }
 
-/// The pulumi-drift-detector handler: the infra-drift-state table (not among the platform's ports), its
-/// alerts topic, and its settings.
+/// The pulumi-drift-detector handler: the infra-drift-state table, its alerts topic, and its settings.
 #[derive(Clone)]
 pub struct PulumiDriftDetector {
     pub records: Arc<dyn RecordStore<InfraDriftRecord>>,
@@ -35,7 +41,7 @@ crate::handler_debug!(PulumiDriftDetector, settings);
 
 impl PulumiDriftDetector {
     /// The detector recording in `records` (the infra-drift-state table) and alerting on `notifier` (the
-    /// function's alerts topic); neither is among the platform's ports.
+    /// function's alerts topic).
     pub fn new(
         records: Arc<dyn RecordStore<InfraDriftRecord>>,
         notifier: Arc<dyn Notifier>,
@@ -49,21 +55,34 @@ impl PulumiDriftDetector {
     }
 }
 
-/// The event: the stacks to preview (at least one) and whether to skip the alerts (`dry_run`). An EventBridge
-/// event's other fields are ignored.
+/// One layer's preview as the drift workflow sends it: the `pulumi preview --json` document, or why the layer
+/// could not be previewed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Preview {
+    pub stack: Text,
+    #[serde(default)]
+    pub document: Option<Value>,
+    #[serde(default, deserialize_with = "crate::input::blank")]
+    pub error: Option<String>,
+}
+
+/// The event: the workflow's previews, or none (the schedule's event, whose other fields are ignored), and
+/// whether to skip the alerts (`dry_run`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Request {
     #[serde(default)]
-    pub stacks: Vec<String>,
+    pub previews: Vec<Preview>,
     /// Only `true` skips the alerts.
     #[serde(default)]
     pub dry_run: Option<bool>,
 }
 
-/// The answer: each stack's record, as stored.
+/// The answer: each previewed stack's record, as stored, and the stacks whose newest check is older than the
+/// staleness limit (or missing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Checked {
     pub stacks: Vec<InfraDriftRecord>,
+    pub stale: Vec<String>,
 }
 
 fn count(summary: &Value, key: &str) -> u32 {
@@ -73,10 +92,10 @@ fn count(summary: &Value, key: &str) -> u32 {
         .unwrap_or(0)
 }
 
-/// Preview one stack: the record, or why it could not be previewed.
-async fn preview(settings: &Settings, stack: &str, now: Timestamp) -> InfraDriftRecord {
+/// The record of one layer's preview.
+fn record(preview: &Preview, now: Timestamp, ttl_seconds: i64) -> InfraDriftRecord {
     let mut record = InfraDriftRecord {
-        stack_name: stack.to_owned(),
+        stack_name: preview.stack.to_string(),
         checked_at: now,
         has_drift: false,
         resources_to_create: 0,
@@ -85,42 +104,18 @@ async fn preview(settings: &Settings, stack: &str, now: Timestamp) -> InfraDrift
         resources_unchanged: 0,
         drift_details: Vec::new(),
         error: None,
-        ttl: now.epoch_seconds() + settings.ttl_seconds,
+        ttl: now.epoch_seconds() + ttl_seconds,
     };
-    let output = tokio::process::Command::new(&settings.binary)
-        .args([
-            "preview",
-            "--stack",
-            stack,
-            "--expect-no-changes",
-            "--json",
-            "--non-interactive",
-        ])
-        .current_dir(&settings.project_dir)
-        .output()
-        .await;
-    let output = match output {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            record.error = Some(format!(
-                "the pulumi CLI is not installed in this runtime ({} not found)",
-                settings.binary.display()
-            ));
+    let document = match (&preview.document, &preview.error) {
+        (Some(document), None) => document,
+        (_, Some(error)) => {
+            record.error = Some(error.clone());
             return record;
         }
-        Err(e) => {
-            record.error = Some(format!("cannot run {}: {e}", settings.binary.display()));
+        (None, None) => {
+            record.error = Some("the workflow sent neither a preview nor an error".into());
             return record;
         }
-    };
-    let Ok(document) = serde_json::from_slice::<Value>(&output.stdout) else {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        record.error = Some(format!(
-            "preview failed ({}): {}",
-            output.status,
-            stderr.trim()
-        ));
-        return record;
     };
     let summary = &document["changeSummary"];
     record.resources_to_create = count(summary, "create");
@@ -137,6 +132,35 @@ async fn preview(settings: &Settings, stack: &str, now: Timestamp) -> InfraDrift
     record.has_drift =
         record.resources_to_create + record.resources_to_update + record.resources_to_delete > 0;
     record
+}
+
+impl PulumiDriftDetector {
+    async fn alert(&self, subject: String, message: String, dry_run: bool) {
+        if !dry_run {
+            let alert = PublishedMessage {
+                subject,
+                message,
+                attributes: Default::default(),
+            };
+            crate::alert(self.notifier.as_ref(), alert).await;
+        }
+    }
+
+    /// The stacks whose newest record is older than the limit at `now`, or missing.
+    async fn stale(&self, now: Timestamp) -> Result<Vec<String>, HandlerError> {
+        let limit = now.plus_seconds(-self.settings.stale_after_hours * 3600);
+        let mut out = Vec::new();
+        for stack in &self.settings.stacks {
+            let newest = self.records.query(stack, Order::NewestFirst, 1).await?;
+            if newest
+                .first()
+                .is_none_or(|r| r.checked_at.epoch_seconds() < limit.epoch_seconds())
+            {
+                out.push(stack.clone());
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl crate::registry::Handler for PulumiDriftDetector {
@@ -157,36 +181,76 @@ impl crate::registry::Handler for PulumiDriftDetector {
         ))
     }
 
-    /// Check the event's stacks at `now`.
+    /// Record the event's previews at `now`, or (no previews) report the stale layers.
     async fn handle(&self, request: Request, now: Timestamp) -> Result<Checked, HandlerError> {
-        if request.stacks.is_empty() {
+        let dry_run = request.dry_run == Some(true);
+        if request.previews.len() > MAX_PREVIEWS {
             return Err(HandlerError::invalid(
-                "stacks",
-                "at least one stack name, e.g. [\"compute-prod\"]",
+                "previews",
+                format!(
+                    "{} previews: at most {MAX_PREVIEWS}",
+                    request.previews.len()
+                ),
             ));
         }
-        let mut results = Vec::with_capacity(request.stacks.len());
-        for stack in &request.stacks {
-            let record = preview(&self.settings, stack, now).await;
+        for (index, preview) in request.previews.iter().enumerate() {
+            if !self
+                .settings
+                .stacks
+                .iter()
+                .any(|s| s == preview.stack.as_str())
+            {
+                return Err(HandlerError::invalid(
+                    &format!("previews[{index}].stack"),
+                    format!(
+                        "'{}' is not a stack of this environment ({})",
+                        preview.stack,
+                        self.settings.stacks.join(", ")
+                    ),
+                ));
+            }
+        }
+        if request.previews.is_empty() {
+            let stale = self.stale(now).await?;
+            for stack in &stale {
+                let hours = self.settings.stale_after_hours;
+                self.alert(
+                    format!("[WARNING] no drift check of {stack}"),
+                    format!("{stack} has not been checked for drift in {hours} hours: is the drift workflow running?"),
+                    dry_run,
+                )
+                .await;
+            }
+            return Ok(Checked {
+                stacks: Vec::new(),
+                stale,
+            });
+        }
+        let mut results = Vec::with_capacity(request.previews.len());
+        for preview in &request.previews {
+            let record = record(preview, now, self.settings.ttl_seconds);
             self.records.put(&record).await?;
-            if record.has_drift && request.dry_run != Some(true) {
-                let message = format!("{stack} drifted: {}", record.drift_details.join(", "));
-                let alert = PublishedMessage {
-                    subject: format!("[WARNING] infrastructure drift in {stack}"),
-                    message,
-                    attributes: Default::default(),
-                };
-                crate::alert(self.notifier.as_ref(), alert).await;
+            let stack = &record.stack_name;
+            if record.has_drift {
+                self.alert(
+                    format!("[WARNING] infrastructure drift in {stack}"),
+                    format!("{stack} drifted: {}", record.drift_details.join(", ")),
+                    dry_run,
+                )
+                .await;
             }
             results.push(record);
         }
-        Ok(Checked { stacks: results })
+        Ok(Checked {
+            stacks: results,
+            stale: Vec::new(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use tradai_domain::ports::{Order, TableLayout};
+    use tradai_domain::ports::TableLayout;
     use tradai_memory::{MemoryNotifier, MemoryRecordStore};
 
     use serde_json::json;
@@ -194,26 +258,11 @@ mod tests {
     use super::*;
     use crate::registry::Serve;
 
-    /// A stand-in `pulumi` executable answering a preview with `changes` to `stack`.
-    fn fake_cli(dir: &std::path::Path) -> PathBuf {
-        let path = dir.join("pulumi");
-        let script = r#"#!/bin/sh
-case "$3" in
-  compute-prod) echo '{"changeSummary":{"update":1,"same":40},"steps":[{"op":"update","urn":"urn:pulumi:compute-prod::tradai::aws:lambda/function:Function::health-check"},{"op":"same","urn":"x"}]}'; exit 255;;
-  broken-prod) echo 'error: no stack named broken-prod' >&2; exit 255;;
-  *) echo '{"changeSummary":{"same":12},"steps":[]}';;
-esac
-"#;
-        std::fs::write(&path, script).expect("script");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        path
-    }
-
-    #[tokio::test]
-    async fn drift_no_drift_errors_and_a_missing_cli() {
-        let dir = std::env::temp_dir().join(format!("tradai-pulumi-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
+    fn detector() -> (
+        PulumiDriftDetector,
+        Arc<MemoryRecordStore<InfraDriftRecord>>,
+        Arc<MemoryNotifier>,
+    ) {
         let config = tradai_test_support::config_with_prefix("lambda");
         let records = Arc::new(MemoryRecordStore::<InfraDriftRecord>::new(
             TableLayout::from_spec(
@@ -223,23 +272,38 @@ esac
         ));
         let notifier = Arc::new(MemoryNotifier::new());
         let settings = Settings {
-            binary: fake_cli(&dir),
-            project_dir: dir.clone(),
+            stacks: [
+                "persistent-prod",
+                "foundation-prod",
+                "compute-prod",
+                "edge-prod",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             ttl_seconds: 86_400,
+            stale_after_hours: 26,
         };
-        let detector =
-            PulumiDriftDetector::new(records.clone(), notifier.clone(), settings.clone());
+        let detector = PulumiDriftDetector::new(records.clone(), notifier.clone(), settings);
+        (detector, records, notifier)
+    }
+
+    #[tokio::test]
+    async fn the_workflow_s_previews_are_recorded_and_drift_alerts() {
+        let (detector, records, notifier) = detector();
         let now = Timestamp::now();
-        let answer = detector
-            .serve(
-                json!({"stacks": ["compute-prod", "edge-prod", "broken-prod"]}),
-                now,
-                "dev",
-            )
-            .await
-            .expect("answer");
-        let answer = &answer["body"]["data"];
-        let stacks = answer["stacks"].as_array().expect("stacks");
+        let drifted = json!({"changeSummary": {"update": 1, "same": 40}, "steps": [
+            {"op": "update", "urn": "urn:pulumi:compute-prod::tradai::aws:lambda/function:Function::health-check"},
+            {"op": "same", "urn": "x"}]});
+        let event = json!({"previews": [
+            {"stack": "compute-prod", "document": drifted},
+            {"stack": "edge-prod", "document": {"changeSummary": {"same": 12}, "steps": []}},
+            {"stack": "foundation-prod", "error": "error: no stack named foundation-prod"}
+        ]});
+        let answer = detector.serve(event, now, "prod").await.expect("answer");
+        let stacks = answer["body"]["data"]["stacks"]
+            .as_array()
+            .expect("stacks")
+            .clone();
         assert_eq!(
             (
                 stacks[0]["has_drift"].clone(),
@@ -247,7 +311,10 @@ esac
             ),
             (json!(true), json!(1))
         );
-        assert_eq!(stacks[0]["drift_details"], json!(["update urn:pulumi:compute-prod::tradai::aws:lambda/function:Function::health-check"]));
+        assert_eq!(
+            stacks[0]["drift_details"],
+            json!(["update urn:pulumi:compute-prod::tradai::aws:lambda/function:Function::health-check"])
+        );
         assert_eq!(
             (
                 stacks[1]["has_drift"].clone(),
@@ -255,15 +322,11 @@ esac
             ),
             (json!(false), json!(12))
         );
-        assert_eq!(stacks[1]["error"], Value::Null);
-        assert!(
-            !stacks[1].as_object().expect("record").contains_key("error"),
-            "no error key when previewed"
+        assert!(!stacks[1].as_object().expect("record").contains_key("error"));
+        assert_eq!(
+            stacks[2]["error"],
+            json!("error: no stack named foundation-prod")
         );
-        assert!(stacks[2]["error"]
-            .as_str()
-            .expect("error")
-            .contains("no stack named broken-prod"));
         assert_eq!(notifier.published().len(), 1, "one drift, one alert");
         assert_eq!(
             records
@@ -273,31 +336,52 @@ esac
                 .len(),
             1
         );
+        assert!(matches!(
+            detector.serve(json!({"previews": [{"stack": "compute-dev", "document": {}}]}), now, "prod").await,
+            Err(HandlerError::Validation { field, .. }) if field == "previews[0].stack"
+        ));
+        let many: Vec<Value> = (0..=MAX_PREVIEWS)
+            .map(|_| json!({"stack": "edge-prod", "document": {}}))
+            .collect();
+        assert!(matches!(
+            detector.serve(json!({"previews": many}), now, "prod").await,
+            Err(HandlerError::Validation { field, .. }) if field == "previews"
+        ));
+    }
 
-        let missing = Settings {
-            binary: dir.join("no-pulumi-here"),
-            ..settings.clone()
-        };
-        let detector = PulumiDriftDetector {
-            settings: missing,
-            ..detector
-        };
-        let answer = detector
-            .serve(json!({"stacks": ["compute-prod"]}), now, "dev")
+    #[tokio::test]
+    async fn the_schedule_alerts_on_each_layer_no_recent_check_covers() {
+        let (detector, _, notifier) = detector();
+        let now = Timestamp::now();
+        let fresh = json!({"previews": [
+            {"stack": "persistent-prod", "document": {"changeSummary": {"same": 3}}},
+            {"stack": "edge-prod", "document": {"changeSummary": {"same": 3}}}
+        ]});
+        detector
+            .serve(fresh, now.plus_seconds(-27 * 3600), "prod")
             .await
-            .expect("answer");
-        let answer = &answer["body"]["data"];
-        assert!(answer["stacks"][0]["error"]
-            .as_str()
-            .expect("error")
-            .starts_with("the pulumi CLI is not installed"));
-        assert!(
-            matches!(
-                detector.serve(json!({}), now, "dev").await,
-                Err(HandlerError::Validation { field, .. }) if field == "stacks"
-            ),
-            "no stacks is an input error"
+            .expect("old checks");
+        let recent = json!({"previews": [{"stack": "edge-prod", "document": {"changeSummary": {"same": 3}}}]});
+        detector
+            .serve(recent, now.plus_seconds(-3600), "prod")
+            .await
+            .expect("recent check");
+        let scheduled =
+            json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+        let answer = detector
+            .serve(scheduled, now, "prod")
+            .await
+            .expect("schedule");
+        assert_eq!(
+            answer["body"]["data"]["stale"],
+            json!(["persistent-prod", "foundation-prod", "compute-prod"])
         );
-        let _ = std::fs::remove_dir_all(&dir);
+        let subjects: Vec<String> = notifier
+            .published()
+            .iter()
+            .map(|m| m.subject.clone())
+            .collect();
+        assert_eq!(subjects.len(), 3, "{subjects:?}");
+        assert_eq!(subjects[0], "[WARNING] no drift check of persistent-prod");
     }
 }
