@@ -195,6 +195,9 @@ pub enum InfraCommand {
     /// List every environment variable each binary and each Lambda function reads (name, required, what is
     /// allowed, default), as JSON: what the stacks must set on each task and function.
     Variables(VariablesArgs),
+    /// List the images the pipeline builds and pushes for an environment, one JSON object per line
+    /// (repository, Dockerfile target, binary, platform): what `scripts/push-images` builds.
+    Images(VariablesArgs),
 }
 
 /// `tradai infra variables`.

@@ -13,6 +13,7 @@ mod environment;
 mod envref;
 mod fargate;
 mod functions;
+pub mod images;
 mod layer;
 mod loader;
 pub mod metrics;

@@ -1,6 +1,8 @@
 //! `tradai infra plan --env ENV [--stack LAYER] [--format table|json]`, `tradai infra check [--env ENV]`,
-//! `tradai infra cost --env ENV [--prices FILE] [--format table|json]`.
+//! `tradai infra cost --env ENV [--prices FILE] [--format table|json]`, `tradai infra variables`, `tradai infra
+//! images --env ENV`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,6 +24,7 @@ pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         InfraCommand::Cost(args) => cost(args, dir),
         InfraCommand::Status(args) => super::pulumi::status(args),
         InfraCommand::Variables(args) => variables(args, dir),
+        InfraCommand::Images(args) => images(args, dir),
     }
 }
 
@@ -199,5 +202,20 @@ fn variables(args: VariablesArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<_>>()?;
     let table = serde_json::json!({"binaries": binaries, "functions": functions});
     println!("{}", serde_json::to_string_pretty(&table)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The images the pipeline builds, one JSON object per line.
+fn images(args: VariablesArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    let env = environment("--env", &args.env)?;
+    let config = Loader::new(dir).load(env)?;
+    let mut out = std::io::stdout().lock();
+    for image in tradai_config::images::plan(&config) {
+        // A reader that stops early (`| head`) is not an error.
+        match writeln!(out, "{}", serde_json::to_string(&image)?) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            other => other?,
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

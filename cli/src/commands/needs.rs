@@ -2,8 +2,6 @@
 //! each binary's declared variables, the health check its image runs, the routes of its OpenAPI document and
 //! the routes the backend forwards, each Lambda function's variables and the custom metrics it emits.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 use tradai_config::access::{self, Use};
 use tradai_config::{Config, Function};
@@ -23,70 +21,74 @@ fn routes(document: &impl serde::Serialize) -> Vec<String> {
     out
 }
 
-/// The AWS adapters each container runs (`Ports::aws`, and the backend's default executor); the runner uses
-/// only the record stores and object stores of its ports.
-fn service_access(config: &Config) -> BTreeMap<String, Vec<Use>> {
+/// The workspace binary a service's image holds (`services.<key>.build = "service:<binary>"`).
+fn binary_of(spec: &tradai_config::ServiceSpec) -> Option<String> {
+    tradai_config::images::Build::parse(spec.build.as_deref()?)
+        .ok()?
+        .binary
+}
+
+/// What a workspace binary of a service image needs: its variables, the health check its image runs and the
+/// routes of its OpenAPI document (none for the runner, which serves nothing).
+fn binary(name: &str) -> Option<Binary> {
+    let served = |variables, routes| Binary {
+        name: name.to_owned(),
+        variables,
+        health: Some(tradai_service_kit::probe::health_command()),
+        routes,
+    };
+    Some(match name {
+        "tradai-backend" => served(
+            tradai_backend::settings::variables(),
+            routes(&tradai_backend::openapi()),
+        ),
+        "tradai-strategy" => served(
+            tradai_strategy::settings::variables(),
+            routes(&tradai_strategy::openapi()),
+        ),
+        "tradai-data-collection" => served(
+            tradai_data_collection::settings::variables(),
+            routes(&tradai_data_collection::openapi()),
+        ),
+        "tradai-backtest-runner" => Binary {
+            name: name.to_owned(),
+            variables: tradai_backtest_runner::settings::variables(),
+            ..Binary::default()
+        },
+        _ => return None,
+    })
+}
+
+/// The AWS adapters a workspace binary runs (`Ports::aws`, and the backend's default executor); the runner
+/// uses only the record stores and object stores of its ports.
+fn binary_access(config: &Config, name: &str) -> Vec<Use> {
     use tradai_platform::access::{executor, ports};
-    let mut backend = ports(config, None);
-    backend.extend(executor(config, tradai_platform::ExecutorKind::Sqs));
-    let runner: Vec<Use> = ports(config, None)
-        .into_iter()
-        .filter(|u| {
+    let mut bound = ports(config, None);
+    match name {
+        "tradai-backend" => bound.extend(executor(config, tradai_platform::ExecutorKind::Sqs)),
+        "tradai-backtest-runner" => bound.retain(|u| {
             u.access.adapter == access::RECORD_STORE.adapter
                 || u.access.adapter == access::OBJECT_STORE.adapter
-        })
-        .collect();
-    [
-        ("backend-api", backend),
-        ("strategy-service", ports(config, None)),
-        ("data-collection", ports(config, None)),
-        ("strategy-container", runner),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+        }),
+        _ => {}
+    }
+    bound
 }
 
 /// The needs of every container and function of `config`.
 pub fn needs(config: &Config) -> Needs {
     let mut needs = Needs::default();
-    let services = [
-        (
-            "backend-api",
-            "tradai-backend",
-            tradai_backend::settings::variables(),
-            routes(&tradai_backend::openapi()),
-        ),
-        (
-            "strategy-service",
-            "tradai-strategy",
-            tradai_strategy::settings::variables(),
-            routes(&tradai_strategy::openapi()),
-        ),
-        (
-            "data-collection",
-            "tradai-data-collection",
-            tradai_data_collection::settings::variables(),
-            routes(&tradai_data_collection::openapi()),
-        ),
-    ];
-    for (key, name, variables, routes) in services {
-        let binary = Binary {
-            name: name.to_owned(),
-            variables,
-            health: Some(tradai_service_kit::probe::health_command()),
-            routes,
+    for (key, spec) in &config.settings().services {
+        let Some(name) = binary_of(spec) else {
+            continue;
         };
-        needs.containers.insert(key.to_owned(), binary);
+        if let Some(binary) = binary(&name) {
+            needs.containers.insert(key.clone(), binary);
+            needs
+                .access
+                .insert(key.clone(), binary_access(config, &name));
+        }
     }
-    needs.containers.insert(
-        "strategy-container".into(),
-        Binary {
-            name: "tradai-backtest-runner".into(),
-            variables: tradai_backtest_runner::settings::variables(),
-            ..Binary::default()
-        },
-    );
     needs.forwarded.insert(
         "backend-api".into(),
         tradai_backend::FORWARDED.map(str::to_owned).to_vec(),
@@ -97,7 +99,10 @@ pub fn needs(config: &Config) -> Needs {
         .map(|r| (*r).to_owned())
         .collect();
     needs.region = config.settings().aws.region.clone();
-    needs.access = service_access(config);
+    needs.images = tradai_config::images::plan(config)
+        .into_iter()
+        .map(|i| (i.repository, i.platform))
+        .collect();
     for function in Function::ALL {
         needs.access.insert(
             function.key().to_owned(),
@@ -124,12 +129,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_binary_a_service_image_can_hold_has_its_needs() {
+        for name in tradai_config::images::SERVICE_BINARIES {
+            assert!(binary(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn the_needs_come_from_the_binaries() {
         let config = Loader::embedded()
             .without_env_vars()
             .load(Environment::Dev)
             .expect("valid");
         let needs = needs(&config);
+        assert!(needs.access["backend-api"]
+            .iter()
+            .any(|u| u.access.adapter == "SqsQueue::lookup"));
+        assert!(needs.access["strategy-container"]
+            .iter()
+            .all(|u| u.resource_type != access::types::CLUSTER));
+        assert!(
+            !needs.containers.contains_key("live-trading"),
+            "no build, no binary"
+        );
         let backend = &needs.containers["backend-api"];
         assert!(backend
             .routes

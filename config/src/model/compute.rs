@@ -86,6 +86,21 @@ pub struct ServiceSpec {
     /// Key of its repository in `ecr.service_repositories`; none when images come from strategy repositories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_repository: Option<String>,
+    /// How the pipeline builds its image: `service:<binary>` (our distroless image of that workspace binary) or
+    /// `mlflow` (the Dockerfile's MLflow target). Required for always-on and on-demand services; a per-strategy
+    /// service without one has no image yet and is not deployed (`tradai infra images` lists the plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+}
+
+impl ServiceSpec {
+    /// Whether its image is one of ours (a workspace binary on the distroless base, which probes its own
+    /// health and reaches the other services by Cloud Map names).
+    pub fn is_ours(&self) -> bool {
+        self.build
+            .as_deref()
+            .is_some_and(|b| b.starts_with("service:"))
+    }
 }
 
 fn yes() -> bool {

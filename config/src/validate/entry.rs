@@ -87,6 +87,25 @@ fn routing(s: &Settings, out: &mut Vec<Problem>) {
                 ));
             }
         }
+        match (&service.build, service.kind) {
+            (Some(build), _) => {
+                if let Err(allowed) = crate::images::Build::parse(build) {
+                    out.push(Problem::new(
+                        format!("{path}.build"),
+                        build,
+                        "not a build the pipeline knows",
+                        allowed,
+                    ));
+                }
+            }
+            (None, ServiceKind::AlwaysOn | ServiceKind::OnDemand) => out.push(Problem::new(
+                format!("{path}.build"),
+                "(unset)",
+                "the pipeline must build the image of every always-on and on-demand service",
+                "service:<binary> or mlflow",
+            )),
+            (None, ServiceKind::PerStrategy) => {}
+        }
         if let Some(command) = &service.health_command {
             if command.len() < 2 || command[0] != "CMD" {
                 out.push(Problem::new(
@@ -234,6 +253,32 @@ fn parameter_names(s: &Settings, out: &mut Vec<Problem>) {
 #[cfg(test)]
 mod tests {
     use crate::validate::testing::{expect_problem, valid};
+
+    #[test]
+    fn every_deployed_service_names_a_build_the_pipeline_knows() {
+        let mut s = valid();
+        s.services.get_mut("backend-api").expect("backend").build = None;
+        s.services.get_mut("mlflow").expect("mlflow").build = Some("service:tradai-trading".into());
+        s.services.get_mut("live-trading").expect("live").build = None;
+        expect_problem(&s, "services.backend-api.build", "must build the image");
+        let bad = expect_problem(
+            &s,
+            "services.mlflow.build",
+            "not a build the pipeline knows",
+        );
+        assert!(
+            bad.allowed.contains("tradai-backtest-runner"),
+            "{}",
+            bad.allowed
+        );
+        let problems = crate::validate::testing::problems(&s);
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.key != "services.live-trading.build"),
+            "a per-strategy service may wait for its binary"
+        );
+    }
 
     #[test]
     fn alb_domain_and_policy() {

@@ -46,7 +46,7 @@ pub fn container_definitions(config: &Config, known: &Known, key: &str) -> Strin
         Some(repo) => format!("{}:{}", known.ecr_url(repo), s.compute.image_tag),
         None => unreachable!("config validation gives every container a repository"),
     };
-    let ours = spec.health_command.is_none();
+    let ours = spec.is_ours();
     let mut environment = vec![
         ("ENVIRONMENT", config.env().to_string()),
         ("SERVICE_NAME", key.to_owned()),
@@ -141,6 +141,11 @@ pub fn services(
     let names = config.names();
     let s = config.settings();
     for (key, spec) in &s.services {
+        // Nothing builds its image yet (a per-strategy service without `build`): a task definition would only
+        // fail to pull.
+        if spec.build.is_none() {
+            continue;
+        }
         let component = config.service_component(key).unwrap_or(key).to_owned();
         let family = names.ecs_service(&component);
         let host = on_host(config, spec);

@@ -112,14 +112,8 @@ fn fake_string(token: &str, name: &str, property: &str, region: &str) -> String 
 /// Whether `arn` is the fake ARN the mock engine gives `resource` (how the graph links one resource to another
 /// by ARN).
 pub fn is_arn_of(arn: &str, resource: &crate::Planned) -> bool {
-    let service = resource
-        .type_
-        .split(':')
-        .nth(1)
-        .and_then(|m| m.split('/').next())
-        .unwrap_or("aws");
     let region = arn.split(':').nth(3).unwrap_or_default();
-    arn == fake_arn(service, &resource.type_, &resource.name, region)
+    arn == arn_of(resource, region)
 }
 
 /// The fake ARN the mock engine gives `resource` in `region`.

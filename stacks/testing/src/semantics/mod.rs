@@ -9,6 +9,7 @@ mod egress;
 mod environment;
 mod health;
 mod host;
+mod images;
 mod metrics;
 mod permissions;
 mod routes;
@@ -51,6 +52,9 @@ pub struct Needs {
     pub waiting_requests: Option<fn(u64) -> u64>,
     /// The DNS record types our service-to-service clients resolve a Cloud Map name by (`A`, `SRV`).
     pub resolves: Vec<String>,
+    /// The architecture (`linux/amd64`, `linux/arm64`) the pipeline builds each repository's image for
+    /// (`tradai infra images`), by repository.
+    pub images: BTreeMap<String, String>,
     /// The AWS adapters each compute runs and the resources it binds them to, by function key or service key
     /// (`tradai_config::access`).
     pub access: BTreeMap<String, Vec<tradai_config::access::Use>>,
@@ -73,6 +77,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     throttling::check(graph, needs, &mut out);
     metrics::check(graph, needs, &mut out);
     permissions::check(graph, needs, &mut out);
+    images::check(graph, needs, &mut out);
     out
 }
 
@@ -110,6 +115,10 @@ pub fn fix(rule: &str) -> Option<&'static str> {
         "metrics-emitted" => {
             "alarm or graph a TradAI metric with the dimensions its emitter declares (tradai_config::metrics), or \
              emit it where the value is computed (the handler's EMITS and a metrics::Point)"
+        }
+        "image-built" => {
+            "give the service a build (services.<key>.build, a Dockerfile target and binary) so the pipeline \
+             builds and pushes its image, or declare the architecture the pipeline builds for"
         }
         "permissions" => {
             "grant the compute's role every action its adapters declare (tradai_config::access) on the resources \
