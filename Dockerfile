@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # One parameterised multi-stage build for every TradAI-rs image:
 #   docker build --build-arg BIN=tradai-backend --target service -t tradai/backend .
-#   docker build --build-arg BIN=tradai-lambda  --target lambda  -t tradai/lambda  .
+#   docker build --build-arg BIN=tradai-lambda --build-arg PROFILE=lambda --target lambda -t tradai/lambda .
 # BIN is one of tradai-backend, tradai-strategy, tradai-data-collection, tradai-backtest-runner, tradai-lambda,
 # tradai (the CLI, used by docker-compose.yml). The final images hold one static-enough binary on a distroless
 # base (services) or the Lambda `provided` base (the one Lambda binary; the function's TRADAI_HANDLER picks
@@ -13,13 +13,15 @@ FROM rust:${RUST_VERSION}-bookworm AS build
 ARG BIN
 # Cargo features of the binary's package (`aws` for the `tradai` CLI's `local up --aws-endpoint`).
 ARG FEATURES=""
+# The Cargo profile: `lambda` for tradai-lambda (size-optimised, abort on panic), `release` for the rest.
+ARG PROFILE=release
 RUN test -n "$BIN" || (echo "--build-arg BIN=<binary> is required" >&2; exit 1)
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin "$BIN" --features "$FEATURES" \
-    && cp "target/release/$BIN" /app \
+    cargo build --profile "$PROFILE" --locked --bin "$BIN" --features "$FEATURES" \
+    && cp "target/$PROFILE/$BIN" /app \
     && strip /app
 
 # Services, the runner and the CLI: no shell, no package manager, a non-root user.

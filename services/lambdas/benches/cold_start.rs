@@ -4,7 +4,7 @@
 //! canonical config loaded and validated, the SDK clients built) and hands it one event whose answer needs no
 //! AWS call (an invalid transition request, answered as a ValidationError). Also prints the binary's size.
 //!
-//! `cargo build --release --bin tradai-lambda && cargo bench -p tradai-lambdas --bench cold_start`
+//! `cargo build --profile lambda --bin tradai-lambda && cargo bench -p tradai-lambdas --bench cold_start`
 //! (`benches/run-all` does both).
 
 #[path = "../tests/lambdas/runtime_api.rs"]
@@ -25,7 +25,7 @@ fn binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("release/tradai-lambda")
+    target.join("lambda/tradai-lambda")
 }
 
 #[tokio::main]
@@ -34,7 +34,7 @@ async fn main() {
     let size = std::fs::metadata(&binary)
         .unwrap_or_else(|_| {
             panic!(
-                "{} is missing: cargo build --release --bin tradai-lambda",
+                "{} is missing: cargo build --profile lambda --bin tradai-lambda",
                 binary.display()
             )
         })
@@ -68,7 +68,7 @@ async fn main() {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "tradai-lambda release binary: {:.1} MB ({size} bytes)",
+        "tradai-lambda binary (lambda profile): {:.1} MB ({size} bytes)",
         size as f64 / 1e6
     );
     println!(
