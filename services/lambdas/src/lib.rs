@@ -31,6 +31,8 @@ pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;
 pub mod settings;
+#[cfg(test)]
+mod testing;
 
 use serde_json::{json, Value};
 use tradai_domain::DomainError;

@@ -289,7 +289,7 @@ impl ModelRollback {
 
 #[cfg(test)]
 mod tests {
-    use tradai_domain::ports::{NewRun, NewVersion, TableLayout};
+    use tradai_domain::ports::TableLayout;
     use tradai_memory::{MemoryModelRegistry, MemoryNotifier, MemoryRecordStore};
 
     use serde_json::{json, Value};
@@ -307,35 +307,15 @@ mod tests {
 
     /// Models `names`, each with two archived versions and a third in Production.
     async fn fixture(names: &[&str]) -> Fixture {
-        let registry = Arc::new(MemoryModelRegistry::new());
-        let run = registry
-            .log_run(NewRun {
-                experiment_name: "e".into(),
-                ..NewRun::default()
-            })
-            .await
-            .expect("run");
-        for name in names {
-            for stage in [
+        let registry = crate::testing::registry_with(
+            names,
+            &[
                 ModelStage::Archived,
                 ModelStage::Archived,
                 ModelStage::Production,
-            ] {
-                let v = registry
-                    .register(NewVersion {
-                        model_name: (*name).into(),
-                        source: "s3://m".into(),
-                        run_id: Some(run.run_id.clone()),
-                        tags: BTreeMap::new(),
-                    })
-                    .await
-                    .expect("register");
-                registry
-                    .set_stage(name, &v.version, stage)
-                    .await
-                    .expect("stage");
-            }
-        }
+            ],
+        )
+        .await;
         let config = tradai_test_support::config_with_prefix("lambda");
         let layout = |table: &str| TableLayout::from_spec(table, &config.settings().tables[table]);
         let rollbacks = Arc::new(MemoryRecordStore::<RollbackRecord>::new(layout(

@@ -207,8 +207,8 @@ impl Handler for ValidateStrategy {
 mod tests {
     use std::collections::BTreeMap;
 
-    use tradai_domain::ports::{NewRun, NewVersion, StoredObject};
-    use tradai_memory::{MemoryModelRegistry, MemoryObjectStore};
+    use tradai_domain::ports::StoredObject;
+    use tradai_memory::MemoryObjectStore;
 
     use serde_json::json;
     use tradai_domain::ports::NoRegistry;
@@ -246,29 +246,9 @@ mod tests {
     #[tokio::test]
     async fn a_good_payload_is_valid_and_resolves_the_production_version() {
         let configs = configs().await;
-        let registry = Arc::new(MemoryModelRegistry::new());
-        let run = registry
-            .log_run(NewRun {
-                experiment_name: "backtest-sma".into(),
-                ..NewRun::default()
-            })
-            .await
-            .expect("run");
-        for _ in 0..2 {
-            registry
-                .register(NewVersion {
-                    model_name: "sma".into(),
-                    source: "s3://m".into(),
-                    run_id: Some(run.run_id.clone()),
-                    tags: BTreeMap::new(),
-                })
-                .await
-                .expect("register");
-        }
-        registry
-            .set_stage("sma", "1", ModelStage::Production)
-            .await
-            .expect("stage");
+        let registry =
+            crate::testing::registry_with(&["sma"], &[ModelStage::Production, ModelStage::None])
+                .await;
         let deps = ValidateStrategy {
             configs,
             registry,
