@@ -108,9 +108,7 @@ impl Handler for PromoteModel {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
-    use tradai_domain::ports::{NewRun, NewVersion};
     use tradai_memory::MemoryModelRegistry;
 
     use serde_json::{json, Value};
@@ -127,25 +125,9 @@ mod tests {
         crate::registry::data(&handler, input.clone()).await
     }
 
+    /// Model `M` with `versions` unstaged versions.
     async fn with_versions(versions: usize) -> Arc<MemoryModelRegistry> {
-        let registry = Arc::new(MemoryModelRegistry::new());
-        let run = registry
-            .log_run(NewRun {
-                experiment_name: "e".into(),
-                ..NewRun::default()
-            })
-            .await
-            .expect("run");
-        for _ in 0..versions {
-            let new = NewVersion {
-                model_name: "M".into(),
-                source: "s3://m".into(),
-                run_id: Some(run.run_id.clone()),
-                tags: BTreeMap::new(),
-            };
-            registry.register(new).await.expect("register");
-        }
-        registry
+        crate::testing::registry_with(&["M"], &vec![ModelStage::None; versions]).await
     }
 
     #[tokio::test]
