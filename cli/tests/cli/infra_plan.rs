@@ -181,6 +181,22 @@ fn lists_the_variables_each_binary_and_function_reads() {
     assert_eq!(table["functions"].as_object().map(|f| f.len()), Some(18));
 }
 
+/// Every resource of dev's planned graph (`tradai infra plan --format json`).
+fn planned_dev() -> Vec<serde_json::Value> {
+    let ws = Workspace::new();
+    let out = ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&out).expect("json");
+    plan.as_array().expect("array").clone()
+}
+
+/// The planned resource of type `ty` named `name`.
+fn planned<'a>(items: &'a [serde_json::Value], ty: &str, name: &str) -> &'a serde_json::Value {
+    items
+        .iter()
+        .find(|i| i["type"] == ty && i["name"] == name)
+        .unwrap_or_else(|| panic!("{ty} {name} is planned"))
+}
+
 /// The planned NAT wiring runs: the compute layer's deploy-time invocation, served by update-nat-routes with
 /// the planned function's route tables, points every private table at the instance of the group the
 /// foundation layer plans (decision W29).
@@ -192,16 +208,8 @@ async fn the_planned_nat_reconciliation_writes_the_private_default_route() {
     use tradai_lambdas::handlers::update_nat_routes::{Settings, UpdateNatRoutes};
     use tradai_lambdas::registry::Serve;
 
-    let ws = Workspace::new();
-    let out = ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]);
-    let plan: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let items = plan.as_array().expect("array");
-    let find = |ty: &str, name: &str| {
-        items
-            .iter()
-            .find(|i| i["type"] == ty && i["name"] == name)
-            .unwrap_or_else(|| panic!("{ty} {name} is planned"))
-    };
+    let items = planned_dev();
+    let find = |ty: &str, name: &str| planned(&items, ty, name);
     let invocation = find(
         "aws:lambda/invocation:Invocation",
         "tradai-update-nat-routes-dev-trigger-0-reconcile",
@@ -249,4 +257,110 @@ async fn the_planned_nat_reconciliation_writes_the_private_default_route() {
             "{table}"
         );
     }
+}
+
+/// The planned drift wiring runs: the edge layer's severe-drift alarm acts on the function the compute layer
+/// plans for it, whose drift-state table is the one the persistent layer plans; that function, served the
+/// alarm's event as CloudWatch sends it, rolls back the model whose drift row is significant (decision W34).
+#[tokio::test]
+async fn the_planned_drift_alarm_rolls_back_the_significantly_drifted_model() {
+    use std::collections::BTreeMap;
+    use tradai_domain::entities::{DriftRecord, DriftSeverity, Timestamp};
+    use tradai_domain::ports::{NewRun, NewVersion, Order};
+    use tradai_domain::ModelStage;
+    use tradai_lambdas::handlers::model_rollback::ModelRollback;
+    use tradai_lambdas::registry::Serve;
+
+    let items = planned_dev();
+    let alarm = planned(
+        &items,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "tradai-dev-drift-significant",
+    );
+    let actions: Vec<&str> = alarm["inputs"]["alarmActions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .filter(|a| a.contains(":lambda:"))
+        .collect();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    let function_name = actions[0].rsplit(['/', ':']).next().expect("name");
+    let function = planned(&items, "aws:lambda/function:Function", function_name);
+    let variables = &function["inputs"]["environment"]["variables"];
+    assert_eq!(variables["TRADAI_HANDLER"], "model-rollback");
+    let drift_table = planned(
+        &items,
+        "aws:dynamodb/table:Table",
+        variables["DRIFT_STATE_TABLE"]
+            .as_str()
+            .expect("drift table"),
+    );
+    assert_eq!(drift_table["stack"], "persistent-dev");
+
+    let config = tradai_config::Loader::embedded()
+        .without_env_vars()
+        .load(tradai_config::Environment::Dev)
+        .expect("valid");
+    let ports = tradai_platform::Ports::memory(&config).expect("ports");
+    let run = ports
+        .registry
+        .log_run(NewRun {
+            experiment_name: "e".into(),
+            ..NewRun::default()
+        })
+        .await
+        .expect("run");
+    for stage in [ModelStage::Archived, ModelStage::Production] {
+        let version = ports
+            .registry
+            .register(NewVersion {
+                model_name: "M".into(),
+                source: "s3://m".into(),
+                run_id: Some(run.run_id.clone()),
+                tags: BTreeMap::new(),
+            })
+            .await
+            .expect("register");
+        ports
+            .registry
+            .set_stage("M", &version.version, stage)
+            .await
+            .expect("stage");
+    }
+    let now = Timestamp::now();
+    ports
+        .drift
+        .put(&DriftRecord {
+            model_name: "M".into(),
+            checked_at: now,
+            overall_psi: 0.4,
+            severity: DriftSeverity::Significant,
+            metric_drifts: Vec::new(),
+            requires_attention: true,
+        })
+        .await
+        .expect("drift row");
+    let handler = ModelRollback::new(&ports, ports.rollbacks.clone(), ports.notifier.clone(), 24);
+    let name = alarm["inputs"]["name"].as_str().expect("alarm name");
+    let event = serde_json::json!({
+        "source": "aws.cloudwatch",
+        "alarmArn": format!("arn:aws:cloudwatch:eu-central-1:123456789012:alarm:{name}"),
+        "time": "2026-11-30T06:00:00.000+0000",
+        "alarmData": {
+            "alarmName": name,
+            "state": {"value": "ALARM", "reason": "Threshold Crossed", "timestamp": "2026-11-30T06:00:00.000+0000"},
+            "configuration": {"metrics": []}
+        }
+    });
+    let answer = handler.serve(event, now, "dev").await.expect("served");
+    let rollbacks = &answer["body"]["data"]["rollbacks"];
+    assert_eq!(rollbacks[0]["model_name"], "M", "{answer}");
+    assert_eq!(rollbacks[0]["reason"], "DRIFT_SEVERE", "{answer}");
+    let recorded = ports
+        .rollbacks
+        .query("M", Order::NewestFirst, 1)
+        .await
+        .expect("records");
+    assert_eq!(recorded[0].alarm_name.as_deref(), Some(name));
 }
