@@ -189,6 +189,12 @@ impl Config {
             .stack_reference(&self.settings.project.pulumi_organization, layer)
     }
 
+    /// The name of `queues.<key>` (`.fifo` for a FIFO queue); `None` when the config has no such queue.
+    pub fn queue_name(&self, key: &str) -> Option<String> {
+        let queue = self.settings.queues.get(key)?;
+        Some(self.names().queue(key, queue.fifo).to_string())
+    }
+
     /// The fully resolved view: the environment, every derived name, and the settings.
     pub fn resolved(&self) -> Resolved<'_> {
         let names = self.names();

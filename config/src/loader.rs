@@ -114,8 +114,8 @@ impl Loader {
             }
         }
         if self.env_vars {
-            let vars = Env::prefixed("TRADAI_")
-                .filter(|key| key.as_str().contains("__"))
+            let vars = Env::prefixed(ENV_PREFIX)
+                .filter(|key| key.as_str().contains(ENV_SEPARATOR))
                 .map(|key| env_var_key(key.as_str()).into())
                 // after map: figment resets `lowercase` whenever a mapping is added
                 .lowercase(false);
@@ -149,6 +149,22 @@ impl Loader {
             _ => Err(ConfigError::Invalid(Problems(problems))),
         }
     }
+}
+
+/// The prefix of the environment variables that override config keys (`TRADAI_ALB__DOMAIN_NAME`).
+const ENV_PREFIX: &str = "TRADAI_";
+/// What separates the key's segments in such a variable.
+const ENV_SEPARATOR: &str = "__";
+
+/// Whether this process has a variable that overrides a config key (what [`Loader::load`] merges unless
+/// [`Loader::without_env_vars`]).
+pub fn overridden_by_env() -> bool {
+    std::env::vars_os().any(|(key, _)| {
+        key.to_str().is_some_and(|k| {
+            k.strip_prefix(ENV_PREFIX)
+                .is_some_and(|rest| rest.contains(ENV_SEPARATOR))
+        })
+    })
 }
 
 /// Merge the layers, check their structure and read the typed settings when the structure allows it.

@@ -99,7 +99,8 @@ impl ServiceSpec {
     pub fn is_ours(&self) -> bool {
         self.build
             .as_deref()
-            .is_some_and(|b| b.starts_with("service:"))
+            .and_then(|b| crate::images::Build::parse(b).ok())
+            .is_some_and(|b| b.binary.is_some())
     }
 }
 

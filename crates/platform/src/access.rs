@@ -80,12 +80,7 @@ pub fn executor(config: &Config, kind: ExecutorKind) -> Vec<Use> {
     let names = config.names();
     match kind {
         ExecutorKind::Sqs => {
-            let fifo = config
-                .settings()
-                .queues
-                .get("backtest")
-                .is_some_and(|q| q.fifo);
-            let queue = names.queue("backtest", fifo).to_string();
+            let queue = config.queue_name("backtest").unwrap_or_default();
             vec![
                 bound(&access::QUEUE_LOOKUP, types::QUEUE, queue.clone()),
                 bound(&access::QUEUE_SEND, types::QUEUE, queue),

@@ -34,7 +34,7 @@ pub fn uses(function: Function, config: &Config) -> Vec<Use> {
             EnvValue::QueueUrl(q) => Some(bound(
                 &access::QUEUE_SEND,
                 types::QUEUE,
-                queue_name(config, &q),
+                config.queue_name(&q).unwrap_or_default(),
             )),
             EnvValue::TopicArn(t) => Some(bound(
                 &access::NOTIFIER,
@@ -71,7 +71,7 @@ pub fn uses(function: Function, config: &Config) -> Vec<Use> {
             Trigger::Sqs { queue, .. } => out.push(bound(
                 &access::QUEUE_TRIGGER,
                 types::QUEUE,
-                queue_name(config, queue),
+                config.queue_name(queue).unwrap_or_default(),
             )),
             // The launch rule and the group exist in NAT-instance mode only (the stacks wire the trigger then).
             Trigger::AsgLifecycle { group }
@@ -87,11 +87,6 @@ pub fn uses(function: Function, config: &Config) -> Vec<Use> {
         }
     }
     out
-}
-
-fn queue_name(config: &Config, key: &str) -> String {
-    let fifo = config.settings().queues.get(key).is_some_and(|q| q.fifo);
-    config.names().queue(key, fifo).to_string()
 }
 
 #[cfg(test)]

@@ -14,17 +14,9 @@ fn built(env: Environment) -> &'static str {
     }
 }
 
-/// Whether a variable of the process overrides a config key (what `Loader` reads: `TRADAI_` with `__`).
-fn overridden() -> bool {
-    std::env::vars_os().any(|(key, _)| {
-        key.to_str()
-            .is_some_and(|k| k.starts_with("TRADAI_") && k.contains("__"))
-    })
-}
-
 /// The canonical config of `env`.
 pub fn config(env: Environment) -> Result<Config, StartupError> {
-    if !overridden() {
+    if !tradai_config::overridden_by_env() {
         if let Some(config) = Config::prevalidated(env, built(env)) {
             return Ok(config);
         }

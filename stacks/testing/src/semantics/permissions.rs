@@ -14,7 +14,7 @@ use crate::Planned;
 
 /// Mutating actions IAM can only grant on `*` (the service defines no resource type for them), with who needs
 /// them.
-pub const UNSCOPED_WRITES: [(&str, &str); 10] = [
+pub const UNSCOPED_WRITES: [(&str, &str); 9] = [
     ("cloudwatch:PutMetricData", "every component's metrics"),
     ("ec2:CreateNetworkInterface", "a VPC Lambda's interfaces"),
     ("ec2:DeleteNetworkInterface", "a VPC Lambda's interfaces"),
@@ -27,7 +27,6 @@ pub const UNSCOPED_WRITES: [(&str, &str); 10] = [
     ("logs:UpdateLogDelivery", "a state machine's execution logs"),
     ("logs:DeleteLogDelivery", "a state machine's execution logs"),
     ("logs:PutResourcePolicy", "a state machine's execution logs"),
-    ("ecr:GetAuthorizationToken", "pulling images"),
 ];
 
 /// One `Allow` statement: its action and resource patterns.
