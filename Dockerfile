@@ -1,27 +1,30 @@
 # syntax=docker/dockerfile:1.7
 # One parameterised multi-stage build for every TradAI-rs image:
 #   docker build --build-arg BIN=tradai-backend --target service -t tradai/backend .
-#   docker build --build-arg BIN=tradai-lambda --build-arg PROFILE=lambda --target lambda -t tradai/lambda .
+#   docker build --build-arg BIN=tradai-lambda --target lambda -t tradai/lambda .
 # BIN is one of tradai-backend, tradai-strategy, tradai-data-collection, tradai-backtest-runner, tradai-lambda,
 # tradai (the CLI, used by docker-compose.yml). The final images hold one static-enough binary on a distroless
 # base (services) or the Lambda `provided` base (the one Lambda binary; the function's TRADAI_HANDLER picks
 # its handler).
 
-ARG RUST_VERSION=1.85
+ARG RUST_VERSION=1.95
 
 FROM rust:${RUST_VERSION}-bookworm AS build
+# lld links tradai-lambda (identical code folding, scripts/build-lambda) where Rust's own rust-lld is not the
+# default linker (arm64).
+RUN apt-get update && apt-get install -y --no-install-recommends lld && rm -rf /var/lib/apt/lists/*
 ARG BIN
 # Cargo features of the binary's package (`aws` for the `tradai` CLI's `local up --aws-endpoint`).
 ARG FEATURES=""
-# The Cargo profile: `lambda` for tradai-lambda (size-optimised, abort on panic), `release` for the rest.
-ARG PROFILE=release
 RUN test -n "$BIN" || (echo "--build-arg BIN=<binary> is required" >&2; exit 1)
 WORKDIR /src
 COPY . .
+# tradai-lambda is built by scripts/build-lambda (its own profile and flags: size-optimised, abort on panic, no
+# unwind tables, not position-independent); the rest with the release profile.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --profile "$PROFILE" --locked --bin "$BIN" --features "$FEATURES" \
-    && cp "target/$PROFILE/$BIN" /app \
+    if [ "$BIN" = tradai-lambda ]; then scripts/build-lambda /app; \
+    else cargo build --release --locked --bin "$BIN" --features "$FEATURES" && cp "target/release/$BIN" /app; fi \
     && strip /app
 
 # Services, the runner and the CLI: no shell, no package manager, a non-root user.

@@ -37,6 +37,26 @@ pub enum Command {
     Login(LoginArgs),
     /// Deploy the stacks of an environment with the Pulumi CLI, layer by layer.
     Deploy(DeployArgs),
+    /// The deployment twin: what the stacks plan, created on an AWS emulator.
+    #[command(subcommand)]
+    Twin(TwinCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TwinCommand {
+    /// Create the planned graph's data plane (buckets, tables, queues, topics, secrets, log groups, state
+    /// machines) on the emulator at --aws-endpoint, with the graph's own inputs.
+    Provision(TwinProvisionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TwinProvisionArgs {
+    /// Environment whose graph is planned (dev, staging or prod).
+    #[arg(long, default_value = "dev")]
+    pub env: String,
+    /// The emulator (moto server, LocalStack).
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: String,
 }
 
 /// Where the API is and who calls it.

@@ -17,5 +17,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backtest(command) => commands::backtest::run(command),
         Command::Login(args) => commands::login::run(args, dir),
         Command::Deploy(args) => commands::pulumi::deploy(args),
+        Command::Twin(command) => commands::twin::run(command, dir),
     }
 }

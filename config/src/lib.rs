@@ -33,7 +33,7 @@ pub use environment::{Environment, UnknownEnvironment};
 pub use envref::{EnvValue, DEPLOY_OUTPUTS};
 pub use functions::{Function, UnknownFunction};
 pub use layer::{Layer, StackNameError};
-pub use loader::{overridden_by_env, ConfigError, Loader};
+pub use loader::{overriding_variables, ConfigError, Loader};
 pub use model::*;
 pub use naming::{
     BucketName, FunctionName, Names, QueueName, RepositoryName, StateMachineName, TableName,

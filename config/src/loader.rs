@@ -156,15 +156,18 @@ const ENV_PREFIX: &str = "TRADAI_";
 /// What separates the key's segments in such a variable.
 const ENV_SEPARATOR: &str = "__";
 
-/// Whether this process has a variable that overrides a config key (what [`Loader::load`] merges unless
-/// [`Loader::without_env_vars`]).
-pub fn overridden_by_env() -> bool {
-    std::env::vars_os().any(|(key, _)| {
-        key.to_str().is_some_and(|k| {
+/// The variables of this process that override a config key (what [`Loader::load`] merges unless
+/// [`Loader::without_env_vars`]), sorted.
+pub fn overriding_variables() -> Vec<String> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(key, _)| key.into_string().ok())
+        .filter(|k| {
             k.strip_prefix(ENV_PREFIX)
                 .is_some_and(|rest| rest.contains(ENV_SEPARATOR))
         })
-    })
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 /// Merge the layers, check their structure and read the typed settings when the structure allows it.

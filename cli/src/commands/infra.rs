@@ -29,7 +29,7 @@ pub fn run(command: InfraCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
 }
 
 /// The stack program: `TRADAI_PULUMI_PROGRAM`, else `tradai-pulumi` next to this binary.
-fn program() -> anyhow::Result<PathBuf> {
+pub(super) fn program() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("TRADAI_PULUMI_PROGRAM") {
         return Ok(PathBuf::from(path));
     }
@@ -80,7 +80,7 @@ fn plan(args: PlanArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

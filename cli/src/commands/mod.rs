@@ -10,3 +10,4 @@ pub mod login;
 mod needs;
 pub mod polling;
 pub mod pulumi;
+pub mod twin;

@@ -11,3 +11,4 @@ mod infra_plan;
 mod local_up;
 mod login;
 mod platform;
+mod twin;

@@ -26,7 +26,7 @@ pub use logs::CloudWatchLogs;
 #[cfg(feature = "nat")]
 pub use nat::Ec2NatRouting;
 pub use s3::S3ObjectStore;
-pub use sdk::{Clients, Endpoint};
+pub use sdk::{loader, Clients, Endpoint};
 #[cfg(feature = "secrets")]
 pub use secrets::{secret_string, SECRETS_ACCESS};
 pub use sfn::SfnWorkflows;

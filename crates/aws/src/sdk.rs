@@ -1,6 +1,7 @@
 //! SDK configuration and clients, built once and shared.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 use crate::calls::CallLog;
 
@@ -95,8 +96,19 @@ impl Clients {
     }
 }
 
+/// The SDK's configuration loader with the platform's HTTPS client: rustls on ring (the crypto reqwest uses, so
+/// a binary links one crypto library) trusting the system's roots (`SSL_CERT_FILE` when set). Every SDK
+/// configuration starts here: the SDK crates are built without a default client, so one made elsewhere has
+/// none and fails its first call.
+pub fn loader() -> ConfigLoader {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https)
+}
+
 async fn sdk_config(endpoint: &Endpoint) -> SdkConfig {
-    let loader = aws_config::defaults(BehaviorVersion::latest());
+    let loader = loader();
     match endpoint {
         Endpoint::Aws { region } => loader.region(Region::new(region.clone())).load().await,
         Endpoint::Emulator { region, url } => {

@@ -7,7 +7,9 @@ use tradai_aws::{
 };
 use tradai_config::Config;
 use tradai_domain::entities::Record;
-use tradai_domain::ports::{JobRepository, ModelRegistry, Notifier, ObjectStore, RecordStore};
+use tradai_domain::ports::{
+    CandleSource, JobRepository, MarketStore, ModelRegistry, Notifier, ObjectStore, RecordStore,
+};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::Result;
 
@@ -44,6 +46,33 @@ impl AwsPorts<'_> {
             policy("s3"),
         )?))
     }
+}
+
+/// Candles in Parquet in the market-data bucket.
+#[cfg(feature = "aws")]
+fn market(aws: &AwsPorts<'_>) -> Result<Arc<dyn MarketStore>> {
+    Ok(Arc::new(tradai_market::ParquetStore::new(
+        aws.bucket("arcticdb")?,
+    )))
+}
+
+/// Where missing candles are fetched: Binance's public market data.
+#[cfg(feature = "aws")]
+fn source(settings: &AwsSettings) -> Result<Arc<dyn CandleSource>> {
+    Ok(Arc::new(tradai_market::LazyBinance::new(
+        &settings.binance_url,
+        tradai_market::Settings::default(),
+    )?))
+}
+
+#[cfg(not(feature = "aws"))]
+fn market(_: &AwsPorts<'_>) -> Result<Arc<dyn MarketStore>> {
+    Ok(Arc::new(tradai_domain::ports::NoMarketData))
+}
+
+#[cfg(not(feature = "aws"))]
+fn source(_: &AwsSettings) -> Result<Arc<dyn CandleSource>> {
+    Ok(Arc::new(tradai_domain::ports::NoMarketData))
 }
 
 impl Ports {
@@ -83,11 +112,8 @@ impl Ports {
             drift: aws.table()?,
             results: aws.bucket("results")?,
             configs: aws.bucket("configs")?,
-            market: Arc::new(tradai_market::ParquetStore::new(aws.bucket("arcticdb")?)),
-            source: Arc::new(tradai_market::LazyBinance::new(
-                &settings.binance_url,
-                tradai_market::Settings::default(),
-            )?),
+            market: market(&aws)?,
+            source: source(settings)?,
             registry,
             tasks: Arc::new(EcsTaskRunner::new(
                 clients.ecs.clone(),

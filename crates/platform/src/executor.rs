@@ -13,7 +13,7 @@ use tradai_domain::ports::{
     job_message, Executor, JobQueue, JobUpdate, OutgoingMessage, TaskRequest, TaskRunner,
     WorkflowStarter, BACKEND_STARTED_BY,
 };
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-ports")]
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
 
@@ -40,7 +40,7 @@ pub fn strategy_task_definition(config: &Config) -> String {
 /// An executor of a kind that runs outside this process (`local` is refused: build it with
 /// `tradai-local-executor`), on AWS adapters over `clients`. The queue URL and the state machine's ARN are
 /// looked up now.
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-ports")]
 pub async fn aws(
     kind: ExecutorKind,
     config: &Config,

@@ -4,7 +4,7 @@
 //! harnesses and the end-to-end tests assemble the platform here and nowhere else.
 
 pub mod access;
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-ports")]
 mod aws;
 pub mod executor;
 mod memory;
@@ -12,7 +12,7 @@ mod platform;
 mod ports;
 pub mod settings;
 
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-ports")]
 pub use aws::AwsPorts;
 pub use executor::ExecutorKind;
 pub use memory::MemoryPorts;

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-ports")]
 use tradai_aws::{Clients, Endpoint};
 use tradai_config::Config;
 use tradai_domain::ports::Executor;
 use tradai_domain::DomainError;
 
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-ports")]
 use crate::settings::AwsSettings;
 use crate::settings::SettingsError;
 use crate::{ExecutorKind, MemoryPorts, Ports};
@@ -28,7 +28,7 @@ pub enum Backing {
     /// The in-memory twins, kept as their concrete types.
     Memory(Box<MemoryPorts>),
     /// AWS (or an emulator) over these clients.
-    #[cfg(feature = "aws")]
+    #[cfg(feature = "aws-ports")]
     Aws(Box<Clients>),
 }
 
@@ -65,7 +65,7 @@ impl Platform {
     }
 
     /// Every port on AWS adapters over `clients`.
-    #[cfg(feature = "aws")]
+    #[cfg(feature = "aws-ports")]
     pub fn on_clients(
         config: &Config,
         clients: Clients,
@@ -78,7 +78,7 @@ impl Platform {
     }
 
     /// Every port on AWS adapters at `endpoint`.
-    #[cfg(feature = "aws")]
+    #[cfg(feature = "aws-ports")]
     pub async fn aws(
         config: &Config,
         endpoint: &Endpoint,
@@ -97,19 +97,19 @@ impl Platform {
     pub async fn start(config: &Config, adapters: Adapters) -> Result<Platform, PlatformError> {
         match adapters {
             Adapters::Memory => Platform::memory(config),
-            #[cfg(feature = "aws")]
+            #[cfg(feature = "aws-ports")]
             Adapters::Aws => {
                 let endpoint = Endpoint::from_env(config.settings().aws.region.clone());
                 Platform::aws(config, &endpoint, &AwsSettings::from_env()?).await
             }
-            #[cfg(not(feature = "aws"))]
+            #[cfg(not(feature = "aws-ports"))]
             Adapters::Aws => Err(PlatformError::NoAws),
         }
     }
 
     /// An executor of a kind that runs outside this process (`local` is refused: build it with
     /// `tradai-local-executor`), on what backs the ports.
-    #[cfg_attr(not(feature = "aws"), allow(unused_variables))]
+    #[cfg_attr(not(feature = "aws-ports"), allow(unused_variables))]
     pub async fn remote_executor(
         &self,
         kind: ExecutorKind,
@@ -117,7 +117,7 @@ impl Platform {
     ) -> Result<Arc<dyn Executor>, DomainError> {
         match &self.backing {
             Backing::Memory(memory) => memory.executor(kind),
-            #[cfg(feature = "aws")]
+            #[cfg(feature = "aws-ports")]
             Backing::Aws(clients) => crate::executor::aws(kind, config, clients, &self.ports).await,
         }
     }

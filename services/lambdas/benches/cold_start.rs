@@ -4,7 +4,7 @@
 //! canonical config loaded and validated, the SDK clients built) and hands it one event whose answer needs no
 //! AWS call (an invalid transition request, answered as a ValidationError). Also prints the binary's size.
 //!
-//! `cargo build --profile lambda --bin tradai-lambda && cargo bench -p tradai-lambdas --bench cold_start`
+//! `scripts/build-lambda && cargo bench -p tradai-lambdas --bench cold_start`
 //! (`benches/run-all` does both).
 
 #[path = "../tests/lambdas/runtime_api.rs"]
@@ -32,12 +32,7 @@ fn binary() -> PathBuf {
 async fn main() {
     let binary = binary();
     let size = std::fs::metadata(&binary)
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: cargo build --profile lambda --bin tradai-lambda",
-                binary.display()
-            )
-        })
+        .unwrap_or_else(|_| panic!("{} is missing: scripts/build-lambda", binary.display()))
         .len();
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
 use tradai_aws::{EcsTaskRunner, TaskNetwork};
 use tradai_config::Config;
@@ -12,7 +12,7 @@ use tradai_test_support::{contracts, emulator};
 /// The VPC, first private subnet and a security group of the config, as the foundation stack would create them
 /// (Fargate tasks need a real subnet, also in the emulator).
 async fn network(config: &Config) -> TaskNetwork {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    let sdk = tradai_aws::loader()
         .region(Region::new(config.settings().aws.region.clone()))
         .endpoint_url(emulator::endpoint())
         .credentials_provider(aws_sdk_ecs::config::Credentials::new(

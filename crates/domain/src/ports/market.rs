@@ -58,3 +58,66 @@ pub trait MarketStore: Send + Sync {
     /// The span of one series, if anything is stored.
     async fn coverage(&self, symbol: &Symbol, timeframe: Timeframe) -> Result<Option<Series>>;
 }
+
+/// The market data of a binary built without it (the Lambda functions, which never read candles, link no
+/// Parquet): every call is a configuration error saying so, never an empty answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoMarketData;
+
+impl NoMarketData {
+    fn missing<T>(&self) -> Result<T> {
+        Err(crate::DomainError::Configuration(
+            "this binary is built without the market-data adapters (tradai-platform's `aws` feature)"
+                .into(),
+        ))
+    }
+}
+
+#[async_trait]
+impl CandleSource for NoMarketData {
+    fn exchange(&self) -> &str {
+        "none"
+    }
+    async fn candles(&self, _: &Symbol, _: Timeframe, _: i64, _: i64) -> Result<Vec<Candle>> {
+        self.missing()
+    }
+    async fn symbols(&self) -> Result<Vec<Symbol>> {
+        self.missing()
+    }
+}
+
+#[async_trait]
+impl MarketStore for NoMarketData {
+    async fn read(&self, _: &Symbol, _: Timeframe, _: i64, _: i64) -> Result<Vec<Candle>> {
+        self.missing()
+    }
+    async fn write(&self, _: &Symbol, _: Timeframe, _: &[Candle]) -> Result<usize> {
+        self.missing()
+    }
+    async fn series(&self) -> Result<Vec<Series>> {
+        self.missing()
+    }
+    async fn coverage(&self, _: &Symbol, _: Timeframe) -> Result<Option<Series>> {
+        self.missing()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_market_data_says_the_binary_lacks_it() {
+        let symbol = Symbol::try_from("BTC/USDT:USDT".to_owned()).expect("symbol");
+        let err = NoMarketData.series().await.expect_err("none");
+        assert!(
+            err.to_string()
+                .contains("built without the market-data adapters"),
+            "{err}"
+        );
+        assert!(NoMarketData
+            .candles(&symbol, Timeframe::H1, 0, 1)
+            .await
+            .is_err());
+    }
+}

@@ -18,7 +18,7 @@ pub use executor::{job_message, Executor, BACKEND_STARTED_BY};
 pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
 pub use layout::{IndexLayout, TableLayout};
 pub use logs::{LogEvent, LogPage, LogQuery, LogReader};
-pub use market::{CandleSource, MarketStore, Series};
+pub use market::{CandleSource, MarketStore, NoMarketData, Series};
 pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,
     WorkflowStarter,

@@ -1,33 +1,50 @@
-//! The canonical config a function starts with: the copy the build script validated (`build.rs`), unless
-//! `TRADAI_…__…` variables override it, when it is loaded and validated at start as `Loader` does.
+//! The canonical config a function starts with: the copy the build script validated (`build.rs`). A deployed
+//! function runs exactly the config its image was built and checked with, so `TRADAI_…__…` overrides, which
+//! every other binary merges, stop its start instead (decision W39).
 
-use tradai_config::{Config, Environment, Loader};
+use tradai_config::{Config, Environment};
 
 use super::StartupError;
 
-/// The settings of `env` as the build validated them (empty when they did not validate).
-fn built(env: Environment) -> &'static str {
+/// The settings of `env` as the build validated them, or the build's problems with them (one is empty).
+fn built(env: Environment) -> (&'static str, &'static str) {
     match env {
-        Environment::Dev => include_str!(concat!(env!("OUT_DIR"), "/dev.json")),
-        Environment::Staging => include_str!(concat!(env!("OUT_DIR"), "/staging.json")),
-        Environment::Prod => include_str!(concat!(env!("OUT_DIR"), "/prod.json")),
+        Environment::Dev => (
+            include_str!(concat!(env!("OUT_DIR"), "/dev.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/dev.problems")),
+        ),
+        Environment::Staging => (
+            include_str!(concat!(env!("OUT_DIR"), "/staging.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/staging.problems")),
+        ),
+        Environment::Prod => (
+            include_str!(concat!(env!("OUT_DIR"), "/prod.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/prod.problems")),
+        ),
     }
 }
 
-/// The canonical config of `env`.
-pub fn config(env: Environment) -> Result<Config, StartupError> {
-    if !tradai_config::overridden_by_env() {
-        if let Some(config) = Config::prevalidated(env, built(env)) {
-            return Ok(config);
-        }
+/// The canonical config of `env`, given the process's config-overriding variables.
+pub fn config(env: Environment, overrides: &[String]) -> Result<Config, StartupError> {
+    if !overrides.is_empty() {
+        return Err(StartupError(format!(
+            "{}: a function runs the config validated when its image was built; change \
+             config/environments/ and rebuild the image (scripts/build-lambda) instead of overriding it",
+            overrides.join(", ")
+        )));
     }
-    Loader::embedded()
-        .load(env)
-        .map_err(|e| StartupError(format!("the canonical config does not load: {e}")))
+    let (json, problems) = built(env);
+    Config::prevalidated(env, json).ok_or_else(|| {
+        StartupError(format!(
+            "the {env} config did not validate when this binary was built: {problems}"
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use tradai_config::Loader;
+
     use super::*;
 
     #[test]
@@ -37,10 +54,21 @@ mod tests {
                 .without_env_vars()
                 .load(env)
                 .expect("valid");
-            let built = Config::prevalidated(env, built(env)).expect("the build embedded it");
+            let built = config(env, &[]).expect("the build embedded it");
             assert_eq!(built.settings(), loaded.settings(), "{env:?}");
             assert_eq!(built.env(), env);
+            assert_eq!(super::built(env).1, "", "no problems");
         }
         assert!(Config::prevalidated(Environment::Dev, "").is_none());
+    }
+
+    #[test]
+    fn an_override_stops_the_start_naming_it() {
+        let err = config(Environment::Dev, &["TRADAI_PROJECT__NAME".into()]).expect_err("refused");
+        assert!(
+            err.0
+                .starts_with("TRADAI_PROJECT__NAME: a function runs the config validated"),
+            "{err}"
+        );
     }
 }

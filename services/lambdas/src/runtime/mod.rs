@@ -58,7 +58,7 @@ impl App {
                 "ENVIRONMENT={environment}: expected dev, staging or prod"
             ))
         })?;
-        let config = canonical::config(env)?;
+        let config = canonical::config(env, &tradai_config::overriding_variables())?;
         let configured = configure(function, &s, &config)?;
         let clients =
             Clients::connect(&Endpoint::from_env(config.settings().aws.region.clone())).await;

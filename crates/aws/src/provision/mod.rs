@@ -4,17 +4,24 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
-};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use aws_sdk_sqs::types::QueueAttributeName;
-use tradai_config::{AttributeType, Config, KeyAttribute, QueueSpec, TableSpec};
+use tradai_config::{AttributeType, Config, QueueSpec, TableSpec};
 use tradai_domain::{DomainError, Result};
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::domain_error;
 use crate::Clients;
+
+mod resources;
+mod table;
+
+pub use aws_sdk_sqs::types::QueueAttributeName;
+#[cfg(feature = "secrets")]
+pub use resources::secret;
+pub use resources::{bucket_versioning, log_group, state_machine};
+pub use table::{create_table, IndexShape, Projected, TableShape};
 
 /// URLs and ARNs of what was provisioned, by config key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,95 +58,30 @@ pub async fn all(clients: &Clients, config: &Config) -> Result<Provisioned> {
     Ok(provisioned)
 }
 
-fn scalar(kind: AttributeType) -> ScalarAttributeType {
-    match kind {
-        AttributeType::S => ScalarAttributeType::S,
-        AttributeType::N => ScalarAttributeType::N,
-        AttributeType::B => ScalarAttributeType::B,
-    }
-}
-
-fn schema(partition: &KeyAttribute, sort: Option<&KeyAttribute>) -> Result<Vec<KeySchemaElement>> {
-    let element = |key: &KeyAttribute, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(&key.name)
-            .key_type(kind)
-            .build()
-    };
-    let mut keys = vec![element(partition, KeyType::Hash)];
-    keys.extend(sort.map(|s| element(s, KeyType::Range)));
-    keys.into_iter()
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| DomainError::Configuration(e.to_string()))
-}
-
 /// A table with its keys, indexes (projection ALL), on-demand billing and TTL.
 pub async fn table(clients: &Clients, name: &str, spec: &TableSpec) -> Result<()> {
     let mut attributes: BTreeMap<&str, AttributeType> = BTreeMap::new();
     for key in spec.key_attributes() {
         attributes.insert(&key.name, key.kind);
     }
-    let definitions = attributes
-        .into_iter()
-        .map(|(name, kind)| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(scalar(kind))
-                .build()
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| DomainError::Configuration(e.to_string()))?;
-    let mut indexes = Vec::new();
-    for gsi in &spec.gsis {
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(&gsi.name)
-            .set_key_schema(Some(schema(&gsi.partition_key, gsi.sort_key.as_ref())?))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .map_err(|e| DomainError::Configuration(e.to_string()))?;
-        indexes.push(index);
-    }
-    let created = clients
-        .dynamodb
-        .create_table()
-        .table_name(name)
-        .set_attribute_definitions(Some(definitions))
-        .set_key_schema(Some(schema(&spec.partition_key, spec.sort_key.as_ref())?))
-        .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            return Ok(())
-        }
-        Err(err) => return Err(domain_error("dynamodb", err)),
-    }
-    if let Some(attribute) = &spec.ttl_attribute {
-        let ttl = TimeToLiveSpecification::builder()
-            .enabled(true)
-            .attribute_name(attribute)
-            .build()
-            .map_err(|e| DomainError::Configuration(e.to_string()))?;
-        clients
-            .dynamodb
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(ttl)
-            .send()
-            .await
-            .map_err(|e| domain_error("dynamodb", e))?;
-    }
-    Ok(())
+    let shape = TableShape {
+        name,
+        attributes: attributes.into_iter().collect(),
+        partition: &spec.partition_key.name,
+        sort: spec.sort_key.as_ref().map(|k| k.name.as_str()),
+        indexes: spec
+            .gsis
+            .iter()
+            .map(|gsi| IndexShape {
+                name: &gsi.name,
+                partition: &gsi.partition_key.name,
+                sort: gsi.sort_key.as_ref().map(|k| k.name.as_str()),
+                projection: Projected::All,
+            })
+            .collect(),
+        ttl_attribute: spec.ttl_attribute.as_deref(),
+    };
+    create_table(clients, &shape).await
 }
 
 /// A bucket in `region`.
@@ -149,27 +91,35 @@ pub async fn bucket(clients: &Clients, name: &str, region: &str) -> Result<()> {
             .location_constraint(BucketLocationConstraint::from(region))
             .build()
     });
-    match clients
+    let created = clients
         .s3
         .create_bucket()
         .bucket(name)
         .set_create_bucket_configuration(location)
         .send()
-        .await
-    {
+        .await;
+    exists_or_created(created, "s3", |e| e.is_bucket_already_owned_by_you())
+}
+
+/// A create call's result where "it exists already" (`exists`) is success too.
+pub(crate) fn exists_or_created<T, E>(
+    result: std::result::Result<T, SdkError<E, HttpResponse>>,
+    service: &str,
+    exists: impl FnOnce(&E) -> bool,
+) -> Result<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
         Ok(_) => Ok(()),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
-        {
-            Ok(())
-        }
-        Err(err) => Err(domain_error("s3", err)),
+        Err(err) if err.as_service_error().is_some_and(exists) => Ok(()),
+        Err(err) => Err(domain_error(service, err)),
     }
 }
 
-async fn create_queue(
+/// A queue named `name` with `attributes` (SQS attribute names, e.g. `VisibilityTimeout`); returns its URL.
+/// Creating one that exists with the same attributes is not an error.
+pub async fn create_queue(
     clients: &Clients,
     name: &str,
     attributes: HashMap<QueueAttributeName, String>,
@@ -188,7 +138,8 @@ async fn create_queue(
         .ok_or_else(|| DomainError::Configuration(format!("queue {name} has no URL")))
 }
 
-async fn queue_arn(clients: &Clients, url: &str) -> Result<String> {
+/// The ARN of the queue at `url`.
+pub async fn queue_arn(clients: &Clients, url: &str) -> Result<String> {
     let output = clients
         .sqs
         .get_queue_attributes()

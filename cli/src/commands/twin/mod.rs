@@ -1,0 +1,62 @@
+//! `tradai twin provision --env ENV --aws-endpoint URL`: the deployment twin's data plane. The real stack
+//! programs are planned on the mock engine (all four layers, as `tradai infra plan` does) and the graph's
+//! buckets, tables, queues, topics, secrets, log groups and state machines are created on the emulator with
+//! their planned inputs (decision W40). Needs the CLI's `aws` feature.
+
+#[cfg(feature = "aws")]
+mod graph;
+#[cfg(feature = "aws")]
+mod provision;
+
+use std::process::ExitCode;
+
+use tradai_config::ConfigDir;
+
+use crate::args::TwinCommand;
+
+/// Run one `twin` subcommand.
+#[cfg(feature = "aws")]
+pub fn run(command: TwinCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    use tradai_config::{Layer, Loader};
+
+    match command {
+        TwinCommand::Provision(args) => {
+            let env = crate::args::environment("--env", &args.env)?;
+            let config = Loader::new(dir.clone()).load(env)?;
+            let runtime = super::infra::runtime()?;
+            let planned = runtime.block_on(tradai_stack_testing::plan(
+                &super::infra::program()?,
+                &config,
+                &Layer::ALL,
+                dir.dir(),
+            ))?;
+            let graph = graph::Graph::new(planned);
+            let url = &args.aws_endpoint;
+            let region = config.settings().aws.region.clone();
+            let created = runtime.block_on(async {
+                let endpoint = tradai_aws::Endpoint::Emulator {
+                    region: region.clone(),
+                    url: url.clone(),
+                };
+                let clients = tradai_aws::Clients::connect(&endpoint).await;
+                provision::provision(&clients, &graph, &region).await
+            })?;
+            println!("created on {url} ({} environment):", config.env());
+            for (ty, count) in &created {
+                println!("  {count:>3} {ty}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Without the AWS SDK the twin cannot create anything: say how to build it.
+#[cfg(not(feature = "aws"))]
+pub fn run(command: TwinCommand, _dir: ConfigDir) -> anyhow::Result<ExitCode> {
+    let TwinCommand::Provision(args) = command;
+    anyhow::bail!(
+        "twin provision --aws-endpoint {url}: this tradai is built without the AWS SDK; build it with the aws \
+         feature: cargo run -p tradai-cli --features aws -- twin provision --aws-endpoint {url}",
+        url = args.aws_endpoint
+    )
+}

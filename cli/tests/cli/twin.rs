@@ -1,0 +1,266 @@
+//! `tradai twin provision`: the planned graph's data plane is created on the emulator with the graph's own
+//! inputs, and a second run finds it there.
+
+use serde_json::Value;
+
+use crate::helpers::Workspace;
+
+/// `tradai <args>` on `ws` under the project name `prefix` (so the resources are this test's).
+fn stdout(ws: &Workspace, prefix: &str, args: &[&str]) -> String {
+    let out = ws
+        .tradai(args)
+        .env("TRADAI_PROJECT__NAME", prefix)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("utf-8")
+}
+
+fn of_type<'a>(plan: &'a [Value], ty: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    plan.iter().filter(move |r| r["type"] == ty)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_planned_data_plane_is_created_as_planned() {
+    let prefix = tradai_test_support::unique_prefix();
+    let endpoint = tradai_test_support::emulator::endpoint();
+    let ws = Workspace::new();
+    let plan: Vec<Value> = serde_json::from_str(&stdout(
+        &ws,
+        &prefix,
+        &["infra", "plan", "--env", "dev", "--format", "json"],
+    ))
+    .expect("plan json");
+
+    let out = stdout(
+        &ws,
+        &prefix,
+        &[
+            "twin",
+            "provision",
+            "--env",
+            "dev",
+            "--aws-endpoint",
+            endpoint,
+        ],
+    );
+    assert!(out.contains("12 aws:dynamodb/table:Table"), "{out}");
+    assert!(out.contains("4 aws:sqs/queue:Queue"), "{out}");
+    assert!(out.contains("2 aws:sfn/stateMachine:StateMachine"), "{out}");
+    // A second run finds everything in place.
+    let again = stdout(
+        &ws,
+        &prefix,
+        &[
+            "twin",
+            "provision",
+            "--env",
+            "dev",
+            "--aws-endpoint",
+            endpoint,
+        ],
+    );
+    assert_eq!(again, out);
+
+    let config = tradai_test_support::config_with_prefix(&prefix);
+    let clients = tradai_test_support::emulator::clients(&config).await;
+
+    // Tables: keys, indexes and TTL as planned.
+    for table in of_type(&plan, "aws:dynamodb/table:Table") {
+        let inputs = &table["inputs"];
+        let name = inputs["name"].as_str().expect("name");
+        assert!(name.starts_with(&prefix), "{name} is this test's");
+        let described = clients
+            .dynamodb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .expect("described")
+            .table
+            .expect("table");
+        let key = |k: &str| {
+            described
+                .key_schema()
+                .iter()
+                .find(|e| e.key_type().as_str() == k)
+                .map(|e| e.attribute_name().to_owned())
+        };
+        assert_eq!(key("HASH").as_deref(), inputs["hashKey"].as_str(), "{name}");
+        assert_eq!(
+            key("RANGE").as_deref(),
+            inputs["rangeKey"].as_str(),
+            "{name}"
+        );
+        let mut indexes: Vec<&str> = described
+            .global_secondary_indexes()
+            .iter()
+            .filter_map(|i| i.index_name())
+            .collect();
+        indexes.sort_unstable();
+        let mut planned: Vec<&str> = inputs["globalSecondaryIndexes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i["name"].as_str()).collect())
+            .unwrap_or_default();
+        planned.sort_unstable();
+        assert_eq!(indexes, planned, "{name}");
+        if inputs["ttl"]["enabled"] == true {
+            let ttl = clients
+                .dynamodb
+                .describe_time_to_live()
+                .table_name(name)
+                .send()
+                .await
+                .expect("ttl")
+                .time_to_live_description
+                .expect("description");
+            assert_eq!(
+                ttl.attribute_name(),
+                inputs["ttl"]["attributeName"].as_str(),
+                "{name}"
+            );
+        }
+    }
+
+    // Queues: the planned attributes, and the redrive policy naming the dead-letter queue that now exists.
+    for queue in of_type(&plan, "aws:sqs/queue:Queue") {
+        let inputs = &queue["inputs"];
+        let name = inputs["name"].as_str().expect("name");
+        let url = clients
+            .sqs
+            .get_queue_url()
+            .queue_name(name)
+            .send()
+            .await
+            .expect("queue exists")
+            .queue_url
+            .expect("url");
+        let attributes = clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(tradai_aws::provision::QueueAttributeName::All)
+            .send()
+            .await
+            .expect("attributes")
+            .attributes
+            .expect("some");
+        let attribute = |n: &str| {
+            attributes
+                .iter()
+                .find(|(k, _)| k.as_str() == n)
+                .map(|(_, v)| v.clone())
+        };
+        if let Some(timeout) = inputs["visibilityTimeoutSeconds"].as_f64() {
+            assert_eq!(
+                attribute("VisibilityTimeout"),
+                Some(timeout.to_string()),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            attribute("FifoQueue").as_deref() == Some("true"),
+            inputs["fifoQueue"] == true,
+            "{name}"
+        );
+        if let Some(planned) = inputs["redrivePolicy"].as_str() {
+            let planned: Value = serde_json::from_str(planned).expect("policy");
+            let actual: Value =
+                serde_json::from_str(&attribute("RedrivePolicy").expect("redrive")).expect("json");
+            assert_eq!(
+                actual["maxReceiveCount"], planned["maxReceiveCount"],
+                "{name}"
+            );
+            let dlq_arn = planned["deadLetterTargetArn"].as_str().expect("arn");
+            assert_eq!(actual["deadLetterTargetArn"], dlq_arn, "{name}");
+            let dlq_name = dlq_arn.rsplit(':').next().expect("name");
+            clients
+                .sqs
+                .get_queue_url()
+                .queue_name(dlq_name)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{name}'s dead-letter queue {dlq_name} exists: {e}"));
+        }
+    }
+
+    // State machines: the planned definition and role.
+    let machines = clients
+        .sfn
+        .list_state_machines()
+        .send()
+        .await
+        .expect("listed");
+    for machine in of_type(&plan, "aws:sfn/stateMachine:StateMachine") {
+        let inputs = &machine["inputs"];
+        let name = inputs["name"].as_str().expect("name");
+        let arn = machines
+            .state_machines()
+            .iter()
+            .find(|m| m.name() == name)
+            .unwrap_or_else(|| panic!("{name} is created"))
+            .state_machine_arn();
+        let described = clients
+            .sfn
+            .describe_state_machine()
+            .state_machine_arn(arn)
+            .send()
+            .await
+            .expect("described");
+        assert_eq!(
+            Some(described.definition()),
+            inputs["definition"].as_str(),
+            "{name}"
+        );
+        assert_eq!(
+            Some(described.role_arn()),
+            inputs["roleArn"].as_str(),
+            "{name}"
+        );
+    }
+
+    // Log groups with their retention.
+    for group in of_type(&plan, "aws:cloudwatch/logGroup:LogGroup") {
+        let inputs = &group["inputs"];
+        let name = inputs["name"].as_str().expect("name");
+        let found = clients
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .send()
+            .await
+            .expect("described");
+        let found = found
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))
+            .unwrap_or_else(|| panic!("{name} is created"));
+        assert_eq!(
+            found.retention_in_days().map(f64::from),
+            inputs["retentionInDays"].as_f64(),
+            "{name}"
+        );
+    }
+
+    // Buckets exist.
+    for bucket in of_type(&plan, "aws:s3/bucket:Bucket") {
+        let name = bucket["inputs"]["bucket"].as_str().expect("bucket");
+        clients
+            .s3
+            .head_bucket()
+            .bucket(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("bucket {name}: {e}"));
+    }
+}
+
+/// Without an emulator URL the command says what it needs.
+#[test]
+fn provision_needs_an_endpoint() {
+    let ws = Workspace::new();
+    let err = crate::helpers::fails(&mut ws.tradai(&["twin", "provision", "--env", "dev"]));
+    assert!(err.contains("--aws-endpoint"), "{err}");
+}
