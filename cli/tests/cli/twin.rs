@@ -18,8 +18,13 @@ fn stdout(ws: &Workspace, prefix: &str, args: &[&str]) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
-fn of_type<'a>(plan: &'a [Value], ty: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-    plan.iter().filter(move |r| r["type"] == ty)
+/// The planned resources of type `ty`, each with its name (`name`, or a bucket's `bucket`) and inputs.
+fn of_type<'a>(plan: &'a [Value], ty: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+    plan.iter().filter(move |r| r["type"] == ty).map(|r| {
+        let inputs = &r["inputs"];
+        let name = inputs["name"].as_str().or(inputs["bucket"].as_str());
+        (name.expect("a planned name"), inputs)
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,9 +73,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
     let clients = tradai_test_support::emulator::clients(&config).await;
 
     // Tables: keys, indexes and TTL as planned.
-    for table in of_type(&plan, "aws:dynamodb/table:Table") {
-        let inputs = &table["inputs"];
-        let name = inputs["name"].as_str().expect("name");
+    for (name, inputs) in of_type(&plan, "aws:dynamodb/table:Table") {
         assert!(name.starts_with(&prefix), "{name} is this test's");
         let described = clients
             .dynamodb
@@ -125,9 +128,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
     }
 
     // Queues: the planned attributes, and the redrive policy naming the dead-letter queue that now exists.
-    for queue in of_type(&plan, "aws:sqs/queue:Queue") {
-        let inputs = &queue["inputs"];
-        let name = inputs["name"].as_str().expect("name");
+    for (name, inputs) in of_type(&plan, "aws:sqs/queue:Queue") {
         let url = clients
             .sqs
             .get_queue_url()
@@ -193,9 +194,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
         .send()
         .await
         .expect("listed");
-    for machine in of_type(&plan, "aws:sfn/stateMachine:StateMachine") {
-        let inputs = &machine["inputs"];
-        let name = inputs["name"].as_str().expect("name");
+    for (name, inputs) in of_type(&plan, "aws:sfn/stateMachine:StateMachine") {
         let arn = machines
             .state_machines()
             .iter()
@@ -222,9 +221,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
     }
 
     // Log groups with their retention.
-    for group in of_type(&plan, "aws:cloudwatch/logGroup:LogGroup") {
-        let inputs = &group["inputs"];
-        let name = inputs["name"].as_str().expect("name");
+    for (name, inputs) in of_type(&plan, "aws:cloudwatch/logGroup:LogGroup") {
         let found = clients
             .logs
             .describe_log_groups()
@@ -245,8 +242,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
     }
 
     // Buckets exist.
-    for bucket in of_type(&plan, "aws:s3/bucket:Bucket") {
-        let name = bucket["inputs"]["bucket"].as_str().expect("bucket");
+    for (name, _) in of_type(&plan, "aws:s3/bucket:Bucket") {
         clients
             .s3
             .head_bucket()
