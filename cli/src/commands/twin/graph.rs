@@ -43,7 +43,8 @@ impl<'a> Resource<'a> {
         &self.0.name
     }
 
-    fn error(&self, field: &str, problem: impl Into<String>) -> InputError {
+    /// A problem with input `field`.
+    pub fn error(&self, field: &str, problem: impl Into<String>) -> InputError {
         InputError {
             ty: self.0.type_.clone(),
             name: self.0.name.clone(),

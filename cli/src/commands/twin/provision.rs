@@ -129,23 +129,21 @@ fn attribute_type(r: Resource<'_>, kind: &str) -> Result<AttributeType, InputErr
         "S" => Ok(AttributeType::S),
         "N" => Ok(AttributeType::N),
         "B" => Ok(AttributeType::B),
-        other => Err(InputError {
-            ty: TABLE.into(),
-            name: r.name().into(),
-            field: "attributes[].type".into(),
-            problem: format!("is {other}: expected S, N or B"),
-        }),
+        other => Err(r.error(
+            "attributes[].type",
+            format!("is {other}: expected S, N or B"),
+        )),
     }
 }
 
 /// A planned table's shape.
 fn table(r: Resource<'_>) -> Result<TableShape<'_>, InputError> {
     let required = |list: &str, item, field: &str| {
-        r.nested(list, item, field)?.ok_or_else(|| InputError {
-            ty: TABLE.into(),
-            name: r.name().into(),
-            field: format!("{list}[].{field}"),
-            problem: "is missing: expected a string".into(),
+        r.nested(list, item, field)?.ok_or_else(|| {
+            r.error(
+                &format!("{list}[].{field}"),
+                "is missing: expected a string",
+            )
         })
     };
     let mut attributes = Vec::new();

@@ -8,19 +8,18 @@ use super::StartupError;
 
 /// The settings of `env` as the build validated them, or the build's problems with them (one is empty).
 fn built(env: Environment) -> (&'static str, &'static str) {
+    macro_rules! embedded {
+        ($env:literal) => {
+            (
+                include_str!(concat!(env!("OUT_DIR"), "/", $env, ".json")),
+                include_str!(concat!(env!("OUT_DIR"), "/", $env, ".problems")),
+            )
+        };
+    }
     match env {
-        Environment::Dev => (
-            include_str!(concat!(env!("OUT_DIR"), "/dev.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/dev.problems")),
-        ),
-        Environment::Staging => (
-            include_str!(concat!(env!("OUT_DIR"), "/staging.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/staging.problems")),
-        ),
-        Environment::Prod => (
-            include_str!(concat!(env!("OUT_DIR"), "/prod.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/prod.problems")),
-        ),
+        Environment::Dev => embedded!("dev"),
+        Environment::Staging => embedded!("staging"),
+        Environment::Prod => embedded!("prod"),
     }
 }
 
