@@ -364,3 +364,41 @@ async fn the_planned_drift_alarm_rolls_back_the_significantly_drifted_model() {
         .expect("records");
     assert_eq!(recorded[0].alarm_name.as_deref(), Some(name));
 }
+
+/// Every planned function starts: the `tradai-lambda` runtime, given exactly the planned function's
+/// environment (its handler, the embedded config of its environment, its settings), gets past its cold start.
+/// data-collection-proxy reads its machine client's secret at start; the persistent layer creates that secret
+/// without a value, so until an operator puts one the start stops naming the secret and the command that puts it.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_planned_function_starts_with_its_planned_environment() {
+    use std::collections::BTreeMap;
+    use tradai_lambdas::runtime::App;
+
+    let items = planned_dev();
+    let functions: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|i| i["type"] == "aws:lambda/function:Function")
+        .collect();
+    assert_eq!(functions.len(), 18);
+    for function in functions {
+        let name = function["name"].as_str().expect("name");
+        let variables: BTreeMap<String, String> = function["inputs"]["environment"]["variables"]
+            .as_object()
+            .expect("planned variables")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().expect("text value").to_owned()))
+            .collect();
+        let handler = variables["TRADAI_HANDLER"].clone();
+        let started = App::start(&handler, Box::new(move |n| variables.get(n).cloned())).await;
+        match (handler.as_str(), started) {
+            ("data-collection-proxy", Err(e)) => assert!(
+                e.0.starts_with("M2M_CLIENT_SECRET_ARN=") && e.0.contains("put-secret-value"),
+                "{name}: {e}"
+            ),
+            ("data-collection-proxy", Ok(_)) => panic!("{name} started without its secret's value"),
+            (_, started) => {
+                started.unwrap_or_else(|e| panic!("{name} does not start as planned: {e}"));
+            }
+        }
+    }
+}
