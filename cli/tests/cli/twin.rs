@@ -18,11 +18,14 @@ fn stdout(ws: &Workspace, prefix: &str, args: &[&str]) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
-/// The planned resources of type `ty`, each with its name (`name`, or a bucket's `bucket`) and inputs.
+/// The planned resources of type `ty`, each with its name (`name`, a bucket's `bucket`, a domain's `domain`)
+/// and inputs.
 fn of_type<'a>(plan: &'a [Value], ty: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
     plan.iter().filter(move |r| r["type"] == ty).map(|r| {
         let inputs = &r["inputs"];
-        let name = inputs["name"].as_str().or(inputs["bucket"].as_str());
+        let name = ["name", "bucket", "domain"]
+            .iter()
+            .find_map(|k| inputs[*k].as_str());
         (name.expect("a planned name"), inputs)
     })
 }
@@ -54,6 +57,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
     assert!(out.contains("12 aws:dynamodb/table:Table"), "{out}");
     assert!(out.contains("4 aws:sqs/queue:Queue"), "{out}");
     assert!(out.contains("2 aws:sfn/stateMachine:StateMachine"), "{out}");
+    assert!(out.contains("2 aws:cognito/userPoolClient:UserPoolClient"), "{out}");
     // A second run finds everything in place.
     let again = stdout(
         &ws,
@@ -241,6 +245,8 @@ async fn the_planned_data_plane_is_created_as_planned() {
         );
     }
 
+    cognito_as_planned(&clients, &plan).await;
+
     // Buckets exist.
     for (name, _) in of_type(&plan, "aws:s3/bucket:Bucket") {
         clients
@@ -250,6 +256,137 @@ async fn the_planned_data_plane_is_created_as_planned() {
             .send()
             .await
             .unwrap_or_else(|e| panic!("bucket {name}: {e}"));
+    }
+}
+
+/// The planned pool (MFA, password length), its resource server's scopes, its clients (auth and OAuth flows,
+/// scopes, secret or none) and its domain exist as planned.
+async fn cognito_as_planned(clients: &tradai_aws::Clients, plan: &[Value]) {
+    let cognito = tradai_aws::client!(aws_sdk_cognitoidentityprovider, clients);
+    let (name, planned) = of_type(plan, "aws:cognito/userPool:UserPool")
+        .next()
+        .expect("a pool");
+    let pools = cognito
+        .list_user_pools()
+        .max_results(60)
+        .into_paginator()
+        .items()
+        .send();
+    let pools: Vec<_> = pools.collect::<Result<_, _>>().await.expect("pools");
+    let id = pools
+        .iter()
+        .find(|p| p.name() == Some(name))
+        .and_then(|p| p.id())
+        .unwrap_or_else(|| panic!("pool {name} is created"));
+    let pool = cognito
+        .describe_user_pool()
+        .user_pool_id(id)
+        .send()
+        .await
+        .expect("pool");
+    let pool = pool.user_pool().expect("described");
+    assert_eq!(
+        pool.mfa_configuration().map(|m| m.as_str()),
+        planned["mfaConfiguration"].as_str()
+    );
+    let length = pool
+        .policies()
+        .and_then(|p| p.password_policy())
+        .and_then(|p| p.minimum_length());
+    assert_eq!(
+        length.map(f64::from),
+        planned["passwordPolicy"]["minimumLength"].as_f64()
+    );
+    let (_, server) = of_type(plan, "aws:cognito/resourceServer:ResourceServer")
+        .next()
+        .expect("server");
+    let identifier = server["identifier"].as_str().expect("identifier");
+    let described = cognito
+        .describe_resource_server()
+        .user_pool_id(id)
+        .identifier(identifier)
+        .send()
+        .await
+        .expect("resource server");
+    let scopes: Vec<&str> = described
+        .resource_server()
+        .expect("server")
+        .scopes()
+        .iter()
+        .map(|s| s.scope_name())
+        .collect();
+    let planned_scopes: Vec<&str> = server["scopes"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .filter_map(|s| s["scopeName"].as_str())
+        .collect();
+    assert_eq!(scopes, planned_scopes);
+    let listed = cognito
+        .list_user_pool_clients()
+        .user_pool_id(id)
+        .max_results(60)
+        .send()
+        .await
+        .expect("clients");
+    for (name, planned) in of_type(plan, "aws:cognito/userPoolClient:UserPoolClient") {
+        let client_id = listed
+            .user_pool_clients()
+            .iter()
+            .find(|c| c.client_name() == Some(name))
+            .and_then(|c| c.client_id())
+            .unwrap_or_else(|| panic!("client {name} is created"));
+        let described = cognito
+            .describe_user_pool_client()
+            .user_pool_id(id)
+            .client_id(client_id)
+            .send()
+            .await;
+        let described = described.expect("client");
+        let c = described.user_pool_client().expect("described");
+        let texts = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let flows: Vec<String> = c
+            .allowed_o_auth_flows()
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect();
+        assert_eq!(flows, texts(&planned["allowedOauthFlows"]), "{name}");
+        assert_eq!(
+            c.allowed_o_auth_scopes().to_vec(),
+            texts(&planned["allowedOauthScopes"]),
+            "{name}"
+        );
+        let auth: Vec<String> = c
+            .explicit_auth_flows()
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect();
+        assert_eq!(auth, texts(&planned["explicitAuthFlows"]), "{name}");
+        assert_eq!(
+            c.client_secret().is_some(),
+            planned["generateSecret"] == true,
+            "{name}"
+        );
+    }
+    for (domain, _) in of_type(plan, "aws:cognito/userPoolDomain:UserPoolDomain") {
+        let d = cognito
+            .describe_user_pool_domain()
+            .domain(domain)
+            .send()
+            .await
+            .expect("domain");
+        assert_eq!(
+            d.domain_description().and_then(|d| d.user_pool_id()),
+            Some(id)
+        );
     }
 }
 

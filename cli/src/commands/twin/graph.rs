@@ -96,6 +96,62 @@ impl<'a> Resource<'a> {
             .transpose()
     }
 
+    /// The id the mock engine gave this resource, which the planned inputs of the resources that reference
+    /// it carry (a pool's `userPoolId`, the clients' ids in a task's environment).
+    pub fn planned_id(&self) -> String {
+        tradai_stack_testing::fake_id(&self.0.type_, &self.0.name)
+    }
+
+    /// A list of strings (missing or null is empty).
+    pub fn texts(&self, field: &str) -> Result<Vec<&'a str>, InputError> {
+        self.list(field)?
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or_else(|| {
+                    self.error(&format!("{field}[]"), format!("is {v}: expected a string"))
+                })
+            })
+            .collect()
+    }
+
+    /// The whole number `field` of the block `block` (e.g. `passwordPolicy.minimumLength`).
+    pub fn block_count(&self, block: &str, field: &str) -> Result<Option<i32>, InputError> {
+        match self
+            .get(block)
+            .and_then(|b| b.get(field))
+            .filter(|v| !v.is_null())
+        {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && n.abs() <= f64::from(i32::MAX))
+                .map(|n| Some(n as i32))
+                .ok_or_else(|| {
+                    self.error(
+                        &format!("{block}.{field}"),
+                        format!("is {v}: expected a whole number"),
+                    )
+                }),
+        }
+    }
+
+    /// The flag `field` of the block `block` (missing is false).
+    pub fn block_flag(&self, block: &str, field: &str) -> Result<bool, InputError> {
+        match self
+            .get(block)
+            .and_then(|b| b.get(field))
+            .filter(|v| !v.is_null())
+        {
+            None => Ok(false),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                self.error(
+                    &format!("{block}.{field}"),
+                    format!("is {v}: expected true or false"),
+                )
+            }),
+        }
+    }
+
     /// A list input (missing or null is empty).
     pub fn list(&self, field: &str) -> Result<&'a [Value], InputError> {
         match self.get(field) {

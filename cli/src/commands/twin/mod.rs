@@ -4,6 +4,8 @@
 //! their planned inputs (decision W40). Needs the CLI's `aws` feature.
 
 #[cfg(feature = "aws")]
+mod cognito;
+#[cfg(feature = "aws")]
 mod graph;
 #[cfg(feature = "aws")]
 mod provision;
@@ -42,7 +44,7 @@ pub fn run(command: TwinCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
                 provision::provision(&clients, &graph, &region).await
             })?;
             println!("created on {url} ({} environment):", config.env());
-            for (ty, count) in &created {
+            for (ty, count) in &created.counts {
                 println!("  {count:>3} {ty}");
             }
             Ok(ExitCode::SUCCESS)

@@ -1,8 +1,8 @@
 //! Create the data plane of the planned graph on an emulator, with the graph's own inputs: buckets (and their
 //! versioning), tables (attributes, keys, indexes and their projections, TTL), queues (every planned
 //! attribute; dead-letter queues first, so the planned redrive policies name queues that exist), topics,
-//! secrets (without a value, as the persistent layer leaves them), log groups (with retention) and state
-//! machines (the planned definition and role). Nothing comes from the config: what the stacks would create is
+//! secrets (without a value, as the persistent layer leaves them), log groups (with retention), state
+//! machines (the planned definition and role) and Cognito (pools, resource servers, clients, domains). Nothing comes from the config: what the stacks would create is
 //! what the twin creates.
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,10 +13,18 @@ use tradai_aws::provision::{
 use tradai_aws::Clients;
 use tradai_config::AttributeType;
 
+use super::cognito::Ids;
 use super::graph::{Graph, InputError, Resource};
 
 /// How many resources of each Pulumi type were created (or found, when the emulator had them already).
 pub type Provisioned = BTreeMap<&'static str, usize>;
+
+/// What provisioning made: the counts by type, and the real id of each planned one that has an id of its own.
+#[derive(Debug, Clone, Default)]
+pub struct Created {
+    pub counts: Provisioned,
+    pub ids: Ids,
+}
 
 /// Why provisioning stopped.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +48,7 @@ const SECRET: &str = "aws:secretsmanager/secret:Secret";
 const LOG_GROUP: &str = "aws:cloudwatch/logGroup:LogGroup";
 const STATE_MACHINE: &str = "aws:sfn/stateMachine:StateMachine";
 
-fn failed(
+pub(super) fn failed(
     ty: &'static str,
     r: Resource<'_>,
 ) -> impl FnOnce(tradai_domain::DomainError) -> ProvisionError {
@@ -53,8 +61,9 @@ pub async fn provision(
     clients: &Clients,
     graph: &Graph,
     region: &str,
-) -> Result<Provisioned, ProvisionError> {
+) -> Result<Created, ProvisionError> {
     let mut done = Provisioned::new();
+    let mut ids = Ids::new();
     for r in graph.of_type(BUCKET) {
         create::bucket(clients, r.text("bucket")?, region)
             .await
@@ -121,7 +130,8 @@ pub async fn provision(
         .map_err(failed(STATE_MACHINE, r))?;
         *done.entry(STATE_MACHINE).or_default() += 1;
     }
-    Ok(done)
+    super::cognito::provision(clients, graph, &mut done, &mut ids).await?;
+    Ok(Created { counts: done, ids })
 }
 
 fn attribute_type(r: Resource<'_>, kind: &str) -> Result<AttributeType, InputError> {

@@ -14,6 +14,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use crate::error::domain_error;
 use crate::Clients;
 
+#[cfg(feature = "cognito")]
+pub mod cognito;
 mod resources;
 mod table;
 
