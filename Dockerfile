@@ -21,15 +21,20 @@ WORKDIR /src
 COPY . .
 # tradai-lambda is built by scripts/build-lambda (its own profile and flags: size-optimised, abort on panic, no
 # unwind tables, not position-independent); the rest with the release profile.
+# The CLI also gets the stack program beside it (`local up --aws-endpoint` and `twin` create what the stacks
+# plan, and find tradai-pulumi next to their own binary).
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    if [ "$BIN" = tradai-lambda ]; then scripts/build-lambda /app; \
-    else cargo build --release --locked --bin "$BIN" --features "$FEATURES" && cp "target/release/$BIN" /app; fi \
-    && strip /app
+    mkdir -p /out \
+    && if [ "$BIN" = tradai-lambda ]; then scripts/build-lambda /out/app; \
+    else cargo build --release --locked --bin "$BIN" --features "$FEATURES" && cp "target/release/$BIN" /out/app; fi \
+    && if [ "$BIN" = tradai ]; then cargo build --release --locked --bin tradai-pulumi \
+         && cp target/release/tradai-pulumi /out/ && strip /out/tradai-pulumi; fi \
+    && strip /out/app
 
 # Services, the runner and the CLI: no shell, no package manager, a non-root user.
 FROM gcr.io/distroless/cc-debian12:nonroot AS service
-COPY --from=build /app /usr/local/bin/app
+COPY --from=build /out/ /usr/local/bin/
 USER nonroot
 ENTRYPOINT ["/usr/local/bin/app"]
 
@@ -40,7 +45,7 @@ FROM public.ecr.aws/lambda/provided:al2023 AS lambda
 # rustls-native-certs also reads every file of the certificate directory (docs/benchmarks.md, decision W32).
 COPY services/lambdas/aws-roots.pem /etc/tradai/aws-roots.pem
 ENV SSL_CERT_FILE=/etc/tradai/aws-roots.pem
-COPY --from=build /app /var/runtime/bootstrap
+COPY --from=build /out/app /var/runtime/bootstrap
 ENTRYPOINT ["/var/runtime/bootstrap"]
 
 # MLflow (services.mlflow): the tracking server on the RDS database, artifacts in the mlflow bucket. The task

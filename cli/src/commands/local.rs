@@ -1,5 +1,5 @@
 //! `tradai local up`: the backend, the strategy service and the data-collection service in this process, on
-//! in-memory adapters (or, with `--aws-endpoint URL`, AWS adapters on an emulator, provisioned from the config) (data collection syncs from recorded Binance pages), with a local token issuer whose keys
+//! in-memory adapters (or, with `--aws-endpoint URL`, AWS adapters on an emulator, after creating there what the stacks plan) (data collection syncs from recorded Binance pages), with a local token issuer whose keys
 //! they trust (auth is never switched off). Submitted backtests run in-process (the local executor) on the
 //! strategy service's configs and the synced candles, and their runs appear in the model registry. Ctrl-C or SIGTERM stops them all, letting in-flight requests
 //! finish.
@@ -29,7 +29,7 @@ async fn bind(host: &str, name: &str, port: u16) -> anyhow::Result<TcpListener> 
 }
 
 fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
-    let config = Loader::new(dir).load(Environment::Dev)?;
+    let config = Loader::new(dir.clone()).load(Environment::Dev)?;
     let port = |key: &str, flag: Option<u16>| {
         flag.or_else(|| config.settings().services.get(key)?.port)
             .unwrap_or(0)
@@ -48,7 +48,7 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         let verifier = Arc::new(issuer.server.verifier());
 
         let states =
-            super::local_states::build(&config, args.aws_endpoint.as_deref(), verifier).await?;
+            super::local_states::build(&config, &dir, args.aws_endpoint.as_deref(), verifier).await?;
         let (mut backend, strategy, data) = (states.backend, states.strategy, states.data);
         let strategy_listener = bind(&args.host, "strategy", strategy_port).await?;
         let strategy_url = format!("http://{}", strategy_listener.local_addr()?);

@@ -120,8 +120,8 @@ fn submit_wait_status_list_and_cancel_through_the_api() {
     assert!(exited_cleanly);
 }
 
-/// `local up --aws-endpoint`: the dev config's resources are provisioned on the emulator and a backtest runs
-/// on DynamoDB, S3 and SQS there.
+/// `local up --aws-endpoint`: what the stacks plan for dev is created on the emulator and a backtest runs on
+/// DynamoDB, S3 and SQS there.
 #[test]
 fn local_up_on_the_emulator_runs_a_backtest() {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")

@@ -19,29 +19,21 @@ use crate::args::TwinCommand;
 /// Run one `twin` subcommand.
 #[cfg(feature = "aws")]
 pub fn run(command: TwinCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
-    use tradai_config::{Layer, Loader};
+    use tradai_config::Loader;
 
     match command {
         TwinCommand::Provision(args) => {
             let env = crate::args::environment("--env", &args.env)?;
             let config = Loader::new(dir.clone()).load(env)?;
-            let runtime = super::infra::runtime()?;
-            let planned = runtime.block_on(tradai_stack_testing::plan(
-                &super::infra::program()?,
-                &config,
-                &Layer::ALL,
-                dir.dir(),
-            ))?;
-            let graph = graph::Graph::new(planned);
             let url = &args.aws_endpoint;
-            let region = config.settings().aws.region.clone();
+            let runtime = super::infra::runtime()?;
             let created = runtime.block_on(async {
                 let endpoint = tradai_aws::Endpoint::Emulator {
-                    region: region.clone(),
+                    region: config.settings().aws.region.clone(),
                     url: url.clone(),
                 };
                 let clients = tradai_aws::Clients::connect(&endpoint).await;
-                provision::provision(&clients, &graph, &region).await
+                provision_planned(&config, &dir, &clients).await
             })?;
             println!("created on {url} ({} environment):", config.env());
             for (ty, count) in &created.counts {
@@ -50,6 +42,21 @@ pub fn run(command: TwinCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Plan all four layers of `config` with the real stack programs and create the graph's data plane through
+/// `clients` (`twin provision`, and `local up --aws-endpoint`).
+#[cfg(feature = "aws")]
+pub(crate) async fn provision_planned(
+    config: &tradai_config::Config,
+    dir: &ConfigDir,
+    clients: &tradai_aws::Clients,
+) -> anyhow::Result<provision::Created> {
+    let program = super::infra::program()?;
+    let planned =
+        tradai_stack_testing::plan(&program, config, &tradai_config::Layer::ALL, dir.dir()).await?;
+    let graph = graph::Graph::new(planned);
+    Ok(provision::provision(clients, &graph, &config.settings().aws.region).await?)
 }
 
 /// Without the AWS SDK the twin cannot create anything: say how to build it.

@@ -1,5 +1,6 @@
 //! Create the canonical config's tables, buckets, queues and topics with the same names, keys, indexes, TTL and
-//! redrive the stacks give them: for emulators (tests, `tradai local up --aws-endpoint`). Creating something that
+//! redrive the stacks give them: the test fixtures' emulator resources (`tradai local up --aws-endpoint` and
+//! `tradai twin` create what the stacks plan instead, from the planned graph). Creating something that
 //! exists already is not an error.
 
 use std::collections::{BTreeMap, HashMap};
