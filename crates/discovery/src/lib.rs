@@ -17,6 +17,13 @@ use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::TokioResolver;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
+#[cfg(feature = "zone")]
+pub mod zone;
+
+/// The variable that points every client at one DNS server (`host:port`, UDP) instead of the system's: the
+/// deployment twin sets it on the processes it starts, so the Cloud Map names resolve through its zone.
+pub const DNS_SERVER_VARIABLE: &str = "TRADAI_DISCOVERY_DNS";
+
 /// The DNS record types a name may have for our clients to reach it, in the order they are tried.
 pub const RESOLVED_RECORDS: &[&str] = &["A", "SRV"];
 
@@ -24,6 +31,8 @@ pub const RESOLVED_RECORDS: &[&str] = &["A", "SRV"];
 #[derive(Debug, Clone)]
 pub struct Discovery {
     resolver: Option<TokioResolver>,
+    /// Why no name can resolve (a bad [`DNS_SERVER_VARIABLE`]), said at every lookup.
+    misconfigured: Option<String>,
 }
 
 /// Why a name resolved to nothing.
@@ -42,9 +51,22 @@ impl Discovery {
     /// The system's resolver configuration (`/etc/resolv.conf` and the hosts file; in a VPC, the Route 53
     /// resolver, which answers for the Cloud Map namespace). Where it cannot be read, names resolve as the
     /// standard library resolves them (A records only).
+    /// [`DNS_SERVER_VARIABLE`], when set, names the one server to ask instead.
     pub fn system() -> Self {
-        Discovery {
-            resolver: TokioResolver::builder_tokio().ok().map(|b| b.build()),
+        match std::env::var(DNS_SERVER_VARIABLE) {
+            Ok(server) if !server.is_empty() => match server.parse() {
+                Ok(address) => Discovery::with_server(address),
+                Err(_) => Discovery {
+                    resolver: None,
+                    misconfigured: Some(format!(
+                        "{DNS_SERVER_VARIABLE} is {server:?}: expected a DNS server's ip:port, e.g. 127.0.0.1:5353"
+                    )),
+                },
+            },
+            _ => Discovery {
+                resolver: TokioResolver::builder_tokio().ok().map(|b| b.build()),
+                misconfigured: None,
+            },
         }
     }
 
@@ -56,11 +78,15 @@ impl Discovery {
             TokioResolver::builder_with_config(config, TokioConnectionProvider::default());
         Discovery {
             resolver: Some(builder.build()),
+            misconfigured: None,
         }
     }
 
     /// The socket addresses of `host` (their port: the SRV record's, or 0 for address records).
     pub async fn addresses(&self, host: &str) -> Result<Vec<SocketAddr>, String> {
+        if let Some(problem) = &self.misconfigured {
+            return Err(format!("{host}: {problem}"));
+        }
         let Some(resolver) = &self.resolver else {
             return tokio::net::lookup_host((host, 0))
                 .await

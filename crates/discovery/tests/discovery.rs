@@ -4,67 +4,26 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use hickory_proto::op::{Message, MessageType, ResponseCode};
-use hickory_proto::rr::rdata::{A, SRV};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::BinEncodable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
+use tradai_discovery::zone::Zone;
 use tradai_discovery::Discovery;
 
-const HOST_MODE: &str = "data-collection.tradai.local.";
-const TASK: &str = "4f1c2d.data-collection.tradai.local.";
-const FARGATE: &str = "mlflow.tradai.local.";
-
-/// The answer records for one question.
-fn answers(name: &str, kind: RecordType, srv_port: u16) -> Vec<Record> {
-    let owner = Name::from_ascii(name).expect("name");
-    let loopback = RData::A(A::from(Ipv4Addr::LOCALHOST));
-    match (name, kind) {
-        (HOST_MODE, RecordType::SRV) => {
-            let target = Name::from_ascii(TASK).expect("target");
-            vec![Record::from_rdata(
-                owner,
-                10,
-                RData::SRV(SRV::new(1, 1, srv_port, target)),
-            )]
-        }
-        (TASK | FARGATE, RecordType::A) => vec![Record::from_rdata(owner, 10, loopback)],
-        _ => Vec::new(),
-    }
-}
-
-/// A DNS server on loopback UDP answering [`answers`] (NXDOMAIN for names it has nothing for).
+/// A zone on loopback UDP as Cloud Map's records are: `data-collection` in host networking (an SRV record on
+/// `srv_port` whose target has the A record), `mlflow` with its own interface (an A record).
 async fn dns_server(srv_port: u16) -> SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind dns");
-    let address = socket.local_addr().expect("dns address");
-    tokio::spawn(async move {
-        let mut buffer = [0u8; 512];
-        while let Ok((size, peer)) = socket.recv_from(&mut buffer).await {
-            let Ok(query) = Message::from_vec(&buffer[..size]) else {
-                continue;
-            };
-            let mut reply = Message::new();
-            reply
-                .set_id(query.id())
-                .set_message_type(MessageType::Response)
-                .set_recursion_desired(query.recursion_desired())
-                .set_authoritative(true);
-            for question in query.queries() {
-                reply.add_query(question.clone());
-                let name = question.name().to_ascii();
-                let found = answers(&name, question.query_type(), srv_port);
-                let known = [HOST_MODE, TASK, FARGATE].contains(&name.as_str());
-                if !known {
-                    reply.set_response_code(ResponseCode::NXDomain);
-                }
-                reply.add_answers(found);
-            }
-            let bytes = reply.to_bytes().expect("encode");
-            let _ = socket.send_to(&bytes, peer).await;
-        }
-    });
-    address
+    let mut zone = Zone::new();
+    zone.service(
+        "data-collection.tradai.local",
+        "4f1c2d.data-collection.tradai.local",
+        srv_port,
+    )
+    .and_then(|z| z.address("4f1c2d.data-collection.tradai.local", Ipv4Addr::LOCALHOST))
+    .and_then(|z| z.address("mlflow.tradai.local", Ipv4Addr::LOCALHOST))
+    .expect("records");
+    zone.serve(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .expect("bind dns")
 }
 
 /// An HTTP server on loopback answering every request with `ok`.
@@ -146,4 +105,26 @@ async fn the_system_resolver_still_finds_localhost() {
         .await
         .expect("localhost resolves");
     assert!(found.iter().any(|a| a.ip().is_loopback()), "{found:?}");
+}
+
+/// `TRADAI_DISCOVERY_DNS` points the system discovery at one server (the twin's zone); a bad value is named at
+/// every lookup. (nextest runs each test in its own process, so the variable is this test's.)
+#[tokio::test]
+async fn the_dns_server_variable_replaces_the_system_resolver() {
+    let server = dns_server(8002).await;
+    std::env::set_var(tradai_discovery::DNS_SERVER_VARIABLE, server.to_string());
+    let found = Discovery::system()
+        .addresses("data-collection.tradai.local")
+        .await
+        .expect("resolved through the zone");
+    assert_eq!(found, vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 8002))]);
+    std::env::set_var(tradai_discovery::DNS_SERVER_VARIABLE, "nope");
+    let error = Discovery::system()
+        .addresses("mlflow.tradai.local")
+        .await
+        .expect_err("misconfigured");
+    assert!(
+        error.contains("TRADAI_DISCOVERY_DNS is \"nope\": expected a DNS server's ip:port"),
+        "{error}"
+    );
 }

@@ -23,9 +23,15 @@ pub fn health_command() -> Vec<String> {
         .to_vec()
 }
 
-/// `GET path` on the loopback `port`: `Ok` with the status line when the answer is 2xx, else why not.
-pub fn probe(port: u16, path: &str, timeout: Duration) -> Result<String, String> {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
+/// `GET path` on the service listening at `listen` (its loopback when it listens on every interface): `Ok`
+/// with the status line when the answer is 2xx, else why not.
+pub fn probe(listen: SocketAddr, path: &str, timeout: Duration) -> Result<String, String> {
+    let mut address = listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let port = address.port();
+    let host = address.ip();
     let mut stream = TcpStream::connect_timeout(&address, timeout)
         .map_err(|e| format!("connecting to {address}: {e}"))?;
     stream
@@ -34,7 +40,7 @@ pub fn probe(port: u16, path: &str, timeout: Duration) -> Result<String, String>
         .map_err(|e| e.to_string())?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: tradai-health-check\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: tradai-health-check\r\nConnection: close\r\n\r\n"
     )
     .map_err(|e| format!("sending to {address}: {e}"))?;
     // The status line is all the probe needs: read until its end (it may arrive in pieces), at most 256 bytes.
@@ -88,12 +94,20 @@ mod tests {
     fn healthy_is_a_2xx_answer() {
         let port = server("200 OK");
         assert_eq!(
-            probe(port, "/api/v1/health", PROBE_TIMEOUT),
+            probe(
+                SocketAddr::from(([0, 0, 0, 0], port)),
+                "/api/v1/health",
+                PROBE_TIMEOUT
+            ),
             Ok("HTTP/1.1 200 OK".to_owned())
         );
         let port = server("503 Service Unavailable");
         assert_eq!(
-            probe(port, "/api/v1/health", PROBE_TIMEOUT),
+            probe(
+                SocketAddr::from(([0, 0, 0, 0], port)),
+                "/api/v1/health",
+                PROBE_TIMEOUT
+            ),
             Err("GET /api/v1/health answered \"HTTP/1.1 503 Service Unavailable\"".to_owned())
         );
     }
@@ -105,7 +119,8 @@ mod tests {
             .local_addr()
             .expect("address")
             .port();
-        let error = probe(port, "/", PROBE_TIMEOUT).expect_err("closed");
+        let error = probe(SocketAddr::from(([127, 0, 0, 1], port)), "/", PROBE_TIMEOUT)
+            .expect_err("closed");
         assert!(error.starts_with("connecting to 127.0.0.1:"), "{error}");
     }
 

@@ -16,6 +16,10 @@ pub struct ServiceArgs {
     /// Port to listen on [default: the service's port in the SERVICES table of the config].
     #[arg(long)]
     pub port: Option<u16>,
+    /// Address to listen on: every interface in a container; one loopback address per service in the
+    /// deployment twin, where the Cloud Map names resolve to them.
+    #[arg(long, env = "SERVICE_HOST", default_value = "0.0.0.0")]
+    pub host: std::net::IpAddr,
     /// In-memory adapters, or AWS ones.
     #[arg(long, value_enum, default_value_t = Adapters::Memory, env = "SERVICE_ADAPTERS")]
     pub adapters: Adapters,
@@ -25,16 +29,16 @@ pub struct ServiceArgs {
     pub health_check: bool,
 }
 
-/// The config, and the port `service` listens on; with `--health-check`, the probe's exit code instead, so
-/// every service's `main` starts `let (config, port) = match startup::prepare(..)`.
+/// The config, and the address `service` listens on; with `--health-check`, the probe's exit code instead, so
+/// every service's `main` starts `let (config, address) = match startup::prepare(..)`.
 pub fn prepare(
     args: &ServiceArgs,
     service: &str,
-) -> Result<Result<(Config, u16), std::process::ExitCode>, StartupError> {
+) -> Result<Result<(Config, std::net::SocketAddr), std::process::ExitCode>, StartupError> {
     let config = load_config(&args.env)?;
-    let port = port(&config, service, args.port)?;
+    let address = std::net::SocketAddr::new(args.host, port(&config, service, args.port)?);
     if !args.health_check {
-        return Ok(Ok((config, port)));
+        return Ok(Ok((config, address)));
     }
     let path = config
         .settings()
@@ -43,7 +47,7 @@ pub fn prepare(
         .and_then(|s| s.health_path.clone())
         .unwrap_or_else(|| "/api/v1/health".to_owned());
     Ok(Err(
-        match crate::probe::probe(port, &path, crate::probe::PROBE_TIMEOUT) {
+        match crate::probe::probe(address, &path, crate::probe::PROBE_TIMEOUT) {
             Ok(_) => std::process::ExitCode::SUCCESS,
             Err(reason) => {
                 eprintln!("unhealthy: {reason}");
@@ -141,7 +145,13 @@ pub fn cognito_from_env() -> Result<(String, Verifier), StartupError> {
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .collect();
-    let verifier = Verifier::cognito(&region, &pool, clients);
+    // On an emulator (`AWS_ENDPOINT_URL`, as every SDK client reads it) the pool's keys are served there.
+    let verifier = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(endpoint) if !endpoint.is_empty() => {
+            Verifier::cognito_emulated(&region, &pool, clients, &endpoint)
+        }
+        _ => Verifier::cognito(&region, &pool, clients),
+    };
     Ok((region, verifier))
 }
 

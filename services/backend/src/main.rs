@@ -5,7 +5,6 @@
 //! Strategy routes are forwarded to `STRATEGY_SERVICE_URL`, else the strategy service's Cloud Map URL.
 //! Flags → config → ports (`tradai-platform`) → serve.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -20,7 +19,7 @@ use tradai_service_kit::startup;
 async fn main() -> anyhow::Result<std::process::ExitCode> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
-    let (config, port) = match startup::prepare(&args.service, "backend-api")? {
+    let (config, address) = match startup::prepare(&args.service, "backend-api")? {
         Ok(prepared) => prepared,
         Err(probed) => return Ok(probed),
     };
@@ -38,7 +37,6 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         &strategy_url,
         Arc::new(verifier),
     );
-    let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(std::process::ExitCode::SUCCESS)
 }

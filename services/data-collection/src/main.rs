@@ -5,7 +5,6 @@
 //! Tokens are verified against the Cognito pool named by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and
 //! `AWS_REGION`. Flags → config → ports (`tradai-platform`) → serve.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -19,14 +18,13 @@ use tradai_service_kit::startup;
 async fn main() -> anyhow::Result<std::process::ExitCode> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
-    let (config, port) = match startup::prepare(&args.service, "data-collection")? {
+    let (config, address) = match startup::prepare(&args.service, "data-collection")? {
         Ok(prepared) => prepared,
         Err(probed) => return Ok(probed),
     };
     let (_, verifier) = startup::cognito_from_env()?;
     let platform = Platform::start(&config, args.service.adapters).await?;
     let state = AppState::from_ports(&platform.ports, Arc::new(verifier));
-    let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(std::process::ExitCode::SUCCESS)
 }

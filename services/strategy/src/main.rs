@@ -4,7 +4,6 @@
 //! Tokens are verified against the Cognito pool named by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and
 //! `AWS_REGION`. Flags → config → ports (`tradai-platform`) → serve.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -19,7 +18,7 @@ use tradai_strategy::{router, seed_samples, AppState};
 async fn main() -> anyhow::Result<std::process::ExitCode> {
     tradai_service_kit::init_logging();
     let args = Args::parse();
-    let (config, port) = match startup::prepare(&args.service, "strategy-service")? {
+    let (config, address) = match startup::prepare(&args.service, "strategy-service")? {
         Ok(prepared) => prepared,
         Err(probed) => return Ok(probed),
     };
@@ -32,7 +31,6 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
     if args.service.adapters == Adapters::Memory {
         seed_samples(&state).await?;
     }
-    let address = SocketAddr::from(([0, 0, 0, 0], port));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(std::process::ExitCode::SUCCESS)
 }

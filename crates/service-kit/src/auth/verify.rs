@@ -104,6 +104,22 @@ impl Verifier {
         Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30))
     }
 
+    /// A verifier for the pool `pool_id` of an emulator at `endpoint` (moto, LocalStack): the tokens name
+    /// Cognito's issuer, and the emulator serves the keys at `<endpoint>/<pool>/.well-known/jwks.json`.
+    pub fn cognito_emulated(
+        region: &str,
+        pool_id: &str,
+        client_ids: Vec<String>,
+        endpoint: &str,
+    ) -> Self {
+        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}");
+        let jwks = format!(
+            "{}/{pool_id}/.well-known/jwks.json",
+            endpoint.trim_end_matches('/')
+        );
+        Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30))
+    }
+
     /// The principal of a valid `token`.
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
         let now = chrono::Utc::now().timestamp();
