@@ -47,6 +47,23 @@ pub enum TwinCommand {
     /// Create the planned graph's data plane (buckets, tables, queues, topics, secrets, log groups, state
     /// machines) on the emulator at --aws-endpoint, with the graph's own inputs.
     Provision(TwinProvisionArgs),
+    /// Run the planned graph: its data plane on the emulator (moto, started when no --aws-endpoint is given)
+    /// and each always-on ECS service as a process of its binary with its task definition's command,
+    /// environment and secrets, the Cloud Map names resolving to loopback addresses. Until Ctrl-C.
+    Up(TwinUpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TwinUpArgs {
+    /// Environment whose graph is planned (dev, staging or prod).
+    #[arg(long, default_value = "dev")]
+    pub env: String,
+    /// A running emulator (moto server, LocalStack) [default: a moto server the twin starts].
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: Option<String>,
+    /// Directory for the services' output [default: a new one under the system's temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub logs: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 /// A temporary copy of the workspace's config/environments.
 pub struct Workspace {
@@ -79,4 +80,30 @@ pub fn succeeds(cmd: &mut Command) -> String {
 /// Run `cmd`, assert it fails, and return its standard error.
 pub fn fails(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&cmd.assert().failure().get_output().stderr).into_owned()
+}
+
+/// One Cognito call on the emulator (the signature is a placeholder: moto reads only the region from it).
+pub fn cognito(endpoint: &str, action: &str, body: Value) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(endpoint)
+            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20260101/eu-central-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("cognito");
+        let status = response.status();
+        let answer: Value = response.json().await.expect("json");
+        assert!(status.is_success(), "{action}: {status} {answer}");
+        answer
+    })
 }

@@ -16,38 +16,12 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use serde_json::{json, Value};
+use serde_json::json;
 use tradai_config::{ConfigDir, Environment, Loader, MfaMode, PUBLIC_CLIENT_AUTH_FLOWS};
 
-use crate::helpers::{fails, tradai};
+use crate::helpers::{cognito, fails, tradai};
 
 const PASSWORD: &str = "Correct-Horse-9!";
-
-/// One Cognito call on the emulator (the signature is a placeholder: moto reads only the region from it).
-fn cognito(endpoint: &str, action: &str, body: Value) -> Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .post(endpoint)
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
-            .header("content-type", "application/x-amz-json-1.1")
-            .header(
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=test/20260101/eu-central-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("cognito");
-        let status = response.status();
-        let answer: Value = response.json().await.expect("json");
-        assert!(status.is_success(), "{action}: {status} {answer}");
-        answer
-    })
-}
 
 /// The emulator's endpoint, which scripts/test starts.
 fn endpoint() -> String {

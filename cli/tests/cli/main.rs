@@ -12,3 +12,4 @@ mod local_up;
 mod login;
 mod platform;
 mod twin;
+mod twin_up;

@@ -1,14 +1,23 @@
 //! `tradai twin provision --env ENV --aws-endpoint URL`: the deployment twin's data plane. The real stack
 //! programs are planned on the mock engine (all four layers, as `tradai infra plan` does) and the graph's
-//! buckets, tables, queues, topics, secrets, log groups and state machines are created on the emulator with
-//! their planned inputs (decision W40). Needs the CLI's `aws` feature.
+//! buckets, tables, queues, topics, secrets, log groups, state machines and Cognito are created on the emulator
+//! with their planned inputs (decision W40). `tradai twin up` then runs the planned services (W42). Needs the
+//! CLI's `aws` feature.
 
 #[cfg(feature = "aws")]
 mod cognito;
 #[cfg(feature = "aws")]
+mod compute;
+#[cfg(feature = "aws")]
+mod emulator;
+#[cfg(feature = "aws")]
 mod graph;
 #[cfg(feature = "aws")]
+mod processes;
+#[cfg(feature = "aws")]
 mod provision;
+#[cfg(feature = "aws")]
+mod up;
 
 use std::process::ExitCode;
 
@@ -41,6 +50,11 @@ pub fn run(command: TwinCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        TwinCommand::Up(args) => {
+            let env = crate::args::environment("--env", &args.env)?;
+            let config = Loader::new(dir.clone()).load(env)?;
+            super::infra::runtime()?.block_on(up::up(&config, &dir, &args))
+        }
     }
 }
 
@@ -52,20 +66,33 @@ pub(crate) async fn provision_planned(
     dir: &ConfigDir,
     clients: &tradai_aws::Clients,
 ) -> anyhow::Result<provision::Created> {
+    Ok(plan_and_provision(config, dir, clients).await?.1)
+}
+
+/// [`provision_planned`], keeping the graph.
+#[cfg(feature = "aws")]
+async fn plan_and_provision(
+    config: &tradai_config::Config,
+    dir: &ConfigDir,
+    clients: &tradai_aws::Clients,
+) -> anyhow::Result<(graph::Graph, provision::Created)> {
     let program = super::infra::program()?;
     let planned =
         tradai_stack_testing::plan(&program, config, &tradai_config::Layer::ALL, dir.dir()).await?;
     let graph = graph::Graph::new(planned);
-    Ok(provision::provision(clients, &graph, &config.settings().aws.region).await?)
+    let created = provision::provision(clients, &graph, &config.settings().aws.region).await?;
+    Ok((graph, created))
 }
 
 /// Without the AWS SDK the twin cannot create anything: say how to build it.
 #[cfg(not(feature = "aws"))]
 pub fn run(command: TwinCommand, _dir: ConfigDir) -> anyhow::Result<ExitCode> {
-    let TwinCommand::Provision(args) = command;
+    let what = match command {
+        TwinCommand::Provision(_) => "provision",
+        TwinCommand::Up(_) => "up",
+    };
     anyhow::bail!(
-        "twin provision --aws-endpoint {url}: this tradai is built without the AWS SDK; build it with the aws \
-         feature: cargo run -p tradai-cli --features aws -- twin provision --aws-endpoint {url}",
-        url = args.aws_endpoint
+        "twin {what}: this tradai is built without the AWS SDK; build it with the aws feature: \
+         cargo run -p tradai-cli --features aws -- twin {what}"
     )
 }

@@ -1,0 +1,272 @@
+//! `tradai twin up`: the planned graph running on an emulator the twin starts itself. Every always-on ECS
+//! service of the plan passes its own planned health check, runs with exactly its task definition's
+//! environment (planned ids resolved, plus the twin's declared additions), and is reached the way the
+//! deployed system reaches it: a token moto's Cognito issues for the planned pool and client is accepted,
+//! and the backend reaches the strategy service by its Cloud Map name. SIGTERM stops every process.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{cognito, Workspace};
+
+/// What `twin up` printed before `ready`.
+#[derive(Debug, Default)]
+struct Banner {
+    endpoint: String,
+    cognito: BTreeMap<String, String>,
+    /// ECS service → (URL, pid, rest of the line).
+    services: BTreeMap<String, (String, u32, String)>,
+}
+
+fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Banner {
+    let mut b = Banner::default();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["twin", "of", _, "on", url, ..] => b.endpoint = (*url).to_owned(),
+            ["cognito", name, id] => {
+                b.cognito.insert((*name).to_owned(), (*id).to_owned());
+            }
+            ["service", name, _, url, pid, rest @ ..] => {
+                let pid = pid.trim_start_matches("pid=").parse().expect("pid");
+                b.services
+                    .insert((*name).to_owned(), ((*url).to_owned(), pid, rest.join(" ")));
+            }
+            ["ready", ..] => return b,
+            _ => {}
+        }
+    }
+    panic!("twin up stopped before it was ready: {b:?}")
+}
+
+/// A process's environment, from /proc.
+fn environment(pid: u32) -> BTreeMap<String, String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+    raw.split(|b| *b == 0)
+        .filter(|e| !e.is_empty())
+        .filter_map(|e| {
+            String::from_utf8_lossy(e)
+                .split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// The live (not zombie) processes of process group `group` (each service runs in one of its own, as in a
+/// container).
+fn in_group(group: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces, so count from its closing parenthesis.
+        let after = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let running = fields.first().is_some_and(|state| *state != "Z");
+        if running && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// The planned container environment of each ECS service with a desired count, by service name.
+fn planned_environments(plan: &[Value]) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
+    let definitions: Vec<&Value> = plan
+        .iter()
+        .filter(|r| r["type"] == "aws:ecs/taskDefinition:TaskDefinition")
+        .collect();
+    let mut out = BTreeMap::new();
+    for s in plan
+        .iter()
+        .filter(|r| r["type"] == "aws:ecs/service:Service")
+    {
+        let inputs = &s["inputs"];
+        if inputs["desiredCount"].as_f64().unwrap_or(0.0) < 1.0 {
+            continue;
+        }
+        let family = inputs["taskDefinition"]
+            .as_str()
+            .and_then(|a| a.rsplit('/').next())
+            .expect("family");
+        let task = definitions
+            .iter()
+            .find(|d| d["name"] == family)
+            .expect("its task definition");
+        let containers: Value = serde_json::from_str(
+            task["inputs"]["containerDefinitions"]
+                .as_str()
+                .expect("json"),
+        )
+        .expect("containers");
+        let container = &containers[0];
+        let env = container["environment"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                (
+                    e["name"].as_str().expect("name").to_owned(),
+                    e["value"].as_str().expect("value").to_owned(),
+                )
+            })
+            .collect();
+        let image = container["image"].as_str().expect("image").to_owned();
+        out.insert(
+            inputs["name"].as_str().expect("name").to_owned(),
+            (image, env),
+        );
+    }
+    out
+}
+
+#[test]
+fn the_planned_services_run_as_planned_and_reach_one_another() {
+    let ws = Workspace::new();
+    let plan: Vec<Value> =
+        serde_json::from_str(&ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]))
+            .expect("plan");
+    let planned = planned_environments(&plan);
+    assert!(planned.len() >= 4, "{:?}", planned.keys());
+
+    let cwd = tempfile::tempdir().expect("dir");
+    let logs = cwd.path().join("logs");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
+        .current_dir(cwd.path())
+        .env_remove("AWS_ENDPOINT_URL")
+        .args(["twin", "up", "--env", "dev", "--logs"])
+        .arg(&logs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let banner = read_banner(&mut lines);
+
+    // Every planned always-on service runs and passed its own planned health check.
+    let running: Vec<&String> = banner.services.keys().collect();
+    assert_eq!(running, planned.keys().collect::<Vec<_>>());
+    for (name, (_, _, health)) in &banner.services {
+        assert!(health.starts_with("healthy ("), "{name}: {health}");
+    }
+
+    // Each of our binaries runs with exactly its planned environment: planned ids resolved to the real ones,
+    // plus the twin's additions and nothing else.
+    let pool = &banner.cognito["tradai-users-dev"];
+    let client = &banner.cognito["tradai-api-client-dev"];
+    for (name, (url, pid, _)) in &banner.services {
+        let (image, planned_env) = &planned[name];
+        if image.contains("/mlflow:") {
+            continue;
+        }
+        let mut actual = environment(*pid);
+        for added in [
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "TRADAI_DISCOVERY_DNS",
+        ] {
+            assert!(actual.remove(added).is_some(), "{name}: {added}");
+        }
+        let host = actual.remove("SERVICE_HOST").expect("SERVICE_HOST");
+        assert!(
+            url.starts_with(&format!("http://{host}:")),
+            "{name}: {url} vs {host}"
+        );
+        assert_eq!(
+            actual.keys().collect::<Vec<_>>(),
+            planned_env.keys().collect::<Vec<_>>(),
+            "{name}"
+        );
+        assert_eq!(&actual["COGNITO_USER_POOL_ID"], pool, "{name}");
+        assert!(
+            actual["COGNITO_CLIENT_IDS"].split(',').any(|c| c == client),
+            "{name}"
+        );
+        for (k, v) in planned_env {
+            if !k.starts_with("COGNITO_") {
+                assert_eq!(&actual[k], v, "{name}: {k}");
+            }
+        }
+    }
+
+    // A user of the planned pool signs in through the planned public client; the backend verifies the token
+    // against the emulator's keys and forwards the strategy route to strategy-service.tradai.local.
+    let endpoint = &banner.endpoint;
+    let user = "quant@example.com";
+    let password = "Correct-Horse-9!twin";
+    cognito(
+        endpoint,
+        "AdminCreateUser",
+        json!({"UserPoolId": pool, "Username": user, "MessageAction": "SUPPRESS"}),
+    );
+    cognito(
+        endpoint,
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool, "Username": user, "Password": password, "Permanent": true}),
+    );
+    let auth = cognito(
+        endpoint,
+        "AdminInitiateAuth",
+        json!({"UserPoolId": pool, "ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": user, "PASSWORD": password}}),
+    );
+    let token = auth["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let backend = &banner.services["tradai-backend-dev"].0;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (anonymous, signed_in) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let url = format!("{backend}/api/v1/strategies");
+        let anonymous = http.get(&url).send().await.expect("sent").status();
+        let signed_in = http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("sent");
+        (
+            anonymous,
+            (signed_in.status(), signed_in.text().await.expect("body")),
+        )
+    });
+    assert_eq!(anonymous, 401);
+    assert_eq!(signed_in.0, 200, "{}", signed_in.1);
+    assert!(
+        serde_json::from_str::<Value>(&signed_in.1)
+            .expect("json")
+            .is_array(),
+        "{}",
+        signed_in.1
+    );
+
+    // SIGTERM stops the twin and every process it started.
+    let status = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert!(exit.success(), "{exit}");
+    for (name, (_, pid, _)) in &banner.services {
+        let group = in_group(*pid);
+        assert!(
+            group.is_empty(),
+            "{name} (process group {pid}) still runs: {group:?}"
+        );
+    }
+}
