@@ -19,6 +19,8 @@ struct Banner {
     cognito: BTreeMap<String, String>,
     /// ECS service → (URL, pid, rest of the line).
     services: BTreeMap<String, (String, u32, String)>,
+    /// Function → pid of its execution environment.
+    functions: BTreeMap<String, u32>,
 }
 
 fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Banner {
@@ -36,11 +38,52 @@ fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Ban
                 b.services
                     .insert((*name).to_owned(), ((*url).to_owned(), pid, rest.join(" ")));
             }
+            ["function", name, pid, ..] => {
+                let pid = pid.trim_start_matches("pid=").parse().expect("pid");
+                b.functions.insert((*name).to_owned(), pid);
+            }
             ["ready", ..] => return b,
             _ => {}
         }
     }
     panic!("twin up stopped before it was ready: {b:?}")
+}
+
+/// Submit a backtest and wait (at most 60 s) until its job names a workflow execution.
+async fn submitted_and_started(backend: &str, token: &str) -> Value {
+    let http = reqwest::Client::new();
+    let body =
+        json!({"strategy": "sma-crossover", "start_date": "2024-02-01", "end_date": "2024-02-20"});
+    let submitted = http
+        .post(format!("{backend}/api/v1/backtests"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(submitted.status(), 202);
+    let job: Value = submitted.json().await.expect("job");
+    let id = job["job_id"].as_str().expect("job id").to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let job: Value = http
+            .get(format!("{backend}/api/v1/backtests/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("job");
+        if job["execution_arn"].is_string() {
+            return job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no execution within 60 s: {job}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 /// A process's environment, from /proc.
@@ -254,6 +297,31 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
         signed_in.1
     );
 
+    // A backtest submitted to the backend goes to the planned queue, whose planned trigger hands it to the
+    // planned consumer function (its own process, planned environment), which starts an execution of the
+    // planned state machine and records it on the job.
+    let job = runtime.block_on(submitted_and_started(backend, &token));
+    let machine = plan
+        .iter()
+        .find(|r| {
+            r["type"] == "aws:sfn/stateMachine:StateMachine"
+                && r["name"].as_str().is_some_and(|n| n.contains("backtest"))
+        })
+        .and_then(|r| r["inputs"]["name"].as_str())
+        .expect("the planned backtest workflow");
+    let execution = job["execution_arn"].as_str().expect("an execution");
+    assert!(
+        execution.contains(&format!(":execution:{machine}:")),
+        "{execution} runs {machine}"
+    );
+    assert!(
+        banner
+            .functions
+            .contains_key("tradai-backtest-consumer-dev"),
+        "{:?}",
+        banner.functions
+    );
+
     // SIGTERM stops the twin and every process it started.
     let status = Command::new("kill")
         .arg(child.id().to_string())
@@ -262,7 +330,12 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
     assert!(status.success());
     let exit = child.wait().expect("wait");
     assert!(exit.success(), "{exit}");
-    for (name, (_, pid, _)) in &banner.services {
+    let pids = banner
+        .services
+        .iter()
+        .map(|(n, (_, pid, _))| (n, pid))
+        .chain(banner.functions.iter());
+    for (name, pid) in pids {
         let group = in_group(*pid);
         assert!(
             group.is_empty(),

@@ -7,14 +7,10 @@
 //! `scripts/build-lambda && cargo bench -p tradai-lambdas --bench cold_start`
 //! (`benches/run-all` does both).
 
-#[path = "../tests/lambdas/runtime_api.rs"]
-#[allow(dead_code)]
-mod runtime_api;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use runtime_api::RuntimeApi;
+use tradai_lambdas::runtime_api::RuntimeApi;
 
 const RUNS: usize = 20;
 

@@ -30,6 +30,8 @@ pub mod metrics;
 pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+#[cfg(feature = "runtime-api")]
+pub mod runtime_api;
 pub mod settings;
 #[cfg(test)]
 mod testing;

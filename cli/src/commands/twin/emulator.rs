@@ -1,6 +1,7 @@
 //! The emulator `twin up` starts when it is given none: moto server from the venv `scripts/install-emulator`
 //! makes (`TRADAI_EMULATOR_VENV`, else `~/.cache/tradai/moto-venv`), on a free loopback port, through the same
-//! launcher the tests use (it exits when the twin does), with Step Functions executions switched on.
+//! launcher the tests use (it exits when the twin does). moto's own Step Functions interpreter stays off: it
+//! would call moto's Lambda, not the twin's functions.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
@@ -78,19 +79,4 @@ pub fn start() -> anyhow::Result<Moto> {
         child,
         _dir: dir,
     })
-}
-
-/// moto runs Step Functions executions only when told to (other emulators need no switch; a failure is
-/// reported, since the workflows would not run).
-pub async fn enable_step_functions(url: &str) -> anyhow::Result<()> {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/moto-api/config", url.trim_end_matches('/')))
-        .json(&serde_json::json!({"stepfunctions": {"execute_state_machine": true}}))
-        .send()
-        .await;
-    match answer {
-        Ok(a) if a.status().is_success() || a.status() == reqwest::StatusCode::NOT_FOUND => Ok(()),
-        Ok(a) => bail!("{url}/moto-api/config answered {}", a.status()),
-        Err(e) => bail!("{url} does not answer: {e}"),
-    }
 }

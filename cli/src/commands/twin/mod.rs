@@ -11,11 +11,17 @@ mod compute;
 #[cfg(feature = "aws")]
 mod emulator;
 #[cfg(feature = "aws")]
+mod functions;
+#[cfg(feature = "aws")]
 mod graph;
+#[cfg(feature = "aws")]
+mod lambda;
 #[cfg(feature = "aws")]
 mod processes;
 #[cfg(feature = "aws")]
 mod provision;
+#[cfg(feature = "aws")]
+mod triggers;
 #[cfg(feature = "aws")]
 mod up;
 

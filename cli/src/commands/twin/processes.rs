@@ -42,6 +42,38 @@ pub struct Context {
     pub logs: PathBuf,
 }
 
+/// `vars` with every planned id replaced by the real one (as `pulumi up` resolves outputs).
+pub fn resolved(
+    vars: &BTreeMap<String, String>,
+    ids: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    vars.iter()
+        .map(|(k, v)| {
+            let value = ids
+                .iter()
+                .fold(v.clone(), |v, (planned, real)| v.replace(planned, real));
+            (k.clone(), value)
+        })
+        .collect()
+}
+
+/// The twin's additions ([`ADDED`]) for a process listening on `ip` (`None` for a function, which listens
+/// nowhere and gets no `SERVICE_HOST`).
+pub fn additions(cx: &Context, ip: Option<Ipv4Addr>) -> Vec<(String, String)> {
+    let values = [
+        Some(cx.endpoint.clone()),
+        Some("twin".into()),
+        Some("twin".into()),
+        ip.map(|ip| ip.to_string()),
+        Some(cx.zone.to_string()),
+    ];
+    ADDED
+        .iter()
+        .zip(values)
+        .filter_map(|(k, v)| Some(((*k).to_owned(), v?)))
+        .collect()
+}
+
 /// The environment `service` runs with: its planned variables (planned ids replaced by real ones), its
 /// secrets' values, and the twin's additions.
 pub fn environment(
@@ -51,25 +83,9 @@ pub fn environment(
     ip: Ipv4Addr,
     cx: &Context,
 ) -> BTreeMap<String, String> {
-    let mut env: BTreeMap<String, String> = service
-        .environment
-        .iter()
-        .map(|(k, v)| {
-            let value = ids
-                .iter()
-                .fold(v.clone(), |v, (planned, real)| v.replace(planned, real));
-            (k.clone(), value)
-        })
-        .collect();
+    let mut env = resolved(&service.environment, ids);
     env.extend(secrets.clone());
-    let added = [
-        cx.endpoint.clone(),
-        "twin".into(),
-        "twin".into(),
-        ip.to_string(),
-        cx.zone.to_string(),
-    ];
-    env.extend(ADDED.iter().map(|k| k.to_string()).zip(added));
+    env.extend(additions(cx, Some(ip)));
     env
 }
 
@@ -103,9 +119,9 @@ impl Program {
     }
 }
 
-/// The directory and output file of `service`'s process.
-fn output(service: &Service, cx: &Context) -> anyhow::Result<(PathBuf, std::fs::File, PathBuf)> {
-    let dir = cx.logs.join(&service.name);
+/// The directory, output file and its path of the process `name`.
+pub fn output(name: &str, cx: &Context) -> anyhow::Result<(PathBuf, std::fs::File, PathBuf)> {
+    let dir = cx.logs.join(name);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let log = dir.join("output.log");
     let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
@@ -160,7 +176,7 @@ pub fn start(
     ip: Ipv4Addr,
     cx: &Context,
 ) -> anyhow::Result<Running> {
-    let (dir, out, log) = output(service, cx)?;
+    let (dir, out, log) = output(&service.name, cx)?;
     let args = argv(service, program, ip, &dir);
     let mut command = Command::new(program.path());
     command.args(&args).env_clear().envs(env);
@@ -274,7 +290,7 @@ pub async fn healthy(
 }
 
 /// Send `signal` to the process group of `pid`; whether any process received it.
-async fn signal_group(signal: &str, pid: u32) -> bool {
+pub async fn signal_group(signal: &str, pid: u32) -> bool {
     let group = format!("-{pid}");
     Command::new("kill")
         .args([signal, "--", &group])
@@ -285,7 +301,7 @@ async fn signal_group(signal: &str, pid: u32) -> bool {
 }
 
 /// Wait until none of `groups` has a process left, at most until `deadline`; the groups still alive.
-async fn until_gone(groups: &[u32], deadline: Instant) -> Vec<u32> {
+pub async fn until_gone(groups: &[u32], deadline: Instant) -> Vec<u32> {
     loop {
         let mut alive = Vec::new();
         for pid in groups {

@@ -1,12 +1,15 @@
 //! `tradai twin up`: the planned graph, running. Its data plane is created on the emulator (moto, started here
 //! when no `--aws-endpoint` is given), each always-on ECS service runs as a process of its image's binary with
 //! its task definition's command, environment and secrets on a loopback address of its own, and the Cloud Map
-//! names resolve through a zone of the planned records (decision W42). It runs until Ctrl-C or SIGTERM.
+//! names resolve through a zone of the planned records (decision W42). Each planned function runs behind a
+//! loopback Lambda Runtime API, and the planned SQS event source mappings feed them (W43). It runs until
+//! Ctrl-C or SIGTERM.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _};
 use rand::Rng as _;
@@ -15,6 +18,8 @@ use tradai_discovery::zone::Zone;
 
 use super::cognito::{Ids, POOL};
 use super::compute::{self, Service};
+use super::functions;
+use super::lambda::Lambda;
 use super::processes::{self, Context, Program, Running};
 use crate::args::TwinUpArgs;
 
@@ -119,7 +124,6 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         .clone()
         .or(moto.as_ref().map(|m| m.url.clone()))
         .unwrap_or_default();
-    super::emulator::enable_step_functions(&url).await?;
     let endpoint = tradai_aws::Endpoint::Emulator {
         region: config.settings().aws.region.clone(),
         url: url.clone(),
@@ -191,6 +195,25 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         return Err(e);
     }
 
+    let region = config.settings().aws.region.clone();
+    let (lambdas, triggers) = match functions_up(
+        &graph,
+        &images,
+        &binaries,
+        &region,
+        &created.ids,
+        &cx,
+        &clients,
+    )
+    .await
+    {
+        Ok(started) => started,
+        Err(e) => {
+            processes::stop(&mut running).await;
+            return Err(e);
+        }
+    };
+
     println!(
         "twin of {} on {url}{}",
         config.env(),
@@ -223,15 +246,84 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
             r.service.name, r.address, r.health
         );
     }
+    for l in &lambdas {
+        println!(
+            "  function {} pid={} timeout={}s",
+            l.function.name,
+            l.pid(),
+            l.function.timeout.as_secs()
+        );
+    }
+    for (m, _) in &triggers {
+        println!(
+            "  trigger sqs {} -> {} (batch {})",
+            m.queue, m.function, m.batch_size
+        );
+    }
     for s in &skipped {
         println!("  skipped {s}");
     }
     println!("ready (Ctrl-C stops the twin)");
 
     let code = wait(&mut running, stopped).await;
+    for (_, task) in &triggers {
+        task.abort();
+    }
+    super::lambda::stop_all(&lambdas).await;
     processes::stop(&mut running).await;
     drop(moto);
     Ok(code)
+}
+
+type Triggers = Vec<(functions::Mapping, tokio::task::JoinHandle<()>)>;
+
+/// Start every planned function of an image of ours behind its Runtime API, then its enabled SQS triggers.
+async fn functions_up(
+    graph: &super::graph::Graph,
+    images: &BTreeMap<String, tradai_config::images::Image>,
+    binaries: &Path,
+    region: &str,
+    ids: &Ids,
+    cx: &Context,
+    clients: &tradai_aws::Clients,
+) -> anyhow::Result<(Vec<Arc<Lambda>>, Triggers)> {
+    let planned = functions::functions(graph)?;
+    let mut lambdas = Vec::new();
+    for f in &planned {
+        let Some(binary) = images.get(&f.repository).and_then(|i| i.binary.as_ref()) else {
+            bail!(
+                "{}: its image ({}) is not a binary of this workspace",
+                f.name,
+                f.repository
+            );
+        };
+        let binary = binaries.join(binary);
+        if !binary.exists() {
+            bail!(
+                "{}: {} does not exist: build it with `cargo build --bin tradai-lambda`",
+                f.name,
+                binary.display()
+            );
+        }
+        lambdas.push(Arc::new(Lambda::start(f, &binary, region, ids, cx).await?));
+    }
+    let mut triggers = Vec::new();
+    for m in functions::mappings(graph, &planned)?
+        .into_iter()
+        .filter(|m| m.enabled)
+    {
+        let Some(lambda) = lambdas.iter().find(|l| l.function.name == m.function) else {
+            continue;
+        };
+        let task = tokio::spawn(super::triggers::run(
+            clients.sqs.clone(),
+            m.clone(),
+            lambda.clone(),
+            region.to_owned(),
+        ));
+        triggers.push((m, task));
+    }
+    Ok((lambdas, triggers))
 }
 
 /// Start every service, then wait for each one's health check.

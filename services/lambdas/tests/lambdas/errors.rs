@@ -8,7 +8,7 @@ use serde_json::json;
 use tradai_workflows::local::{Integrations, Interpreter, TaskFailure};
 use tradai_workflows::{State, StateMachine};
 
-use crate::runtime_api::{Outcome, RuntimeApi};
+use tradai_lambdas::runtime_api::{Outcome, RuntimeApi};
 
 /// `tradai-lambda update-status` on `api`, its DynamoDB at an address nothing listens on.
 fn spawn(api: &RuntimeApi) -> tokio::process::Child {

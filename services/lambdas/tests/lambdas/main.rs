@@ -3,7 +3,6 @@
 //! token endpoint.
 
 mod errors;
-mod runtime_api;
 
 use std::sync::Arc;
 

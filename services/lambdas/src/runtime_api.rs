@@ -1,7 +1,8 @@
 //! A loopback Lambda Runtime API: the HTTP interface Lambda gives a `provided` runtime (`GET
 //! …/invocation/next`, `POST …/{id}/response` or `…/{id}/error`), so a `tradai-lambda` process runs here as it
 //! runs in Lambda. Events are queued with [`RuntimeApi::invoke`]; what the process posts back is read with
-//! [`RuntimeApi::outcome`]. Shared by the runtime tests and the cold-start bench.
+//! [`RuntimeApi::outcome`]. The deployment twin runs each planned function behind one (feature
+//! `runtime-api`); the runtime tests and the cold-start bench use it too.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -26,8 +27,11 @@ pub enum Outcome {
     },
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Shared {
+    /// The function's ARN and timeout, as the headers of each invocation carry them.
+    arn: String,
+    timeout: Duration,
     events: Mutex<VecDeque<(String, Value)>>,
     queued: Notify,
     outcomes: Mutex<BTreeMap<String, (Instant, Outcome)>>,
@@ -41,6 +45,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A Runtime API on a loopback port.
+#[derive(Debug)]
 pub struct RuntimeApi {
     pub address: SocketAddr,
     shared: Arc<Shared>,
@@ -67,12 +72,13 @@ async fn next(State(shared): State<Arc<Shared>>) -> (HeaderMap, String) {
             headers.insert(name, value);
         }
     };
+    let deadline = std::time::SystemTime::now() + shared.timeout;
+    let deadline_ms = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     set("lambda-runtime-aws-request-id", &id);
-    set("lambda-runtime-deadline-ms", "9999999999999");
-    set(
-        "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:eu-central-1:123456789012:function:tradai-test",
-    );
+    set("lambda-runtime-deadline-ms", &deadline_ms.to_string());
+    set("lambda-runtime-invoked-function-arn", &shared.arn);
     (headers, event.to_string())
 }
 
@@ -102,9 +108,23 @@ async fn error(
 }
 
 impl RuntimeApi {
-    /// Listen on a free loopback port.
+    /// Listen on a free loopback port, for a test function with no deadline to speak of.
     pub async fn start() -> RuntimeApi {
-        let shared = Arc::new(Shared::default());
+        Self::for_function(
+            "arn:aws:lambda:eu-central-1:123456789012:function:tradai-test",
+            Duration::from_secs(900),
+        )
+        .await
+        .expect("a loopback Runtime API")
+    }
+
+    /// Listen on a free loopback port for the function `arn`, whose invocations have `timeout`.
+    pub async fn for_function(arn: &str, timeout: Duration) -> std::io::Result<RuntimeApi> {
+        let shared = Arc::new(Shared {
+            arn: arn.to_owned(),
+            timeout,
+            ..Shared::default()
+        });
         let app = axum::Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route(
@@ -113,18 +133,21 @@ impl RuntimeApi {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("addr");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        RuntimeApi {
+        Ok(RuntimeApi {
             address,
             shared,
             server,
-        }
+        })
+    }
+
+    /// Drop the events not yet taken (a restarted process must not receive the one that timed out).
+    pub fn clear(&self) {
+        lock(&self.shared.events).clear();
     }
 
     /// The variables Lambda sets for a function named `function` using this API.
