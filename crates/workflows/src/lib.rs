@@ -7,6 +7,7 @@
 //! definition in-process.
 
 pub mod asl;
+mod asl_parse;
 mod backtest;
 pub mod local;
 mod retraining;
@@ -16,6 +17,7 @@ mod tasks;
 pub mod validate;
 
 pub use asl::{Catch, Condition, Retry, State, StateMachine, Transition};
+pub use asl_parse::AslError;
 pub use backtest::backtest;
 pub use retraining::retraining;
 pub use targets::{Capacity, Targets};

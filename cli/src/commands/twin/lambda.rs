@@ -174,7 +174,6 @@ impl Lambda {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
-
 }
 
 /// Stop every execution environment as Lambda shuts one down: SIGTERM, then SIGKILL after 2 s.

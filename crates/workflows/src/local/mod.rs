@@ -97,9 +97,21 @@ impl std::fmt::Debug for Interpreter<'_> {
 const MAX_TRANSITIONS: usize = 1000;
 
 impl Interpreter<'_> {
-    /// Run `machine` on `input` as execution `name`.
+    /// Run `machine` on `input` as execution `name` (its id `local:<name>`).
     pub async fn run(&self, machine: &StateMachine, name: &str, input: Value) -> Execution {
-        let mut context = json!({"Execution": {"Id": format!("local:{name}"), "Name": name, "Input": input.clone()}});
+        self.run_as(machine, &format!("local:{name}"), name, input)
+            .await
+    }
+
+    /// Run `machine` on `input` as the execution `id` (its ARN, where Step Functions started it) named `name`.
+    pub async fn run_as(
+        &self,
+        machine: &StateMachine,
+        id: &str,
+        name: &str,
+        input: Value,
+    ) -> Execution {
+        let mut context = json!({"Execution": {"Id": id, "Name": name, "Input": input.clone()}});
         let (mut current, mut data, mut visited) = (machine.start_at.clone(), input, Vec::new());
         while visited.len() < MAX_TRANSITIONS {
             visited.push(current.clone());
