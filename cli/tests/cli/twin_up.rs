@@ -49,11 +49,10 @@ fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Ban
     panic!("twin up stopped before it was ready: {b:?}")
 }
 
-/// Submit a backtest and wait (at most 60 s) until its job names a workflow execution.
-async fn submitted_and_started(backend: &str, token: &str) -> Value {
+/// Submit a backtest of `strategy` and wait (at most 90 s) until its job has ended.
+async fn submitted_and_ended(backend: &str, token: &str, strategy: &str) -> Value {
     let http = reqwest::Client::new();
-    let body =
-        json!({"strategy": "sma-crossover", "start_date": "2024-02-01", "end_date": "2024-02-20"});
+    let body = json!({"strategy": strategy, "start_date": "2024-02-01", "end_date": "2024-02-20"});
     let submitted = http
         .post(format!("{backend}/api/v1/backtests"))
         .bearer_auth(token)
@@ -64,7 +63,7 @@ async fn submitted_and_started(backend: &str, token: &str) -> Value {
     assert_eq!(submitted.status(), 202);
     let job: Value = submitted.json().await.expect("job");
     let id = job["job_id"].as_str().expect("job id").to_owned();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     loop {
         let job: Value = http
             .get(format!("{backend}/api/v1/backtests/{id}"))
@@ -75,12 +74,14 @@ async fn submitted_and_started(backend: &str, token: &str) -> Value {
             .json()
             .await
             .expect("job");
-        if job["execution_arn"].is_string() {
+        if ["COMPLETED", "FAILED", "CANCELLED"]
+            .contains(&job["status"].as_str().unwrap_or_default())
+        {
             return job;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no execution within 60 s: {job}"
+            "not ended within 90 s: {job}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
@@ -217,6 +218,7 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "TRADAI_DISCOVERY_DNS",
+            "BINANCE_FUTURES_URL",
         ] {
             assert!(actual.remove(added).is_some(), "{name}: {added}");
         }
@@ -299,8 +301,18 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
 
     // A backtest submitted to the backend goes to the planned queue, whose planned trigger hands it to the
     // planned consumer function (its own process, planned environment), which starts an execution of the
-    // planned state machine and records it on the job.
-    let job = runtime.block_on(submitted_and_started(backend, &token));
+    // planned state machine. The twin interprets the planned definition: validate-strategy (its own process)
+    // finds no such strategy in the configs bucket, update-status records the failure, and the backend
+    // answers it.
+    let job = runtime.block_on(submitted_and_ended(backend, &token, "no-such-strategy"));
+    assert_eq!(job["status"], "FAILED", "{job}");
+    assert_eq!(job["error"]["Error"], "ValidationFailed", "{job}");
+    assert!(
+        job["error"]["Cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("no strategy config 'no-such-strategy'")),
+        "{job}"
+    );
     let machine = plan
         .iter()
         .find(|r| {

@@ -107,21 +107,47 @@ pub fn services(graph: &Graph) -> Result<Vec<Service>, InputError> {
                     format!("has no container {named:?}"),
                 )
             })?;
-        out.push(service(
-            r,
-            task,
-            container,
-            registry
-                .map(|g| registration(graph, r, g))
-                .transpose()?
-                .flatten(),
-        )?);
+        let registered = match registry {
+            Some(g) => registration(graph, r, g)?,
+            None => None,
+        };
+        let name = r.text("name")?.to_owned();
+        let desired = r.optional_count("desiredCount")?.unwrap_or(0);
+        out.push(service(name, desired, task, container, registered)?);
     }
     Ok(out)
 }
 
+/// The first container of the task definition `reference` (its ARN or family), as a task that
+/// `ecs:runTask` starts.
+pub fn task(graph: &Graph, reference: &str) -> Result<Service, String> {
+    fn family<'a>(r: &Resource<'a>) -> Option<&'a str> {
+        r.optional_text("family").ok().flatten()
+    }
+    let task = graph
+        .of_type(TASK_DEFINITION)
+        .find(|r| {
+            tradai_stack_testing::is_arn_of(reference, r.0)
+                || family(r).is_some_and(|f| {
+                    reference == f || reference.split(['/', ':']).any(|part| part == f)
+                })
+        })
+        .ok_or_else(|| format!("no planned task definition is {reference}"))?;
+    let definitions: Value = serde_json::from_str(
+        task.text("containerDefinitions")
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| format!("{reference}: containerDefinitions is not JSON: {e}"))?;
+    let container = definitions
+        .get(0)
+        .ok_or_else(|| format!("{reference}: the task definition has no container"))?;
+    let name = family(&task).unwrap_or(task.name()).to_owned();
+    service(name, 1, task, container, None).map_err(|e| e.to_string())
+}
+
 fn service(
-    r: Resource<'_>,
+    name: String,
+    desired: u64,
     task: Resource<'_>,
     c: &Value,
     registration: Option<Registration>,
@@ -173,8 +199,8 @@ fn service(
         .and_then(|m| count(&m["containerPort"]))
         .and_then(|p| u16::try_from(p).ok());
     Ok(Service {
-        name: r.text("name")?.to_owned(),
-        desired: r.optional_count("desiredCount")?.unwrap_or(0),
+        name,
+        desired,
         container: c["name"].as_str().unwrap_or_default().to_owned(),
         repository: repository.to_owned(),
         command,

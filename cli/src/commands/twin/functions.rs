@@ -40,6 +40,18 @@ pub struct Mapping {
     pub enabled: bool,
 }
 
+impl Function {
+    /// Whether `named` (a `FunctionName`: the name, Lambda's ARN `…:function:<name>`, or the mock engine's ARN
+    /// of the planned resource) names this function.
+    pub fn answers_to(&self, graph: &Graph, named: &str) -> bool {
+        named == self.name
+            || named.ends_with(&format!(":function:{}", self.name))
+            || graph
+                .of_type(FUNCTION)
+                .any(|p| p.name() == self.resource && tradai_stack_testing::is_arn_of(named, p.0))
+    }
+}
+
 fn repository(r: Resource<'_>, uri: &str) -> Result<String, InputError> {
     uri.rsplit('/')
         .next()
@@ -103,16 +115,9 @@ pub fn mappings(graph: &Graph, functions: &[Function]) -> Result<Vec<Mapping>, I
             continue;
         }
         let named = r.text("functionName")?;
-        // By name, by Lambda's ARN (`…:function:<name>`), or by the engine's ARN of the planned resource.
         let function = functions
             .iter()
-            .find(|f| {
-                named == f.name
-                    || named.ends_with(&format!(":function:{}", f.name))
-                    || graph.of_type(FUNCTION).any(|p| {
-                        p.name() == f.resource && tradai_stack_testing::is_arn_of(named, p.0)
-                    })
-            })
+            .find(|f| f.answers_to(graph, named))
             .ok_or_else(|| {
                 r.error(
                     "functionName",

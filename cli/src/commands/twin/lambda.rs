@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 use tradai_lambdas::runtime_api::{Outcome, RuntimeApi};
 
 use super::functions::Function;
+use super::plane::Plane;
 use super::processes::{self, Context};
 
 /// One running function.
@@ -174,6 +175,25 @@ impl Lambda {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+}
+
+/// Start every planned function behind its own Runtime API.
+pub async fn start_planned(plane: &Plane) -> anyhow::Result<Vec<std::sync::Arc<Lambda>>> {
+    let mut lambdas = Vec::new();
+    for f in &super::functions::functions(&plane.graph)? {
+        let binary = plane.catalog.binary(&f.repository).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: its image ({}) is not a binary of this workspace",
+                f.name,
+                f.repository
+            )
+        })?;
+        let program = processes::Program::Binary(binary.clone());
+        super::plane::present(&program, &f.name)?;
+        let lambda = Lambda::start(f, &binary, &plane.region, &plane.ids, &plane.cx).await?;
+        lambdas.push(std::sync::Arc::new(lambda));
+    }
+    Ok(lambdas)
 }
 
 /// Stop every execution environment as Lambda shuts one down: SIGTERM, then SIGKILL after 2 s.

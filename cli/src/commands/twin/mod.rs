@@ -17,13 +17,19 @@ mod graph;
 #[cfg(feature = "aws")]
 mod lambda;
 #[cfg(feature = "aws")]
+mod plane;
+#[cfg(feature = "aws")]
 mod processes;
 #[cfg(feature = "aws")]
 mod provision;
 #[cfg(feature = "aws")]
+mod services;
+#[cfg(feature = "aws")]
 mod triggers;
 #[cfg(feature = "aws")]
 mod up;
+#[cfg(feature = "aws")]
+mod workflows;
 
 use std::process::ExitCode;
 

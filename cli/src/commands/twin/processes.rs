@@ -1,8 +1,9 @@
 //! The planned ECS services as processes: each runs its image's binary with exactly its task definition's
 //! command, environment and secrets, in an empty working directory (as in its image: the binary reads the
 //! config built into it). The only additions are the emulator (`AWS_ENDPOINT_URL` and placeholder
-//! credentials, where AWS gives the task role's), the service's loopback address (`SERVICE_HOST`) and the twin's
-//! Cloud Map zone (`TRADAI_DISCOVERY_DNS`). Its planned health check then runs, with the image's binary path
+//! credentials, where AWS gives the task role's), the service's loopback address (`SERVICE_HOST`), the twin's
+//! Cloud Map zone (`TRADAI_DISCOVERY_DNS`) and the replay of the recorded exchange pages
+//! (`BINANCE_FUTURES_URL`). Its planned health check then runs, with the image's binary path
 //! mapped to the binary, until it passes or the planned bound (start period + retries × interval) is spent.
 
 use std::collections::BTreeMap;
@@ -16,12 +17,13 @@ use tokio::process::{Child, Command};
 use super::compute::{HealthCheck, Service};
 
 /// The variables the twin adds to a task's environment, and nothing else.
-pub const ADDED: [&str; 5] = [
+pub const ADDED: [&str; 6] = [
     "AWS_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "SERVICE_HOST",
     tradai_discovery::DNS_SERVER_VARIABLE,
+    "BINANCE_FUTURES_URL",
 ];
 
 /// One started service.
@@ -40,6 +42,9 @@ pub struct Context {
     pub endpoint: String,
     pub zone: SocketAddr,
     pub logs: PathBuf,
+    /// The replay of the recorded Binance USD-M pages, standing in for the exchange as the emulator stands in
+    /// for AWS.
+    pub binance: String,
 }
 
 /// `vars` with every planned id replaced by the real one (as `pulumi up` resolves outputs).
@@ -66,6 +71,7 @@ pub fn additions(cx: &Context, ip: Option<Ipv4Addr>) -> Vec<(String, String)> {
         Some("twin".into()),
         ip.map(|ip| ip.to_string()),
         Some(cx.zone.to_string()),
+        Some(cx.binance.clone()),
     ];
     ADDED
         .iter()

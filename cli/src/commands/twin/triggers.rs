@@ -15,6 +15,7 @@ use tradai_lambdas::runtime_api::Outcome;
 
 use super::functions::Mapping;
 use super::lambda::Lambda;
+use super::plane::Plane;
 
 /// A received message as Lambda's SQS event record carries it.
 fn record(m: &aws_sdk_sqs::types::Message, mapping: &Mapping, region: &str) -> Value {
@@ -61,8 +62,33 @@ fn failures(answer: &Value) -> HashSet<String> {
         .collect()
 }
 
+/// The enabled planned mappings, each polling for its function: the mapping and its task.
+pub type Triggers = Vec<(Mapping, tokio::task::JoinHandle<()>)>;
+
+/// Start polling for every enabled planned mapping whose function runs in `lambdas`.
+pub fn start(plane: &Plane, lambdas: &[Arc<Lambda>]) -> anyhow::Result<Triggers> {
+    let planned: Vec<_> = lambdas.iter().map(|l| l.function.clone()).collect();
+    let mut triggers = Vec::new();
+    for m in super::functions::mappings(&plane.graph, &planned)? {
+        let Some(lambda) = lambdas.iter().find(|l| l.function.name == m.function) else {
+            continue;
+        };
+        if !m.enabled {
+            continue;
+        }
+        let task = tokio::spawn(run(
+            plane.clients.sqs.clone(),
+            m.clone(),
+            lambda.clone(),
+            plane.region.clone(),
+        ));
+        triggers.push((m, task));
+    }
+    Ok(triggers)
+}
+
 /// Poll `mapping`'s queue for `lambda` until the task is aborted.
-pub async fn run(sqs: aws_sdk_sqs::Client, mapping: Mapping, lambda: Arc<Lambda>, region: String) {
+async fn run(sqs: aws_sdk_sqs::Client, mapping: Mapping, lambda: Arc<Lambda>, region: String) {
     let url = loop {
         match sqs.get_queue_url().queue_name(&mapping.queue).send().await {
             Ok(found) => break found.queue_url().unwrap_or_default().to_owned(),
