@@ -2,7 +2,10 @@
 //! service of the plan passes its own planned health check, runs with exactly its task definition's
 //! environment (planned ids resolved, plus the twin's declared additions), and is reached the way the
 //! deployed system reaches it: a token moto's Cognito issues for the planned pool and client is accepted,
-//! and the backend reaches the strategy service by its Cloud Map name. SIGTERM stops every process.
+//! and the backend reaches the strategy service by its Cloud Map name. Backtests submitted to the backend run
+//! through the planned queue, trigger, functions, workflow and runner task: one for a strategy that does not
+//! exist fails at validation, the sample strategy completes with its equity and report. SIGTERM stops every
+//! process.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -219,6 +222,7 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
             "AWS_SECRET_ACCESS_KEY",
             "TRADAI_DISCOVERY_DNS",
             "BINANCE_FUTURES_URL",
+            "COGNITO_TOKEN_URL",
         ] {
             assert!(actual.remove(added).is_some(), "{name}: {added}");
         }
@@ -333,6 +337,76 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
         "{:?}",
         banner.functions
     );
+
+    // The sample strategy, put where the strategy service and validate-strategy read strategies (the configs
+    // bucket, as a release would put it), runs end to end: EnsureData syncs the recorded exchange pages through
+    // data-collection-proxy (signed in as the planned M2M client) and the data-collection service; the runner
+    // runs as the planned task definition's container; the backend serves its equity and report.
+    let bucket = plan
+        .iter()
+        .filter(|r| r["type"] == "aws:s3/bucket:Bucket")
+        .filter_map(|r| r["inputs"]["bucket"].as_str())
+        .find(|b| b.contains("-configs-"))
+        .expect("the planned configs bucket");
+    let sample = tradai_strategy::SAMPLES[0];
+    let name = serde_json::from_str::<Value>(sample).expect("sample")["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    runtime.block_on(async {
+        let config = tradai_config::Loader::embedded()
+            .load(tradai_config::Environment::Dev)
+            .expect("dev");
+        let endpoint = tradai_aws::Endpoint::Emulator {
+            region: config.settings().aws.region.clone(),
+            url: banner.endpoint.clone(),
+        };
+        let clients = tradai_aws::Clients::connect(&endpoint).await;
+        clients
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(tradai_strategy::configs::key(&name))
+            .body(sample.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("the sample strategy put");
+    });
+    let job = runtime.block_on(submitted_and_ended(backend, &token, &name));
+    assert_eq!(job["status"], "COMPLETED", "{job}");
+    let id = job["job_id"].as_str().expect("id");
+    let (equity, report) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let get = |path: String| {
+            http.get(format!("{backend}/api/v1/backtests/{id}/{path}"))
+                .bearer_auth(&token)
+                .send()
+        };
+        let equity: Value = get("equity".into())
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        let report: Value = get("report-data".into())
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        (equity, report)
+    });
+    assert!(
+        equity["equity_curve"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "{equity}"
+    );
+    assert!(
+        report["metrics"]["candles"].as_u64().is_some_and(|n| n > 0),
+        "{report}"
+    );
+    assert!(report["metrics"]["trade_count"].is_u64(), "{report}");
 
     // SIGTERM stops the twin and every process it started.
     let status = Command::new("kill")

@@ -37,6 +37,27 @@ impl Key {
         }
     }
 
+    /// The key of a private JWK (`kid`, `n`, `e`, `d`; the primes are recovered when absent), e.g. the one
+    /// an emulator signs its Cognito tokens with.
+    pub fn from_private_jwk(jwk: &Value) -> Result<Self, String> {
+        let part = |name: &str| -> Result<rsa::BigUint, String> {
+            let text = jwk[name]
+                .as_str()
+                .ok_or_else(|| format!("the JWK has no `{name}`"))?;
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text.trim_end_matches('='))
+                .map_err(|e| format!("the JWK's `{name}` is not base64url: {e}"))?;
+            Ok(rsa::BigUint::from_bytes_be(&bytes))
+        };
+        let private =
+            RsaPrivateKey::from_components(part("n")?, part("e")?, part("d")?, Vec::new())
+                .map_err(|e| format!("the JWK is not an RSA private key: {e}"))?;
+        Ok(Key {
+            kid: jwk["kid"].as_str().unwrap_or_default().to_owned(),
+            private,
+        })
+    }
+
     pub fn jwk(&self) -> Value {
         let b64 = |bytes: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let public = self.private.to_public_key();
@@ -143,5 +164,29 @@ impl LocalIssuer {
             "sub": "local-developer", "username": "developer", "token_use": "access", "client_id": CLIENT,
             "scope": "openid email profile", "iss": self.server.issuer(), "exp": now() + hours * 3600, "iat": now(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use rsa::traits::PrivateKeyParts;
+
+    use super::*;
+
+    #[test]
+    fn a_private_jwk_without_primes_signs_as_its_key() {
+        let key = Key::new("k1");
+        let b64 = |bytes: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut jwk = key.jwk();
+        jwk["d"] = json!(b64(key.private.d().to_bytes_be()));
+        let read = Key::from_private_jwk(&jwk).expect("a key");
+        assert_eq!(read.jwk(), key.jwk());
+        assert_eq!(read.sign(&json!({"a": 1})), key.sign(&json!({"a": 1})));
+        jwk["d"] = json!("AQAB");
+        assert!(Key::from_private_jwk(&jwk).is_err());
+        assert!(Key::from_private_jwk(&json!({"kid": "x"}))
+            .expect_err("no n")
+            .contains("`n`"));
     }
 }

@@ -23,7 +23,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_stream::StreamExt as _;
 
 pub use engine::{Recording, Registered};
-pub use fakes::{fake_id, is_arn_of, FAKE_ACCOUNT};
+pub use fakes::{arn_of, fake_id, is_arn_of, FAKE_ACCOUNT};
 pub use plan::{aws_schema, plan, to_json, PlanError, Planned};
 
 /// How to run a program.

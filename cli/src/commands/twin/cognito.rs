@@ -13,7 +13,7 @@ use super::provision::{failed, ProvisionError, Provisioned};
 
 pub const POOL: &str = "aws:cognito/userPool:UserPool";
 const RESOURCE_SERVER: &str = "aws:cognito/resourceServer:ResourceServer";
-const CLIENT: &str = "aws:cognito/userPoolClient:UserPoolClient";
+pub const CLIENT: &str = "aws:cognito/userPoolClient:UserPoolClient";
 const DOMAIN: &str = "aws:cognito/userPoolDomain:UserPoolDomain";
 
 /// The real id each planned id became (planned → created).

@@ -27,7 +27,7 @@ impl Drop for Moto {
     }
 }
 
-fn venv() -> PathBuf {
+pub fn venv() -> PathBuf {
     match std::env::var_os("TRADAI_EMULATOR_VENV") {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())

@@ -17,6 +17,10 @@ mod graph;
 #[cfg(feature = "aws")]
 mod lambda;
 #[cfg(feature = "aws")]
+mod oauth;
+#[cfg(feature = "aws")]
+mod operator;
+#[cfg(feature = "aws")]
 mod plane;
 #[cfg(feature = "aws")]
 mod processes;

@@ -2,8 +2,8 @@
 //! command, environment and secrets, in an empty working directory (as in its image: the binary reads the
 //! config built into it). The only additions are the emulator (`AWS_ENDPOINT_URL` and placeholder
 //! credentials, where AWS gives the task role's), the service's loopback address (`SERVICE_HOST`), the twin's
-//! Cloud Map zone (`TRADAI_DISCOVERY_DNS`) and the replay of the recorded exchange pages
-//! (`BINANCE_FUTURES_URL`). Its planned health check then runs, with the image's binary path
+//! Cloud Map zone (`TRADAI_DISCOVERY_DNS`), the replay of the recorded exchange pages (`BINANCE_FUTURES_URL`)
+//! and the stand-in for the user-pool domain's token endpoint (`COGNITO_TOKEN_URL`). Its planned health check then runs, with the image's binary path
 //! mapped to the binary, until it passes or the planned bound (start period + retries × interval) is spent.
 
 use std::collections::BTreeMap;
@@ -17,13 +17,14 @@ use tokio::process::{Child, Command};
 use super::compute::{HealthCheck, Service};
 
 /// The variables the twin adds to a task's environment, and nothing else.
-pub const ADDED: [&str; 6] = [
+pub const ADDED: [&str; 7] = [
     "AWS_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "SERVICE_HOST",
     tradai_discovery::DNS_SERVER_VARIABLE,
     "BINANCE_FUTURES_URL",
+    "COGNITO_TOKEN_URL",
 ];
 
 /// One started service.
@@ -45,6 +46,8 @@ pub struct Context {
     /// The replay of the recorded Binance USD-M pages, standing in for the exchange as the emulator stands in
     /// for AWS.
     pub binance: String,
+    /// The twin's stand-in for the user-pool domain's token endpoint, when it could load the emulator's key.
+    pub token_url: Option<String>,
 }
 
 /// `vars` with every planned id replaced by the real one (as `pulumi up` resolves outputs).
@@ -72,6 +75,7 @@ pub fn additions(cx: &Context, ip: Option<Ipv4Addr>) -> Vec<(String, String)> {
         ip.map(|ip| ip.to_string()),
         Some(cx.zone.to_string()),
         Some(cx.binance.clone()),
+        cx.token_url.clone(),
     ];
     ADDED
         .iter()

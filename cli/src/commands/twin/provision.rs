@@ -104,9 +104,10 @@ pub async fn provision(
         *done.entry(TOPIC).or_default() += 1;
     }
     for r in graph.of_type(SECRET) {
-        create::secret(clients, r.text("name")?, r.optional_text("description")?)
+        let arn = create::secret(clients, r.text("name")?, r.optional_text("description")?)
             .await
             .map_err(failed(SECRET, r))?;
+        ids.insert(tradai_stack_testing::arn_of(r.0, region), arn);
         *done.entry(SECRET).or_default() += 1;
     }
     for r in graph.of_type(LOG_GROUP) {

@@ -75,11 +75,24 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
     });
     let exchange =
         tradai_market::replay::ReplayServer::start(tradai_market::Recording::bundled()?).await;
+    let m2m_secret = super::operator::m2m_secret(config, &clients, &graph, &created.ids).await?;
+    let pools: Vec<String> = graph
+        .of_type(POOL)
+        .filter_map(|r| created.ids.get(&r.planned_id()).cloned())
+        .collect();
+    let token_url = match super::oauth::moto_key(&super::emulator::venv()) {
+        Ok(key) => Some(super::oauth::start(clients.clone(), pools, region.clone(), key).await?),
+        Err(e) => {
+            eprintln!("no token endpoint for the M2M client (data-collection-proxy cannot sign in): {e:#}");
+            None
+        }
+    };
     let cx = Context {
         endpoint: url.clone(),
         zone,
         logs: logs.clone(),
         binance: exchange.url().to_owned(),
+        token_url,
     };
     let plane = Arc::new(Plane {
         graph,
@@ -120,6 +133,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
             println!("  cognito {} {id}", r.name());
         }
     }
+    println!("  operator step done: the M2M client's secret put into {m2m_secret}");
     for r in &running {
         let name = r
             .service

@@ -21,9 +21,9 @@ mod resources;
 mod table;
 
 pub use aws_sdk_sqs::types::QueueAttributeName;
-#[cfg(feature = "secrets")]
-pub use resources::secret;
 pub use resources::{bucket_versioning, log_group, state_machine};
+#[cfg(feature = "secrets")]
+pub use resources::{put_secret_value, secret};
 pub use table::{create_table, IndexShape, Projected, TableShape};
 
 /// URLs and ARNs of what was provisioned, by config key.

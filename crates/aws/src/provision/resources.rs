@@ -97,9 +97,10 @@ pub async fn state_machine(
     }
 }
 
-/// A secret without a value (an operator puts it, as in AWS).
+/// A secret without a value (an operator puts it, as in AWS); returns its ARN (the existing one's, when one
+/// of that name exists).
 #[cfg(feature = "secrets")]
-pub async fn secret(clients: &Clients, name: &str, description: Option<&str>) -> Result<()> {
+pub async fn secret(clients: &Clients, name: &str, description: Option<&str>) -> Result<String> {
     let client = crate::client!(aws_sdk_secretsmanager, clients);
     let created = client
         .create_secret()
@@ -107,7 +108,34 @@ pub async fn secret(clients: &Clients, name: &str, description: Option<&str>) ->
         .set_description(description.map(str::to_owned))
         .send()
         .await;
-    super::exists_or_created(created, "secretsmanager", |e| {
-        e.is_resource_exists_exception()
-    })
+    match created {
+        Ok(out) => Ok(out.arn().unwrap_or_default().to_owned()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            let described = client
+                .describe_secret()
+                .secret_id(name)
+                .send()
+                .await
+                .map_err(|e| domain_error("secretsmanager", e))?;
+            Ok(described.arn().unwrap_or_default().to_owned())
+        }
+        Err(err) => Err(domain_error("secretsmanager", err)),
+    }
+}
+
+/// Put `value` as the current value of the secret `id` (a name or an ARN).
+#[cfg(feature = "secrets")]
+pub async fn put_secret_value(clients: &Clients, id: &str, value: &str) -> Result<()> {
+    crate::client!(aws_sdk_secretsmanager, clients)
+        .put_secret_value()
+        .secret_id(id)
+        .secret_string(value)
+        .send()
+        .await
+        .map_err(|e| domain_error("secretsmanager", e))?;
+    Ok(())
 }
