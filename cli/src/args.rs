@@ -51,6 +51,18 @@ pub enum TwinCommand {
     /// and each always-on ECS service as a process of its binary with its task definition's command,
     /// environment and secrets, the Cloud Map names resolving to loopback addresses. Until Ctrl-C.
     Up(TwinUpArgs),
+    /// Fire one planned EventBridge schedule of a running twin now (its targets invoked with the scheduled
+    /// event); prints each target's outcome, exit 1 when one failed.
+    Fire(TwinFireArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TwinFireArgs {
+    /// The planned rule's name, e.g. tradai-health-check-dev-trigger-0 (`tradai infra plan` lists them).
+    pub rule: String,
+    /// The control URL `twin up` printed.
+    #[arg(long, env = "TRADAI_TWIN", value_name = "URL")]
+    pub twin: String,
 }
 
 #[derive(Debug, Args)]

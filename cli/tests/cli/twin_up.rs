@@ -4,8 +4,8 @@
 //! deployed system reaches it: a token moto's Cognito issues for the planned pool and client is accepted,
 //! and the backend reaches the strategy service by its Cloud Map name. Backtests submitted to the backend run
 //! through the planned queue, trigger, functions, workflow and runner task: one for a strategy that does not
-//! exist fails at validation, the sample strategy completes with its equity and report. SIGTERM stops every
-//! process.
+//! exist fails at validation, the sample strategy completes with its equity and report. Every planned
+//! schedule fires on demand (`tradai twin fire`) and its function succeeds. SIGTERM stops every process.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -24,6 +24,8 @@ struct Banner {
     services: BTreeMap<String, (String, u32, String)>,
     /// Function → pid of its execution environment.
     functions: BTreeMap<String, u32>,
+    /// The control endpoint (`twin fire --twin`).
+    control: String,
 }
 
 fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Banner {
@@ -45,6 +47,7 @@ fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Ban
                 let pid = pid.trim_start_matches("pid=").parse().expect("pid");
                 b.functions.insert((*name).to_owned(), pid);
             }
+            ["control", url, ..] => b.control = (*url).to_owned(),
             ["ready", ..] => return b,
             _ => {}
         }
@@ -177,7 +180,7 @@ fn planned_environments(plan: &[Value]) -> BTreeMap<String, (String, BTreeMap<St
 }
 
 #[test]
-fn the_planned_services_run_as_planned_and_reach_one_another() {
+fn the_planned_graph_runs_its_flows_end_to_end() {
     let ws = Workspace::new();
     let plan: Vec<Value> =
         serde_json::from_str(&ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]))
@@ -407,6 +410,43 @@ fn the_planned_services_run_as_planned_and_reach_one_another() {
         "{report}"
     );
     assert!(report["metrics"]["trade_count"].is_u64(), "{report}");
+
+    // Every planned schedule fires on demand: its function runs in its own process and answers success
+    // (health of the four services, no stale heartbeat, no orphan, no drift to act on, the stacks' state).
+    let schedules: Vec<&str> = plan
+        .iter()
+        .filter(|r| {
+            r["type"] == "aws:cloudwatch/eventRule:EventRule"
+                && r["inputs"]["scheduleExpression"].is_string()
+        })
+        .filter_map(|r| r["inputs"]["name"].as_str())
+        .collect();
+    assert!(schedules.len() >= 6, "{schedules:?}");
+    for rule in &schedules {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
+            .args(["twin", "fire", rule, "--twin", &banner.control])
+            .output()
+            .expect("fire");
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        assert!(
+            out.status.success(),
+            "{rule}: {answer} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            answer["targets"][0]["outcome"]["response"]["statusCode"], 200,
+            "{rule}: {answer}"
+        );
+    }
+    let health = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
+        .args(["twin", "fire", "no-such-rule", "--twin", &banner.control])
+        .output()
+        .expect("fire");
+    let refusal = String::from_utf8_lossy(&health.stderr);
+    assert!(
+        !health.status.success() && refusal.contains("the planned rules:"),
+        "{refusal}"
+    );
 
     // SIGTERM stops the twin and every process it started.
     let status = Command::new("kill")

@@ -9,7 +9,10 @@ mod cognito;
 #[cfg(feature = "aws")]
 mod compute;
 #[cfg(feature = "aws")]
+mod control;
+#[cfg(feature = "aws")]
 mod emulator;
+mod fire;
 #[cfg(feature = "aws")]
 mod functions;
 #[cfg(feature = "aws")]
@@ -71,6 +74,7 @@ pub fn run(command: TwinCommand, dir: ConfigDir) -> anyhow::Result<ExitCode> {
             let config = Loader::new(dir.clone()).load(env)?;
             super::infra::runtime()?.block_on(up::up(&config, &dir, &args))
         }
+        TwinCommand::Fire(args) => fire::fire(&args),
     }
 }
 
@@ -106,6 +110,7 @@ pub fn run(command: TwinCommand, _dir: ConfigDir) -> anyhow::Result<ExitCode> {
     let what = match command {
         TwinCommand::Provision(_) => "provision",
         TwinCommand::Up(_) => "up",
+        TwinCommand::Fire(args) => return fire::fire(&args),
     };
     anyhow::bail!(
         "twin {what}: this tradai is built without the AWS SDK; build it with the aws feature: \

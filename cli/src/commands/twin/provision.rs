@@ -2,7 +2,8 @@
 //! versioning), tables (attributes, keys, indexes and their projections, TTL), queues (every planned
 //! attribute; dead-letter queues first, so the planned redrive policies name queues that exist), topics,
 //! secrets (without a value, as the persistent layer leaves them), log groups (with retention), state
-//! machines (the planned definition and role) and Cognito (pools, resource servers, clients, domains). Nothing comes from the config: what the stacks would create is
+//! machines (the planned definition and role), ECS clusters and Cognito (pools, resource servers, clients,
+//! domains). Nothing comes from the config: what the stacks would create is
 //! what the twin creates.
 
 use std::collections::{BTreeMap, HashMap};
@@ -47,6 +48,7 @@ const TOPIC: &str = "aws:sns/topic:Topic";
 const SECRET: &str = "aws:secretsmanager/secret:Secret";
 const LOG_GROUP: &str = "aws:cloudwatch/logGroup:LogGroup";
 const STATE_MACHINE: &str = "aws:sfn/stateMachine:StateMachine";
+const CLUSTER: &str = "aws:ecs/cluster:Cluster";
 
 pub(super) fn failed(
     ty: &'static str,
@@ -130,6 +132,13 @@ pub async fn provision(
         .await
         .map_err(failed(STATE_MACHINE, r))?;
         *done.entry(STATE_MACHINE).or_default() += 1;
+    }
+    // The cluster the functions list, describe and stop tasks in (the twin runs the tasks themselves).
+    for r in graph.of_type(CLUSTER) {
+        create::cluster(clients, r.text("name")?)
+            .await
+            .map_err(failed(CLUSTER, r))?;
+        *done.entry(CLUSTER).or_default() += 1;
     }
     super::cognito::provision(clients, graph, &mut done, &mut ids).await?;
     Ok(Created { counts: done, ids })

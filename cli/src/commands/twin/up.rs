@@ -108,7 +108,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         r = compute(&plane, &started, &mut running) => r,
         _ = stopped.changed() => Err(anyhow!("stopped while the services started")),
     };
-    let (lambdas, triggers, workflows) = match result {
+    let (lambdas, triggers, workflows, control) = match result {
         Ok(parts) => parts,
         Err(e) => {
             processes::stop(&mut running).await;
@@ -169,6 +169,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
     for s in &skipped {
         println!("  skipped {s}");
     }
+    println!("  control {control} (tradai twin fire <rule> --twin {control})");
     println!("ready (Ctrl-C stops the twin)");
 
     let code = services::wait(&mut running, stopped).await;
@@ -188,22 +189,33 @@ type Workflows = (
     Vec<(String, tradai_workflows::StateMachine)>,
 );
 
+/// The started functions, triggers, workflows and the control endpoint's URL.
+type Compute = (
+    Vec<Arc<super::lambda::Lambda>>,
+    super::triggers::Triggers,
+    Workflows,
+    String,
+);
+
 /// The compute of the plane: the services (healthy), the functions, their triggers and the workflows.
 async fn compute(
     plane: &Arc<Plane>,
     started: &[services::Assigned],
     running: &mut Vec<Running>,
-) -> anyhow::Result<(
-    Vec<Arc<super::lambda::Lambda>>,
-    super::triggers::Triggers,
-    Workflows,
-)> {
+) -> anyhow::Result<Compute> {
     services::start_all(plane, started, running).await?;
     let lambdas = super::lambda::start_planned(plane).await?;
     let wired = super::triggers::start(plane, &lambdas)
         .and_then(|triggers| Ok((triggers, super::workflows::machines(plane)?)));
     let (triggers, machines) = match wired {
         Ok(wired) => wired,
+        Err(e) => {
+            super::lambda::stop_all(&lambdas).await;
+            return Err(e);
+        }
+    };
+    let control = match super::control::start(plane.clone(), lambdas.clone()).await {
+        Ok(url) => url,
         Err(e) => {
             super::lambda::stop_all(&lambdas).await;
             return Err(e);
@@ -218,5 +230,5 @@ async fn compute(
         machines.clone(),
         integrations,
     ));
-    Ok((lambdas, triggers, (task, machines)))
+    Ok((lambdas, triggers, (task, machines), control))
 }

@@ -21,7 +21,7 @@ mod resources;
 mod table;
 
 pub use aws_sdk_sqs::types::QueueAttributeName;
-pub use resources::{bucket_versioning, log_group, state_machine};
+pub use resources::{bucket_versioning, cluster, log_group, state_machine};
 #[cfg(feature = "secrets")]
 pub use resources::{put_secret_value, secret};
 pub use table::{create_table, IndexShape, Projected, TableShape};

@@ -1,5 +1,5 @@
-//! The other resources the planned graph gives the twin: bucket versioning, log groups, state machines and
-//! secrets. Each is created as planned; one that exists already is left as it is.
+//! The other resources the planned graph gives the twin: bucket versioning, log groups, state machines, ECS
+//! clusters and secrets. Each is created as planned; one that exists already is left as it is.
 
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use aws_sdk_sfn::types::StateMachineType;
@@ -95,6 +95,18 @@ pub async fn state_machine(
         }
         Err(err) => Err(domain_error("states", err)),
     }
+}
+
+/// An ECS cluster named `name` (creating one that exists returns it, as ECS does).
+pub async fn cluster(clients: &Clients, name: &str) -> Result<()> {
+    clients
+        .ecs
+        .create_cluster()
+        .cluster_name(name)
+        .send()
+        .await
+        .map_err(|e| domain_error("ecs", e))?;
+    Ok(())
 }
 
 /// A secret without a value (an operator puts it, as in AWS); returns its ARN (the existing one's, when one
