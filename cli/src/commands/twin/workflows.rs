@@ -3,7 +3,8 @@
 //! emulator, as the backtest consumer or a schedule starts it, and the twin picks it up from there.
 //! `lambda:invoke` calls the function's process by the ARN the definition names. `ecs:runTask.sync` starts
 //! the planned task definition's container as a process, with the call's container overrides, and waits for
-//! it to exit. An integration the twin has no process for fails the task as `States.Runtime`, naming it.
+//! it to exit. `dynamodb:updateItem` updates the emulator's table with the definition's expression. Anything
+//! else fails the task as `States.Runtime`, naming it.
 //!
 //! The emulator cannot be told how an execution ended. A finished one is stopped there: ABORTED, with its real
 //! outcome as the error and cause (decision W43). The twin prints each outcome on its output.
@@ -16,8 +17,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use tradai_lambdas::runtime_api::Outcome;
-use tradai_workflows::local::{Integrations, Interpreter, TaskFailure};
-use tradai_workflows::{StateMachine, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
+use tradai_workflows::local::{update_item, Integrations, Interpreter, TaskFailure};
+use tradai_workflows::{StateMachine, DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
 
 use super::compute;
 use super::lambda::Lambda;
@@ -122,12 +123,53 @@ impl TwinIntegrations {
     }
 }
 
+impl TwinIntegrations {
+    /// `dynamodb:updateItem` on the emulator's table, with the parameters' typed values read as DynamoDB
+    /// reads them.
+    async fn update_item(&self, parameters: &Value) -> Result<Value, TaskFailure> {
+        let invalid = |cause: String| TaskFailure {
+            error: "DynamoDB.ValidationException".into(),
+            cause,
+        };
+        let typed = |field: &str| -> Result<serde_json::Map<String, Value>, TaskFailure> {
+            parameters[field]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| update_item::plain(v).map(|v| (k.clone(), v)))
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid(format!("{field}: {e}")))
+        };
+        let table = parameters["TableName"].as_str().unwrap_or_default();
+        let expression = parameters["UpdateExpression"].as_str().unwrap_or_default();
+        let names = parameters["ExpressionAttributeNames"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        tradai_aws::update_item(
+            &self.plane.clients,
+            table,
+            &typed("Key")?,
+            expression,
+            &names,
+            &typed("ExpressionAttributeValues")?,
+        )
+        .await
+        .map_err(|(code, message)| TaskFailure {
+            error: format!("DynamoDB.{code}"),
+            cause: message,
+        })?;
+        Ok(json!({}))
+    }
+}
+
 #[async_trait]
 impl Integrations for TwinIntegrations {
     async fn call(&self, resource: &str, parameters: Value) -> Result<Value, TaskFailure> {
         match resource {
             LAMBDA_INVOKE => self.invoke(&parameters).await,
             ECS_RUN_TASK_SYNC => self.run_task(&parameters).await,
+            DYNAMODB_UPDATE_ITEM => self.update_item(&parameters).await,
             other => Err(runtime(format!("the twin runs no process for {other}"))),
         }
     }

@@ -2,5 +2,7 @@
 
 mod convert;
 mod store;
+mod update;
 
 pub use store::DynamoRecordStore;
+pub use update::update_item;

@@ -67,3 +67,55 @@ async fn trading_sessions_on_dynamodb() {
             .expect("table in config");
     contracts::trading_sessions(Arc::new(store)).await;
 }
+
+/// `update_item` as the `dynamodb:updateItem` integration calls it: a SET with attribute names creates the
+/// item from its key, a second one updates it, and a refusal comes back as DynamoDB's code.
+#[tokio::test]
+async fn update_item_as_the_workflow_integration_calls_it() {
+    use serde_json::{json, Map, Value};
+    let (config, clients, _) = emulator::provisioned().await;
+    let table = config.names().table("retraining-state");
+    let object = |v: Value| -> Map<String, Value> { v.as_object().cloned().expect("object") };
+    let key = object(json!({"model_name": "m1"}));
+    let names = object(json!({"#status": "status"}));
+    for status in ["running", "completed"] {
+        tradai_aws::update_item(
+            &clients,
+            table.as_str(),
+            &key,
+            "SET #status = :status, updated_at = :at",
+            &names,
+            &object(json!({":status": status, ":at": "2026-11-30T00:00:00Z"})),
+        )
+        .await
+        .expect("updated");
+    }
+    let item = clients
+        .dynamodb
+        .get_item()
+        .table_name(table.as_str())
+        .key(
+            "model_name",
+            aws_sdk_dynamodb::types::AttributeValue::S("m1".into()),
+        )
+        .send()
+        .await
+        .expect("read")
+        .item
+        .expect("the item exists");
+    assert_eq!(
+        item["status"].as_s().ok().map(String::as_str),
+        Some("completed")
+    );
+    let (code, _) = tradai_aws::update_item(
+        &clients,
+        table.as_str(),
+        &key,
+        "SET broken",
+        &names,
+        &Map::new(),
+    )
+    .await
+    .expect_err("a malformed expression");
+    assert_eq!(code, "ValidationException");
+}
