@@ -153,23 +153,14 @@ fn client(r: Resource<'_>) -> Result<ClientShape<'_>, InputError> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use tradai_stack_testing::Planned;
-
+    use super::super::graph::planned;
     use super::*;
-
-    fn planned(ty: &str, inputs: serde_json::Value) -> Planned {
-        Planned {
-            stack: "persistent-dev".into(),
-            type_: ty.into(),
-            name: "r".into(),
-            inputs,
-        }
-    }
 
     #[test]
     fn a_planned_pool_and_client_become_their_shapes() {
         let p = planned(
             POOL,
+            "r",
             json!({"name": "users", "mfaConfiguration": "ON",
                 "passwordPolicy": {"minimumLength": 12.0, "requireSymbols": true, "requireNumbers": null},
                 "softwareTokenMfaConfiguration": {"enabled": true}, "usernameAttributes": ["email"],
@@ -182,6 +173,7 @@ mod tests {
         assert_eq!(shape.recovery, vec![("verified_email", 1)]);
         let c = planned(
             CLIENT,
+            "r",
             json!({"name": "m2m", "generateSecret": true, "allowedOauthFlows": ["client_credentials"],
                 "accessTokenValidity": 60.0, "tokenValidityUnits": {"accessToken": "minutes"}}),
         );
@@ -191,7 +183,7 @@ mod tests {
             (shape.validity[0], shape.units[0]),
             (Some(60), Some("minutes"))
         );
-        let bad = planned(CLIENT, json!({"name": "c", "explicitAuthFlows": ["A", 3]}));
+        let bad = planned(CLIENT, "r", json!({"name": "c", "explicitAuthFlows": ["A", 3]}));
         assert_eq!(
             client(Resource(&bad)).expect_err("bad flow").to_string(),
             "aws:cognito/userPoolClient:UserPoolClient r: input `explicitAuthFlows[]` is 3: expected a string"

@@ -266,18 +266,8 @@ fn registration(
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use tradai_stack_testing::Planned;
-
+    use super::super::graph::planned;
     use super::*;
-
-    fn planned(ty: &str, name: &str, inputs: Value) -> Planned {
-        Planned {
-            stack: "compute-dev".into(),
-            type_: ty.into(),
-            name: name.into(),
-            inputs,
-        }
-    }
 
     #[test]
     fn a_planned_service_is_read_with_its_container_and_record() {

@@ -3,7 +3,6 @@
 //! scheduled event (or the target's planned constant input), and the answer lists each target's outcome.
 //! `tradai twin fire <rule> --twin URL` is its client.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -120,12 +119,8 @@ pub async fn start(plane: Arc<Plane>, lambdas: Vec<Arc<Lambda>>) -> anyhow::Resu
     let app = axum::Router::new()
         .route("/rules/{rule}", axum::routing::post(fire))
         .with_state(Arc::new(Shared { plane, lambdas }));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(url)
+    let address = super::plane::serve_loopback(app).await?;
+    Ok(format!("http://{}", address))
 }
 
 #[cfg(test)]

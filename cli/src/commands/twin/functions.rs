@@ -141,18 +141,8 @@ pub fn mappings(graph: &Graph, functions: &[Function]) -> Result<Vec<Mapping>, I
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use tradai_stack_testing::Planned;
-
+    use super::super::graph::planned;
     use super::*;
-
-    fn planned(ty: &str, name: &str, inputs: Value) -> Planned {
-        Planned {
-            stack: "compute-dev".into(),
-            type_: ty.into(),
-            name: name.into(),
-            inputs,
-        }
-    }
 
     #[test]
     fn functions_and_their_queue_triggers_are_read_as_planned() {

@@ -179,25 +179,26 @@ impl<'a> Resource<'a> {
     }
 }
 
+/// A planned resource of type `ty` named `name`, for the twin's unit tests.
+#[cfg(test)]
+pub fn planned(ty: &str, name: &str, inputs: Value) -> Planned {
+    Planned {
+        stack: "compute-dev".into(),
+        type_: ty.into(),
+        name: name.into(),
+        inputs,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
 
-    fn planned(inputs: Value) -> Planned {
-        Planned {
-            stack: "foundation-dev".into(),
-            type_: "aws:sqs/queue:Queue".into(),
-            name: "q".into(),
-            inputs,
-        }
-    }
-
     #[test]
     fn inputs_are_read_by_field_and_bad_ones_are_named() {
-        let p = planned(
-            json!({"name": "q", "visibilityTimeoutSeconds": 180.0, "fifoQueue": true,
+        let p = planned("aws:sqs/queue:Queue", "q", json!({"name": "q", "visibilityTimeoutSeconds": 180.0, "fifoQueue": true,
             "delaySeconds": null, "maxMessageSize": 1.5, "tags": {}}),
         );
         let r = Resource(&p);

@@ -4,39 +4,18 @@
 //! with their planned inputs (decision W40). `tradai twin up` then runs the planned services (W42). Needs the
 //! CLI's `aws` feature.
 
-#[cfg(feature = "aws")]
-mod cognito;
-#[cfg(feature = "aws")]
-mod compute;
-#[cfg(feature = "aws")]
-mod control;
-#[cfg(feature = "aws")]
-mod emulator;
+/// Modules that need the AWS SDK (the CLI's `aws` feature).
+macro_rules! with_aws {
+    ($($module:ident),* $(,)?) => {
+        $(#[cfg(feature = "aws")] mod $module;)*
+    };
+}
+
+with_aws!(
+    cognito, compute, control, emulator, functions, graph, lambda, oauth, operator, plane,
+    processes, provision, services, triggers, up, workflows,
+);
 mod fire;
-#[cfg(feature = "aws")]
-mod functions;
-#[cfg(feature = "aws")]
-mod graph;
-#[cfg(feature = "aws")]
-mod lambda;
-#[cfg(feature = "aws")]
-mod oauth;
-#[cfg(feature = "aws")]
-mod operator;
-#[cfg(feature = "aws")]
-mod plane;
-#[cfg(feature = "aws")]
-mod processes;
-#[cfg(feature = "aws")]
-mod provision;
-#[cfg(feature = "aws")]
-mod services;
-#[cfg(feature = "aws")]
-mod triggers;
-#[cfg(feature = "aws")]
-mod up;
-#[cfg(feature = "aws")]
-mod workflows;
 
 use std::process::ExitCode;
 

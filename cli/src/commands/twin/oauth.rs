@@ -6,7 +6,6 @@
 //! verify Cognito's.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -214,12 +213,8 @@ pub async fn start(
     let app = axum::Router::new()
         .route("/oauth2/token", axum::routing::post(token))
         .with_state(shared);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let url = format!("http://{}/oauth2/token", listener.local_addr()?);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(url)
+    let address = super::plane::serve_loopback(app).await?;
+    Ok(format!("http://{}/oauth2/token", address))
 }
 
 #[cfg(test)]

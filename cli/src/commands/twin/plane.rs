@@ -100,3 +100,13 @@ pub fn present(program: &Program, what: &str) -> anyhow::Result<()> {
         ),
     })
 }
+
+/// Serve `app` on a free loopback port until the process ends; its address.
+pub async fn serve_loopback(app: axum::Router) -> anyhow::Result<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(address)
+}

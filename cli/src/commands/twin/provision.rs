@@ -249,23 +249,14 @@ fn queue_attributes(r: Resource<'_>) -> Result<HashMap<QueueAttributeName, Strin
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use tradai_stack_testing::Planned;
-
+    use super::super::graph::planned;
     use super::*;
-
-    fn planned(ty: &str, inputs: serde_json::Value) -> Planned {
-        Planned {
-            stack: "persistent-dev".into(),
-            type_: ty.into(),
-            name: "r".into(),
-            inputs,
-        }
-    }
 
     #[test]
     fn a_planned_table_becomes_its_shape() {
         let p = planned(
             TABLE,
+            "r",
             json!({"name": "t", "hashKey": "strategy_id", "rangeKey": null,
                 "attributes": [{"name": "status", "type": "S"}, {"name": "strategy_id", "type": "S"}],
                 "globalSecondaryIndexes": [{"name": "by-status", "hashKey": "status", "rangeKey": null,
@@ -281,6 +272,7 @@ mod tests {
 
         let bad = planned(
             TABLE,
+            "r",
             json!({"name": "t", "hashKey": "k", "attributes": [{"name": "k", "type": "X"}]}),
         );
         let err = table(Resource(&bad)).expect_err("bad type");
@@ -290,6 +282,7 @@ mod tests {
         );
         let off = planned(
             TABLE,
+            "r",
             json!({"name": "t", "hashKey": "k", "ttl": {"attributeName": "e", "enabled": false}}),
         );
         assert_eq!(table(Resource(&off)).expect("shape").ttl_attribute, None);
@@ -299,6 +292,7 @@ mod tests {
     fn a_planned_queue_keeps_its_attributes() {
         let p = planned(
             QUEUE,
+            "r",
             json!({"name": "q.fifo", "fifoQueue": true, "contentBasedDeduplication": false,
                 "visibilityTimeoutSeconds": 180.0, "messageRetentionSeconds": 345600.0,
                 "receiveWaitTimeSeconds": 20.0, "delaySeconds": null,
