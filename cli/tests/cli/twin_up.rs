@@ -1,8 +1,9 @@
 //! `tradai twin up`: the planned graph running on an emulator the twin starts itself. Every always-on ECS
 //! service of the plan passes its own planned health check, runs with exactly its task definition's
 //! environment (planned ids resolved, plus the twin's declared additions), and is reached the way the
-//! deployed system reaches it: a token moto's Cognito issues for the planned pool and client is accepted,
-//! and the backend reaches the strategy service by its Cloud Map name. Backtests submitted to the backend run
+//! deployed system reaches it: through the planned HTTP API (routes, JWT authorizer, listener rules), a token
+//! moto's Cognito issues for the planned pool and client is accepted, and the backend reaches the strategy
+//! service by its Cloud Map name. Backtests submitted to the backend run
 //! through the planned queue, trigger, functions, workflow and runner task: one for a strategy that does not
 //! exist fails at validation, the sample strategy completes with its equity and report. Every planned
 //! schedule fires on demand (`tradai twin fire`) and its function succeeds. SIGTERM stops every process.
@@ -26,6 +27,8 @@ struct Banner {
     functions: BTreeMap<String, u32>,
     /// The control endpoint (`twin fire --twin`).
     control: String,
+    /// The planned HTTP API.
+    gateway: String,
 }
 
 fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Banner {
@@ -48,6 +51,7 @@ fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Ban
                 b.functions.insert((*name).to_owned(), pid);
             }
             ["control", url, ..] => b.control = (*url).to_owned(),
+            ["gateway", url, ..] => b.gateway = (*url).to_owned(),
             ["ready", ..] => return b,
             _ => {}
         }
@@ -276,7 +280,8 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
         .as_str()
         .expect("token")
         .to_owned();
-    let backend = &banner.services["tradai-backend-dev"].0;
+    // Callers use the planned HTTP API: its routes, its JWT authorizer and the listener rules behind it.
+    let backend = &banner.gateway;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -296,8 +301,30 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
             (signed_in.status(), signed_in.text().await.expect("body")),
         )
     });
-    assert_eq!(anonymous, 401);
+    assert_eq!(
+        anonymous, 401,
+        "the planned authorizer refuses a call without a token"
+    );
     assert_eq!(signed_in.0, 200, "{}", signed_in.1);
+    // Routes the API does not plan end at the gateway; planned ones reach the service their listener rule
+    // names (the symbols route: data collection).
+    let (unplanned, symbols) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let unplanned = http
+            .get(format!("{backend}/api/v1/nothing"))
+            .bearer_auth(&token)
+            .send()
+            .await;
+        let symbols = http
+            .get(format!("{backend}/api/v1/symbols"))
+            .bearer_auth(&token)
+            .send()
+            .await;
+        let symbols: Value = symbols.expect("sent").json().await.expect("json");
+        (unplanned.expect("sent").status(), symbols)
+    });
+    assert_eq!(unplanned, 404);
+    assert!(symbols["exchange"]["symbols"].is_array(), "{symbols}");
     assert!(
         serde_json::from_str::<Value>(&signed_in.1)
             .expect("json")

@@ -53,6 +53,8 @@ pub struct Service {
     pub port: Option<u16>,
     pub health: Option<HealthCheck>,
     pub registration: Option<Registration>,
+    /// The load balancer target groups the service's tasks register in (by ARN).
+    pub target_groups: Vec<String>,
 }
 
 fn find<'a>(graph: &'a Graph, ty: &'a str, arn: &str) -> Option<Resource<'a>> {
@@ -113,7 +115,13 @@ pub fn services(graph: &Graph) -> Result<Vec<Service>, InputError> {
         };
         let name = r.text("name")?.to_owned();
         let desired = r.optional_count("desiredCount")?.unwrap_or(0);
-        out.push(service(name, desired, task, container, registered)?);
+        let mut planned = service(name, desired, task, container, registered)?;
+        planned.target_groups = r
+            .list("loadBalancers")?
+            .iter()
+            .filter_map(|b| b["targetGroupArn"].as_str().map(str::to_owned))
+            .collect();
+        out.push(planned);
     }
     Ok(out)
 }
@@ -209,6 +217,7 @@ fn service(
         port,
         health,
         registration,
+        target_groups: Vec::new(),
     })
 }
 

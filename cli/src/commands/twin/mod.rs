@@ -12,7 +12,7 @@ macro_rules! with_aws {
 }
 
 with_aws!(
-    cognito, compute, control, emulator, functions, graph, lambda, oauth, operator, plane,
+    cognito, compute, control, emulator, functions, gateway, graph, lambda, oauth, operator, plane,
     processes, provision, services, triggers, up, workflows,
 );
 mod fire;

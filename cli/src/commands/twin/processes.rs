@@ -51,18 +51,14 @@ pub struct Context {
 }
 
 /// `vars` with every planned id replaced by the real one (as `pulumi up` resolves outputs).
-pub fn resolved(
-    vars: &BTreeMap<String, String>,
-    ids: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    vars.iter()
-        .map(|(k, v)| {
-            let value = ids
-                .iter()
-                .fold(v.clone(), |v, (planned, real)| v.replace(planned, real));
-            (k.clone(), value)
-        })
-        .collect()
+pub fn resolved(vars: &BTreeMap<String, String>, ids: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    vars.iter().map(|(k, v)| (k.clone(), resolve(v, ids))).collect()
+}
+
+/// `value` with every planned id replaced by the real one.
+pub fn resolve(value: &str, ids: &BTreeMap<String, String>) -> String {
+    ids.iter()
+        .fold(value.to_owned(), |v, (planned, real)| v.replace(planned, real))
 }
 
 /// The twin's additions ([`ADDED`]) for a process listening on `ip` (`None` for a function, which listens

@@ -116,6 +116,19 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         }
     };
 
+    let targets = running
+        .iter()
+        .flat_map(|r| r.service.target_groups.iter().map(|tg| (tg.clone(), r.address)))
+        .collect();
+    let gateway = match super::gateway::start(&plane, targets).await {
+        Ok(url) => url,
+        Err(e) => {
+            super::lambda::stop_all(&lambdas).await;
+            processes::stop(&mut running).await;
+            return Err(e);
+        }
+    };
+
     let from = if moto.is_some() {
         " (moto, started by the twin)"
     } else {
@@ -169,6 +182,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
     for s in &skipped {
         println!("  skipped {s}");
     }
+    println!("  gateway {gateway} (the planned HTTP API: routes, JWT authorizer, listener rules)");
     println!("  control {control} (tradai twin fire <rule> --twin {control})");
     println!("ready (Ctrl-C stops the twin)");
 
