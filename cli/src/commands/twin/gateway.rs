@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use tradai_service_kit::auth::Verifier;
+use tradai_stack_testing::semantics::alb_path_matches;
 
 use super::graph::{Graph, Resource};
 use super::plane::Plane;
@@ -80,19 +81,6 @@ fn matches_route(segments: &[String], path: &str) -> bool {
     parts.len() == segments.len()
 }
 
-/// Whether `path` matches an ALB path pattern (`*` any characters, `?` one).
-fn matches_pattern(pattern: &[u8], path: &[u8]) -> bool {
-    match (pattern.first(), path.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            matches_pattern(&pattern[1..], path) || (!path.is_empty() && matches_pattern(pattern, &path[1..]))
-        }
-        (Some(b'?'), Some(_)) => matches_pattern(&pattern[1..], &path[1..]),
-        (Some(p), Some(c)) if p == c => matches_pattern(&pattern[1..], &path[1..]),
-        _ => false,
-    }
-}
-
 fn message(status: StatusCode, text: &str) -> Response {
     (status, axum::Json(json!({"message": text}))).into_response()
 }
@@ -122,7 +110,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
     }
     let Some(rule) = shared.rules.iter().find(|r| {
-        r.patterns.iter().any(|p| matches_pattern(p.as_bytes(), path.as_bytes()))
+        r.patterns.iter().any(|p| alb_path_matches(p.as_bytes(), path.as_bytes()))
     }) else {
         let (status, body) = &shared.default;
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::NOT_FOUND);
@@ -263,9 +251,7 @@ mod tests {
         assert!(!matches_route(&route, "/api/v1/backtests//equity"));
         assert!(!matches_route(&route, "/api/v1/backtests/42"));
         assert!(matches_route(&segments("api/{proxy+}"), "/api/a/b"));
-        assert!(matches_pattern(b"/api/v1/*", b"/api/v1/backtests/1"));
-        assert!(matches_pattern(b"/api/v1/ohlcv*", b"/api/v1/ohlcv"));
-        assert!(!matches_pattern(b"/api/v1/ohlcv*", b"/api/v1/symbols"));
-        assert!(matches_pattern(b"/a?c", b"/abc"));
+        assert!(alb_path_matches(b"/api/v1/ohlcv*", b"/api/v1/ohlcv"));
+        assert!(!alb_path_matches(b"/api/v1/ohlcv*", b"/api/v1/symbols"));
     }
 }

@@ -13,6 +13,8 @@ mod images;
 mod metrics;
 mod permissions;
 mod routes;
+
+pub use routes::glob as alb_path_matches;
 mod throttling;
 
 use std::collections::BTreeMap;

@@ -31,7 +31,7 @@ fn normalized(route: &str) -> String {
 }
 
 /// An ALB path pattern (`*` any run of characters, `?` one) against a path.
-fn glob(pattern: &[u8], path: &[u8]) -> bool {
+pub fn glob(pattern: &[u8], path: &[u8]) -> bool {
     match (pattern.first(), path.first()) {
         (None, None) => true,
         (Some(b'*'), _) => {
