@@ -28,10 +28,16 @@ impl Drop for Moto {
 }
 
 pub fn venv() -> PathBuf {
-    match std::env::var_os("TRADAI_EMULATOR_VENV") {
+    ours("TRADAI_EMULATOR_VENV", "moto-venv")
+}
+
+/// A venv the scripts make: `$<variable>` when set, else `~/.cache/tradai/<name>` (as `scripts/install-*`).
+pub fn ours(variable: &str, name: &str) -> PathBuf {
+    match std::env::var_os(variable) {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/tradai/moto-venv"),
+            .join(".cache/tradai")
+            .join(name),
     }
 }
 

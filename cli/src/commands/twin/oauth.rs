@@ -57,32 +57,7 @@ fn refused(status: StatusCode, error: &str, description: &str) -> Refusal {
 
 /// `application/x-www-form-urlencoded` fields.
 fn form(body: &str) -> HashMap<String, String> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-                (b'%', Some(b)) => {
-                    out.push(b);
-                    i += 3;
-                }
-                (b, _) => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
 }
 
 /// The client id and secret of the request: HTTP Basic, else the form's.
@@ -190,7 +165,7 @@ async fn token(
         .map_or(3_600, |v| i64::from(v) * seconds_per);
     let now = tradai_service_kit::issuer::now() as i64;
     let claims = json!({"sub": id, "token_use": "access", "scope": scopes.join(" "), "auth_time": now,
-        "iss": format!("https://cognito-idp.{}.amazonaws.com/{pool}", shared.region), "exp": now + validity,
+        "iss": tradai_service_kit::auth::cognito_issuer(&shared.region, &pool), "exp": now + validity,
         "iat": now, "version": 2, "jti": uuid::Uuid::new_v4().to_string(), "client_id": id});
     Ok(Json(
         json!({"access_token": shared.key.sign(&claims), "expires_in": validity, "token_type": "Bearer"}),

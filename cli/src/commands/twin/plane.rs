@@ -24,11 +24,7 @@ fn binaries() -> anyhow::Result<PathBuf> {
 
 /// The MLflow venv `scripts/install-mlflow` makes: `TRADAI_MLFLOW_VENV`, else `~/.cache/tradai/mlflow-venv`.
 fn mlflow_venv() -> PathBuf {
-    match std::env::var_os("TRADAI_MLFLOW_VENV") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/tradai/mlflow-venv"),
-    }
+    super::emulator::ours("TRADAI_MLFLOW_VENV", "mlflow-venv")
 }
 
 /// The programs the planned images stand for: our binaries (beside this one, or `TRADAI_TWIN_BIN_DIR`) and

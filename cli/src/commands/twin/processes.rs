@@ -16,17 +16,6 @@ use tokio::process::{Child, Command};
 
 use super::compute::{HealthCheck, Service};
 
-/// The variables the twin adds to a task's environment, and nothing else.
-pub const ADDED: [&str; 7] = [
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "SERVICE_HOST",
-    tradai_discovery::DNS_SERVER_VARIABLE,
-    "BINANCE_FUTURES_URL",
-    "COGNITO_TOKEN_URL",
-];
-
 /// One started service.
 #[derive(Debug)]
 pub struct Running {
@@ -61,23 +50,22 @@ pub fn resolve(value: &str, ids: &BTreeMap<String, String>) -> String {
         .fold(value.to_owned(), |v, (planned, real)| v.replace(planned, real))
 }
 
-/// The twin's additions ([`ADDED`]) for a process listening on `ip` (`None` for a function, which listens
-/// nowhere and gets no `SERVICE_HOST`).
+/// The variables the twin adds to a process's environment, and nothing else: the emulator and placeholder
+/// credentials, the loopback address a service listens on (`None` for a function, which listens nowhere), the
+/// Cloud Map zone, and the stand-ins for the exchange and the token endpoint.
 pub fn additions(cx: &Context, ip: Option<Ipv4Addr>) -> Vec<(String, String)> {
-    let values = [
-        Some(cx.endpoint.clone()),
-        Some("twin".into()),
-        Some("twin".into()),
-        ip.map(|ip| ip.to_string()),
-        Some(cx.zone.to_string()),
-        Some(cx.binance.clone()),
-        cx.token_url.clone(),
-    ];
-    ADDED
-        .iter()
-        .zip(values)
-        .filter_map(|(k, v)| Some(((*k).to_owned(), v?)))
-        .collect()
+    [
+        ("AWS_ENDPOINT_URL", Some(cx.endpoint.clone())),
+        ("AWS_ACCESS_KEY_ID", Some("twin".into())),
+        ("AWS_SECRET_ACCESS_KEY", Some("twin".into())),
+        ("SERVICE_HOST", ip.map(|ip| ip.to_string())),
+        (tradai_discovery::DNS_SERVER_VARIABLE, Some(cx.zone.to_string())),
+        ("BINANCE_FUTURES_URL", Some(cx.binance.clone())),
+        ("COGNITO_TOKEN_URL", cx.token_url.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+    .collect()
 }
 
 /// The environment `service` runs with: its planned variables (planned ids replaced by real ones), its

@@ -47,7 +47,7 @@ const QUEUE: &str = "aws:sqs/queue:Queue";
 const TOPIC: &str = "aws:sns/topic:Topic";
 const SECRET: &str = "aws:secretsmanager/secret:Secret";
 const LOG_GROUP: &str = "aws:cloudwatch/logGroup:LogGroup";
-const STATE_MACHINE: &str = "aws:sfn/stateMachine:StateMachine";
+pub const STATE_MACHINE: &str = "aws:sfn/stateMachine:StateMachine";
 const CLUSTER: &str = "aws:ecs/cluster:Cluster";
 
 pub(super) fn failed(

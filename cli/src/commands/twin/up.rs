@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context as _};
 use tradai_config::{Config, ConfigDir};
 
-use super::cognito::POOL;
+use super::cognito::{CLIENT, POOL};
 use super::plane::{Catalog, Plane};
 use super::processes::{self, Context, Running};
 use super::services;
@@ -140,7 +140,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         "  created {total} planned resources; Cloud Map zone on udp://{zone}; logs in {}",
         logs.display()
     );
-    for ty in [POOL, "aws:cognito/userPoolClient:UserPoolClient"] {
+    for ty in [POOL, CLIENT] {
         for r in plane.graph.of_type(ty) {
             let id = plane.ids.get(&r.planned_id()).map_or("?", String::as_str);
             println!("  cognito {} {id}", r.name());

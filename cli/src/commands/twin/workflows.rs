@@ -23,9 +23,9 @@ use tradai_workflows::{StateMachine, DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LA
 use super::compute;
 use super::lambda::Lambda;
 use super::plane::Plane;
+use super::provision::STATE_MACHINE;
 use super::processes::{self, Program};
 
-const STATE_MACHINE: &str = "aws:sfn/stateMachine:StateMachine";
 
 /// What answers the planned definitions' tasks in the twin.
 #[derive(Debug)]

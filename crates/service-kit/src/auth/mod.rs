@@ -9,7 +9,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
 pub use jwks::{Jwks, JwksError};
-pub use verify::{Principal, TokenError, Verifier, LEEWAY_SECONDS};
+pub use verify::{cognito_issuer, Principal, TokenError, Verifier, LEEWAY_SECONDS};
 
 /// Scope machine clients need to read (the Cognito resource server `tradai-api`, config `m2m_scopes`).
 pub const READ_SCOPE: &str = "tradai-api/backtests.read";

@@ -81,6 +81,11 @@ pub struct Verifier {
     verified: std::sync::Mutex<std::collections::HashMap<String, (Principal, i64)>>,
 }
 
+/// The issuer of a Cognito pool's tokens (`iss`).
+pub fn cognito_issuer(region: &str, pool_id: &str) -> String {
+    format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+}
+
 impl Verifier {
     /// A verifier for tokens of `issuer`, signed by the keys at `jwks_url`, issued to one of `client_ids`.
     pub fn new(
@@ -99,7 +104,7 @@ impl Verifier {
 
     /// A verifier for the Cognito pool `pool_id` of `region` (JWKS at the pool's well-known URL).
     pub fn cognito(region: &str, pool_id: &str, client_ids: Vec<String>) -> Self {
-        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}");
+        let issuer = cognito_issuer(region, pool_id);
         let jwks = format!("{issuer}/.well-known/jwks.json");
         Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30))
     }
@@ -112,7 +117,7 @@ impl Verifier {
         client_ids: Vec<String>,
         endpoint: &str,
     ) -> Self {
-        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}");
+        let issuer = cognito_issuer(region, pool_id);
         let jwks = format!(
             "{}/{pool_id}/.well-known/jwks.json",
             endpoint.trim_end_matches('/')
