@@ -3,11 +3,32 @@ process that started it is gone (so a test binary never leaves an emulator behin
 
 Usage: python moto_launcher.py <port>
 """
+import functools
 import os
 import sys
+import threading
 import time
 
+from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
+
+# DynamoDB applies a conditional write atomically; moto's threaded server checks the condition and writes in two
+# steps, so two racing conditional writes could both succeed. One lock around moto's item writes makes each
+# write atomic again, as the service's contract (one winner of a race) needs.
+_WRITES = threading.RLock()
+
+
+def _atomic(write):
+    @functools.wraps(write)
+    def locked(*args, **kwargs):
+        with _WRITES:
+            return write(*args, **kwargs)
+
+    return locked
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    setattr(DynamoDBBackend, _name, _atomic(getattr(DynamoDBBackend, _name)))
 
 
 def main() -> None:
