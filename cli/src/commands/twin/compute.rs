@@ -55,6 +55,8 @@ pub struct Service {
     pub registration: Option<Registration>,
     /// The load balancer target groups the service's tasks register in (by ARN).
     pub target_groups: Vec<String>,
+    /// The task role's name: the principal of the task's AWS calls.
+    pub role: Option<String>,
 }
 
 fn find<'a>(graph: &'a Graph, ty: &'a str, arn: &str) -> Option<Resource<'a>> {
@@ -218,6 +220,9 @@ fn service(
         health,
         registration,
         target_groups: Vec::new(),
+        role: task
+            .optional_text("taskRoleArn")?
+            .map(|arn| tradai_stack_testing::semantics::role_name(arn).to_owned()),
     })
 }
 

@@ -1,16 +1,20 @@
 //! The twin's control endpoint on loopback: `POST /rules/{rule}` fires a planned EventBridge schedule now, as
 //! EventBridge would at its next tick: each of the rule's planned targets (a function) is invoked with the
 //! scheduled event (or the target's planned constant input), and the answer lists each target's outcome.
-//! `tradai twin fire <rule> --twin URL` is its client.
+//! `tradai twin fire <rule> --twin URL` is its client. `GET /iam` answers what the AWS front held to the planned
+//! policies (calls checked, denials, what each role used), `GET /tasks` the ECS tasks the twin started, and
+//! `POST /clock?advance=<seconds>` moves the emulator's SQS clock forward (the twin's own moto only), so the
+//! planned visibility timeouts and redrives play out without waiting for them.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use tradai_lambdas::runtime_api::Outcome;
 
+use super::front::Front;
 use super::lambda::Lambda;
 use super::plane::Plane;
 
@@ -21,6 +25,7 @@ const TARGET: &str = "aws:cloudwatch/eventTarget:EventTarget";
 struct Shared {
     plane: Arc<Plane>,
     lambdas: Vec<Arc<Lambda>>,
+    front: Arc<Front>,
 }
 
 type Answer = (StatusCode, Json<Value>);
@@ -114,11 +119,48 @@ async fn fire(State(shared): State<Arc<Shared>>, Path(rule): Path<String>) -> An
     (status, Json(json!({"rule": rule, "targets": targets})))
 }
 
+async fn iam(State(shared): State<Arc<Shared>>) -> Json<super::iam::Ledger> {
+    Json(shared.front.gate.ledger())
+}
+
+async fn tasks(State(shared): State<Arc<Shared>>) -> Json<Vec<super::tasks::Listed>> {
+    Json(shared.front.tasks.list())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Advance {
+    advance: f64,
+}
+
+async fn clock(State(shared): State<Arc<Shared>>, Query(by): Query<Advance>) -> Answer {
+    let endpoint = shared.plane.clients.sdk.endpoint_url().unwrap_or_default();
+    let url = format!("{endpoint}/moto-api/twin/sqs-clock?advance={}", by.advance);
+    let answer = reqwest::Client::new().post(url).send().await;
+    let (status, text) = match answer {
+        Ok(a) => (a.status().as_u16(), a.text().await.unwrap_or_default()),
+        Err(e) => (503, e.to_string()),
+    };
+    match (status, serde_json::from_str::<Value>(&text)) {
+        (200, Ok(body)) => (StatusCode::OK, Json(body)),
+        (404, _) => (
+            StatusCode::CONFLICT,
+            Json(json!({"error": format!("{endpoint} has no SQS clock to move: only the moto the twin starts has one")})),
+        ),
+        (status, _) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            Json(json!({"error": text})),
+        ),
+    }
+}
+
 /// Serve the control endpoint on a free loopback port; its base URL.
-pub async fn start(plane: Arc<Plane>, lambdas: Vec<Arc<Lambda>>) -> anyhow::Result<String> {
+pub async fn start(plane: Arc<Plane>, lambdas: Vec<Arc<Lambda>>, front: Arc<Front>) -> anyhow::Result<String> {
     let app = axum::Router::new()
         .route("/rules/{rule}", axum::routing::post(fire))
-        .with_state(Arc::new(Shared { plane, lambdas }));
+        .route("/iam", axum::routing::get(iam))
+        .route("/tasks", axum::routing::get(tasks))
+        .route("/clock", axum::routing::post(clock))
+        .with_state(Arc::new(Shared { plane, lambdas, front }));
     let address = super::plane::serve_loopback(app).await?;
     Ok(format!("http://{}", address))
 }

@@ -24,6 +24,8 @@ pub struct Function {
     /// `None`: unreserved (the account's pool).
     pub reserved: Option<u64>,
     pub log_group: String,
+    /// The execution role's name: the principal of the function's AWS calls.
+    pub role: Option<String>,
     /// Which planned resource it is (for the mappings that name it by the engine's ARN).
     resource: String,
 }
@@ -99,6 +101,9 @@ pub fn functions(graph: &Graph) -> Result<Vec<Function>, InputError> {
             memory_mb: r.optional_count("memorySize")?.unwrap_or(128),
             reserved,
             log_group,
+            role: r
+                .optional_text("role")?
+                .map(|arn| tradai_stack_testing::semantics::role_name(arn).to_owned()),
             resource: r.name().to_owned(),
             name,
         });

@@ -12,9 +12,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
+use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use tradai_service_kit::auth::Verifier;
@@ -128,30 +128,10 @@ async fn forward(shared: &Shared, request: Request, target: SocketAddr) -> Respo
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
     };
-    let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    let url = format!("http://{target}{}{query}", parts.uri.path());
-    let mut headers = parts.headers.clone();
-    headers.remove("host");
-    let sent = shared
-        .http
-        .request(parts.method.clone(), url)
-        .headers(headers)
-        .body(body)
-        .timeout(shared.timeout)
-        .send()
-        .await;
-    let Ok(answer) = sent else {
-        return message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
-    };
-    let status = answer.status();
-    let mut headers = HeaderMap::new();
-    for (k, v) in answer.headers() {
-        if k != "transfer-encoding" && k != "content-length" {
-            headers.insert(k.clone(), v.clone());
-        }
-    }
-    let bytes = answer.bytes().await.unwrap_or_default();
-    (status, headers, Body::from(bytes)).into_response()
+    let base = format!("http://{target}");
+    super::relay::relay(&shared.http, &parts, body, &base, shared.timeout)
+        .await
+        .unwrap_or_else(|_| message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"))
 }
 
 /// The verifier of a planned JWT authorizer: its issuer's pool and audiences, planned ids resolved.

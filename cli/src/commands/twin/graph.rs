@@ -25,6 +25,11 @@ impl Graph {
         Graph { resources }
     }
 
+    /// Every planned resource, in plan order.
+    pub fn planned(&self) -> &[Planned] {
+        &self.resources
+    }
+
     /// The resources of Pulumi type `ty`, in plan order.
     pub fn of_type<'a>(&'a self, ty: &'a str) -> impl Iterator<Item = Resource<'a>> + 'a {
         self.resources

@@ -58,7 +58,7 @@ fn environment(
     );
     env.insert("AWS_REGION".into(), region.to_owned());
     env.insert("AWS_DEFAULT_REGION".into(), region.to_owned());
-    env.extend(processes::additions(cx, None));
+    env.extend(processes::additions(cx, None, function.role.as_deref()));
     env
 }
 

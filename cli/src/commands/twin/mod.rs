@@ -12,8 +12,9 @@ macro_rules! with_aws {
 }
 
 with_aws!(
-    cognito, compute, control, emulator, functions, gateway, graph, lambda, oauth, operator, plane,
-    processes, provision, services, triggers, up, workflows,
+    calls, cognito, compute, control, emulator, front, functions, gateway, graph, iam, lambda,
+    oauth, network, operator, plane, processes, provision, relay, services, tasks, triggers, up,
+    workflows,
 );
 mod fire;
 

@@ -53,10 +53,10 @@ pub fn resolve(value: &str, ids: &BTreeMap<String, String>) -> String {
 /// The variables the twin adds to a process's environment, and nothing else: the emulator and placeholder
 /// credentials, the loopback address a service listens on (`None` for a function, which listens nowhere), the
 /// Cloud Map zone, and the stand-ins for the exchange and the token endpoint.
-pub fn additions(cx: &Context, ip: Option<Ipv4Addr>) -> Vec<(String, String)> {
+pub fn additions(cx: &Context, ip: Option<Ipv4Addr>, role: Option<&str>) -> Vec<(String, String)> {
     [
         ("AWS_ENDPOINT_URL", Some(cx.endpoint.clone())),
-        ("AWS_ACCESS_KEY_ID", Some("twin".into())),
+        ("AWS_ACCESS_KEY_ID", Some(role.unwrap_or("twin").to_owned())),
         ("AWS_SECRET_ACCESS_KEY", Some("twin".into())),
         ("SERVICE_HOST", ip.map(|ip| ip.to_string())),
         (tradai_discovery::DNS_SERVER_VARIABLE, Some(cx.zone.to_string())),
@@ -79,7 +79,7 @@ pub fn environment(
 ) -> BTreeMap<String, String> {
     let mut env = resolved(&service.environment, ids);
     env.extend(secrets.clone());
-    env.extend(additions(cx, Some(ip)));
+    env.extend(additions(cx, Some(ip), service.role.as_deref()));
     env
 }
 

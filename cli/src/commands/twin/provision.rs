@@ -2,7 +2,7 @@
 //! versioning), tables (attributes, keys, indexes and their projections, TTL), queues (every planned
 //! attribute; dead-letter queues first, so the planned redrive policies name queues that exist), topics,
 //! secrets (without a value, as the persistent layer leaves them), log groups (with retention), state
-//! machines (the planned definition and role), ECS clusters and Cognito (pools, resource servers, clients,
+//! machines (the planned definition and role), ECS clusters and task definitions, and Cognito (pools, resource servers, clients,
 //! domains). Nothing comes from the config: what the stacks would create is
 //! what the twin creates.
 
@@ -38,6 +38,12 @@ pub enum ProvisionError {
         name: String,
         source: tradai_domain::DomainError,
     },
+    #[error("{ty} {name}: the emulator refused it: {message}")]
+    Refused {
+        ty: &'static str,
+        name: String,
+        message: String,
+    },
 }
 
 const BUCKET: &str = "aws:s3/bucket:Bucket";
@@ -49,6 +55,37 @@ const SECRET: &str = "aws:secretsmanager/secret:Secret";
 const LOG_GROUP: &str = "aws:cloudwatch/logGroup:LogGroup";
 pub const STATE_MACHINE: &str = "aws:sfn/stateMachine:StateMachine";
 const CLUSTER: &str = "aws:ecs/cluster:Cluster";
+const TASK_DEFINITION: &str = "aws:ecs/taskDefinition:TaskDefinition";
+
+/// The planned task definition `r` registered on the emulator (what `RunTask` names), with its planned inputs
+/// (they are the API's fields).
+async fn task_definition(clients: &Clients, r: Resource<'_>, region: &str) -> Result<(), ProvisionError> {
+    let containers: serde_json::Value = serde_json::from_str(r.text("containerDefinitions")?)
+        .map_err(|e| r.error("containerDefinitions", format!("is not JSON: {e}")))?;
+    let mut body = serde_json::json!({"containerDefinitions": containers});
+    for field in [
+        "family",
+        "cpu",
+        "memory",
+        "networkMode",
+        "requiresCompatibilities",
+        "taskRoleArn",
+        "executionRoleArn",
+    ] {
+        if let Some(value) = r.get(field).filter(|v| !v.is_null()) {
+            body[field] = value.clone();
+        }
+    }
+    let endpoint = clients.sdk.endpoint_url().unwrap_or_default();
+    super::tasks::ecs(&reqwest::Client::new(), endpoint, region, "RegisterTaskDefinition", &body)
+        .await
+        .map(|_| ())
+        .map_err(|(status, answer)| ProvisionError::Refused {
+            ty: TASK_DEFINITION,
+            name: r.name().to_owned(),
+            message: format!("{status} {answer}"),
+        })
+}
 
 pub(super) fn failed(
     ty: &'static str,
@@ -139,6 +176,11 @@ pub async fn provision(
             .await
             .map_err(failed(CLUSTER, r))?;
         *done.entry(CLUSTER).or_default() += 1;
+    }
+    super::network::provision(clients, graph, &mut done, &mut ids).await?;
+    for r in graph.of_type(TASK_DEFINITION) {
+        task_definition(clients, r, region).await?;
+        *done.entry(TASK_DEFINITION).or_default() += 1;
     }
     super::cognito::provision(clients, graph, &mut done, &mut ids).await?;
     Ok(Created { counts: done, ids })

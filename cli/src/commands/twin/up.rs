@@ -87,8 +87,10 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
             None
         }
     };
+    let gate = Arc::new(super::iam::Gate::new(&graph, &created.ids, &region));
+    let (front_url, front) = super::front::start(gate, &url).await?;
     let cx = Context {
-        endpoint: url.clone(),
+        endpoint: front_url.clone(),
         zone,
         logs: logs.clone(),
         binance: exchange.url().to_owned(),
@@ -102,10 +104,11 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         clients,
         cx,
     });
+    front.attach(plane.clone());
 
     let mut running: Vec<Running> = Vec::new();
     let result = tokio::select! {
-        r = compute(&plane, &started, &mut running) => r,
+        r = compute(&plane, &front, &started, &mut running) => r,
         _ = stopped.changed() => Err(anyhow!("stopped while the services started")),
     };
     let (lambdas, triggers, workflows, control) = match result {
@@ -135,6 +138,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         ""
     };
     println!("twin of {} on {url}{from}", config.env());
+    println!("  AWS front {front_url} (each process signs as its planned role; calls held to the planned policies)");
     let total: usize = created.counts.values().sum();
     println!(
         "  created {total} planned resources; Cloud Map zone on udp://{zone}; logs in {}",
@@ -173,10 +177,12 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
             m.queue, m.function, m.batch_size
         );
     }
-    for (arn, machine) in &workflows.1 {
+    for machine in &workflows.1 {
         println!(
-            "  workflow {arn} ({} states, interpreted by the twin)",
-            machine.states.len()
+            "  workflow {} ({} states, interpreted by the twin, as {})",
+            machine.arn,
+            machine.definition.states.len(),
+            machine.integrations.role.as_deref().unwrap_or("no role")
         );
     }
     for s in &skipped {
@@ -200,7 +206,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
 
 type Workflows = (
     tokio::task::JoinHandle<()>,
-    Vec<(String, tradai_workflows::StateMachine)>,
+    Vec<super::workflows::Machine>,
 );
 
 /// The started functions, triggers, workflows and the control endpoint's URL.
@@ -214,13 +220,16 @@ type Compute = (
 /// The compute of the plane: the services (healthy), the functions, their triggers and the workflows.
 async fn compute(
     plane: &Arc<Plane>,
+    front: &Arc<super::front::Front>,
     started: &[services::Assigned],
     running: &mut Vec<Running>,
 ) -> anyhow::Result<Compute> {
     services::start_all(plane, started, running).await?;
     let lambdas = super::lambda::start_planned(plane).await?;
-    let wired = super::triggers::start(plane, &lambdas)
-        .and_then(|triggers| Ok((triggers, super::workflows::machines(plane)?)));
+    let wired = super::triggers::start(plane, &lambdas).and_then(|triggers| {
+        let machines = super::workflows::machines(plane, &lambdas, &front.tasks, &front.gate)?;
+        Ok((triggers, machines))
+    });
     let (triggers, machines) = match wired {
         Ok(wired) => wired,
         Err(e) => {
@@ -228,21 +237,16 @@ async fn compute(
             return Err(e);
         }
     };
-    let control = match super::control::start(plane.clone(), lambdas.clone()).await {
+    let control = match super::control::start(plane.clone(), lambdas.clone(), front.clone()).await {
         Ok(url) => url,
         Err(e) => {
             super::lambda::stop_all(&lambdas).await;
             return Err(e);
         }
     };
-    let integrations = Arc::new(super::workflows::TwinIntegrations {
-        plane: plane.clone(),
-        lambdas: lambdas.clone(),
-    });
     let task = tokio::spawn(super::workflows::run(
         plane.clients.sfn.clone(),
         machines.clone(),
-        integrations,
     ));
     Ok((lambdas, triggers, (task, machines), control))
 }

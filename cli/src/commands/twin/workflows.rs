@@ -10,7 +10,6 @@
 //! outcome as the error and cause (decision W43). The twin prints each outcome on its output.
 
 use std::collections::HashSet;
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,18 +19,24 @@ use tradai_lambdas::runtime_api::Outcome;
 use tradai_workflows::local::{update_item, Integrations, Interpreter, TaskFailure};
 use tradai_workflows::{StateMachine, DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
 
+use super::calls::{self, Call, Need, Protocol};
 use super::compute;
+use super::iam::Gate;
 use super::lambda::Lambda;
 use super::plane::Plane;
 use super::provision::STATE_MACHINE;
-use super::processes::{self, Program};
+use super::tasks::Tasks;
 
 
-/// What answers the planned definitions' tasks in the twin.
+/// What answers one planned state machine's tasks in the twin.
 #[derive(Debug)]
 pub struct TwinIntegrations {
     pub plane: Arc<Plane>,
     pub lambdas: Vec<Arc<Lambda>>,
+    pub tasks: Arc<Tasks>,
+    pub gate: Arc<Gate>,
+    /// The state machine's role: Step Functions makes the tasks' calls with it.
+    pub role: Option<String>,
 }
 
 fn runtime(cause: String) -> TaskFailure {
@@ -41,7 +46,55 @@ fn runtime(cause: String) -> TaskFailure {
     }
 }
 
+/// `parameters` as the service API reads them: Step Functions' PascalCase field names in camelCase.
+fn api_form(parameters: &Value) -> Value {
+    match parameters {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| {
+                    let mut chars = k.chars();
+                    let key = chars
+                        .next()
+                        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+                        .unwrap_or_default();
+                    (key, api_form(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(api_form).collect()),
+        other => other.clone(),
+    }
+}
+
 impl TwinIntegrations {
+    /// Hold a task's call (`needs`) to the state machine's role; a denial fails the task with `error`, as
+    /// Step Functions reports the service's `AccessDeniedException`.
+    fn hold(&self, service: &str, operation: &str, needs: Vec<Need>, error: &str) -> Result<(), TaskFailure> {
+        let Some(role) = &self.role else {
+            return Ok(());
+        };
+        let call = Call {
+            principal: role.clone(),
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            protocol: Protocol::Json,
+            needs,
+            classified: true,
+        };
+        match self.gate.check(&call) {
+            None => Ok(()),
+            Some(denial) => Err(TaskFailure {
+                error: error.to_owned(),
+                cause: denial.message(),
+            }),
+        }
+    }
+
+    fn needs(&self, service: &str, operation: &str, body: &Value) -> Vec<Need> {
+        calls::needs(service, operation, body, &self.plane.region, &self.gate.names).unwrap_or_default()
+    }
+
     async fn invoke(&self, parameters: &Value) -> Result<Value, TaskFailure> {
         let named = parameters["FunctionName"].as_str().unwrap_or_default();
         let lambda = self
@@ -49,6 +102,10 @@ impl TwinIntegrations {
             .iter()
             .find(|l| l.function.answers_to(&self.plane.graph, named))
             .ok_or_else(|| runtime(format!("lambda:invoke: no planned function is {named}")))?;
+        // The planned definition names the function by its output ARN; AWS evaluates the function's ARN.
+        let function = json!({"FunctionName": lambda.function.name});
+        let needs = self.needs("lambda", "InvokeFunction", &function);
+        self.hold("lambda", "Invoke", needs, "Lambda.AWSLambdaException")?;
         match lambda.invoke(parameters["Payload"].clone()).await {
             Ok(Outcome::Response(payload)) => Ok(json!({"Payload": payload, "StatusCode": 200})),
             Ok(Outcome::Error {
@@ -62,54 +119,49 @@ impl TwinIntegrations {
         }
     }
 
-    /// `ecs:runTask.sync`: the task definition's container as a process until it exits.
+    /// `ecs:runTask.sync`: the task run on the emulator and as a process ([`Tasks`]), until it exits. Step
+    /// Functions follows it through its managed EventBridge rule, and describes and stops it.
     async fn run_task(&self, parameters: &Value) -> Result<Value, TaskFailure> {
         let reference = parameters["TaskDefinition"].as_str().unwrap_or_default();
-        let plane = &self.plane;
-        let mut task = compute::task(&plane.graph, reference)
+        let task = compute::task(&self.plane.graph, reference)
             .map_err(|e| runtime(format!("ecs:runTask: {e}")))?;
-        let binary = plane.catalog.binary(&task.repository).ok_or_else(|| {
-            runtime(format!(
-                "ecs:runTask: the image {} is not a binary of this workspace",
-                task.repository
-            ))
-        })?;
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let cluster = parameters["Cluster"].as_str().unwrap_or_default();
-        let cluster_name = cluster.rsplit('/').next().unwrap_or(cluster);
-        let arn = format!(
-            "arn:aws:ecs:{}:{}:task/{cluster_name}/{id}",
-            plane.region,
+        // The planned definition names planned ids (subnets, security groups); AWS runs it with the real ones.
+        let resolved = super::processes::resolve(&parameters.to_string(), &self.plane.ids);
+        let mut request = api_form(&serde_json::from_str(&resolved).unwrap_or_default());
+        request["taskDefinition"] = json!(task.name);
+        let cluster = request["cluster"].as_str().unwrap_or("default").to_owned();
+        let mut needs = self.needs("ecs", "RunTask", &request);
+        let rule = format!(
+            "arn:aws:events:{}:{}:rule/StepFunctionsGetEventsForECSTaskRule",
+            self.plane.region,
             tradai_stack_testing::FAKE_ACCOUNT
         );
-        let mut env = processes::resolved(&task.environment, &plane.ids);
-        let overrides = parameters["Overrides"]["ContainerOverrides"]
-            .as_array()
-            .into_iter()
-            .flatten();
-        for o in overrides.filter(|o| o["Name"].is_null() || o["Name"] == task.container.as_str()) {
-            for v in o["Environment"].as_array().into_iter().flatten() {
-                if let (Some(k), Some(v)) = (v["Name"].as_str(), v["Value"].as_str()) {
-                    env.insert(k.to_owned(), v.to_owned());
-                }
-            }
+        let watched = self.needs("ecs", "StopTask", &json!({"cluster": cluster, "task": "sync-task"}));
+        for action in ["events:PutTargets", "events:PutRule", "events:DescribeRule"] {
+            needs.push(Need {
+                action: action.to_owned(),
+                resource: rule.clone(),
+            });
         }
-        env.extend(processes::additions(&plane.cx, None));
-        task.name = format!("{}-task-{}", task.name, &id[..8]);
-        let mut running = processes::start(
-            &task,
-            &Program::Binary(binary),
-            &env,
-            Ipv4Addr::LOCALHOST,
-            &plane.cx,
-        )
-        .map_err(|e| runtime(format!("ecs:runTask: {e:#}")))?;
-        let status = running
-            .child
-            .wait()
+        for action in ["ecs:DescribeTasks", "ecs:StopTask"] {
+            needs.extend(watched.iter().map(|n| Need {
+                action: action.to_owned(),
+                resource: n.resource.clone(),
+            }));
+        }
+        self.hold("ecs", "RunTask", needs, "ECS.AccessDeniedException")?;
+        let answer = self
+            .tasks
+            .run(&self.plane, &request)
             .await
-            .map_err(|e| runtime(format!("ecs:runTask: {e}")))?;
-        let code = status.code().unwrap_or(-1);
+            .map_err(|(_, e)| TaskFailure {
+                error: format!("ECS.{}", e["__type"].as_str().unwrap_or("ServerException")),
+                cause: e["message"].as_str().unwrap_or_default().to_owned(),
+            })?;
+        let arn = answer["tasks"][0]["taskArn"]
+            .as_str()
+            .ok_or_else(|| runtime(format!("ecs:runTask started no task: {answer}")))?;
+        let code = self.tasks.exit(arn).await.unwrap_or(-1);
         let described = json!({"TaskArn": arn, "LastStatus": "STOPPED", "StopCode": "EssentialContainerExited",
             "Containers": [{"Name": task.container, "ExitCode": code, "LastStatus": "STOPPED"}]});
         if code == 0 {
@@ -140,6 +192,8 @@ impl TwinIntegrations {
                 .collect::<Result<_, _>>()
                 .map_err(|e| invalid(format!("{field}: {e}")))
         };
+        let needs = self.needs("dynamodb", "UpdateItem", parameters);
+        self.hold("dynamodb", "UpdateItem", needs, "DynamoDB.AccessDeniedException")?;
         let table = parameters["TableName"].as_str().unwrap_or_default();
         let expression = parameters["UpdateExpression"].as_str().unwrap_or_default();
         let names = parameters["ExpressionAttributeNames"]
@@ -175,35 +229,64 @@ impl Integrations for TwinIntegrations {
     }
 }
 
-/// The planned state machines (ARN → definition), read from their planned documents.
-pub fn machines(plane: &Plane) -> anyhow::Result<Vec<(String, StateMachine)>> {
+/// One planned state machine: its ARN, its definition and what answers its tasks.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub arn: String,
+    pub definition: StateMachine,
+    pub integrations: Arc<TwinIntegrations>,
+}
+
+/// The planned state machines, read from their planned documents, each answered by `lambdas` and `tasks`
+/// under its planned role.
+pub fn machines(
+    plane: &Arc<Plane>,
+    lambdas: &[Arc<Lambda>],
+    tasks: &Arc<Tasks>,
+    gate: &Arc<Gate>,
+) -> anyhow::Result<Vec<Machine>> {
     let mut machines = Vec::new();
     for r in plane.graph.of_type(STATE_MACHINE) {
         let name = r.text("name")?;
         let document: Value = serde_json::from_str(r.text("definition")?).map_err(|e| {
             anyhow::anyhow!("state machine {name}: the planned definition is not JSON: {e}")
         })?;
-        let machine = StateMachine::from_json(&document)
+        let definition = StateMachine::from_json(&document)
             .map_err(|e| anyhow::anyhow!("state machine {name}: {e}"))?;
         let arn = format!(
             "arn:aws:states:{}:{}:stateMachine:{name}",
             plane.region,
             tradai_stack_testing::FAKE_ACCOUNT
         );
-        machines.push((arn, machine));
+        let role = r
+            .optional_text("roleArn")?
+            .map(|arn| tradai_stack_testing::semantics::role_name(arn).to_owned());
+        let integrations = Arc::new(TwinIntegrations {
+            plane: plane.clone(),
+            lambdas: lambdas.to_vec(),
+            tasks: tasks.clone(),
+            gate: gate.clone(),
+            role,
+        });
+        machines.push(Machine {
+            arn,
+            definition,
+            integrations,
+        });
     }
     Ok(machines)
 }
 
 /// Run every execution started on the planned `machines` (ARN → definition) until the task is aborted.
-pub async fn run(
-    sfn: aws_sdk_sfn::Client,
-    machines: Vec<(String, StateMachine)>,
-    integrations: Arc<TwinIntegrations>,
-) {
+pub async fn run(sfn: aws_sdk_sfn::Client, machines: Vec<Machine>) {
     let mut seen: HashSet<String> = HashSet::new();
     loop {
-        for (arn, machine) in &machines {
+        for Machine {
+            arn,
+            definition: machine,
+            integrations,
+        } in &machines
+        {
             let listed = sfn
                 .list_executions()
                 .state_machine_arn(arn)

@@ -14,6 +14,7 @@ mod metrics;
 mod permissions;
 mod routes;
 
+pub use permissions::{role_name, RolePolicies};
 pub use routes::glob as alb_path_matches;
 mod throttling;
 

@@ -66,14 +66,6 @@ fn policy_statements(policy: &Planned) -> Vec<Statement> {
         .collect()
 }
 
-/// The `Allow` statements of the inline policies of role `role` (its name).
-fn statements(graph: &[Planned], role: &str) -> Vec<Statement> {
-    of_type(graph, "aws:iam/rolePolicy:RolePolicy")
-        .filter(|p| p.inputs["role"].as_str() == Some(role))
-        .flat_map(policy_statements)
-        .collect()
-}
-
 /// IAM's wildcard match: `*` any run of characters, `?` one.
 fn matches(pattern: &str, value: &str) -> bool {
     let (p, v): (Vec<char>, Vec<char>) = (pattern.chars().collect(), value.chars().collect());
@@ -104,6 +96,40 @@ fn allows(statements: &[Statement], action: &str, arn: &str) -> bool {
             .any(|a| matches(&a.to_lowercase(), &action.to_lowercase()))
             && s.resources.iter().any(|r| matches(r, arn))
     })
+}
+
+/// The `Allow` statements of every role of a graph, by role name: what the twin holds each call to.
+#[derive(Debug, Default)]
+pub struct RolePolicies {
+    by_role: std::collections::BTreeMap<String, Vec<Statement>>,
+}
+
+impl RolePolicies {
+    /// The inline policies of `graph`'s roles.
+    pub fn of(graph: &[Planned]) -> RolePolicies {
+        let mut by_role = std::collections::BTreeMap::<String, Vec<Statement>>::new();
+        for policy in of_type(graph, "aws:iam/rolePolicy:RolePolicy") {
+            let role = policy.inputs["role"].as_str().unwrap_or_default();
+            by_role
+                .entry(role.to_owned())
+                .or_default()
+                .extend(policy_statements(policy));
+        }
+        RolePolicies { by_role }
+    }
+
+    /// Whether role `role` (its name) is allowed `action` on `arn`: an `Allow` statement matches both (IAM's
+    /// wildcards, actions case-insensitively). Conditions are not evaluated.
+    pub fn allows(&self, role: &str, action: &str, arn: &str) -> bool {
+        self.by_role
+            .get(role)
+            .is_some_and(|statements| allows(statements, action, arn))
+    }
+
+    /// Whether the graph has role `role`'s policies at all.
+    pub fn knows(&self, role: &str) -> bool {
+        self.by_role.contains_key(role)
+    }
 }
 
 /// The planned resource a use binds: of its type, named `name` (the logical name, or the `name`/`bucket`
@@ -155,7 +181,7 @@ fn arns(target: Target, resource: &Planned, name: &str, region: &str) -> Vec<Str
 }
 
 /// The role name of an ARN (`arn:aws:iam::1:role/<name>`), or the value itself.
-fn role_name(arn: &str) -> &str {
+pub fn role_name(arn: &str) -> &str {
     arn.rsplit_once(":role/").map_or(arn, |(_, name)| name)
 }
 
@@ -184,8 +210,8 @@ fn compute(graph: &[Planned]) -> Vec<(&Planned, String, String)> {
 }
 
 fn check_uses(graph: &[Planned], needs: &Needs, out: &mut Vec<Violation>) {
+    let policies = RolePolicies::of(graph);
     for (place, key, role) in compute(graph) {
-        let allowed = statements(graph, &role);
         for bound in needs.access.get(&key).into_iter().flatten() {
             let Some(target) = resource(graph, bound) else {
                 out.push(violation(
@@ -201,7 +227,7 @@ fn check_uses(graph: &[Planned], needs: &Needs, out: &mut Vec<Violation>) {
             for grant in bound.access.grants {
                 for arn in arns(grant.on, target, &bound.name, &needs.region) {
                     for action in grant.actions {
-                        if !allows(&allowed, action, &arn) {
+                        if !policies.allows(&role, action, &arn) {
                             out.push(violation(
                                 "permissions",
                                 place,
