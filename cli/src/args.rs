@@ -76,6 +76,18 @@ pub struct TwinUpArgs {
     /// Directory for the services' output [default: a new one under the system's temporary directory].
     #[arg(long, value_name = "DIR")]
     pub logs: Option<PathBuf>,
+    /// What a call the caller's planned role does not allow gets: `enforce` refuses it as AWS does; `report`
+    /// lets it through and records it (`GET /iam` on the control endpoint), to list every missing permission
+    /// of a run at once.
+    #[arg(long, value_enum, default_value = "enforce")]
+    pub iam: IamMode,
+}
+
+/// How the twin holds calls to the planned policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IamMode {
+    Enforce,
+    Report,
 }
 
 #[derive(Debug, Args)]

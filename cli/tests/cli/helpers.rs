@@ -82,8 +82,16 @@ pub fn fails(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&cmd.assert().failure().get_output().stderr).into_owned()
 }
 
-/// One Cognito call on the emulator (the signature is a placeholder: moto reads only the region from it).
-pub fn cognito(endpoint: &str, action: &str, body: Value) -> Value {
+/// One JSON-protocol AWS call (`target` is `<prefix>.<Operation>`) to `endpoint`, signed as access key `key`
+/// for `service` in eu-central-1 (the signature is a placeholder: the emulator reads only the scope, and the
+/// twin's AWS front the access key); its status and body.
+pub fn aws_json(
+    endpoint: &str,
+    service: &str,
+    target: &str,
+    key: &str,
+    body: Value,
+) -> (u16, Value) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -91,19 +99,25 @@ pub fn cognito(endpoint: &str, action: &str, body: Value) -> Value {
     runtime.block_on(async {
         let response = reqwest::Client::new()
             .post(endpoint)
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
+            .header("x-amz-target", target)
             .header("content-type", "application/x-amz-json-1.1")
             .header(
                 "authorization",
-                "AWS4-HMAC-SHA256 Credential=test/20260101/eu-central-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
+                format!("AWS4-HMAC-SHA256 Credential={key}/20260101/eu-central-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
             )
             .body(body.to_string())
             .send()
             .await
-            .expect("cognito");
-        let status = response.status();
-        let answer: Value = response.json().await.expect("json");
-        assert!(status.is_success(), "{action}: {status} {answer}");
-        answer
+            .expect("sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     })
+}
+
+/// One Cognito call on the emulator, which must succeed.
+pub fn cognito(endpoint: &str, action: &str, body: Value) -> Value {
+    let target = format!("AWSCognitoIdentityProviderService.{action}");
+    let (status, answer) = aws_json(endpoint, "cognito-idp", &target, "test", body);
+    assert!((200..300).contains(&status), "{action}: {status} {answer}");
+    answer
 }

@@ -12,4 +12,5 @@ mod local_up;
 mod login;
 mod platform;
 mod twin;
+mod twin_flows;
 mod twin_up;

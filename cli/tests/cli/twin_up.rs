@@ -11,10 +11,12 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
 use crate::helpers::{cognito, Workspace};
+use crate::twin_flows::{self, Twin};
 
 /// What `twin up` printed before `ready`.
 #[derive(Debug, Default)]
@@ -29,6 +31,8 @@ struct Banner {
     control: String,
     /// The planned HTTP API.
     gateway: String,
+    /// The AWS front the twin's processes call.
+    front: String,
 }
 
 fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Banner {
@@ -52,6 +56,7 @@ fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Ban
             }
             ["control", url, ..] => b.control = (*url).to_owned(),
             ["gateway", url, ..] => b.gateway = (*url).to_owned(),
+            ["AWS", "front", url, ..] => b.front = (*url).to_owned(),
             ["ready", ..] => return b,
             _ => {}
         }
@@ -59,11 +64,10 @@ fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Ban
     panic!("twin up stopped before it was ready: {b:?}")
 }
 
-/// Submit a backtest of `strategy` and wait (at most 90 s) until its job has ended.
-async fn submitted_and_ended(backend: &str, token: &str, strategy: &str) -> Value {
-    let http = reqwest::Client::new();
+/// Submit a backtest of `strategy` through the gateway; its job id.
+async fn submit(backend: &str, token: &str, strategy: &str) -> String {
     let body = json!({"strategy": strategy, "start_date": "2024-02-01", "end_date": "2024-02-20"});
-    let submitted = http
+    let submitted = reqwest::Client::new()
         .post(format!("{backend}/api/v1/backtests"))
         .bearer_auth(token)
         .json(&body)
@@ -72,18 +76,28 @@ async fn submitted_and_ended(backend: &str, token: &str, strategy: &str) -> Valu
         .expect("sent");
     assert_eq!(submitted.status(), 202);
     let job: Value = submitted.json().await.expect("job");
-    let id = job["job_id"].as_str().expect("job id").to_owned();
+    job["job_id"].as_str().expect("job id").to_owned()
+}
+
+/// The job `id` as the backend answers it.
+async fn job_of(backend: &str, token: &str, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{backend}/api/v1/backtests/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("job")
+}
+
+/// Submit a backtest of `strategy` and wait (at most 90 s) until its job has ended.
+async fn submitted_and_ended(backend: &str, token: &str, strategy: &str) -> Value {
+    let id = submit(backend, token, strategy).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     loop {
-        let job: Value = http
-            .get(format!("{backend}/api/v1/backtests/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("job");
+        let job = job_of(backend, token, &id).await;
         if ["COMPLETED", "FAILED", "CANCELLED"]
             .contains(&job["status"].as_str().unwrap_or_default())
         {
@@ -205,6 +219,21 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
         .expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let banner = read_banner(&mut lines);
+    // What the twin prints from now on (executions, tasks), read as it comes so the pipe never fills.
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let reader = output.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            reader.lock().expect("output").push(line);
+        }
+    });
+    let twin = Twin {
+        endpoint: &banner.endpoint,
+        front: &banner.front,
+        control: &banner.control,
+        plan: &plan,
+        output,
+    };
 
     // Every planned always-on service runs and passed its own planned health check.
     let running: Vec<&String> = banner.services.keys().collect();
@@ -438,6 +467,30 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
     );
     assert!(report["metrics"]["trade_count"].is_u64(), "{report}");
 
+    // A runner killed mid-run fails its job with the task's exit code; nothing is left RUNNING.
+    twin_flows::a_crashed_runner_fails_its_job(
+        &twin,
+        || runtime.block_on(submit(backend, &token, &name)),
+        |id| runtime.block_on(job_of(backend, &token, id)),
+    );
+
+    // The strategy's model, registered in the planned MLflow service: the retraining schedule evaluates it.
+    let mlflow = banner
+        .services
+        .iter()
+        .find(|(n, _)| n.contains("mlflow"))
+        .map(|(_, (url, _, _))| url.clone())
+        .expect("the MLflow service");
+    runtime.block_on(async {
+        let created = reqwest::Client::new()
+            .post(format!("{mlflow}/api/2.0/mlflow/registered-models/create"))
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .expect("sent");
+        assert!(created.status().is_success(), "{}", created.status());
+    });
+
     // Every planned schedule fires on demand: its function runs in its own process and answers success
     // (health of the four services, no stale heartbeat, no orphan, no drift to act on, the stacks' state).
     let schedules: Vec<&str> = plan
@@ -464,7 +517,15 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
             answer["targets"][0]["outcome"]["response"]["statusCode"], 200,
             "{rule}: {answer}"
         );
+        if answer["targets"][0]["function"]
+            .as_str()
+            .is_some_and(|f| f.contains("retraining-scheduler"))
+        {
+            twin_flows::retraining_started_by_its_schedule_promotes_or_keeps(&twin, &answer, &name);
+        }
     }
+    twin_flows::a_poison_message_ends_in_the_dead_letter_queue(&twin);
+    twin_flows::the_planned_policies_hold_every_call(&twin);
     let health = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
         .args(["twin", "fire", "no-such-rule", "--twin", &banner.control])
         .output()

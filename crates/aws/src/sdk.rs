@@ -10,7 +10,8 @@ use crate::calls::CallLog;
 pub enum Endpoint {
     /// The real AWS endpoints of the region, with the default credential chain.
     Aws { region: String },
-    /// An emulator at `url` (moto, LocalStack), with static test credentials.
+    /// An emulator at `url` (moto, LocalStack), with static credentials (the access key `AWS_ACCESS_KEY_ID`, else
+    /// `test`).
     Emulator { region: String, url: String },
 }
 
@@ -112,13 +113,14 @@ async fn sdk_config(endpoint: &Endpoint) -> SdkConfig {
     match endpoint {
         Endpoint::Aws { region } => loader.region(Region::new(region.clone())).load().await,
         Endpoint::Emulator { region, url } => {
-            let credentials = aws_sdk_sts::config::Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "tradai-emulator",
-            );
+            // Static credentials; the access key is the process's `AWS_ACCESS_KEY_ID` when set, since it names
+            // the caller to an emulator (the twin's AWS front reads it as the caller's planned role).
+            let key = std::env::var("AWS_ACCESS_KEY_ID")
+                .ok()
+                .filter(|k| !k.trim().is_empty())
+                .unwrap_or_else(|| "test".to_owned());
+            let credentials =
+                aws_sdk_sts::config::Credentials::new(key, "test", None, None, "tradai-emulator");
             loader
                 .region(Region::new(region.clone()))
                 .endpoint_url(url)

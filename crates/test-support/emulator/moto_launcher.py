@@ -56,14 +56,21 @@ def _fargate_requirements(task_definition):
 
 EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_fargate_requirements)
 
-# An awsvpc task's attachment names its interface's private DNS name, which moto's interfaces do not have: the
-# name EC2 gives one (`ip-10-0-1-5.<region>.compute.internal`).
-if not hasattr(NetworkInterface, "private_dns_name"):
-    NetworkInterface.private_dns_name = property(
-        lambda eni: "ip-{}.{}.compute.internal".format(
-            (eni.private_ip_address or "0.0.0.0").replace(".", "-"), eni.ec2_backend.region_name
-        )
-    )
+# An awsvpc task's attachment names its interface's private DNS name, which moto sets only on some interfaces
+# (an instance's): the others get the name EC2 gives one (`ip-10-0-1-5.<region>.compute.internal`).
+def _private_dns_name(eni):
+    given = eni.__dict__.get("_private_dns_name")
+    if given:
+        return given
+    address = (eni.private_ip_address or "0.0.0.0").replace(".", "-")
+    return f"ip-{address}.{eni.ec2_backend.region_name}.compute.internal"
+
+
+def _set_private_dns_name(eni, value):
+    eni.__dict__["_private_dns_name"] = value
+
+
+NetworkInterface.private_dns_name = property(_private_dns_name, _set_private_dns_name)
 
 
 # SQS's clock: the real time plus the seconds a test moved it forward.

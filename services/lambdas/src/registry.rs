@@ -111,7 +111,7 @@ pub struct Extras {
     pub data: Option<Arc<dyn DataCollection>>,
     /// update-nat-routes' route tables and NAT instances.
     pub nat: Option<Arc<dyn NatRouting>>,
-    /// backtest-consumer's backtest state machine.
+    /// backtest-consumer's backtest state machine, retraining-scheduler's retraining one.
     pub workflows: Option<Arc<dyn WorkflowStarter>>,
     /// health-check's HTTP client (built only where it runs: a client loads a TLS root store).
     pub http: Option<reqwest::Client>,
@@ -177,8 +177,8 @@ pub fn build(
         Configured::Rollback { cooldown_hours, .. } => {
             boxed::<model_rollback::ModelRollback>(p, e, cooldown_hours)
         }
-        Configured::Scheduler(checks, launch) => {
-            boxed::<retraining_scheduler::RetrainingScheduler>(p, e, (checks, launch))
+        Configured::Scheduler { checks, .. } => {
+            boxed::<retraining_scheduler::RetrainingScheduler>(p, e, checks)
         }
         Configured::Health(s, _) => boxed::<health_check::HealthCheck>(p, e, s),
         Configured::Heartbeat(s, _) => {

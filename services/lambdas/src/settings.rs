@@ -213,10 +213,11 @@ pub enum Configured {
         cooldown_hours: i64,
         topic: String,
     },
-    Scheduler(
-        crate::handlers::check_retraining_needed::Settings,
-        crate::handlers::sqs_consumer::Settings,
-    ),
+    Scheduler {
+        checks: crate::handlers::check_retraining_needed::Settings,
+        /// The retraining state machine.
+        state_machine: String,
+    },
     Health(crate::handlers::health_check::Settings, String),
     Heartbeat(crate::handlers::trading_heartbeat_check::Settings, String),
     DriftMonitor(crate::handlers::drift_monitor::Settings, String),
@@ -359,7 +360,10 @@ pub fn configure(
             cooldown_hours: s.within("ROLLBACK_COOLDOWN_HOURS", 24, 0..=8760, "whole hours")?,
             topic: topic("ALERT_SNS_TOPIC_ARN")?,
         },
-        Function::RetrainingScheduler => Configured::Scheduler(retraining(s)?, launch(s, config)?),
+        Function::RetrainingScheduler => Configured::Scheduler {
+            checks: retraining(s)?,
+            state_machine: s.required_shaped("STATE_MACHINE_ARN", Shape::Arn)?,
+        },
         Function::HealthCheck => Configured::Health(
             crate::handlers::health_check::Settings {
                 timeout: Duration::from_secs(s.within(
@@ -430,6 +434,19 @@ pub fn configure(
             max_runtime_hours: s.within("MAX_TASK_RUNTIME_HOURS", 6, 1..=720, "whole hours")?,
         }),
         Function::ValidateStrategy => {
+            // The strategies are read from the platform's configs bucket; the variable names it, so the stacks
+            // grant the function's role that bucket (a role without it is refused every read).
+            let configs = config.names().bucket("configs").to_string();
+            let named: String = s.parsed(
+                "CONFIGS_BUCKET",
+                configs.clone(),
+                "the platform's configs bucket",
+            )?;
+            if named != configs {
+                return Err(StartupError(format!(
+                    "CONFIGS_BUCKET={named}: the strategy configs are in {configs}, the bucket this must name"
+                )));
+            }
             Configured::Validate(crate::handlers::validate_strategy::Settings {
                 require_model: s.parsed("REQUIRE_MLFLOW_MODEL", false, "true or false")?,
             })

@@ -48,8 +48,8 @@ impl Denial {
 pub struct Ledger {
     /// Calls signed by a planned role, each held to its policies.
     pub checked: u64,
-    /// Calls signed by no planned role (the twin's own, a user's): not held.
-    pub unchecked: u64,
+    /// Calls signed by no planned role (the twin's own, a user's), by access key: not held.
+    pub unchecked: BTreeMap<String, u64>,
     pub denied: Vec<Denial>,
     /// Operations the twin cannot map to resources (`service:Operation by role`), let through.
     pub unclassified: BTreeSet<String>,
@@ -63,11 +63,14 @@ pub struct Gate {
     policies: RolePolicies,
     pub names: Names,
     ledger: Mutex<Ledger>,
+    /// Whether a denial refuses the call (else it is only recorded).
+    enforce: bool,
 }
 
 impl Gate {
-    /// The gate of `graph` created with `ids` (planned id or ARN → real one) in `region`.
-    pub fn new(graph: &Graph, ids: &BTreeMap<String, String>, region: &str) -> Gate {
+    /// The gate of `graph` created with `ids` (planned id or ARN → real one) in `region`; `enforce`: a denial
+    /// refuses the call, else it is only recorded.
+    pub fn new(graph: &Graph, ids: &BTreeMap<String, String>, region: &str, enforce: bool) -> Gate {
         let mut names = Names::default();
         for r in graph.of_type(SECRET) {
             let planned = tradai_stack_testing::arn_of(r.0, region);
@@ -97,16 +100,20 @@ impl Gate {
             policies: RolePolicies::of(graph.planned()),
             names,
             ledger: Mutex::new(Ledger::default()),
+            enforce,
         }
     }
 
-    /// Hold `call` to its principal's planned policies: the first need they do not allow, if any. A principal
-    /// that is no planned role is not held (the twin's own calls).
+    /// Hold `call` to its principal's planned policies: the first need they do not allow, if any and if the
+    /// gate enforces (every denial is recorded). A principal that is no planned role is not held (the twin's
+    /// own calls).
     pub fn check(&self, call: &Call) -> Option<Denial> {
         let role = role_name(&call.principal);
         let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
         if !self.policies.knows(role) {
-            ledger.unchecked += 1;
+            if ledger.unchecked.len() < KEPT || ledger.unchecked.contains_key(role) {
+                *ledger.unchecked.entry(role.to_owned()).or_default() += 1;
+            }
             return None;
         }
         ledger.checked += 1;
@@ -123,11 +130,14 @@ impl Gate {
                     action: need.action.clone(),
                     resource: need.resource.clone(),
                 };
-                eprintln!("  iam: DENIED {}", denial.message());
-                if ledger.denied.len() < KEPT {
+                let verb = if self.enforce { "DENIED" } else { "would deny" };
+                eprintln!("  iam: {verb} {}", denial.message());
+                if ledger.denied.len() < KEPT && !ledger.denied.contains(&denial) {
                     ledger.denied.push(denial.clone());
                 }
-                return Some(denial);
+                if self.enforce {
+                    return Some(denial);
+                }
             }
         }
         let used = ledger.used.entry(role.to_owned()).or_default();

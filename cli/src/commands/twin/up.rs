@@ -87,7 +87,8 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
             None
         }
     };
-    let gate = Arc::new(super::iam::Gate::new(&graph, &created.ids, &region));
+    let enforce = args.iam == crate::args::IamMode::Enforce;
+    let gate = Arc::new(super::iam::Gate::new(&graph, &created.ids, &region, enforce));
     let (front_url, front) = super::front::start(gate, &url).await?;
     let cx = Context {
         endpoint: front_url.clone(),

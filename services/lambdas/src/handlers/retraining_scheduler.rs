@@ -1,44 +1,70 @@
-//! retraining-scheduler (§10.2 #9, §10.3): evaluate each model with check-retraining-needed's rules and
-//! launch a retraining task for those that need one (the same launch as sqs-consumer). A scheduled event
-//! names no models, so every model registered in MLflow is evaluated. The answer sums up
-//! (`models_evaluated`, `retraining_triggered`, `skipped`, `errors`) and lists each model's result.
+//! retraining-scheduler (§10.2 #9, §10.3): evaluate each model with check-retraining-needed's rules and start
+//! the retraining workflow for those that need one, so a scheduled retraining goes on to compare the
+//! challenger with the champion and promote or keep it (decision W48; the reference launched a bare training
+//! task, whose challenger nothing compared). A scheduled event names no models, so every model registered in
+//! MLflow is evaluated. The answer sums up (`models_evaluated`, `retraining_triggered`, `skipped`, `errors`)
+//! and lists each model's result with its execution.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tradai_config::Function;
 use tradai_domain::entities::{RetrainingTrigger, Timestamp};
-use tradai_domain::ports::ModelRegistry;
+use tradai_domain::ports::{ModelRegistry, WorkflowStarter};
 
 use crate::handlers::check_retraining_needed::{
     self as retraining, CheckRetrainingNeeded, Verdict,
 };
-use crate::handlers::sqs_consumer::{self as launching, SqsConsumer};
 use crate::HandlerError;
 
-/// The retraining-scheduler handler: check-retraining-needed's rules, sqs-consumer's launch, and the model
+/// The retraining-scheduler handler: check-retraining-needed's rules, the retraining workflow, and the model
 /// registry whose models are evaluated when the event names none.
 #[derive(Clone)]
 pub struct RetrainingScheduler {
     pub checks: CheckRetrainingNeeded,
-    pub launcher: SqsConsumer,
+    pub workflows: Arc<dyn WorkflowStarter>,
     pub registry: Arc<dyn ModelRegistry>,
 }
 
-crate::handler_debug!(RetrainingScheduler, checks, launcher);
+crate::handler_debug!(RetrainingScheduler, checks);
 
 impl RetrainingScheduler {
-    /// The scheduler over the platform's drift-state and retraining-state tables, tasks and model registry.
+    /// The scheduler over the platform's drift-state and retraining-state tables and model registry, starting
+    /// executions of `workflows` (the retraining state machine).
     pub fn new(
         ports: &tradai_platform::Ports,
         checks: retraining::Settings,
-        launch: launching::Settings,
+        workflows: Arc<dyn WorkflowStarter>,
     ) -> Self {
         RetrainingScheduler {
             checks: CheckRetrainingNeeded::new(ports, checks),
-            launcher: SqsConsumer::new(ports, launch),
+            workflows,
             registry: ports.registry.clone(),
         }
+    }
+
+    /// Start the retraining workflow for `model` (its check runs again there, on the same state); the
+    /// execution's ARN. One execution per model and second: a repeated event starts no second one.
+    async fn start(
+        &self,
+        model: &str,
+        force: bool,
+        now: Timestamp,
+    ) -> tradai_domain::Result<String> {
+        let safe: String = model
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(60)
+            .collect();
+        let name = format!("retrain-{safe}-{}", now.epoch_seconds());
+        let input = serde_json::json!({"model_name": model, "force": force});
+        self.workflows.start(&name, &input).await
     }
 }
 
@@ -88,8 +114,8 @@ pub enum Outcome {
     Error,
 }
 
-/// One model's result: skipped (`reason`: the verdict), triggered (`trigger`, `task_arn`) or an error
-/// (`reason`: why the launch failed).
+/// One model's result: skipped (`reason`: the verdict), triggered (`trigger`, `execution_arn`) or an error
+/// (`reason`: why the workflow did not start).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelResult {
     pub model_name: String,
@@ -99,24 +125,26 @@ pub struct ModelResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<RetrainingTrigger>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_arn: Option<String>,
+    pub execution_arn: Option<String>,
 }
 
 impl crate::registry::Handler for RetrainingScheduler {
     const FUNCTION: Function = Function::RetrainingScheduler;
     type Input = Schedule;
     type Output = Scheduled;
-    type Settings = (
-        crate::handlers::check_retraining_needed::Settings,
-        launching::Settings,
-    );
+    type Settings = crate::handlers::check_retraining_needed::Settings;
 
     fn build(
         ports: &tradai_platform::Ports,
-        _extras: &crate::registry::Extras,
+        extras: &crate::registry::Extras,
         settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
-        Ok(Self::new(ports, settings.0, settings.1))
+        let workflows = crate::registry::required(
+            &extras.workflows,
+            "the retraining state machine",
+            Self::FUNCTION,
+        )?;
+        Ok(Self::new(ports, settings, workflows))
     }
 
     /// Evaluate the event's models (or the default ones) at `now`.
@@ -140,7 +168,7 @@ impl crate::registry::Handler for RetrainingScheduler {
                 status,
                 reason,
                 trigger: None,
-                task_arn: None,
+                execution_arn: None,
             };
             if decision.decision != Verdict::NeedsRetraining {
                 answer.skipped += 1;
@@ -148,13 +176,12 @@ impl crate::registry::Handler for RetrainingScheduler {
                 answer.results.push(result(Outcome::Skipped, Some(reason)));
                 continue;
             }
-            let trigger = decision.trigger.unwrap_or(RetrainingTrigger::Scheduled);
-            match self.launcher.launch(&name, trigger, now).await {
-                Ok(task_arn) => {
+            match self.start(&name, force, now).await {
+                Ok(execution_arn) => {
                     answer.retraining_triggered += 1;
                     answer.results.push(ModelResult {
                         trigger: decision.trigger,
-                        task_arn: Some(task_arn),
+                        execution_arn: Some(execution_arn),
                         ..result(Outcome::Triggered, None)
                     });
                 }
@@ -176,9 +203,9 @@ mod tests {
 
     use serde_json::json;
     use tradai_domain::entities::{DriftRecord, RetrainingRecord};
-    use tradai_domain::ports::{RecordStore, TableLayout, TaskFilter, TaskRunner};
+    use tradai_domain::ports::{RecordStore, TableLayout};
     use tradai_domain::RetrainingStatus;
-    use tradai_memory::{MemoryRecordStore, MemoryTaskRunner};
+    use tradai_memory::{MemoryRecordStore, MemoryWorkflows};
 
     use super::*;
     use crate::registry::Serve;
@@ -204,7 +231,7 @@ mod tests {
         })
         .await
         .expect("put");
-        let tasks = Arc::new(MemoryTaskRunner::new("tradai-dev"));
+        let workflows = Arc::new(MemoryWorkflows::new("tradai-retraining-workflow-dev"));
         let registry = Arc::new(tradai_memory::MemoryModelRegistry::new());
         let scheduler = RetrainingScheduler {
             checks: CheckRetrainingNeeded {
@@ -212,15 +239,7 @@ mod tests {
                 retraining: runs.clone(),
                 settings: retraining::Settings::default(),
             },
-            launcher: SqsConsumer {
-                tasks: tasks.clone(),
-                retraining: runs,
-                settings: launching::Settings {
-                    task_definition: "tradai-strategy-generic-dev".into(),
-                    container: "strategy".into(),
-                    max_concurrent: 5,
-                },
-            },
+            workflows: workflows.clone(),
             registry: registry.clone(),
         };
         let input = json!({"models": [{"name": "Never", "strategy": "s"}, {"name": "Fresh"}]});
@@ -238,18 +257,14 @@ mod tests {
             answer["results"][1],
             json!({"model_name": "Fresh", "status": "skipped", "reason": "recently_trained"})
         );
-        let task_arn = answer["results"][0]["task_arn"].clone();
+        let execution = answer["results"][0]["execution_arn"].clone();
         assert_eq!(
             answer["results"][0],
-            json!({"model_name": "Never", "status": "triggered", "trigger": "scheduled", "task_arn": task_arn})
+            json!({"model_name": "Never", "status": "triggered", "trigger": "scheduled", "execution_arn": execution})
         );
         assert_eq!(
-            tasks
-                .list(&TaskFilter::default())
-                .await
-                .expect("list")
-                .len(),
-            1
+            workflows.input(execution.as_str().expect("an execution")),
+            Some(json!({"model_name": "Never", "force": false}))
         );
         // A scheduled event names no models: the registry's are evaluated (none yet, then Fresh).
         let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event"});

@@ -88,7 +88,8 @@ impl App {
                     .map_err(|e| StartupError(format!("the HTTP client cannot be built: {e}")))?;
                 extras.http = Some(client);
             }
-            Configured::BacktestConsumer { state_machine, .. } => {
+            Configured::BacktestConsumer { state_machine, .. }
+            | Configured::Scheduler { state_machine, .. } => {
                 extras.workflows = Some(Arc::new(SfnWorkflows::new(
                     clients.sfn.clone(),
                     state_machine.clone(),
