@@ -58,8 +58,12 @@ pub enum TwinCommand {
 
 #[derive(Debug, Args)]
 pub struct TwinFireArgs {
-    /// The planned rule's name, e.g. tradai-health-check-dev-trigger-0 (`tradai infra plan` lists them).
+    /// The planned rule's name, e.g. tradai-health-check-dev-trigger-0, or with `--alarm` the planned alarm's,
+    /// e.g. tradai-dev-drift-significant (`tradai infra plan` lists them).
     pub rule: String,
+    /// Fire the planned alarm of that name (OK → ALARM: its planned actions run) instead of a schedule.
+    #[arg(long)]
+    pub alarm: bool,
     /// The control URL `twin up` printed.
     #[arg(long, env = "TRADAI_TWIN", value_name = "URL")]
     pub twin: String,

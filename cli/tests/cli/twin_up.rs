@@ -524,6 +524,37 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
             twin_flows::retraining_started_by_its_schedule_promotes_or_keeps(&twin, &answer, &name);
         }
     }
+    // The severe-drift alarm's planned actions: the alerts topic gets CloudWatch's notification, and
+    // model-rollback (allowed by its planned permission) gets the alarm event; no model drifted, so it rolls
+    // nothing back.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
+        .args([
+            "twin",
+            "fire",
+            "--alarm",
+            "tradai-dev-drift-significant",
+            "--twin",
+            &banner.control,
+        ])
+        .output()
+        .expect("fire");
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        out.status.success(),
+        "{answer} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let actions = answer["actions"].as_array().expect("actions");
+    assert_eq!(actions.len(), 2, "{answer}");
+    assert!(actions[0]["outcome"]["published"].is_string(), "{answer}");
+    assert_eq!(
+        actions[1]["outcome"]["function"], "tradai-model-rollback-dev",
+        "{answer}"
+    );
+    assert_eq!(
+        actions[1]["outcome"]["outcome"]["response"]["statusCode"], 200,
+        "{answer}"
+    );
     twin_flows::a_poison_message_ends_in_the_dead_letter_queue(&twin);
     twin_flows::the_planned_policies_hold_every_call(&twin);
     let health = Command::new(assert_cmd::cargo::cargo_bin("tradai"))

@@ -1,7 +1,8 @@
 //! The twin's control endpoint on loopback: `POST /rules/{rule}` fires a planned EventBridge schedule now, as
 //! EventBridge would at its next tick: each of the rule's planned targets (a function) is invoked with the
 //! scheduled event (or the target's planned constant input), and the answer lists each target's outcome.
-//! `tradai twin fire <rule> --twin URL` is its client. `GET /iam` answers what the AWS front held to the planned
+//! `POST /alarms/{alarm}` sets a planned alarm to ALARM and runs its planned actions ([`super::alarms`]).
+//! `tradai twin fire <rule> --twin URL` (`--alarm` for an alarm) is its client. `GET /iam` answers what the AWS front held to the planned
 //! policies (calls checked, denials, what each role used), `GET /tasks` the ECS tasks the twin started, and
 //! `POST /clock?advance=<seconds>` moves the emulator's SQS clock forward (the twin's own moto only), so the
 //! planned visibility timeouts and redrives play out without waiting for them.
@@ -28,7 +29,7 @@ struct Shared {
     front: Arc<Front>,
 }
 
-type Answer = (StatusCode, Json<Value>);
+pub type Answer = (StatusCode, Json<Value>);
 
 /// The event EventBridge sends for a schedule of `rule` in `region`.
 fn scheduled_event(rule: &str, region: &str) -> Value {
@@ -44,6 +45,18 @@ fn scheduled_event(rule: &str, region: &str) -> Value {
         "resources": [format!("arn:aws:events:{region}:{account}:rule/{rule}")],
         "detail": {}
     })
+}
+
+/// Invoke `lambda` with `event`: whether it succeeded, and its outcome (`response`, or `error` and `message`).
+pub async fn invoked(lambda: &Lambda, event: Value) -> (bool, Value) {
+    match lambda.invoke(event).await {
+        Ok(Outcome::Response(answer)) => (true, json!({"response": answer})),
+        Ok(Outcome::Error {
+            error_type,
+            error_message,
+        }) => (false, json!({"error": error_type, "message": error_message})),
+        Err(e) => (false, json!({"error": "Twin", "message": format!("{e:#}")})),
+    }
 }
 
 async fn fire(State(shared): State<Arc<Shared>>, Path(rule): Path<String>) -> Answer {
@@ -95,20 +108,8 @@ async fn fire(State(shared): State<Arc<Shared>>, Path(rule): Path<String>) -> An
             Some(input) => serde_json::from_str(input).unwrap_or(Value::String(input.to_owned())),
             None => scheduled_event(&rule, &shared.plane.region),
         };
-        let outcome = match lambda.invoke(event).await {
-            Ok(Outcome::Response(answer)) => json!({"response": answer}),
-            Ok(Outcome::Error {
-                error_type,
-                error_message,
-            }) => {
-                all_succeeded = false;
-                json!({"error": error_type, "message": error_message})
-            }
-            Err(e) => {
-                all_succeeded = false;
-                json!({"error": "Twin", "message": format!("{e:#}")})
-            }
-        };
+        let (succeeded, outcome) = invoked(lambda, event).await;
+        all_succeeded &= succeeded;
         targets.push(json!({"function": lambda.function.name, "outcome": outcome}));
     }
     let status = if all_succeeded {
@@ -117,6 +118,10 @@ async fn fire(State(shared): State<Arc<Shared>>, Path(rule): Path<String>) -> An
         StatusCode::BAD_GATEWAY
     };
     (status, Json(json!({"rule": rule, "targets": targets})))
+}
+
+async fn alarm(State(shared): State<Arc<Shared>>, Path(name): Path<String>) -> Answer {
+    super::alarms::fire(&shared.plane, &shared.lambdas, &name).await
 }
 
 async fn iam(State(shared): State<Arc<Shared>>) -> Json<super::iam::Ledger> {
@@ -157,6 +162,7 @@ async fn clock(State(shared): State<Arc<Shared>>, Query(by): Query<Advance>) -> 
 pub async fn start(plane: Arc<Plane>, lambdas: Vec<Arc<Lambda>>, front: Arc<Front>) -> anyhow::Result<String> {
     let app = axum::Router::new()
         .route("/rules/{rule}", axum::routing::post(fire))
+        .route("/alarms/{alarm}", axum::routing::post(alarm))
         .route("/iam", axum::routing::get(iam))
         .route("/tasks", axum::routing::get(tasks))
         .route("/clock", axum::routing::post(clock))

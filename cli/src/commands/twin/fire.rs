@@ -1,5 +1,6 @@
 //! `tradai twin fire <rule> --twin URL`: fire one planned EventBridge schedule of a running twin now (its
-//! control endpoint, printed by `twin up`). Prints each target's outcome; exits 1 when one failed.
+//! control endpoint, printed by `twin up`); with `--alarm`, set a planned alarm to ALARM so its planned
+//! actions run. Prints each target's (action's) outcome; exits 1 when one failed.
 
 use std::process::ExitCode;
 
@@ -19,7 +20,11 @@ pub fn fire(args: &TwinFireArgs) -> anyhow::Result<ExitCode> {
         .context("starting the runtime")?;
     let (status, answer) = runtime.block_on(async {
         let response = reqwest::Client::new()
-            .post(format!("{base}/rules/{}", args.rule))
+            .post(format!(
+                "{base}/{}/{}",
+                if args.alarm { "alarms" } else { "rules" },
+                args.rule
+            ))
             .send()
             .await
             .with_context(|| {

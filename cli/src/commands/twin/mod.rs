@@ -12,9 +12,9 @@ macro_rules! with_aws {
 }
 
 with_aws!(
-    calls, cognito, compute, control, emulator, front, functions, gateway, graph, iam, lambda,
-    oauth, network, operator, plane, processes, provision, relay, services, tasks, triggers, up,
-    workflows,
+    alarms, calls, cognito, compute, control, emulator, front, functions, gateway, graph, iam,
+    lambda, oauth, network, operator, plane, processes, provision, relay, services, tasks,
+    triggers, up, workflows,
 );
 mod fire;
 
