@@ -341,3 +341,95 @@ pub fn retraining_started_by_its_schedule_promotes_or_keeps(
         "{row}"
     );
 }
+
+/// A dry-run trading session of `strategy` whose last heartbeat was 10 minutes ago, put in the planned
+/// trading-state table as the trading container would have left it.
+pub fn a_session_with_a_stale_heartbeat(twin: &Twin<'_>, strategy: &str) {
+    use tradai_domain::entities::{Timestamp, TradingMode, TradingSession};
+    let table = twin.planned("aws:dynamodb/table:Table", "trading-state")["name"]
+        .as_str()
+        .expect("table")
+        .to_owned();
+    let stale = Timestamp::now().plus_seconds(-600);
+    let session = TradingSession {
+        strategy_id: strategy.to_owned(),
+        status: tradai_domain::TradingStatus::Running,
+        mode: TradingMode::DryRun,
+        last_heartbeat: Some(stale),
+        task_arn: None,
+        model_version: None,
+        updated_at: stale,
+    };
+    let item: serde_json::Map<String, Value> = serde_json::to_value(&session)
+        .expect("json")
+        .as_object()
+        .expect("object")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                json!({"S": v.as_str().expect("a string attribute")}),
+            )
+        })
+        .collect();
+    let (status, answer) = aws_json(
+        twin.endpoint,
+        "dynamodb",
+        "DynamoDB_20120810.PutItem",
+        "test",
+        json!({"TableName": table, "Item": item}),
+    );
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// What each planned schedule's function did, checked by what it answers: the retraining schedule's
+/// workflow runs to promote or keep, health-check finds every planned service healthy, the heartbeat check
+/// finds the stale session and alerts, the drift monitor checks the monitored model, the orphan scanner finds
+/// no orphan among the stopped tasks, and the infra drift detector reports the layers no check covered.
+pub fn its_effects(twin: &Twin<'_>, answer: &Value, strategy: &str) {
+    let function = answer["targets"][0]["function"]
+        .as_str()
+        .unwrap_or_default();
+    let data = &answer["targets"][0]["outcome"]["response"]["body"]["data"];
+    let key = function
+        .strip_prefix("tradai-")
+        .and_then(|f| f.strip_suffix("-dev"))
+        .unwrap_or(function);
+    match key {
+        "retraining-scheduler" => {
+            retraining_started_by_its_schedule_promotes_or_keeps(twin, answer, strategy)
+        }
+        "health-check" => {
+            assert_eq!(
+                (data["checked"].as_u64(), data["unhealthy"].as_u64()),
+                (Some(4), Some(0)),
+                "{answer}"
+            );
+        }
+        "trading-heartbeat-check" => {
+            assert_eq!(data["stale"], 1, "{answer}");
+            assert_eq!(data["sessions"][0]["strategy_id"], strategy, "{answer}");
+            // The planned threshold is two consecutive stale checks: the next tick alerts.
+            let rule = answer["rule"].as_str().expect("rule");
+            let again = twin.control(reqwest::Method::POST, &format!("/rules/{rule}"));
+            let data = &again["targets"][0]["outcome"]["response"]["body"]["data"];
+            assert_eq!(data["sessions"][0]["consecutive_failures"], 2, "{again}");
+            assert_eq!(data["alerts_sent"], 1, "{again}");
+        }
+        "drift-monitor" => {
+            assert_eq!(data["models_checked"], 1, "{answer}");
+            assert_eq!(data["results"][0]["model_name"], strategy, "{answer}");
+        }
+        "orphan-scanner" => {
+            assert_eq!(
+                (data["dry_run"].clone(), data["orphans"].clone()),
+                (json!(true), json!([])),
+                "{answer}"
+            );
+        }
+        "pulumi-drift-detector" => {
+            assert_eq!(data["stale"].as_array().map(Vec::len), Some(4), "{answer}");
+        }
+        other => panic!("a planned schedule of {other}, which this test does not know: {answer}"),
+    }
+}

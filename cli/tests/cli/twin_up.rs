@@ -491,6 +491,9 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
         assert!(created.status().is_success(), "{}", created.status());
     });
 
+    // A dry-run session whose heartbeats stopped 10 minutes ago: the heartbeat schedule must find it.
+    twin_flows::a_session_with_a_stale_heartbeat(&twin, &name);
+
     // Every planned schedule fires on demand: its function runs in its own process and answers success
     // (health of the four services, no stale heartbeat, no orphan, no drift to act on, the stacks' state).
     let schedules: Vec<&str> = plan
@@ -517,12 +520,7 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
             answer["targets"][0]["outcome"]["response"]["statusCode"], 200,
             "{rule}: {answer}"
         );
-        if answer["targets"][0]["function"]
-            .as_str()
-            .is_some_and(|f| f.contains("retraining-scheduler"))
-        {
-            twin_flows::retraining_started_by_its_schedule_promotes_or_keeps(&twin, &answer, &name);
-        }
+        twin_flows::its_effects(&twin, &answer, &name);
     }
     // The severe-drift alarm's planned actions: the alerts topic gets CloudWatch's notification, and
     // model-rollback (allowed by its planned permission) gets the alarm event; no model drifted, so it rolls
