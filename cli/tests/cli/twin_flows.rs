@@ -77,26 +77,28 @@ impl Twin<'_> {
             .unwrap_or_else(|| panic!("no planned {ty} named *{part}*"))["inputs"]
     }
 
+    /// The planned name of the table whose name contains `part`.
+    fn table(&self, part: &str) -> String {
+        self.planned("aws:dynamodb/table:Table", part)["name"]
+            .as_str()
+            .expect("a table name")
+            .to_owned()
+    }
+
+    /// One call to the emulator as the operator (not held to any role).
+    fn emulator(&self, service: &str, target: &str, body: Value) -> (u16, Value) {
+        aws_json(self.endpoint, service, target, "test", body)
+    }
+
     fn queue_url(&self, name: &str) -> String {
-        let (status, answer) = aws_json(
-            self.endpoint,
-            "sqs",
-            "AmazonSQS.GetQueueUrl",
-            "test",
-            json!({"QueueName": name}),
-        );
+        let (status, answer) =
+            self.emulator("sqs", "AmazonSQS.GetQueueUrl", json!({"QueueName": name}));
         assert_eq!(status, 200, "{answer}");
         answer["QueueUrl"].as_str().expect("url").to_owned()
     }
 
     fn depth(&self, url: &str) -> (u64, u64) {
-        let (_, answer) = aws_json(
-            self.endpoint,
-            "sqs",
-            "AmazonSQS.GetQueueAttributes",
-            "test",
-            json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]}),
-        );
+        let (_, answer) = self.emulator("sqs", "AmazonSQS.GetQueueAttributes", json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]}));
         let count = |k: &str| {
             answer["Attributes"][k]
                 .as_str()
@@ -163,11 +165,9 @@ pub fn a_crashed_runner_fails_its_job(
         "{ended}"
     );
     // ECS, as the emulator answers it, has the task stopped with its exit code.
-    let (_, described) = aws_json(
-        twin.endpoint,
+    let (_, described) = twin.emulator(
         "ecs",
         "AmazonEC2ContainerServiceV20141113.DescribeTasks",
-        "test",
         json!({"cluster": arn.split('/').nth(1).expect("cluster"), "tasks": [arn]}),
     );
     assert_eq!(
@@ -203,13 +203,7 @@ pub fn a_poison_message_ends_in_the_dead_letter_queue(twin: &Twin<'_>) {
     let url = twin.queue_url(queue["name"].as_str().expect("name"));
     let dlq = twin.queue_url(&dlq_name);
     let body = "{not a backtest request";
-    let (status, sent) = aws_json(
-        twin.endpoint,
-        "sqs",
-        "AmazonSQS.SendMessage",
-        "test",
-        json!({"QueueUrl": url, "MessageBody": body, "MessageGroupId": "poison", "MessageDeduplicationId": "poison-1"}),
-    );
+    let (status, sent) = twin.emulator("sqs", "AmazonSQS.SendMessage", json!({"QueueUrl": url, "MessageBody": body, "MessageGroupId": "poison", "MessageDeduplicationId": "poison-1"}));
     assert_eq!(status, 200, "{sent}");
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut advanced = 0;
@@ -231,11 +225,9 @@ pub fn a_poison_message_ends_in_the_dead_letter_queue(twin: &Twin<'_>) {
         "moved after {advanced} timeouts, {receives} receives planned"
     );
     assert_eq!(twin.depth(&url), (0, 0), "the source queue still holds it");
-    let (_, kept) = aws_json(
-        twin.endpoint,
+    let (_, kept) = twin.emulator(
         "sqs",
         "AmazonSQS.ReceiveMessage",
-        "test",
         json!({"QueueUrl": dlq, "AttributeNames": ["ApproximateReceiveCount"]}),
     );
     assert_eq!(kept["Messages"][0]["Body"], body, "{kept}");
@@ -262,10 +254,7 @@ pub fn the_planned_policies_hold_every_call(twin: &Twin<'_>) {
         "{ledger}"
     );
     // The consumer's role may start the workflow, not delete the jobs table.
-    let table = twin.planned("aws:dynamodb/table:Table", "workflow-state")["name"]
-        .as_str()
-        .expect("table")
-        .to_owned();
+    let table = twin.table("workflow-state");
     let (status, refused) = aws_json(
         twin.front,
         "dynamodb",
@@ -286,11 +275,9 @@ pub fn the_planned_policies_hold_every_call(twin: &Twin<'_>) {
         ledger["denied"][0]["action"], "dynamodb:DeleteTable",
         "{ledger}"
     );
-    let (status, _) = aws_json(
-        twin.endpoint,
+    let (status, _) = twin.emulator(
         "dynamodb",
         "DynamoDB_20120810.DescribeTable",
-        "test",
         json!({"TableName": table}),
     );
     assert_eq!(status, 200, "the refused call never reached the emulator");
@@ -322,15 +309,10 @@ pub fn retraining_started_by_its_schedule_promotes_or_keeps(
         done.contains("PromoteModel") || done.contains("KeepCurrentModel"),
         "{done}"
     );
-    let table = twin.planned("aws:dynamodb/table:Table", "retraining-state")["name"]
-        .as_str()
-        .expect("table")
-        .to_owned();
-    let (_, row) = aws_json(
-        twin.endpoint,
+    let table = twin.table("retraining-state");
+    let (_, row) = twin.emulator(
         "dynamodb",
         "DynamoDB_20120810.GetItem",
-        "test",
         json!({"TableName": table, "Key": {"model_name": {"S": model}}}),
     );
     assert_eq!(row["Item"]["status"]["S"], "completed", "{row}");
@@ -346,10 +328,7 @@ pub fn retraining_started_by_its_schedule_promotes_or_keeps(
 /// trading-state table as the trading container would have left it.
 pub fn a_session_with_a_stale_heartbeat(twin: &Twin<'_>, strategy: &str) {
     use tradai_domain::entities::{Timestamp, TradingMode, TradingSession};
-    let table = twin.planned("aws:dynamodb/table:Table", "trading-state")["name"]
-        .as_str()
-        .expect("table")
-        .to_owned();
+    let table = twin.table("trading-state");
     let stale = Timestamp::now().plus_seconds(-600);
     let session = TradingSession {
         strategy_id: strategy.to_owned(),
@@ -372,11 +351,9 @@ pub fn a_session_with_a_stale_heartbeat(twin: &Twin<'_>, strategy: &str) {
             )
         })
         .collect();
-    let (status, answer) = aws_json(
-        twin.endpoint,
+    let (status, answer) = twin.emulator(
         "dynamodb",
         "DynamoDB_20120810.PutItem",
-        "test",
         json!({"TableName": table, "Item": item}),
     );
     assert_eq!(status, 200, "{answer}");

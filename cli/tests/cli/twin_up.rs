@@ -111,6 +111,23 @@ async fn submitted_and_ended(backend: &str, token: &str, strategy: &str) -> Valu
     }
 }
 
+/// `tradai twin fire <args> --twin <control>`, which must succeed; its answer.
+fn fire(control: &str, args: &[&str]) -> Value {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
+        .args(["twin", "fire"])
+        .args(args)
+        .args(["--twin", control])
+        .output()
+        .expect("fire");
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        out.status.success(),
+        "{args:?}: {answer} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    answer
+}
+
 /// A process's environment, from /proc.
 fn environment(pid: u32) -> BTreeMap<String, String> {
     let raw = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
@@ -506,16 +523,7 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
         .collect();
     assert!(schedules.len() >= 6, "{schedules:?}");
     for rule in &schedules {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
-            .args(["twin", "fire", rule, "--twin", &banner.control])
-            .output()
-            .expect("fire");
-        let answer: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        assert!(
-            out.status.success(),
-            "{rule}: {answer} {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let answer = fire(&banner.control, &[rule]);
         assert_eq!(
             answer["targets"][0]["outcome"]["response"]["statusCode"], 200,
             "{rule}: {answer}"
@@ -525,22 +533,9 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
     // The severe-drift alarm's planned actions: the alerts topic gets CloudWatch's notification, and
     // model-rollback (allowed by its planned permission) gets the alarm event; no model drifted, so it rolls
     // nothing back.
-    let out = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
-        .args([
-            "twin",
-            "fire",
-            "--alarm",
-            "tradai-dev-drift-significant",
-            "--twin",
-            &banner.control,
-        ])
-        .output()
-        .expect("fire");
-    let answer: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    assert!(
-        out.status.success(),
-        "{answer} {}",
-        String::from_utf8_lossy(&out.stderr)
+    let answer = fire(
+        &banner.control,
+        &["--alarm", "tradai-dev-drift-significant"],
     );
     let actions = answer["actions"].as_array().expect("actions");
     assert_eq!(actions.len(), 2, "{answer}");

@@ -13,9 +13,23 @@ const VPC: &str = "aws:ec2/vpc:Vpc";
 const SUBNET: &str = "aws:ec2/subnet:Subnet";
 const SECURITY_GROUP: &str = "aws:ec2/securityGroup:SecurityGroup";
 
-fn refused(ty: &'static str, r: Resource<'_>) -> impl FnOnce(String) -> ProvisionError {
+/// The emulator's refusal of `r`, with the SDK's full error context.
+fn refused<E: std::error::Error + 'static>(
+    ty: &'static str,
+    r: Resource<'_>,
+) -> impl FnOnce(E) -> ProvisionError {
     let name = r.name().to_owned();
-    move |message| ProvisionError::Refused { ty, name, message }
+    move |e| ProvisionError::Refused {
+        ty,
+        name,
+        message: aws_sdk_ec2::error::DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// `r` created as `id`: its planned id maps to it, and it counts.
+fn created(ty: &'static str, r: Resource<'_>, id: Option<&str>, done: &mut Provisioned, ids: &mut Ids) {
+    ids.insert(r.planned_id(), id.unwrap_or_default().to_owned());
+    *done.entry(ty).or_default() += 1;
 }
 
 /// The real id of the planned id `field` of `r` names.
@@ -42,19 +56,17 @@ pub async fn provision(
 ) -> Result<(), ProvisionError> {
     let ec2 = tradai_aws::client!(aws_sdk_ec2, clients);
     for r in graph.of_type(VPC) {
-        let created = ec2
+        let answer = ec2
             .create_vpc()
             .cidr_block(r.text("cidrBlock")?)
             .tag_specifications(named(ResourceType::Vpc, r.name()))
             .send()
             .await
-            .map_err(|e| refused(VPC, r)(aws_sdk_ec2::error::DisplayErrorContext(e).to_string()))?;
-        let id = created.vpc().and_then(|v| v.vpc_id()).unwrap_or_default();
-        ids.insert(r.planned_id(), id.to_owned());
-        *done.entry(VPC).or_default() += 1;
+            .map_err(refused(VPC, r))?;
+        created(VPC, r, answer.vpc().and_then(|v| v.vpc_id()), done, ids);
     }
     for r in graph.of_type(SUBNET) {
-        let created = ec2
+        let answer = ec2
             .create_subnet()
             .vpc_id(real(r, "vpcId", ids)?)
             .cidr_block(r.text("cidrBlock")?)
@@ -62,23 +74,20 @@ pub async fn provision(
             .tag_specifications(named(ResourceType::Subnet, r.name()))
             .send()
             .await
-            .map_err(|e| refused(SUBNET, r)(aws_sdk_ec2::error::DisplayErrorContext(e).to_string()))?;
-        let id = created.subnet().and_then(|s| s.subnet_id()).unwrap_or_default();
-        ids.insert(r.planned_id(), id.to_owned());
-        *done.entry(SUBNET).or_default() += 1;
+            .map_err(refused(SUBNET, r))?;
+        created(SUBNET, r, answer.subnet().and_then(|s| s.subnet_id()), done, ids);
     }
     for r in graph.of_type(SECURITY_GROUP) {
         let name = r.optional_text("name")?.unwrap_or(r.name());
-        let created = ec2
+        let answer = ec2
             .create_security_group()
             .group_name(name)
             .description(r.optional_text("description")?.unwrap_or("Managed by Pulumi"))
             .vpc_id(real(r, "vpcId", ids)?)
             .send()
             .await
-            .map_err(|e| refused(SECURITY_GROUP, r)(aws_sdk_ec2::error::DisplayErrorContext(e).to_string()))?;
-        ids.insert(r.planned_id(), created.group_id().unwrap_or_default().to_owned());
-        *done.entry(SECURITY_GROUP).or_default() += 1;
+            .map_err(refused(SECURITY_GROUP, r))?;
+        created(SECURITY_GROUP, r, answer.group_id(), done, ids);
     }
     Ok(())
 }
