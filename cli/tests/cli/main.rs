@@ -12,5 +12,7 @@ mod local_up;
 mod login;
 mod platform;
 mod twin;
+mod twin_boot;
+mod twin_defects;
 mod twin_flows;
 mod twin_up;

@@ -9,107 +9,13 @@
 //! schedule fires on demand (`tradai twin fire`) and its function succeeds. SIGTERM stops every process.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{cognito, Workspace};
+use crate::helpers::Workspace;
+use crate::twin_boot::{self, boot, job_of, submit, submitted_and_ended};
 use crate::twin_flows::{self, Twin};
-
-/// What `twin up` printed before `ready`.
-#[derive(Debug, Default)]
-struct Banner {
-    endpoint: String,
-    cognito: BTreeMap<String, String>,
-    /// ECS service → (URL, pid, rest of the line).
-    services: BTreeMap<String, (String, u32, String)>,
-    /// Function → pid of its execution environment.
-    functions: BTreeMap<String, u32>,
-    /// The control endpoint (`twin fire --twin`).
-    control: String,
-    /// The planned HTTP API.
-    gateway: String,
-    /// The AWS front the twin's processes call.
-    front: String,
-}
-
-fn read_banner(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> Banner {
-    let mut b = Banner::default();
-    for line in lines.by_ref() {
-        let line = line.expect("line");
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            ["twin", "of", _, "on", url, ..] => b.endpoint = (*url).to_owned(),
-            ["cognito", name, id] => {
-                b.cognito.insert((*name).to_owned(), (*id).to_owned());
-            }
-            ["service", name, _, url, pid, rest @ ..] => {
-                let pid = pid.trim_start_matches("pid=").parse().expect("pid");
-                b.services
-                    .insert((*name).to_owned(), ((*url).to_owned(), pid, rest.join(" ")));
-            }
-            ["function", name, pid, ..] => {
-                let pid = pid.trim_start_matches("pid=").parse().expect("pid");
-                b.functions.insert((*name).to_owned(), pid);
-            }
-            ["control", url, ..] => b.control = (*url).to_owned(),
-            ["gateway", url, ..] => b.gateway = (*url).to_owned(),
-            ["AWS", "front", url, ..] => b.front = (*url).to_owned(),
-            ["ready", ..] => return b,
-            _ => {}
-        }
-    }
-    panic!("twin up stopped before it was ready: {b:?}")
-}
-
-/// Submit a backtest of `strategy` through the gateway; its job id.
-async fn submit(backend: &str, token: &str, strategy: &str) -> String {
-    let body = json!({"strategy": strategy, "start_date": "2024-02-01", "end_date": "2024-02-20"});
-    let submitted = reqwest::Client::new()
-        .post(format!("{backend}/api/v1/backtests"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(submitted.status(), 202);
-    let job: Value = submitted.json().await.expect("job");
-    job["job_id"].as_str().expect("job id").to_owned()
-}
-
-/// The job `id` as the backend answers it.
-async fn job_of(backend: &str, token: &str, id: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{backend}/api/v1/backtests/{id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("job")
-}
-
-/// Submit a backtest of `strategy` and wait (at most 90 s) until its job has ended.
-async fn submitted_and_ended(backend: &str, token: &str, strategy: &str) -> Value {
-    let id = submit(backend, token, strategy).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    loop {
-        let job = job_of(backend, token, &id).await;
-        if ["COMPLETED", "FAILED", "CANCELLED"]
-            .contains(&job["status"].as_str().unwrap_or_default())
-        {
-            return job;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not ended within 90 s: {job}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-}
 
 /// `tradai twin fire <args> --twin <control>`, which must succeed; its answer.
 fn fire(control: &str, args: &[&str]) -> Value {
@@ -217,39 +123,22 @@ fn planned_environments(plan: &[Value]) -> BTreeMap<String, (String, BTreeMap<St
 #[test]
 fn the_planned_graph_runs_its_flows_end_to_end() {
     let ws = Workspace::new();
-    let plan: Vec<Value> =
-        serde_json::from_str(&ws.stdout(&["infra", "plan", "--env", "dev", "--format", "json"]))
-            .expect("plan");
+    let plan = twin_boot::plan(&ws);
     let planned = planned_environments(&plan);
     assert!(planned.len() >= 4, "{:?}", planned.keys());
 
-    let cwd = tempfile::tempdir().expect("dir");
-    let logs = cwd.path().join("logs");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("tradai"))
-        .current_dir(cwd.path())
-        .env_remove("AWS_ENDPOINT_URL")
-        .args(["twin", "up", "--env", "dev", "--logs"])
-        .arg(&logs)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let banner = read_banner(&mut lines);
-    // What the twin prints from now on (executions, tasks), read as it comes so the pipe never fills.
-    let output = Arc::new(Mutex::new(Vec::new()));
-    let reader = output.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            reader.lock().expect("output").push(line);
-        }
-    });
+    let booted = boot(&ws);
+    eprintln!(
+        "twin ready after {:?} (figures: the twin benchmark)",
+        booted.ready_after
+    );
+    let banner = &booted.banner;
     let twin = Twin {
         endpoint: &banner.endpoint,
         front: &banner.front,
         control: &banner.control,
         plan: &plan,
-        output,
+        output: booted.output.clone(),
     };
 
     // Every planned always-on service runs and passed its own planned health check.
@@ -303,29 +192,7 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
 
     // A user of the planned pool signs in through the planned public client; the backend verifies the token
     // against the emulator's keys and forwards the strategy route to strategy-service.tradai.local.
-    let endpoint = &banner.endpoint;
-    let user = "quant@example.com";
-    let password = "Correct-Horse-9!twin";
-    cognito(
-        endpoint,
-        "AdminCreateUser",
-        json!({"UserPoolId": pool, "Username": user, "MessageAction": "SUPPRESS"}),
-    );
-    cognito(
-        endpoint,
-        "AdminSetUserPassword",
-        json!({"UserPoolId": pool, "Username": user, "Password": password, "Permanent": true}),
-    );
-    let auth = cognito(
-        endpoint,
-        "AdminInitiateAuth",
-        json!({"UserPoolId": pool, "ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-               "AuthParameters": {"USERNAME": user, "PASSWORD": password}}),
-    );
-    let token = auth["AuthenticationResult"]["AccessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = booted.sign_in("quant@example.com");
     // Callers use the planned HTTP API: its routes, its JWT authorizer and the listener rules behind it.
     let backend = &banner.gateway;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -418,36 +285,7 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
     // bucket, as a release would put it), runs end to end: EnsureData syncs the recorded exchange pages through
     // data-collection-proxy (signed in as the planned M2M client) and the data-collection service; the runner
     // runs as the planned task definition's container; the backend serves its equity and report.
-    let bucket = plan
-        .iter()
-        .filter(|r| r["type"] == "aws:s3/bucket:Bucket")
-        .filter_map(|r| r["inputs"]["bucket"].as_str())
-        .find(|b| b.contains("-configs-"))
-        .expect("the planned configs bucket");
-    let sample = tradai_strategy::SAMPLES[0];
-    let name = serde_json::from_str::<Value>(sample).expect("sample")["name"]
-        .as_str()
-        .expect("name")
-        .to_owned();
-    runtime.block_on(async {
-        let config = tradai_config::Loader::embedded()
-            .load(tradai_config::Environment::Dev)
-            .expect("dev");
-        let endpoint = tradai_aws::Endpoint::Emulator {
-            region: config.settings().aws.region.clone(),
-            url: banner.endpoint.clone(),
-        };
-        let clients = tradai_aws::Clients::connect(&endpoint).await;
-        clients
-            .s3
-            .put_object()
-            .bucket(bucket)
-            .key(tradai_strategy::configs::key(&name))
-            .body(sample.as_bytes().to_vec().into())
-            .send()
-            .await
-            .expect("the sample strategy put");
-    });
+    let name = booted.put_sample(&plan);
     let job = runtime.block_on(submitted_and_ended(backend, &token, &name));
     assert_eq!(job["status"], "COMPLETED", "{job}");
     let id = job["job_id"].as_str().expect("id");
@@ -561,18 +399,14 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
     );
 
     // SIGTERM stops the twin and every process it started.
-    let status = Command::new("kill")
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let exit = child.wait().expect("wait");
+    let (services, functions) = (banner.services.clone(), banner.functions.clone());
+    drop(twin);
+    let exit = booted.stop();
     assert!(exit.success(), "{exit}");
-    let pids = banner
-        .services
+    let pids = services
         .iter()
         .map(|(n, (_, pid, _))| (n, pid))
-        .chain(banner.functions.iter());
+        .chain(functions.iter());
     for (name, pid) in pids {
         let group = in_group(*pid);
         assert!(

@@ -307,6 +307,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
                 tables: each(s.tables.keys().collect(), &|t| names.table(t).to_string()),
+                buckets: each(s.buckets.keys().collect(), &|b| names.bucket(b).to_string()),
                 ..PersistentValues::default()
             },
             foundation: FoundationValues {
