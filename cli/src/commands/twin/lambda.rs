@@ -199,10 +199,5 @@ pub async fn start_planned(plane: &Plane) -> anyhow::Result<Vec<std::sync::Arc<L
 /// Stop every execution environment as Lambda shuts one down: SIGTERM, then SIGKILL after 2 s.
 pub async fn stop_all(lambdas: &[std::sync::Arc<Lambda>]) {
     let pids: Vec<u32> = lambdas.iter().map(|l| l.pid()).collect();
-    for pid in &pids {
-        processes::signal_group("-TERM", *pid).await;
-    }
-    for pid in processes::until_gone(&pids, Instant::now() + Duration::from_secs(2)).await {
-        processes::signal_group("-KILL", pid).await;
-    }
+    processes::stop_groups(&pids, Duration::from_secs(2)).await;
 }

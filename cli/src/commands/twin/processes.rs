@@ -310,6 +310,17 @@ pub async fn until_gone(groups: &[u32], deadline: Instant) -> Vec<u32> {
     }
 }
 
+/// SIGTERM every process group of `groups` (whose leaders something else reaps), give them `grace` to finish,
+/// then SIGKILL what is left.
+pub async fn stop_groups(groups: &[u32], grace: Duration) {
+    for pid in groups {
+        signal_group("-TERM", *pid).await;
+    }
+    for pid in until_gone(groups, Instant::now() + grace).await {
+        signal_group("-KILL", pid).await;
+    }
+}
+
 /// Ask every process group to stop (SIGTERM, as ECS stops a container), give them ECS's default 30 s to
 /// finish, then SIGKILL what is left.
 pub async fn stop(running: &mut [Running]) {

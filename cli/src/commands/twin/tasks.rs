@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::os::unix::process::ExitStatusExt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -173,6 +174,17 @@ impl Tasks {
             .clone();
         let code = exit.wait_for(Option::is_some).await.ok()?;
         *code
+    }
+
+    /// Stop every task still running as ECS stops one (SIGTERM, 30 s, SIGKILL): the twin is stopping.
+    pub async fn stop_running(&self) {
+        let running: Vec<u32> = self
+            .list()
+            .into_iter()
+            .filter(|t| t.exit.is_none())
+            .map(|t| t.pid)
+            .collect();
+        processes::stop_groups(&running, Duration::from_secs(30)).await;
     }
 
     /// Every task started so far.

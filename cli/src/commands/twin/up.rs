@@ -198,6 +198,7 @@ pub async fn up(config: &Config, dir: &ConfigDir, args: &TwinUpArgs) -> anyhow::
         task.abort();
     }
     workflows.0.abort();
+    front.tasks.stop_running().await;
     super::lambda::stop_all(&lambdas).await;
     processes::stop(&mut running).await;
     drop(moto);
