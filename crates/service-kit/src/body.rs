@@ -1,7 +1,8 @@
-//! A JSON body extractor whose rejection is the API's error body (VAL006 naming what is wrong), not axum's
-//! plain-text 4xx.
+//! A JSON body extractor and a query-string extractor whose rejections are the API's error body (VAL006
+//! naming what is wrong), not axum's plain-text 4xx.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::{ApiError, ValidationCode};
@@ -27,5 +28,75 @@ where
                 "a JSON body (Content-Type: application/json) matching the documented schema",
             )),
         }
+    }
+}
+
+/// The query string as `T`.
+#[derive(Debug, Clone)]
+pub struct QueryParams<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for QueryParams<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(QueryParams(value)),
+            Err(rejection) => Err(ApiError::validation(
+                ValidationCode::ConfigFormat,
+                "query",
+                rejection.body_text(),
+                "query parameters of the documented names and types",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Page {
+        #[allow(dead_code)]
+        limit: u32,
+    }
+
+    #[tokio::test]
+    async fn a_bad_query_is_the_api_error_body() {
+        let app =
+            axum::Router::new().route("/", get(|QueryParams(_): QueryParams<Page>| async { "ok" }));
+        let answer = app
+            .oneshot(
+                Request::get("/?limit=-1")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            answer.headers()["content-type"],
+            "application/json",
+            "{:?}",
+            answer.headers()
+        );
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let error: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let text = error.to_string();
+        assert!(
+            text.contains("VAL006") && text.contains("query") && text.contains("limit"),
+            "{text}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use tradai_domain::ports::{JobUpdate, Transition};
 use tradai_domain::status::Lifecycle;
 use tradai_domain::JobStatus;
 use tradai_service_kit::auth::Authenticated;
-use tradai_service_kit::{ApiError, ValidationCode};
+use tradai_service_kit::{ApiError, QueryParams, ValidationCode};
 
 use crate::idempotency::{body_hash, check_key, claim, Claim};
 use crate::request::SubmitBacktest;
@@ -139,6 +139,7 @@ pub async fn submit(
 
 /// Query of the list route.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// PENDING, RUNNING, COMPLETED, FAILED or CANCELLED; all when absent.
     pub status: Option<String>,
@@ -155,7 +156,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<JobPage>, ApiError> {
     principal.require_scope(READ_SCOPE)?;
     let limit = query.limit.unwrap_or(20);

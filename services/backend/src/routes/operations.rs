@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tradai_domain::ports::{LogQuery, TaskFilter, TaskInfo, TaskRequest};
 use tradai_domain::DomainError;
 use tradai_service_kit::auth::Authenticated;
-use tradai_service_kit::{fields, ApiError, JsonBody, ValidationCode};
+use tradai_service_kit::{fields, ApiError, JsonBody, QueryParams, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -230,7 +230,7 @@ pub async fn logs(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
     Path((name, instance_id)): Path<(String, String)>,
-    Query(query): Query<LogsQuery>,
+    QueryParams(query): QueryParams<LogsQuery>,
 ) -> Result<Json<InstanceLogs>, ApiError> {
     principal.require_scope(READ_SCOPE)?;
     check_name(&name)?;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -12,7 +12,7 @@ use tradai_domain::ports::Series;
 use tradai_market::sync::{freshness as fresh_at, Freshness};
 use tradai_service_kit::auth::{Authenticated, READ_SCOPE};
 use tradai_service_kit::fields::{self, required};
-use tradai_service_kit::{ApiError, ValidationCode};
+use tradai_service_kit::{ApiError, QueryParams, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::{iso, now_millis, AppState};
@@ -76,7 +76,7 @@ pub struct OhlcvQuery {
 pub async fn ohlcv(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
-    Query(query): Query<OhlcvQuery>,
+    QueryParams(query): QueryParams<OhlcvQuery>,
 ) -> Result<Json<Candles>, ApiError> {
     principal.require_scope(READ_SCOPE)?;
     let symbol = fields::symbol("symbol", required("symbol", &query.symbol)?)?;
@@ -161,7 +161,7 @@ pub struct FreshnessQuery {
 pub async fn freshness(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
-    Query(query): Query<FreshnessQuery>,
+    QueryParams(query): QueryParams<FreshnessQuery>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require_scope(READ_SCOPE)?;
     let only = query

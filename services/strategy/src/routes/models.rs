@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use tradai_domain::entities::ModelVersion;
 use tradai_domain::ports::{Experiment, NewVersion, RegisteredModel};
 use tradai_domain::promotion::{self, Promotion, Rollback};
 use tradai_service_kit::auth::{Authenticated, READ_SCOPE, WRITE_SCOPE};
-use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
+use tradai_service_kit::{ApiError, JsonBody, QueryParams, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -84,7 +84,7 @@ pub async fn experiment(
     State(state): State<AppState>,
     Authenticated(principal): Authenticated,
     Path(id): Path<String>,
-    Query(query): Query<RunsQuery>,
+    QueryParams(query): QueryParams<RunsQuery>,
 ) -> Result<Json<Experiment>, ApiError> {
     principal.require_scope(READ_SCOPE)?;
     let max_runs = query.max_runs.unwrap_or(DEFAULT_RUNS);
