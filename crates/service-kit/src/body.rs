@@ -7,6 +7,12 @@ use serde::de::DeserializeOwned;
 
 use crate::{ApiError, ValidationCode};
 
+/// A request part (`body`, `query`) that does not read as the documented schema: VAL006 naming it, what was
+/// wrong, and what is allowed.
+fn unreadable(field: &str, problem: String, allowed: &str) -> ApiError {
+    ApiError::validation(ValidationCode::ConfigFormat, field, problem, allowed)
+}
+
 /// The request body as `T`.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
@@ -21,8 +27,7 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err(ApiError::validation(
-                ValidationCode::ConfigFormat,
+            Err(rejection) => Err(unreadable(
                 "body",
                 rejection.body_text(),
                 "a JSON body (Content-Type: application/json) matching the documented schema",
@@ -45,8 +50,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(QueryParams(value)),
-            Err(rejection) => Err(ApiError::validation(
-                ValidationCode::ConfigFormat,
+            Err(rejection) => Err(unreadable(
                 "query",
                 rejection.body_text(),
                 "query parameters of the documented names and types",

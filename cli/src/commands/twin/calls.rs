@@ -238,7 +238,7 @@ fn ecs(op: &str, body: &Value, at: &At<'_>) -> Option<Vec<Need>> {
     })
 }
 
-fn states(op: &str, body: &Value, at: &At<'_>) -> Option<Vec<Need>> {
+fn states(op: &str, body: &Value) -> Option<Vec<Need>> {
     let resource = ["stateMachineArn", "executionArn"]
         .iter()
         .find_map(|f| text(body, f))
@@ -248,7 +248,6 @@ fn states(op: &str, body: &Value, at: &At<'_>) -> Option<Vec<Need>> {
         (_, Some(arn)) => arn,
         _ => return None,
     };
-    let _ = at;
     Some(vec![need(format!("states:{op}"), resource)])
 }
 
@@ -267,7 +266,7 @@ fn json(service: &str, op: &str, body: &Value, at: &At<'_>) -> Option<Vec<Need>>
     match service {
         "dynamodb" => dynamodb(op, body, at),
         "ecs" => ecs(op, body, at),
-        "states" => states(op, body, at),
+        "states" => states(op, body),
         "logs" => logs(op, body, at),
         "sqs" => match op {
             "ListQueues" => one("*".into()),

@@ -59,7 +59,12 @@ const TASK_DEFINITION: &str = "aws:ecs/taskDefinition:TaskDefinition";
 
 /// The planned task definition `r` registered on the emulator (what `RunTask` names), with its planned inputs
 /// (they are the API's fields).
-async fn task_definition(clients: &Clients, r: Resource<'_>, region: &str) -> Result<(), ProvisionError> {
+async fn task_definition(
+    http: &reqwest::Client,
+    clients: &Clients,
+    r: Resource<'_>,
+    region: &str,
+) -> Result<(), ProvisionError> {
     let containers: serde_json::Value = serde_json::from_str(r.text("containerDefinitions")?)
         .map_err(|e| r.error("containerDefinitions", format!("is not JSON: {e}")))?;
     let mut body = serde_json::json!({"containerDefinitions": containers});
@@ -77,7 +82,7 @@ async fn task_definition(clients: &Clients, r: Resource<'_>, region: &str) -> Re
         }
     }
     let endpoint = clients.sdk.endpoint_url().unwrap_or_default();
-    super::tasks::ecs(&reqwest::Client::new(), endpoint, region, "RegisterTaskDefinition", &body)
+    super::tasks::ecs(http, endpoint, region, "RegisterTaskDefinition", &body)
         .await
         .map(|_| ())
         .map_err(|(status, answer)| ProvisionError::Refused {
@@ -178,8 +183,9 @@ pub async fn provision(
         *done.entry(CLUSTER).or_default() += 1;
     }
     super::network::provision(clients, graph, &mut done, &mut ids).await?;
+    let http = reqwest::Client::new();
     for r in graph.of_type(TASK_DEFINITION) {
-        task_definition(clients, r, region).await?;
+        task_definition(&http, clients, r, region).await?;
         *done.entry(TASK_DEFINITION).or_default() += 1;
     }
     super::cognito::provision(clients, graph, &mut done, &mut ids).await?;
