@@ -46,7 +46,7 @@ fn main() {
     for round in 0..rounds {
         let twin = twin_boot::boot(&ws);
         ready.push(twin.ready_after);
-        let token = twin.sign_in(&format!("bench{round}@example.com"));
+        let token = twin.sign_in(&format!("bench{round}@example.com"), "trader");
         let name = twin.put_sample(&plan);
         for samples in [&mut cold, &mut warm] {
             let started = Instant::now();

@@ -363,6 +363,10 @@ pub struct UpArgs {
     /// Hours the printed development token stays valid.
     #[arg(long, default_value_t = 12)]
     pub token_hours: u64,
+    /// The role (a `[cognito.groups]` name of the config) the printed token carries: `viewer` reads, `trader`
+    /// runs backtests, syncs and dry-run trading, `admin` may also trade live, activate configs and promote.
+    #[arg(long, default_value = "trader")]
+    pub role: String,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,14 @@ async fn bind(host: &str, name: &str, port: u16) -> anyhow::Result<TcpListener> 
 
 fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
     let config = Loader::new(dir.clone()).load(Environment::Dev)?;
+    let groups = &config.settings().cognito.groups;
+    if !groups.contains_key(&args.role) {
+        anyhow::bail!(
+            "--role: '{}' is not a role of the config; allowed: {}",
+            args.role,
+            groups.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
     let port = |key: &str, flag: Option<u16>| {
         flag.or_else(|| config.settings().services.get(key)?.port)
             .unwrap_or(0)
@@ -45,7 +53,7 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         .context("starting the runtime")?;
     runtime.block_on(async move {
         let issuer = LocalIssuer::start().await;
-        let verifier = Arc::new(issuer.server.verifier());
+        let verifier = Arc::new(issuer.server.verifier_for(&config));
 
         let states =
             super::local_states::build(&config, &dir, args.aws_endpoint.as_deref(), verifier).await?;
@@ -63,7 +71,12 @@ fn up(args: UpArgs, dir: ConfigDir) -> anyhow::Result<ExitCode> {
         println!("  strategy-service  {strategy_url}   (sample strategy: sma-crossover)");
         println!("  data-collection   {data_url}   (recorded Binance pages: BTC and ETH 1h, 2024-01-01..2024-04-01)");
         println!("  backtests run the backtest workflow in this process (local executor); EnsureData syncs their candles");
-        println!("token ({} h): {}", args.token_hours, issuer.developer_token(args.token_hours));
+        println!(
+            "token (role {}, {} h): {}",
+            args.role,
+            args.token_hours,
+            issuer.developer_token(args.token_hours, &args.role)
+        );
         println!("e.g. curl -H \"Authorization: Bearer <token>\" {backend_url}/api/v1/strategies");
         println!("Ctrl-C stops everything.");
 

@@ -99,6 +99,16 @@ pub fn needs(config: &Config) -> Needs {
         .map(|r| (*r).to_owned())
         .collect();
     needs.region = config.settings().aws.region.clone();
+    let cognito = &config.settings().cognito;
+    needs.identity = Some(tradai_stack_testing::semantics::Identity {
+        self_sign_up: cognito.self_sign_up,
+        roles: cognito.groups.keys().cloned().collect(),
+        machine_scopes: [(
+            Function::DataCollectionProxy.key().to_owned(),
+            tradai_lambdas::handlers::data_collection_proxy::scopes(cognito),
+        )]
+        .into(),
+    });
     needs.images = tradai_config::images::plan(config)
         .into_iter()
         .map(|i| (i.repository, i.platform))

@@ -36,6 +36,31 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
             .await
             .expect("sync");
         assert_eq!(synced.status(), 200);
+        // The printed token is a trader's (`--role`, default trader): research yes, live trading no.
+        let live = client
+            .post(format!("{backend}/api/v1/strategies/sma-crossover/run"))
+            .bearer_auth(&token)
+            .json(&json!({"mode": "live"}))
+            .send()
+            .await
+            .expect("run");
+        assert_eq!(live.status(), 403);
+        let live: Value = live.json().await.expect("json");
+        assert_eq!(live["details"]["required_permission"], "trading.live", "{live}");
+        assert_eq!(live["details"]["your_roles"], json!(["trader"]), "{live}");
+        // A correlation id that is not one (60 KB) is replaced, not echoed or stored.
+        let huge = "a".repeat(60_000);
+        let answer = client
+            .get(format!("{backend}/api/v1/backtests/nope"))
+            .bearer_auth(&token)
+            .header("X-Correlation-ID", &huge)
+            .send()
+            .await
+            .expect("get");
+        let echoed = answer.headers()["x-correlation-id"].to_str().expect("ascii").to_owned();
+        assert_eq!(echoed.len(), 36, "a fresh UUID");
+        let body: Value = answer.json().await.expect("json");
+        assert_eq!(body["correlation_id"], echoed.as_str(), "{body}");
         let candles: Value = client
             .get(format!("{data}/api/v1/ohlcv?symbol=BTC/USDT:USDT&start=2024-01-01&end=2024-01-08&limit=1000"))
             .bearer_auth(&token)

@@ -119,8 +119,9 @@ impl Booted {
         std::fs::read_to_string(self.logs.join(name).join("output.log")).unwrap_or_default()
     }
 
-    /// An access token of a new user of the planned pool, signed in through the planned public client.
-    pub fn sign_in(&self, user: &str) -> String {
+    /// An access token of a new user of the planned pool in the planned group `role`, signed in through the
+    /// planned public client.
+    pub fn sign_in(&self, user: &str, role: &str) -> String {
         let endpoint = &self.banner.endpoint;
         let pool = &self.banner.cognito["tradai-users-dev"];
         let client = &self.banner.cognito["tradai-api-client-dev"];
@@ -129,6 +130,11 @@ impl Booted {
             endpoint,
             "AdminCreateUser",
             json!({"UserPoolId": pool, "Username": user, "MessageAction": "SUPPRESS"}),
+        );
+        cognito(
+            endpoint,
+            "AdminAddUserToGroup",
+            json!({"UserPoolId": pool, "Username": user, "GroupName": role}),
         );
         cognito(
             endpoint,

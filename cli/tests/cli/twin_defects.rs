@@ -26,7 +26,7 @@ fn a_route_no_rule_reaches_is_a_404_through_the_twin() {
         r#"alb_paths = ["/api/v1/ohlcv*", "#,
     );
     let twin = boot(&ws);
-    let token = twin.sign_in("route@example.com");
+    let token = twin.sign_in("route@example.com", "trader");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -74,7 +74,7 @@ fn a_denied_action_fails_the_flow_that_needs_it() {
     let ws = changed("CONFIGS_BUCKET = \"${bucket:configs}\"\n", "");
     let plan = twin_boot::plan(&ws);
     let twin = boot(&ws);
-    let token = twin.sign_in("denied@example.com");
+    let token = twin.sign_in("denied@example.com", "trader");
     let name = twin.put_sample(&plan);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -14,7 +14,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 use crate::helpers::Workspace;
-use crate::twin_boot::{self, boot, job_of, submit, submitted_and_ended};
+use crate::twin_boot::{self, boot, job_of, submit, submitted_and_ended, Booted};
 use crate::twin_flows::{self, Twin};
 
 /// `tradai twin fire <args> --twin <control>`, which must succeed; its answer.
@@ -192,7 +192,7 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
 
     // A user of the planned pool signs in through the planned public client; the backend verifies the token
     // against the emulator's keys and forwards the strategy route to strategy-service.tradai.local.
-    let token = booted.sign_in("quant@example.com");
+    let token = booted.sign_in("quant@example.com", "trader");
     // Callers use the planned HTTP API: its routes, its JWT authorizer and the listener rules behind it.
     let backend = &banner.gateway;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -219,6 +219,7 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
         "the planned authorizer refuses a call without a token"
     );
     assert_eq!(signed_in.0, 200, "{}", signed_in.1);
+    roles_hold(&booted, backend, &token, &runtime);
     // Routes the API does not plan end at the gateway; planned ones reach the service their listener rule
     // names (the symbols route: data collection).
     let (unplanned, symbols) = runtime.block_on(async {
@@ -414,4 +415,57 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
             "{name} (process group {pid}) still runs: {group:?}"
         );
     }
+}
+
+/// The planned roles through the planned API: a viewer reads but may not submit, a trader may not start live
+/// trading (the development user did), and nobody can sign themselves up to the planned pool.
+fn roles_hold(booted: &Booted, backend: &str, trader: &str, runtime: &tokio::runtime::Runtime) {
+    let viewer = booted.sign_in("viewer@example.com", "viewer");
+    let (read, submit, live) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let read = http
+            .get(format!("{backend}/api/v1/backtests"))
+            .bearer_auth(&viewer)
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        let answer = |r: reqwest::Response| async move {
+            (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+        };
+        let submit = http
+            .post(format!("{backend}/api/v1/backtests"))
+            .bearer_auth(&viewer)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("sent");
+        let live = http
+            .post(format!("{backend}/api/v1/strategies/sma-crossover/run"))
+            .bearer_auth(trader)
+            .json(&json!({"mode": "live"}))
+            .send()
+            .await
+            .expect("sent");
+        (read, answer(submit).await, answer(live).await)
+    });
+    assert_eq!(read, 200);
+    assert_eq!(submit.0, 403, "{}", submit.1);
+    assert_eq!(
+        submit.1["details"]["required_permission"],
+        "backtests.submit"
+    );
+    assert_eq!(submit.1["details"]["your_roles"], json!(["viewer"]));
+    assert_eq!(live.0, 403, "{}", live.1);
+    assert_eq!(live.1["details"]["required_permission"], "trading.live");
+    let client = &booted.banner.cognito["tradai-api-client-dev"];
+    let (status, answer) = crate::helpers::aws_json(
+        &booted.banner.endpoint,
+        "cognito-idp",
+        "AWSCognitoIdentityProviderService.SignUp",
+        "test",
+        json!({"ClientId": client, "Username": "mallory@example.com", "Password": "Correct-Horse-9!twin"}),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["__type"], "NotAuthorizedException", "{answer}");
 }

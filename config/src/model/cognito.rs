@@ -1,5 +1,6 @@
 //! Cognito user pool and clients.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -31,8 +32,15 @@ pub struct CognitoSettings {
     pub logout_urls: Vec<String>,
     /// The resource server machine clients get scopes from.
     pub resource_server: ResourceServerSpec,
-    /// Scopes (of `resource_server`) the M2M client may request with client credentials.
+    /// Scopes (of `resource_server`) the M2M client may request with client credentials: exactly what the
+    /// functions that call the API declare they need (least privilege; `tradai infra check` compares them).
     pub m2m_scopes: Vec<String>,
+    /// Whether anyone may create an account (Cognito self sign-up). Off: administrators create users
+    /// (`AllowAdminCreateUserOnly`), so an account exists only when an administrator made it.
+    pub self_sign_up: bool,
+    /// The roles: Cognito groups keyed by name, each with the permissions its members hold. A user in no group
+    /// may do nothing but the public routes.
+    pub groups: BTreeMap<String, super::roles::GroupSpec>,
 }
 
 impl CognitoSettings {
@@ -44,6 +52,18 @@ impl CognitoSettings {
     /// ID-token lifetime.
     pub fn id_token_validity(&self) -> Duration {
         Duration::from_secs(u64::from(self.id_token_validity_minutes) * 60)
+    }
+
+    /// The permissions of a member of `groups` (a group not in the config grants nothing).
+    pub fn permissions_of<'a>(
+        &self,
+        groups: impl IntoIterator<Item = &'a str>,
+    ) -> std::collections::BTreeSet<super::roles::Permission> {
+        groups
+            .into_iter()
+            .filter_map(|g| self.groups.get(g))
+            .flat_map(|g| g.permissions.iter().copied())
+            .collect()
     }
 
     /// Refresh-token lifetime.

@@ -9,6 +9,7 @@ mod lambdas;
 mod messaging;
 mod network;
 mod observability;
+mod roles;
 mod storage;
 mod waf;
 mod workflows;
@@ -31,6 +32,7 @@ pub use lambdas::{Architecture, LambdaSpec, Trigger};
 pub use messaging::{DeadLetterSpec, QueueSpec, TopicSpec};
 pub use network::{NatMode, NatSettings, NetworkSettings, SubnetSpec, Tier};
 pub use observability::{AlarmSettings, LoggingSettings};
+pub use roles::{GroupSpec, Permission};
 pub use storage::{
     AttributeType, BucketSpec, DynamoDbSettings, GsiSpec, KeyAttribute, LifecycleRule, StreamView,
     TableSpec,

@@ -5,6 +5,7 @@ mod lambdas;
 mod names;
 mod network;
 mod platform;
+mod roles;
 mod services;
 mod storage;
 
@@ -23,6 +24,7 @@ pub fn settings(settings: &Settings, env: Environment) -> Vec<Problem> {
     storage::check(settings, &mut out);
     lambdas::check(settings, &mut out);
     platform::check(settings, &mut out);
+    roles::check(settings, &mut out);
     entry::check(settings, &mut out);
     out
 }

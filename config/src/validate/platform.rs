@@ -432,10 +432,10 @@ mod tests {
         expect_problem(&s, "cognito.callback_urls[1]", "only for localhost");
         let p = expect_problem(
             &s,
-            "cognito.m2m_scopes[2]",
+            "cognito.m2m_scopes[1]",
             "not a scope of cognito.resource_server",
         );
-        assert!(p.allowed.contains("tradai-api/backtests.write"), "{p}");
+        assert!(p.allowed.contains("tradai-api/data.sync"), "{p}");
         expect_problem(
             &s,
             "cognito.sign_in_attributes[0]",

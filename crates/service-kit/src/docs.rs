@@ -26,3 +26,29 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
         )
         .route("/docs", get(move || async move { Html(page.clone()) }))
 }
+
+/// Declares the `cognito` bearer scheme (a Cognito JWT) that every authenticated operation names with the
+/// permission it requires: `#[openapi(modifiers(&BearerAuth))]`.
+#[derive(Debug)]
+pub struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "cognito",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A Cognito access token. Each operation names the permission it requires; a person \
+                         holds the permissions of their roles (Cognito groups), a machine client those of its \
+                         scopes (tradai-api/<permission>).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -43,6 +43,29 @@ impl ValidationCode {
     }
 }
 
+/// The most characters of a caller's value an error echoes back (a 1.5 MB name is not sent back whole).
+pub const ECHO_MAX: usize = 128;
+
+/// `text` cut to [`ECHO_MAX`] characters, saying how long it was.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(ECHO_MAX) {
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+/// A value to echo: long strings clipped, long arrays cut to their first items.
+fn clipped(value: impl Serialize) -> Value {
+    match serde_json::to_value(value).unwrap_or(Value::Null) {
+        Value::String(s) => Value::String(clip(&s)),
+        Value::Array(items) if items.len() > 8 => {
+            Value::Array(items.into_iter().take(8).map(clipped).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(clipped).collect()),
+        other => other,
+    }
+}
+
 /// An error answer: HTTP status plus the JSON body.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -55,6 +78,10 @@ pub struct ApiError {
     /// Structured detail: the field, value and what is allowed for validation errors.
     #[schema(value_type = Object)]
     pub details: Box<Value>,
+    /// The request's `X-Correlation-ID`, which finds the cause in the service's logs (set on every error
+    /// answer by the common layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 impl ApiError {
@@ -69,6 +96,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: Box::new(details),
+            correlation_id: None,
         }
     }
 
@@ -83,7 +111,7 @@ impl ApiError {
             StatusCode::BAD_REQUEST,
             code.as_str(),
             format!("{field}: {allowed}"),
-            serde_json::json!({"field": field, "value": value, "allowed": allowed}),
+            serde_json::json!({"field": clip(field), "value": clipped(value), "allowed": allowed}),
         )
     }
 
@@ -117,13 +145,23 @@ impl ApiError {
         )
     }
 
-    /// 403: the token lacks `scope`.
-    pub fn missing_scope(scope: &str) -> Self {
+    /// 403: the caller lacks `permission`: a machine is missing the scope `tradai-api/<permission>`, a person
+    /// a role (Cognito group) that grants it; `groups` are the caller's roles.
+    pub fn missing_permission(
+        permission: tradai_config::Permission,
+        machine: bool,
+        groups: &[String],
+    ) -> Self {
+        let remedy = if machine {
+            format!("a machine client needs the scope tradai-api/{permission}")
+        } else {
+            format!("ask an administrator for a role that grants {permission}")
+        };
         Self::new(
             StatusCode::FORBIDDEN,
             "AUTH003",
-            format!("the token lacks the scope {scope}"),
-            serde_json::json!({"required_scope": scope}),
+            format!("permission {permission} is required: {remedy}"),
+            serde_json::json!({"required_permission": permission, "your_roles": groups}),
         )
     }
 
@@ -132,12 +170,16 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "CONFLICT", message, details)
     }
 
-    /// 503: `dependency` cannot be reached.
+    /// 503: `dependency` cannot be reached. `reason` (an AWS or network error text, which may name internal
+    /// hosts and resources) is logged, never sent: the client gets the correlation id that finds it.
     pub fn unavailable(dependency: &str, reason: &str) -> Self {
+        tracing::warn!(%dependency, %reason, "dependency unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "UNAVAILABLE",
-            format!("{dependency} is unavailable: {reason}"),
+            format!(
+                "{dependency} is unavailable; retry later (the correlation id identifies the cause in the logs)"
+            ),
             serde_json::json!({"dependency": dependency}),
         )
     }
@@ -211,7 +253,7 @@ mod tests {
             (ApiError::missing_token(), 401, "AUTH001"),
             (ApiError::invalid_token("expired"), 401, "AUTH002"),
             (
-                ApiError::missing_scope("tradai-api/backtests.write"),
+                ApiError::missing_permission(tradai_config::Permission::LiveTrading, false, &[]),
                 403,
                 "AUTH003",
             ),
@@ -229,6 +271,20 @@ mod tests {
         for (error, status, code) in cases {
             assert_eq!((error.status, error.code), (status, code));
         }
+        let long = ApiError::validation(
+            ValidationCode::OutOfRange,
+            "name",
+            "é".repeat(100_000),
+            "short",
+        );
+        let echoed = long.details["value"].as_str().expect("a string");
+        assert!(
+            echoed.chars().count() < ECHO_MAX + 20 && echoed.ends_with("(200000 bytes)"),
+            "{echoed}"
+        );
+        let hidden =
+            ApiError::unavailable("dynamodb", "dispatch failure: http://10.0.3.7:4566 refused");
+        assert!(!hidden.message.contains("10.0.3.7"), "{}", hidden.message);
         let body =
             serde_json::to_value(ApiError::not_found("Backtest job", "abc123")).expect("json");
         assert_eq!(

@@ -1,5 +1,5 @@
 //! The layers every service runs behind (DESIGN §4): a correlation id read from or written to
-//! `X-Correlation-ID` (and echoed on the response), a tracing span per request carrying it as `trace_id`,
+//! `X-Correlation-ID` (a malformed one replaced; echoed on the response and in every JSON error body), a tracing span per request carrying it as `trace_id`,
 //! a timeout, CORS, compression, and a JSON 404 for unknown paths.
 
 use std::time::Duration;
@@ -69,6 +69,7 @@ pub fn layered(router: Router, options: &HttpOptions) -> Router {
     });
     router
         .fallback(|| async { ApiError::not_found("route", "unknown path") })
+        .layer(axum::middleware::from_fn(crate::correlation::into_errors))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
@@ -78,4 +79,5 @@ pub fn layered(router: Router, options: &HttpOptions) -> Router {
         .layer(PropagateRequestIdLayer::new(correlation.clone()))
         .layer(trace)
         .layer(SetRequestIdLayer::new(correlation, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(crate::correlation::sanitise))
 }

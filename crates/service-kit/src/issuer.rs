@@ -22,7 +22,7 @@ pub const CLIENT: &str = "public-client";
 pub const MACHINE: &str = "m2m-client";
 
 /// A signing key with its id.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Key {
     pub kid: String,
     pub private: RsaPrivateKey,
@@ -124,13 +124,24 @@ impl JwksServer {
         }
     }
 
-    /// A verifier trusting this server's keys for the two test clients, refetching on every unknown key.
+    /// A verifier trusting this server's keys for the two test clients, refetching on every unknown key, with
+    /// the roles of the embedded config.
     pub fn verifier(&self) -> crate::auth::Verifier {
+        let config = tradai_config::Loader::embedded()
+            .without_env_vars()
+            .load(tradai_config::Environment::Dev)
+            .expect("the embedded config is valid");
+        self.verifier_for(&config)
+    }
+
+    /// A verifier trusting this server's keys for the two test clients, with the roles of `config`.
+    pub fn verifier_for(&self, config: &tradai_config::Config) -> crate::auth::Verifier {
         crate::auth::Verifier::new(
             &self.issuer(),
             &self.jwks_url(),
             vec![CLIENT.into(), MACHINE.into()],
             std::time::Duration::ZERO,
+            crate::auth::Roles::of(&config.settings().cognito),
         )
     }
 
@@ -158,11 +169,12 @@ impl LocalIssuer {
         LocalIssuer { key, server }
     }
 
-    /// An access token of a developer, valid for `hours`.
-    pub fn developer_token(&self, hours: u64) -> String {
+    /// An access token of a developer in the group (role) `role`, valid for `hours`.
+    pub fn developer_token(&self, hours: u64, role: &str) -> String {
         self.key.sign(&json!({
             "sub": "local-developer", "username": "developer", "token_use": "access", "client_id": CLIENT,
-            "scope": "openid email profile", "iss": self.server.issuer(), "exp": now() + hours * 3600, "iat": now(),
+            "cognito:groups": [role], "scope": "openid email profile", "iss": self.server.issuer(),
+            "exp": now() + hours * 3600, "iat": now(),
         }))
     }
 }

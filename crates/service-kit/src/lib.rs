@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod body;
+pub mod correlation;
 pub mod docs;
 mod error;
 pub mod fields;

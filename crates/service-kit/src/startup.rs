@@ -136,8 +136,9 @@ pub fn variables(command: &clap::Command, extra: &[Variable]) -> Vec<Declared> {
 }
 
 /// The region (`AWS_REGION`) and a verifier for the pool `COGNITO_USER_POOL_ID` and its clients
-/// `COGNITO_CLIENT_IDS`.
-pub fn cognito_from_env() -> Result<(String, Verifier), StartupError> {
+/// `COGNITO_CLIENT_IDS`, granting the roles of `config`.
+pub fn cognito_from_env(config: &Config) -> Result<(String, Verifier), StartupError> {
+    let roles = crate::auth::Roles::of(&config.settings().cognito);
     let region = variable(&AWS_REGION)?;
     let pool = variable(&COGNITO_USER_POOL_ID)?;
     let clients = variable(&COGNITO_CLIENT_IDS)?
@@ -148,9 +149,9 @@ pub fn cognito_from_env() -> Result<(String, Verifier), StartupError> {
     // On an emulator (`AWS_ENDPOINT_URL`, as every SDK client reads it) the pool's keys are served there.
     let verifier = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(endpoint) if !endpoint.is_empty() => {
-            Verifier::cognito_emulated(&region, &pool, clients, &endpoint)
+            Verifier::cognito_emulated(&region, &pool, clients, &endpoint, roles)
         }
-        _ => Verifier::cognito(&region, &pool, clients),
+        _ => Verifier::cognito(&region, &pool, clients, roles),
     };
     Ok((region, verifier))
 }

@@ -16,6 +16,8 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import moto.sqs.models as sqs_models
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ecs.models import EC2ContainerServiceBackend
@@ -71,6 +73,23 @@ def _set_private_dns_name(eni, value):
 
 
 NetworkInterface.private_dns_name = property(_private_dns_name, _set_private_dns_name)
+
+
+# A pool created with AdminCreateUserConfig.AllowAdminCreateUserOnly refuses SignUp (as Cognito does, with
+# NotAuthorizedException); moto lets anyone sign up to any pool.
+_sign_up = CognitoIdpBackend.sign_up
+
+
+def _admin_only_sign_up(self, client_id, username, password, attributes):
+    for pool in self.user_pools.values():
+        if client_id in pool.clients:
+            config = pool.extended_config.get("AdminCreateUserConfig") or {}
+            if config.get("AllowAdminCreateUserOnly"):
+                raise NotAuthorizedError("SignUp is not permitted for this user pool")
+    return _sign_up(self, client_id, username, password, attributes)
+
+
+CognitoIdpBackend.sign_up = _admin_only_sign_up
 
 
 # SQS's clock: the real time plus the seconds a test moved it forward.

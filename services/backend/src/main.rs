@@ -23,7 +23,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Ok(prepared) => prepared,
         Err(probed) => return Ok(probed),
     };
-    let (_, verifier) = startup::cognito_from_env()?;
+    let (_, verifier) = startup::cognito_from_env(&config)?;
     let strategy_url = STRATEGY_SERVICE_URL
         .url(&process_env)?
         .or_else(|| config.service_url("strategy-service"))

@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Ok(prepared) => prepared,
         Err(probed) => return Ok(probed),
     };
-    let (_, verifier) = startup::cognito_from_env()?;
+    let (_, verifier) = startup::cognito_from_env(&config)?;
     let platform = Platform::start(&config, args.service.adapters).await?;
     let state = AppState::from_ports(&platform.ports, Arc::new(verifier));
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;

@@ -479,7 +479,7 @@ pub fn configure(
                 )?,
                 client_id: s.required("M2M_CLIENT_ID")?,
                 secret_arn: s.required_shaped("M2M_CLIENT_SECRET_ARN", Shape::Arn)?,
-                scopes: cognito.m2m_scopes.clone(),
+                scopes: crate::handlers::data_collection_proxy::scopes(cognito),
             })
         }
         Function::PulumiDriftDetector => Configured::PulumiDrift(

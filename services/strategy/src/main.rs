@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Ok(prepared) => prepared,
         Err(probed) => return Ok(probed),
     };
-    let (_, verifier) = startup::cognito_from_env()?;
+    let (_, verifier) = startup::cognito_from_env(&config)?;
     if args.service.adapters == Adapters::Aws {
         MLFLOW_TRACKING_URI.url(&process_env)?;
     }

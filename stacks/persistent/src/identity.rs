@@ -1,4 +1,5 @@
-//! Cognito: the user pool, its public client (code flow, no secret), the M2M client and resource server.
+//! Cognito: the user pool (self sign-up only when the config allows it), its groups (the roles the services
+//! grant permissions to), its public client (code flow, no secret), the M2M client and resource server.
 
 use pulumi_gestalt_rust::{Context, Output};
 use tradai_config::{Config, Layer, MfaMode, PUBLIC_CLIENT_AUTH_FLOWS};
@@ -49,6 +50,11 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
                     .build_struct(),
             )
             .password_policy(password)
+            .admin_create_user_config(
+                types::UserPoolAdminCreateUserConfig::builder()
+                    .allow_admin_create_user_only(!c.self_sign_up)
+                    .build_struct(),
+            )
             .account_recovery_setting(recovery)
             .deletion_protection(if c.deletion_protection {
                 "ACTIVE"
@@ -58,6 +64,18 @@ pub fn identity(ctx: &Context, config: &Config) -> Identity {
             .tags(tags(config, Layer::Persistent, &c.user_pool))
             .build_struct(),
     );
+    for (name, group) in &c.groups {
+        cognito::user_group::create(
+            ctx,
+            &names.resource(&format!("group-{name}")),
+            cognito::user_group::UserGroupArgs::builder()
+                .name(name.clone())
+                .user_pool_id(pool.id.clone())
+                .precedence(int(group.precedence))
+                .description(group.description.clone())
+                .build_struct(),
+        );
+    }
     let scopes = c
         .resource_server
         .scopes

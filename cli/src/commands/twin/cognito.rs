@@ -1,5 +1,5 @@
 //! The planned Cognito resources as the twin creates them: the user pool first, then its resource servers (the
-//! clients' OAuth scopes name them), its app clients and its domain. A planned resource names its pool by the
+//! clients' OAuth scopes name them), its app clients, its groups (roles) and its domain. A planned resource names its pool by the
 //! mock engine's id for it; the twin records which real id each planned one became ([`Ids`]), as `pulumi up`
 //! resolves outputs, so the task environments that carry planned ids can be given the real ones.
 
@@ -15,6 +15,7 @@ pub const POOL: &str = "aws:cognito/userPool:UserPool";
 const RESOURCE_SERVER: &str = "aws:cognito/resourceServer:ResourceServer";
 pub const CLIENT: &str = "aws:cognito/userPoolClient:UserPoolClient";
 const DOMAIN: &str = "aws:cognito/userPoolDomain:UserPoolDomain";
+const GROUP: &str = "aws:cognito/userGroup:UserGroup";
 
 /// The real id each planned id became (planned → created).
 pub type Ids = BTreeMap<String, String>;
@@ -72,6 +73,20 @@ pub async fn provision(
         ids.insert(r.planned_id(), id);
         *done.entry(CLIENT).or_default() += 1;
     }
+    for r in graph.of_type(GROUP) {
+        let pool = pool_of(r, ids)?;
+        let precedence = r.optional_count("precedence")?.map(|n| n as i32);
+        cognito::group(
+            clients,
+            &pool,
+            r.text("name")?,
+            precedence,
+            r.optional_text("description")?,
+        )
+        .await
+        .map_err(failed(GROUP, r))?;
+        *done.entry(GROUP).or_default() += 1;
+    }
     for r in graph.of_type(DOMAIN) {
         let pool = pool_of(r, ids)?;
         cognito::pool_domain(clients, &pool, r.text("domain")?)
@@ -116,6 +131,7 @@ fn pool(r: Resource<'_>) -> Result<PoolShape<'_>, InputError> {
         username_attributes: r.texts("usernameAttributes")?,
         auto_verified: r.texts("autoVerifiedAttributes")?,
         recovery,
+        admin_create_only: r.block_flag("adminCreateUserConfig", "allowAdminCreateUserOnly")?,
     })
 }
 

@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
-use tradai_service_kit::auth::Verifier;
+use tradai_service_kit::auth::{Roles, Verifier};
 use tradai_stack_testing::semantics::alb_path_matches;
 
 use super::graph::{Graph, Resource};
@@ -145,7 +145,8 @@ fn authorizer(plane: &Plane, r: Resource<'_>) -> Option<Verifier> {
         .filter_map(|a| a.as_str())
         .map(|a| plane.ids.get(a).cloned().unwrap_or_else(|| a.to_owned()))
         .collect();
-    Some(Verifier::cognito_emulated(&plane.region, &pool, audiences, &plane.cx.endpoint))
+    // The gateway authenticates only (a JWT authorizer without scopes); the services authorise.
+    Some(Verifier::cognito_emulated(&plane.region, &pool, audiences, &plane.cx.endpoint, Roles::default()))
 }
 
 fn rules(graph: &Graph, listener: &str) -> Vec<ListenerRule> {

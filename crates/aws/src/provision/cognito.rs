@@ -3,8 +3,8 @@
 //! its hosted domain. Each is looked up by name first, so a second run finds what the first made.
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AccountRecoverySettingType, ExplicitAuthFlowsType, OAuthFlowType, PasswordPolicyType,
-    PreventUserExistenceErrorTypes, RecoveryOptionNameType, RecoveryOptionType,
+    AccountRecoverySettingType, AdminCreateUserConfigType, ExplicitAuthFlowsType, OAuthFlowType,
+    PasswordPolicyType, PreventUserExistenceErrorTypes, RecoveryOptionNameType, RecoveryOptionType,
     ResourceServerScopeType, SoftwareTokenMfaConfigType, TimeUnitsType, TokenValidityUnitsType,
     UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
 };
@@ -37,6 +37,8 @@ pub struct PoolShape<'a> {
     pub auto_verified: Vec<&'a str>,
     /// Recovery mechanisms with their priorities.
     pub recovery: Vec<(&'a str, i32)>,
+    /// Only administrators create users (no self sign-up).
+    pub admin_create_only: bool,
 }
 
 /// An app client as planned.
@@ -130,6 +132,11 @@ pub async fn user_pool(clients: &Clients, shape: &PoolShape<'_>) -> Result<Strin
                 .collect(),
         ))
         .account_recovery_setting(recovery.build())
+        .admin_create_user_config(
+            AdminCreateUserConfigType::builder()
+                .allow_admin_create_user_only(shape.admin_create_only)
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| domain_error("cognito-idp", e))?;
@@ -155,6 +162,36 @@ pub async fn user_pool(clients: &Clients, shape: &PoolShape<'_>) -> Result<Strin
             .map_err(|e| domain_error("cognito-idp", e))?;
     }
     Ok(id)
+}
+
+/// The group `name` of pool `pool_id` (a role), unless it exists.
+pub async fn group(
+    clients: &Clients,
+    pool_id: &str,
+    name: &str,
+    precedence: Option<i32>,
+    description: Option<&str>,
+) -> Result<()> {
+    let cognito = client(clients);
+    let existing = cognito
+        .get_group()
+        .user_pool_id(pool_id)
+        .group_name(name)
+        .send()
+        .await;
+    if existing.is_ok() {
+        return Ok(());
+    }
+    cognito
+        .create_group()
+        .user_pool_id(pool_id)
+        .group_name(name)
+        .set_precedence(precedence)
+        .set_description(description.map(str::to_owned))
+        .send()
+        .await
+        .map_err(|e| domain_error("cognito-idp", e))?;
+    Ok(())
 }
 
 /// The resource server `identifier` of pool `pool_id`, with `scopes` (name, description).

@@ -2,10 +2,13 @@
 //! pool; `exp`/`nbf` with a small leeway; `token_use` access (its `client_id`) or id (its `aud`) must name one
 //! of the app clients; machine (client-credentials) tokens carry scopes that routes may require.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
 use serde::Deserialize;
+
+use tradai_config::{CognitoSettings, Permission};
 
 use super::jwks::{Jwks, JwksError};
 
@@ -21,6 +24,8 @@ struct Claims {
     aud: Option<String>,
     scope: Option<String>,
     username: Option<String>,
+    #[serde(rename = "cognito:groups", default)]
+    groups: Vec<String>,
 }
 
 /// Who made a request.
@@ -32,6 +37,10 @@ pub struct Principal {
     /// A person's user name; `None` for a machine.
     pub username: Option<String>,
     pub scopes: Vec<String>,
+    /// The Cognito groups (roles) the token names.
+    pub groups: Vec<String>,
+    /// What the caller may do: its groups' permissions (a person) or its scopes' (a machine).
+    pub permissions: BTreeSet<Permission>,
 }
 
 impl Principal {
@@ -40,12 +49,57 @@ impl Principal {
         self.username.is_none() && self.subject == self.client_id
     }
 
-    /// Machines must hold `scope`; people are authorised by belonging to the pool.
-    pub fn require_scope(&self, scope: &str) -> Result<(), crate::ApiError> {
-        if self.is_machine() && !self.scopes.iter().any(|s| s == scope) {
-            return Err(crate::ApiError::missing_scope(scope));
+    /// A 403 naming `permission` (and the caller's roles) unless the caller holds it.
+    pub fn require(&self, permission: Permission) -> Result<(), crate::ApiError> {
+        if self.permissions.contains(&permission) {
+            return Ok(());
         }
-        Ok(())
+        tracing::info!(subject = %self.subject, %permission, groups = ?self.groups, "permission refused");
+        Err(crate::ApiError::missing_permission(
+            permission,
+            self.is_machine(),
+            &self.groups,
+        ))
+    }
+}
+
+/// How tokens become permissions: the pool's groups and the resource server machine scopes are named in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// The resource server's identifier (`tradai-api`): a machine's scope `tradai-api/data.sync` grants
+    /// `data.sync`.
+    pub resource_server: String,
+    /// Each group's permissions.
+    pub groups: BTreeMap<String, BTreeSet<Permission>>,
+}
+
+impl Roles {
+    /// The roles of the config's user pool.
+    pub fn of(cognito: &CognitoSettings) -> Self {
+        Roles {
+            resource_server: cognito.resource_server.identifier.clone(),
+            groups: cognito
+                .groups
+                .iter()
+                .map(|(name, g)| (name.clone(), g.permissions.clone()))
+                .collect(),
+        }
+    }
+
+    /// The permissions of a token naming `groups` and `scopes`.
+    pub fn permissions(&self, groups: &[String], scopes: &[String]) -> BTreeSet<Permission> {
+        let prefix = format!("{}/", self.resource_server);
+        let from_scopes = scopes
+            .iter()
+            .filter_map(|s| s.strip_prefix(&prefix))
+            .filter_map(Permission::parse);
+        groups
+            .iter()
+            .filter_map(|g| self.groups.get(g))
+            .flatten()
+            .copied()
+            .chain(from_scopes)
+            .collect()
     }
 }
 
@@ -77,6 +131,7 @@ const CACHE_CAPACITY: usize = 10_000;
 pub struct Verifier {
     issuer: String,
     client_ids: Vec<String>,
+    roles: Roles,
     jwks: Jwks,
     verified: std::sync::Mutex<std::collections::HashMap<String, (Principal, i64)>>,
 }
@@ -87,26 +142,29 @@ pub fn cognito_issuer(region: &str, pool_id: &str) -> String {
 }
 
 impl Verifier {
-    /// A verifier for tokens of `issuer`, signed by the keys at `jwks_url`, issued to one of `client_ids`.
+    /// A verifier for tokens of `issuer`, signed by the keys at `jwks_url`, issued to one of `client_ids`,
+    /// granting the permissions of `roles`.
     pub fn new(
         issuer: &str,
         jwks_url: &str,
         client_ids: Vec<String>,
         min_refresh: Duration,
+        roles: Roles,
     ) -> Self {
         Verifier {
             issuer: issuer.trim_end_matches('/').to_owned(),
             client_ids,
+            roles,
             jwks: Jwks::new(jwks_url, min_refresh),
             verified: std::sync::Mutex::default(),
         }
     }
 
     /// A verifier for the Cognito pool `pool_id` of `region` (JWKS at the pool's well-known URL).
-    pub fn cognito(region: &str, pool_id: &str, client_ids: Vec<String>) -> Self {
+    pub fn cognito(region: &str, pool_id: &str, client_ids: Vec<String>, roles: Roles) -> Self {
         let issuer = cognito_issuer(region, pool_id);
         let jwks = format!("{issuer}/.well-known/jwks.json");
-        Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30))
+        Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30), roles)
     }
 
     /// A verifier for the pool `pool_id` of an emulator at `endpoint` (moto, LocalStack): the tokens name
@@ -116,13 +174,14 @@ impl Verifier {
         pool_id: &str,
         client_ids: Vec<String>,
         endpoint: &str,
+        roles: Roles,
     ) -> Self {
         let issuer = cognito_issuer(region, pool_id);
         let jwks = format!(
             "{}/{pool_id}/.well-known/jwks.json",
             endpoint.trim_end_matches('/')
         );
-        Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30))
+        Self::new(&issuer, &jwks, client_ids, Duration::from_secs(30), roles)
     }
 
     /// The principal of a valid `token`.
@@ -209,16 +268,19 @@ impl Verifier {
         if !self.client_ids.contains(&client) {
             return Err(TokenError::Client(client));
         }
+        let scopes: Vec<String> = claims
+            .scope
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
         let principal = Principal {
             subject: claims.sub,
             client_id: client,
             username: claims.username,
-            scopes: claims
-                .scope
-                .unwrap_or_default()
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
+            permissions: self.roles.permissions(&claims.groups, &scopes),
+            scopes,
+            groups: claims.groups,
         };
         Ok((principal, claims.exp))
     }
@@ -255,12 +317,15 @@ mod cache_tests {
             "http://127.0.0.1:9/jwks",
             vec![],
             Duration::from_secs(30),
+            Roles::default(),
         );
         let principal = Principal {
             subject: "s".into(),
             client_id: "c".into(),
             username: None,
             scopes: vec![],
+            groups: vec![],
+            permissions: BTreeSet::new(),
         };
         verifier.remember("token", &principal, 1_000, 900);
         let leeway = LEEWAY_SECONDS as i64;
@@ -278,6 +343,38 @@ mod cache_tests {
             verifier.remembered("other", 900),
             None,
             "only the exact token text"
+        );
+    }
+}
+
+#[cfg(test)]
+mod roles_tests {
+    use super::*;
+
+    #[test]
+    fn groups_and_machine_scopes_grant_their_permissions_and_nothing_else() {
+        let config = tradai_config::Loader::embedded()
+            .without_env_vars()
+            .load(tradai_config::Environment::Dev)
+            .expect("valid");
+        let roles = Roles::of(&config.settings().cognito);
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let viewer = roles.permissions(&strings(&["viewer", "unknown"]), &[]);
+        assert_eq!(viewer, BTreeSet::from([Permission::Read]));
+        let machine = roles.permissions(
+            &[],
+            &strings(&[
+                "tradai-api/data.sync",
+                "other-api/trading.live",
+                "openid",
+                "tradai-api/root",
+            ]),
+        );
+        assert_eq!(machine, BTreeSet::from([Permission::SyncData]));
+        assert!(roles.permissions(&[], &[]).is_empty());
+        assert_eq!(
+            roles.permissions(&strings(&["admin"]), &[]).len(),
+            Permission::ALL.len()
         );
     }
 }

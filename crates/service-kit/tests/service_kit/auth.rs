@@ -9,9 +9,11 @@ use base64::Engine as _;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
-use tradai_service_kit::auth::{Authenticated, TokenError, Verifier};
+use tradai_service_kit::auth::{need, Authorized, Roles, TokenError, Verifier};
 
-use tradai_service_kit::testing::{access_claims, machine_claims, now, JwksServer, Key, CLIENT};
+use tradai_service_kit::testing::{
+    access_claims, machine_claims, now, role_claims, JwksServer, Key, CLIENT,
+};
 
 fn verifier(server: &JwksServer) -> Verifier {
     server.verifier()
@@ -166,13 +168,13 @@ async fn token_use_and_leeway() {
 }
 
 async fn protected(
-    Authenticated(principal): Authenticated,
+    Authorized(principal, _): Authorized<need::SubmitBacktests>,
 ) -> Result<String, tradai_service_kit::ApiError> {
-    principal.require_scope("tradai-api/backtests.write")?;
     Ok(principal.subject)
 }
 
-/// Through axum: no token is AUTH001, a bad one AUTH002, a machine without the scope AUTH003 (403).
+/// Through axum: no token is AUTH001, a bad one AUTH002, a caller without the permission AUTH003 (403) naming
+/// it: a machine without its scope, a person without a role that grants it.
 #[tokio::test]
 async fn the_extractor_answers_with_the_error_body() {
     let key = Key::new("k");
@@ -212,23 +214,74 @@ async fn the_extractor_answers_with_the_error_body() {
         (status, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("AUTH002"))
     );
-    let (status, body) = call(Some(
-        key.sign(&machine_claims(&issuer, "tradai-api/backtests.read")),
-    ))
-    .await;
+    let (status, body) = call(Some(key.sign(&machine_claims(&issuer, "tradai-api/read")))).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("AUTH003"))
     );
+    assert_eq!(body["details"]["required_permission"], "backtests.submit");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("scope tradai-api/backtests.submit")),
+        "{body}"
+    );
     let (status, _) = call(Some(
-        key.sign(&machine_claims(&issuer, "tradai-api/backtests.write")),
+        key.sign(&machine_claims(&issuer, "tradai-api/backtests.submit")),
     ))
     .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = call(Some(key.sign(&access_claims(&issuer)))).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "people are authorised by the pool, not by scopes"
+    assert_eq!(status, StatusCode::OK, "an administrator may");
+    for (groups, allowed) in [
+        (&["trader"][..], true),
+        (&["viewer"][..], false),
+        (&[][..], false),
+        (&["viewer", "trader"][..], true),
+        (&["administrators"][..], false),
+    ] {
+        let (status, body) = call(Some(key.sign(&role_claims(&issuer, groups)))).await;
+        assert_eq!(status == StatusCode::OK, allowed, "{groups:?}: {body}");
+        if !allowed {
+            assert_eq!(body["details"]["your_roles"], json!(groups));
+            assert!(
+                body["message"].as_str().is_some_and(|m| m.contains("role")),
+                "{body}"
+            );
+        }
+    }
+}
+
+/// Keys that cannot be fetched are the identity provider's outage (503), not the caller's fault, and no answer
+/// names the internal URL of the keys.
+#[tokio::test]
+async fn unreachable_keys_are_a_503_that_names_no_url() {
+    let key = Key::new("k");
+    let verifier = Verifier::new(
+        "https://issuer.example",
+        "http://10.9.8.7:1/jwks.json",
+        vec![CLIENT.into()],
+        std::time::Duration::ZERO,
+        Roles::default(),
     );
+    let app = axum::Router::new()
+        .route("/api/v1/backtests", axum::routing::post(protected))
+        .with_state(Arc::new(verifier));
+    let mut claims = access_claims("https://issuer.example");
+    claims["iss"] = json!("https://issuer.example");
+    let response = app
+        .oneshot(
+            Request::post("/api/v1/backtests")
+                .header("Authorization", format!("Bearer {}", key.sign(&claims)))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .expect("body");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("10.9.8.7"), "{text}");
 }

@@ -12,7 +12,7 @@ use tradai_domain::entities::{BacktestJob, JobError, Timestamp};
 use tradai_domain::ports::{JobUpdate, Transition};
 use tradai_domain::status::Lifecycle;
 use tradai_domain::JobStatus;
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::{ApiError, QueryParams, ValidationCode};
 
 use crate::idempotency::{body_hash, check_key, claim, Claim};
@@ -20,7 +20,6 @@ use crate::request::SubmitBacktest;
 use crate::view::status_text;
 use crate::view::{JobPage, JobView};
 use crate::AppState;
-use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 fn accepted(job: &BacktestJob, replayed: bool) -> Response {
     let mut response = (StatusCode::ACCEPTED, Json(JobView::from(job))).into_response();
@@ -61,16 +60,15 @@ async fn replayed(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiErro
 /// Submit a backtest: validated, stored PENDING with a job id and a trace id, handed to the executor.
 #[utoipa::path(post, path = "/api/v1/backtests", tag = "backtests", request_body = SubmitBacktest,
     params(("Idempotency-Key" = Option<String>, Header, description = "same key and body return the same job")),
-    responses((status = 202, body = JobView), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    responses((status = 202, body = JobView), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
               (status = 409, body = ApiError), (status = 503, body = ApiError)),
-    security(("cognito" = [])))]
+    security(("cognito" = ["backtests.submit"])))]
 pub async fn submit(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::SubmitBacktests>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let request: SubmitBacktest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::validation(
             ValidationCode::ConfigFormat,
@@ -151,14 +149,13 @@ pub struct ListQuery {
 
 /// Jobs, newest first, optionally of one status, a page at a time.
 #[utoipa::path(get, path = "/api/v1/backtests", tag = "backtests", params(ListQuery),
-    responses((status = 200, body = JobPage), (status = 400, body = ApiError), (status = 401, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 200, body = JobPage), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<JobPage>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let limit = query.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::validation(
@@ -210,27 +207,25 @@ pub async fn list(
 
 /// One job's status.
 #[utoipa::path(get, path = "/api/v1/backtests/{job_id}", tag = "backtests", params(("job_id" = String, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ApiError), (status = 401, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 200, body = JobView), (status = 404, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn get_job(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(job_id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     Ok(Json(JobView::from(&find(&state, &job_id).await?)))
 }
 
 /// Cancel a PENDING or RUNNING job (a guarded write: a finished job is a 409).
 #[utoipa::path(post, path = "/api/v1/backtests/{job_id}/cancel", tag = "backtests", params(("job_id" = String, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = JobView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["backtests.cancel"])))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::CancelBacktests>,
     Path(job_id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let job = find(&state, &job_id).await?;
     if job.status == JobStatus::Cancelled {
         // Cancelling twice is a no-op, not an error.

@@ -8,12 +8,11 @@ use serde::{Deserialize, Serialize};
 use tradai_domain::entities::{ConfigVersion, Timestamp};
 use tradai_domain::ports::{lifecycle, Guarded, Order, RecordKey};
 use tradai_domain::ConfigVersionStatus;
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// A new config version.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -74,14 +73,13 @@ async fn find(
 
 /// Create a DRAFT version; the same content for the same strategy is the same version (200, not a copy).
 #[utoipa::path(post, path = "/api/v1/configs", tag = "configs", request_body = CreateConfig,
-    responses((status = 201, body = ConfigView), (status = 200, body = ConfigView), (status = 400, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 201, body = ConfigView), (status = 200, body = ConfigView), (status = 400, body = ApiError)),
+    security(("cognito" = ["configs.write"])))]
 pub async fn create(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::WriteConfigs>,
     JsonBody(body): JsonBody<CreateConfig>,
 ) -> Result<(StatusCode, Json<ConfigView>), ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     if body.strategy_name.trim().is_empty() {
         return Err(ApiError::validation(
             ValidationCode::MissingField,
@@ -118,13 +116,12 @@ pub async fn create(
 
 /// A strategy's versions, newest id first.
 #[utoipa::path(get, path = "/api/v1/configs/{strategy}", tag = "configs", params(("strategy" = String, Path)),
-    responses((status = 200, body = [ConfigView])), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = [ConfigView])), security(("cognito" = ["read"])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(strategy): Path<String>,
 ) -> Result<Json<Vec<ConfigView>>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let versions = state
         .configs
         .query(&strategy, Order::NewestFirst, 100)
@@ -136,13 +133,12 @@ pub async fn list(
 /// One version.
 #[utoipa::path(get, path = "/api/v1/configs/{strategy}/{config_id}", tag = "configs",
     params(("strategy" = String, Path), ("config_id" = String, Path)),
-    responses((status = 200, body = ConfigView), (status = 404, body = ApiError)), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = ConfigView), (status = 404, body = ApiError)), security(("cognito" = ["read"])))]
 pub async fn show(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path((strategy, config_id)): Path<(String, String)>,
 ) -> Result<Json<ConfigView>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     Ok(Json(ConfigView::from(
         &find(&state, &strategy, &config_id).await?,
     )))
@@ -180,14 +176,13 @@ async fn move_to(
 /// Make a version the strategy's ACTIVE one (the previous ACTIVE one is deprecated).
 #[utoipa::path(post, path = "/api/v1/configs/{strategy}/{config_id}/activate", tag = "configs",
     params(("strategy" = String, Path), ("config_id" = String, Path)),
-    responses((status = 200, body = ConfigView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = ConfigView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["configs.activate"])))]
 pub async fn activate(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::ActivateConfigs>,
     Path((strategy, config_id)): Path<(String, String)>,
 ) -> Result<Json<ConfigView>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let active = move_to(&state, &strategy, &config_id, ConfigVersionStatus::Active).await?;
     let others = state
         .configs
@@ -212,14 +207,13 @@ pub async fn activate(
 /// Retire a version.
 #[utoipa::path(post, path = "/api/v1/configs/{strategy}/{config_id}/deprecate", tag = "configs",
     params(("strategy" = String, Path), ("config_id" = String, Path)),
-    responses((status = 200, body = ConfigView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = ConfigView), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["configs.activate"])))]
 pub async fn deprecate(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::ActivateConfigs>,
     Path((strategy, config_id)): Path<(String, String)>,
 ) -> Result<Json<ConfigView>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     Ok(Json(ConfigView::from(
         &move_to(
             &state,

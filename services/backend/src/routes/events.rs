@@ -10,26 +10,24 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tradai_domain::status::Lifecycle;
 use tradai_domain::JobStatus;
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::ApiError;
 
 use crate::view::JobView;
 use crate::AppState;
-use tradai_service_kit::auth::READ_SCOPE;
 
 /// How often the job row is read.
 pub const POLL: Duration = Duration::from_millis(500);
 
 /// Status changes of one job as `status` events carrying the job.
 #[utoipa::path(get, path = "/api/v1/backtests/{job_id}/events", tag = "backtests", params(("job_id" = String, Path)),
-    responses((status = 200, description = "text/event-stream of `status` events, each a JobView"), (status = 404, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "text/event-stream of `status` events, each a JobView"), (status = 404, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn events(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(job_id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     if state
         .jobs
         .get(&job_id)

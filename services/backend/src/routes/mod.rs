@@ -9,6 +9,7 @@ pub(crate) mod results;
 
 use axum::routing::{get, post};
 use axum::Router;
+use tradai_service_kit::docs::BearerAuth;
 use tradai_service_kit::http::{layered, HttpOptions};
 use utoipa::OpenApi;
 
@@ -24,24 +25,6 @@ use crate::AppState;
     modifiers(&BearerAuth),
 )]
 struct Api;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "cognito",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {

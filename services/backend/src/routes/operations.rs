@@ -9,12 +9,11 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use tradai_domain::ports::{LogQuery, TaskFilter, TaskInfo, TaskRequest};
 use tradai_domain::DomainError;
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{need, Authorized, Permission};
 use tradai_service_kit::{fields, ApiError, JsonBody, QueryParams, ValidationCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// Who starts these tasks (the ECS `startedBy`).
 pub const STARTED_BY: &str = tradai_domain::ports::BACKEND_STARTED_BY;
@@ -72,6 +71,23 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
+fn check_version(version: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&version.len())
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            ValidationCode::OutOfRange,
+            "config_version_id",
+            version,
+            "1 to 64 letters, digits, - or _",
+        ))
+    }
+}
+
 async fn instances(state: &AppState, name: &str) -> Result<Vec<TaskInfo>, ApiError> {
     state
         .operations
@@ -86,19 +102,24 @@ async fn instances(state: &AppState, name: &str) -> Result<Vec<TaskInfo>, ApiErr
 
 /// Start a strategy's trading container.
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/run", tag = "operations", params(("name" = String, Path)),
-    request_body = RunStrategy, responses((status = 202, body = Instance), (status = 400, body = ApiError)),
-    security(("cognito" = [])))]
+    request_body = RunStrategy, responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 202, body = Instance), (status = 400, body = ApiError)),
+    security(("cognito" = ["trading.dry-run"])))]
 pub async fn run(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    Authorized(principal, _): Authorized<need::DryRunTrading>,
     Path(name): Path<String>,
     JsonBody(body): JsonBody<RunStrategy>,
 ) -> Result<(StatusCode, Json<Instance>), ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     check_name(&name)?;
+    if let Some(version) = &body.config_version_id {
+        check_version(version)?;
+    }
     let mode = body.mode.as_deref().unwrap_or("dry-run");
     let (family, container) = match mode {
-        "live" => &state.operations.live,
+        "live" => {
+            principal.require(Permission::LiveTrading)?;
+            &state.operations.live
+        }
         "dry-run" => &state.operations.dry_run,
         other => {
             return Err(ApiError::validation(
@@ -137,13 +158,12 @@ pub async fn run(
 
 /// A strategy's running instances.
 #[utoipa::path(get, path = "/api/v1/strategies/{name}/instances", tag = "operations", params(("name" = String, Path)),
-    responses((status = 200, body = [Instance])), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = [Instance])), security(("cognito" = ["read"])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<Instance>>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     check_name(&name)?;
     Ok(Json(
         instances(&state, &name)
@@ -157,13 +177,12 @@ pub async fn list(
 /// Stop one instance of a strategy (an instance of another strategy is a 404).
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/instances/{instance_id}/stop", tag = "operations",
     params(("name" = String, Path), ("instance_id" = String, Path)),
-    responses((status = 200, body = Instance), (status = 404, body = ApiError)), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Instance), (status = 404, body = ApiError)), security(("cognito" = ["trading.dry-run"])))]
 pub async fn stop(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    Authorized(principal, _): Authorized<need::DryRunTrading>,
     Path((name, instance_id)): Path<(String, String)>,
 ) -> Result<Json<Instance>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     check_name(&name)?;
     let task = instances(&state, &name)
         .await?
@@ -172,6 +191,9 @@ pub async fn stop(
         .ok_or_else(|| {
             ApiError::not_found("Strategy instance", &format!("{name}/{instance_id}"))
         })?;
+    if instance(&task).mode == "live" {
+        principal.require(Permission::LiveTrading)?;
+    }
     state
         .operations
         .runner
@@ -224,15 +246,14 @@ pub struct InstanceLogs {
            ("since" = Option<String>, Query, description = "ISO 8601; only lines at or after it"),
            ("limit" = Option<usize>, Query, description = "1 to 1000, default 100"),
            ("next" = Option<String>, Query, description = "the previous page's next")),
-    responses((status = 200, body = InstanceLogs), (status = 400, body = ApiError), (status = 404, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = InstanceLogs), (status = 400, body = ApiError), (status = 404, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn logs(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path((name, instance_id)): Path<(String, String)>,
     QueryParams(query): QueryParams<LogsQuery>,
 ) -> Result<Json<InstanceLogs>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     check_name(&name)?;
     if instance_id.is_empty()
         || instance_id.len() > 64

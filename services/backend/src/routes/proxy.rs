@@ -1,16 +1,16 @@
 //! Routes the backend forwards to the strategy service (reference §7.1: strategy configs, promotion, model
-//! versions and rollback). The caller's token and correlation id travel with the request, so the strategy
-//! service authorises the caller itself; an unreachable service is a 503 naming it.
+//! versions and rollback). The backend refuses a caller who lacks the route's permission (the strategy service
+//! requires the same one, which a test holds them to); the caller's token and correlation id travel with the
+//! request, so the strategy service authorises the caller again itself. An unreachable service is a 503.
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{Authenticated, Permission};
 use tradai_service_kit::ApiError;
 
 use crate::AppState;
-use tradai_service_kit::auth::{READ_SCOPE, WRITE_SCOPE};
 
 /// Every route the backend forwards to the strategy service, as `METHOD path`: the router serves exactly
 /// these, and `tradai infra check` counts them reachable wherever the backend is.
@@ -27,7 +27,18 @@ pub const FORWARDED: [&str; 10] = [
     "POST /api/v1/models/{model_name}/rollback",
 ];
 
-/// `router` with a [`forward`] route for each of [`FORWARDED`].
+/// The permission each of [`FORWARDED`] requires (the strategy service's routes declare the same).
+pub fn permission(route: &str) -> Permission {
+    match route {
+        "POST /api/v1/strategies/{name}/stage"
+        | "POST /api/v1/strategies/{name}/promote"
+        | "POST /api/v1/strategies/{name}/register" => Permission::PromoteModels,
+        "POST /api/v1/models/{model_name}/rollback" => Permission::RollbackModels,
+        _ => Permission::Read,
+    }
+}
+
+/// `router` with a [`forward`] route for each of [`FORWARDED`], each requiring its [`permission`].
 pub fn routes(router: axum::Router<AppState>) -> axum::Router<AppState> {
     use axum::routing::{on, MethodFilter};
     FORWARDED.iter().fold(router, |router, route| {
@@ -37,7 +48,22 @@ pub fn routes(router: axum::Router<AppState>) -> axum::Router<AppState> {
         } else {
             MethodFilter::GET
         };
-        router.route(path, on(filter, forward))
+        let needed = permission(route);
+        router.route(
+            path,
+            on(
+                filter,
+                move |state: State<AppState>,
+                      Authenticated(principal): Authenticated,
+                      method: Method,
+                      uri: OriginalUri,
+                      headers: HeaderMap,
+                      body: Bytes| async move {
+                    principal.require(needed)?;
+                    forward(state, method, uri, headers, body).await
+                },
+            ),
+        )
     })
 }
 
@@ -61,19 +87,13 @@ impl StrategyService {
 }
 
 /// Forward the request to the same path of the strategy service and relay its answer.
-pub async fn forward(
+async fn forward(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    principal.require_scope(if method == Method::GET {
-        READ_SCOPE
-    } else {
-        WRITE_SCOPE
-    })?;
     let service = &state.strategy_service;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut request = service

@@ -5,12 +5,11 @@ use axum::extract::{Path, State};
 use axum::Json;
 use tradai_domain::entities::BacktestJob;
 use tradai_domain::{DomainError, JobStatus};
-use tradai_service_kit::auth::Authenticated;
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::ApiError;
 
 use crate::view::status_text;
 use crate::AppState;
-use tradai_service_kit::auth::READ_SCOPE;
 
 /// Where the runner writes a job's result when the job names no other key.
 pub fn result_key(job_id: &str) -> String {
@@ -46,14 +45,13 @@ async fn result(state: &AppState, job_id: &str) -> Result<serde_json::Value, Api
 
 /// The equity curve of a completed job.
 #[utoipa::path(get, path = "/api/v1/backtests/{job_id}/equity", tag = "backtests", params(("job_id" = String, Path)),
-    responses((status = 200, description = "`{job_id, equity_curve}`"), (status = 404, body = ApiError), (status = 409, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "`{job_id, equity_curve}`"), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn equity(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(job_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let result = result(&state, &job_id).await?;
     Ok(Json(
         serde_json::json!({"job_id": job_id, "equity_curve": result["equity_curve"]}),
@@ -62,13 +60,12 @@ pub async fn equity(
 
 /// The whole result document of a completed job (metrics, equity curve, trades).
 #[utoipa::path(get, path = "/api/v1/backtests/{job_id}/report-data", tag = "backtests", params(("job_id" = String, Path)),
-    responses((status = 200, description = "the result document"), (status = 404, body = ApiError), (status = 409, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "the result document"), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn report_data(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(job_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     Ok(Json(result(&state, &job_id).await?))
 }

@@ -281,6 +281,19 @@ async fn cancel_follows_the_job_lifecycle() {
 }
 
 #[tokio::test]
+async fn every_route_requires_the_permission_its_operation_declares() {
+    let backend = Backend::start(false).await;
+    let problems = tradai_service_kit::testing::permission_problems(
+        &backend.app,
+        &tradai_backend::openapi(),
+        &backend.key,
+        &backend.issuer,
+    )
+    .await;
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[tokio::test]
 async fn the_openapi_document_is_pinned() {
     let document = serde_json::to_value(tradai_backend::openapi()).expect("json");
     insta::assert_json_snapshot!("openapi", document);

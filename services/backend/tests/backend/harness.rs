@@ -19,6 +19,9 @@ pub struct Backend {
     memory: Option<MemoryPorts>,
     pub user: String,
     pub reader: String,
+    /// The key tokens are signed with, and their issuer.
+    pub key: Key,
+    pub issuer: String,
     _jwks: JwksServer,
 }
 
@@ -80,7 +83,9 @@ impl Backend {
             memory,
             app: router(state, &HttpOptions::default()),
             user: key.sign(&access_claims(&issuer)),
-            reader: key.sign(&machine_claims(&issuer, "tradai-api/backtests.read")),
+            reader: key.sign(&machine_claims(&issuer, "tradai-api/read")),
+            key: key.clone(),
+            issuer,
             _jwks: jwks,
         }
     }

@@ -80,7 +80,7 @@ async fn strategy_routes_reach_the_strategy_service() {
     assert_eq!(
         denied.status,
         StatusCode::FORBIDDEN,
-        "writes need the write scope"
+        "promotion needs models.promote"
     );
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tradai_domain::entities::{Candle, Timeframe};
 use tradai_domain::ports::Series;
 use tradai_market::sync::{freshness as fresh_at, Freshness};
-use tradai_service_kit::auth::{Authenticated, READ_SCOPE};
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::fields::{self, required};
 use tradai_service_kit::{ApiError, QueryParams, ValidationCode};
 use utoipa::ToSchema;
@@ -72,13 +72,13 @@ pub struct OhlcvQuery {
            ("start" = Option<String>, Query, description = "ISO 8601, inclusive"),
            ("end" = Option<String>, Query, description = "ISO 8601, exclusive; default now"),
            ("limit" = Option<usize>, Query, description = "1 to 10000, default 500")),
-    responses((status = 200, body = Candles), (status = 400, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Candles), (status = 400, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn ohlcv(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     QueryParams(query): QueryParams<OhlcvQuery>,
 ) -> Result<Json<Candles>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let symbol = fields::symbol("symbol", required("symbol", &query.symbol)?)?;
     let timeframe = query
         .timeframe
@@ -128,12 +128,12 @@ fn series_view(s: &Series) -> Value {
 
 /// The stored series, and the pairs the exchange trades (or why they could not be listed).
 #[utoipa::path(get, path = "/api/v1/symbols", tag = "ohlcv",
-    responses((status = 200, description = "stored series and exchange pairs", body = Object), (status = 503, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "stored series and exchange pairs", body = Object), (status = 503, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn symbols(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let stored = state.store.series().await?;
     let exchange = match state.source.symbols().await {
         Ok(symbols) => json!({ "name": state.source.exchange(), "symbols": symbols }),
@@ -157,13 +157,13 @@ pub struct FreshnessQuery {
 #[utoipa::path(get, path = "/api/v1/freshness", tag = "ohlcv",
     params(("timeframe" = Option<String>, Query, description = "only this timeframe"),
            ("max_age_seconds" = Option<i64>, Query, description = "allowed age; default two candles")),
-    responses((status = 200, description = "per series", body = Object), (status = 400, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "per series", body = Object), (status = 400, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn freshness(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     QueryParams(query): QueryParams<FreshnessQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let only = query
         .timeframe
         .as_deref()
@@ -198,12 +198,12 @@ pub async fn freshness(
 
 /// What the service serves: the exchange, and stored series per timeframe.
 #[utoipa::path(get, path = "/api/v1/status", tag = "ohlcv",
-    responses((status = 200, description = "service status", body = Object)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "service status", body = Object)),
+    security(("cognito" = ["read"])))]
 pub async fn status(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let series = state.store.series().await?;
     let mut per_timeframe: BTreeMap<String, usize> = BTreeMap::new();
     for s in &series {

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use tradai_domain::ports::MarketStore;
+use tradai_service_kit::docs::BearerAuth;
 use tradai_service_kit::health::{standard, HealthCheck, HealthReport};
 use tradai_service_kit::http::{layered, HttpOptions};
 use utoipa::OpenApi;
@@ -37,7 +38,8 @@ use crate::AppState;
         candles::CandleView,
         candles::Candles,
         tradai_service_kit::ApiError
-    ))
+    )),
+    modifiers(&BearerAuth)
 )]
 struct Api;
 

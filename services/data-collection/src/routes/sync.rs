@@ -10,7 +10,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use tradai_domain::entities::{Symbol, Timeframe};
 use tradai_market::sync::{sync_incremental, sync_range, SyncOutcome};
-use tradai_service_kit::auth::{Authenticated, WRITE_SCOPE};
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::fields::{self, required};
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
@@ -139,15 +139,15 @@ fn timeframe_of(value: &Option<String>) -> Result<Timeframe, ApiError> {
 
 /// Sync a date range of each symbol: only the candles the store lacks are fetched.
 #[utoipa::path(post, path = "/api/v1/sync", tag = "sync", request_body = SyncRequest,
-    responses((status = 200, description = "every symbol synced", body = Object),
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
               (status = 207, description = "some symbols failed; each result says why", body = Object),
-              (status = 400, body = ApiError), (status = 503, body = ApiError)))]
+              (status = 400, body = ApiError), (status = 503, body = ApiError)),
+    security(("cognito" = ["data.sync"])))]
 pub async fn sync(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::SyncData>,
     JsonBody(request): JsonBody<SyncRequest>,
 ) -> Result<Response, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let symbols = fields::symbols("symbols", &request.symbols, MAX_SYMBOLS)?;
     let timeframe = timeframe_of(&request.timeframe)?;
     let start = fields::instant("start_date", required("start_date", &request.start_date)?)?;
@@ -196,15 +196,15 @@ pub async fn sync(
 
 /// Sync each symbol from its newest stored candle up to now.
 #[utoipa::path(post, path = "/api/v1/sync/incremental", tag = "sync", request_body = IncrementalRequest,
-    responses((status = 200, description = "every symbol synced", body = Object),
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
               (status = 207, description = "some symbols failed; each result says why", body = Object),
-              (status = 400, body = ApiError)))]
+              (status = 400, body = ApiError)),
+    security(("cognito" = ["data.sync"])))]
 pub async fn incremental(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::SyncData>,
     JsonBody(request): JsonBody<IncrementalRequest>,
 ) -> Result<Response, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let symbols = fields::symbols("symbols", &request.symbols, MAX_SYMBOLS)?;
     let timeframe = timeframe_of(&request.timeframe)?;
     let first_start = request

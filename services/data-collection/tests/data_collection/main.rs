@@ -17,6 +17,8 @@ use tradai_service_kit::testing::{access_claims, call, Answer, JwksServer, Key};
 struct Service {
     app: Router,
     token: String,
+    key: Key,
+    issuer: String,
     _jwks: JwksServer,
 }
 
@@ -31,6 +33,8 @@ impl Service {
         Service {
             app: router(state, &HttpOptions::default()),
             token: key.sign(&access_claims(&jwks.issuer())),
+            issuer: jwks.issuer(),
+            key,
             _jwks: jwks,
         }
     }

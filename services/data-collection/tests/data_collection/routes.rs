@@ -298,6 +298,14 @@ async fn health_and_the_openapi_document() {
         ),
         (StatusCode::OK, Some("healthy"))
     );
+    let problems = tradai_service_kit::testing::permission_problems(
+        &service.app,
+        &tradai_data_collection::openapi(),
+        &service.key,
+        &service.issuer,
+    )
+    .await;
+    assert!(problems.is_empty(), "{problems:#?}");
     insta::assert_json_snapshot!(
         "openapi",
         serde_json::to_value(tradai_data_collection::openapi()).expect("json")

@@ -16,6 +16,18 @@ use crate::input::blank;
 use crate::registry::Handler;
 use crate::HandlerError;
 
+/// What the function does through the API as a machine: it syncs market data (`POST /api/v1/sync`).
+pub const API_PERMISSIONS: [tradai_config::Permission; 1] = [tradai_config::Permission::SyncData];
+
+/// The scopes its machine client requests: [`API_PERMISSIONS`] of the config's resource server
+/// (`tradai-api/data.sync`); the M2M client may grant no more (`tradai infra check`, rule `identity`).
+pub fn scopes(cognito: &tradai_config::CognitoSettings) -> Vec<String> {
+    API_PERMISSIONS
+        .iter()
+        .map(|p| format!("{}/{p}", cognito.resource_server.identifier))
+        .collect()
+}
+
 /// Exchanges the reference names (only `binance_futures` is served: decision S18).
 pub const EXCHANGES: [&str; 3] = ["binance_futures", "bybit_futures", "okx_futures"];
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use tradai_domain::entities::{merge, ConfigIssue, StrategyConfig};
 use tradai_domain::ports::StoredObject;
 use tradai_domain::DomainError;
-use tradai_service_kit::auth::{Authenticated, READ_SCOPE};
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
 use utoipa::ToSchema;
 
@@ -97,12 +97,11 @@ pub async fn store(state: &AppState, config: &StrategyConfig) -> Result<(), Doma
 
 /// Every stored strategy.
 #[utoipa::path(get, path = "/api/v1/strategies", tag = "strategies",
-    responses((status = 200, body = [StrategySummary])), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = [StrategySummary])), security(("cognito" = ["read"])))]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
 ) -> Result<Json<Vec<StrategySummary>>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let keys = state
         .configs
         .list("strategies/")
@@ -133,38 +132,35 @@ pub async fn list(
 
 /// One strategy's config.
 #[utoipa::path(get, path = "/api/v1/strategies/{config_name}", tag = "strategies", params(("config_name" = String, Path)),
-    responses((status = 200, description = "the strategy config"), (status = 404, body = ApiError)), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "the strategy config"), (status = 404, body = ApiError)), security(("cognito" = ["read"])))]
 pub async fn get(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     Ok(Json(load(&state, &name).await?))
 }
 
 /// Check a config against every rule (200 with the outcome; the config is not stored).
 #[utoipa::path(post, path = "/api/v1/strategies/validate", tag = "strategies",
-    responses((status = 200, body = Validation)), security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Validation)), security(("cognito" = ["read"])))]
 pub async fn validate(
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     JsonBody(document): JsonBody<Value>,
 ) -> Result<Json<Validation>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let (valid, errors) = validation(&document);
     Ok(Json(Validation { valid, errors }))
 }
 
 /// Merge overrides into a stored strategy or a given config, and check the result.
 #[utoipa::path(post, path = "/api/v1/strategies/merge", tag = "strategies", request_body = MergeRequest,
-    responses((status = 200, body = Merged), (status = 400, body = ApiError), (status = 404, body = ApiError)),
-    security(("cognito" = [])))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Merged), (status = 400, body = ApiError), (status = 404, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn merge_configs(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     JsonBody(request): JsonBody<MergeRequest>,
 ) -> Result<Json<Merged>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     if !request.overrides.is_object() {
         return Err(ApiError::validation(
             ValidationCode::ConfigFormat,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 use tradai_domain::ports::{ModelRegistry, ObjectStore};
+use tradai_service_kit::docs::BearerAuth;
 use tradai_service_kit::health::{standard, HealthCheck, HealthReport};
 use tradai_service_kit::http::{layered, HttpOptions};
 use utoipa::OpenApi;
@@ -46,7 +47,8 @@ use crate::AppState;
         models::VersionChoice,
         models::RegisterRequest,
         tradai_service_kit::ApiError
-    ))
+    )),
+    modifiers(&BearerAuth)
 )]
 struct Api;
 

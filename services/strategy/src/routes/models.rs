@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tradai_domain::entities::ModelVersion;
 use tradai_domain::ports::{Experiment, NewVersion, RegisteredModel};
 use tradai_domain::promotion::{self, Promotion, Rollback};
-use tradai_service_kit::auth::{Authenticated, READ_SCOPE, WRITE_SCOPE};
+use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::{ApiError, JsonBody, QueryParams, ValidationCode};
 use utoipa::ToSchema;
 
@@ -65,13 +65,13 @@ pub struct RunsQuery {
 
 /// A registered model with its newest version per stage.
 #[utoipa::path(get, path = "/api/v1/mlflow/models/{model_name}", tag = "mlflow", params(("model_name" = String, Path)),
-    responses((status = 200, description = "the model", body = Object), (status = 404, body = ApiError), (status = 503, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "the model", body = Object), (status = 404, body = ApiError), (status = 503, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn model(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(name): Path<String>,
 ) -> Result<Json<RegisteredModel>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     Ok(Json(state.registry.model(&name).await?))
 }
 
@@ -79,14 +79,14 @@ pub async fn model(
 #[utoipa::path(get, path = "/api/v1/mlflow/experiments/{experiment_id}", tag = "mlflow",
     params(("experiment_id" = String, Path),
         ("max_runs" = Option<usize>, Query, description = "runs to return, newest first (1–1000, default 50)")),
-    responses((status = 200, description = "the experiment", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "the experiment", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn experiment(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(id): Path<String>,
     QueryParams(query): QueryParams<RunsQuery>,
 ) -> Result<Json<Experiment>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let max_runs = query.max_runs.unwrap_or(DEFAULT_RUNS);
     if !(1..=MAX_RUNS).contains(&max_runs) {
         return Err(ApiError::validation(
@@ -101,13 +101,13 @@ pub async fn experiment(
 
 /// Every version of a model, newest first.
 #[utoipa::path(get, path = "/api/v1/models/{model_name}/versions", tag = "models", params(("model_name" = String, Path)),
-    responses((status = 200, body = Versions), (status = 404, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Versions), (status = 404, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn versions(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(name): Path<String>,
 ) -> Result<Json<Versions>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let versions = state.registry.versions(&name).await?;
     Ok(Json(Versions {
         model_name: name,
@@ -117,13 +117,13 @@ pub async fn versions(
 
 /// Archived versions a rollback may restore, newest first.
 #[utoipa::path(get, path = "/api/v1/models/{model_name}/rollback-candidates", tag = "models", params(("model_name" = String, Path)),
-    responses((status = 200, body = Versions), (status = 404, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Versions), (status = 404, body = ApiError)),
+    security(("cognito" = ["read"])))]
 pub async fn rollback_candidates(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::Read>,
     Path(name): Path<String>,
 ) -> Result<Json<Versions>, ApiError> {
-    principal.require_scope(READ_SCOPE)?;
     let versions = promotion::rollback_candidates(state.registry.as_ref(), &name).await?;
     Ok(Json(Versions {
         model_name: name,
@@ -134,14 +134,14 @@ pub async fn rollback_candidates(
 /// Restore an archived version to Production and archive the current one.
 #[utoipa::path(post, path = "/api/v1/models/{model_name}/rollback", tag = "models", params(("model_name" = String, Path)),
     request_body = VersionChoice,
-    responses((status = 200, description = "rolled back", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "rolled back", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["models.rollback"])))]
 pub async fn rollback(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::RollbackModels>,
     Path(name): Path<String>,
     JsonBody(choice): JsonBody<VersionChoice>,
 ) -> Result<Json<Rollback>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let outcome =
         promotion::rollback(state.registry.as_ref(), &name, choice.version.as_deref()).await?;
     tracing::info!(model = %name, from = %outcome.from_version, to = %outcome.to_version, "model rolled back");
@@ -151,14 +151,14 @@ pub async fn rollback(
 /// Move a version of the strategy's model to Staging.
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/stage", tag = "promotion", params(("name" = String, Path)),
     request_body = StageRequest,
-    responses((status = 200, description = "staged", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "staged", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["models.promote"])))]
 pub async fn stage(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::PromoteModels>,
     Path(name): Path<String>,
     JsonBody(request): JsonBody<StageRequest>,
 ) -> Result<Json<ModelVersion>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     Ok(Json(
         promotion::stage(state.registry.as_ref(), &name, &request.version).await?,
     ))
@@ -167,14 +167,14 @@ pub async fn stage(
 /// Promote a version of the strategy's model to Production, archiving the previous one.
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/promote", tag = "promotion", params(("name" = String, Path)),
     request_body = VersionChoice,
-    responses((status = 200, description = "promoted", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "promoted", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("cognito" = ["models.promote"])))]
 pub async fn promote(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::PromoteModels>,
     Path(name): Path<String>,
     JsonBody(choice): JsonBody<VersionChoice>,
 ) -> Result<Json<Promotion>, ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let outcome =
         promotion::promote(state.registry.as_ref(), &name, choice.version.as_deref()).await?;
     tracing::info!(model = %name, version = %outcome.promoted.version, "model promoted");
@@ -184,14 +184,14 @@ pub async fn promote(
 /// Register a new version of the strategy's model from a backtest's run (stage `None`).
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/register", tag = "promotion", params(("name" = String, Path)),
     request_body = RegisterRequest,
-    responses((status = 201, description = "registered", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 201, description = "registered", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError)),
+    security(("cognito" = ["models.promote"])))]
 pub async fn register(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    _: Authorized<need::PromoteModels>,
     Path(name): Path<String>,
     JsonBody(request): JsonBody<RegisterRequest>,
 ) -> Result<(StatusCode, Json<ModelVersion>), ApiError> {
-    principal.require_scope(WRITE_SCOPE)?;
     let run_id = request.run_id.trim();
     if run_id.is_empty()
         || !run_id

@@ -17,6 +17,8 @@ struct Service {
     app: Router,
     token: String,
     registry: Arc<dyn ModelRegistry>,
+    key: Key,
+    issuer: String,
     _jwks: JwksServer,
 }
 
@@ -37,6 +39,8 @@ async fn start_with(registry: Option<Arc<dyn ModelRegistry>>) -> Service {
         app: router(state.clone(), &HttpOptions::default()),
         token: key.sign(&access_claims(&jwks.issuer())),
         registry: state.registry,
+        issuer: jwks.issuer(),
+        key,
         _jwks: jwks,
     }
 }
@@ -208,6 +212,14 @@ async fn health_and_the_openapi_document() {
         ),
         (StatusCode::OK, Some("healthy"))
     );
+    let problems = tradai_service_kit::testing::permission_problems(
+        &service.app,
+        &tradai_strategy::openapi(),
+        &service.key,
+        &service.issuer,
+    )
+    .await;
+    assert!(problems.is_empty(), "{problems:#?}");
     insta::assert_json_snapshot!(
         "openapi",
         serde_json::to_value(tradai_strategy::openapi()).expect("json")

@@ -12,7 +12,7 @@ use tradai_service_kit::testing::{call, Answer};
 
 use super::{start, start_with, Service};
 
-/// Times and run ids vary per run; snapshots show placeholders.
+/// Times, run ids and correlation ids vary per run; snapshots show placeholders.
 fn scrub(mut value: Value) -> Value {
     match &mut value {
         Value::Object(map) => {
@@ -20,6 +20,7 @@ fn scrub(mut value: Value) -> Value {
                 *field = match key.as_str() {
                     "created_at" | "updated_at" | "started_at" => json!("<time>"),
                     "run_id" => json!("<run>"),
+                    "correlation_id" => json!("<correlation id>"),
                     _ => scrub(field.take()),
                 };
             }
@@ -262,7 +263,7 @@ async fn registry_errors_name_what_is_wrong() {
             Some(json!({})),
         )
         .await;
-    insta::assert_json_snapshot!("promote_conflict", conflict.body);
+    insta::assert_json_snapshot!("promote_conflict", scrub(conflict.body));
     let anonymous = call(
         &service.app,
         "GET",

@@ -210,8 +210,22 @@ async fn cognito_follows_the_config_per_environment() {
         );
         assert_eq!(
             m2m.inputs["allowedOauthScopes"],
-            json!(["tradai-api/backtests.read", "tradai-api/backtests.write"])
+            json!(["tradai-api/data.sync"]),
+            "only what data-collection-proxy needs"
         );
+        assert_eq!(
+            pool.inputs["adminCreateUserConfig"]["allowAdminCreateUserOnly"],
+            json!(true),
+            "no self sign-up"
+        );
+        let groups: Vec<&str> = result
+            .recording
+            .resources
+            .iter()
+            .filter(|r| r.type_ == "aws:cognito/userGroup:UserGroup")
+            .filter_map(|r| r.inputs["name"].as_str())
+            .collect();
+        assert_eq!(groups, ["admin", "trader", "viewer"]);
         assert_eq!(
             result.recording.exports["user_pool_id"]
                 .as_str()

@@ -9,6 +9,7 @@ mod egress;
 mod environment;
 mod health;
 mod host;
+mod identity;
 mod images;
 mod metrics;
 mod permissions;
@@ -66,6 +67,19 @@ pub struct Needs {
     /// The custom metrics each component emits, with their dimensions, by function key (`health-check`) or
     /// service key: what the `TradAI` alarms and dashboard graphs may watch.
     pub emitted: BTreeMap<String, Vec<Metric>>,
+    /// What the services' authorisation assumes of the user pool (`None`: not checked).
+    pub identity: Option<Identity>,
+}
+
+/// What the services' authorisation assumes of the user pool.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// Whether the config allows self sign-up.
+    pub self_sign_up: bool,
+    /// The roles (group names) the services grant permissions to.
+    pub roles: Vec<String>,
+    /// The scopes each function calling the API as a machine requests, by function key.
+    pub machine_scopes: BTreeMap<String, Vec<String>>,
 }
 
 /// Every semantic violation of `graph` (all four layers) against `needs`.
@@ -81,6 +95,7 @@ pub fn check(graph: &[Planned], needs: &Needs) -> Vec<Violation> {
     metrics::check(graph, needs, &mut out);
     permissions::check(graph, needs, &mut out);
     images::check(graph, needs, &mut out);
+    identity::check(graph, needs, &mut out);
     out
 }
 
@@ -126,6 +141,11 @@ pub fn fix(rule: &str) -> Option<&'static str> {
         "permissions" => {
             "grant the compute's role every action its adapters declare (tradai_config::access) on the resources \
              it binds them to, and name resources instead of * for mutating actions"
+        }
+        "identity" => {
+            "create users as an administrator (cognito.self_sign_up = false plans allowAdminCreateUserOnly), give \
+             the pool a group per cognito.groups role, and let a machine client request exactly the scopes its \
+             functions declare (cognito.m2m_scopes)"
         }
         "host-memory" => {
             "lower the memory reservations of the host's services or choose a larger compute.host_instance_type"

@@ -2,12 +2,21 @@
 
 use serde_json::{json, Value};
 
-pub use crate::issuer::{now, JwksServer, Key, CLIENT, ISSUER_PATH, MACHINE};
+mod permissions;
 
-/// A user's access token from `issuer`, valid for an hour.
+pub use crate::issuer::{now, JwksServer, Key, CLIENT, ISSUER_PATH, MACHINE};
+pub use permissions::permission_problems;
+
+/// An administrator's access token from `issuer` (group `admin`: every permission), valid for an hour.
 pub fn access_claims(issuer: &str) -> Value {
+    role_claims(issuer, &["admin"])
+}
+
+/// The access token of a user in the groups (roles) `groups`, valid for an hour.
+pub fn role_claims(issuer: &str, groups: &[&str]) -> Value {
     json!({"sub": "user-1", "username": "alice", "token_use": "access", "client_id": CLIENT,
-           "scope": "openid email", "iss": issuer, "exp": now() + 3600, "iat": now()})
+           "cognito:groups": groups, "scope": "openid email", "iss": issuer, "exp": now() + 3600,
+           "iat": now()})
 }
 
 /// A machine's (client-credentials) access token with `scope`.

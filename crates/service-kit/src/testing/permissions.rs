@@ -1,0 +1,104 @@
+//! The routes hold the permissions their OpenAPI operations declare: for every operation of a service's
+//! document, an anonymous call is a 401 (AUTH001), a caller holding every permission but the declared one is a
+//! 403 naming it (AUTH003), and both statuses are documented; an operation declaring no security is public.
+//! Run against the service's own router, so a route whose handler forgets its `Authorized` extractor, or
+//! whose document names another permission, fails.
+
+use serde_json::Value;
+use tradai_config::Permission;
+
+use super::{call, machine_claims, Key};
+
+/// A path of the document with each `{parameter}` filled in.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "x1".to_owned()
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The permission an operation declares (`security: [{cognito: [<permission>]}]`); `Ok(None)` for a public
+/// one.
+fn declared(operation: &Value) -> Result<Option<Permission>, String> {
+    let Some(requirements) = operation["security"].as_array() else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = requirements
+        .iter()
+        .filter_map(|r| r["cognito"].as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    match names.as_slice() {
+        [name] => Permission::parse(name)
+            .map(Some)
+            .ok_or_else(|| format!("declares '{name}', which is not a permission")),
+        other => Err(format!(
+            "declares {other:?}: expected exactly one permission"
+        )),
+    }
+}
+
+/// Every way `app`'s routes differ from the permissions `openapi` declares, as readable lines.
+pub async fn permission_problems(
+    app: &axum::Router,
+    openapi: &utoipa::openapi::OpenApi,
+    key: &Key,
+    issuer: &str,
+) -> Vec<String> {
+    let document = serde_json::to_value(openapi).expect("the document is JSON");
+    let mut problems = Vec::new();
+    let paths = document["paths"].as_object().cloned().unwrap_or_default();
+    for (path, item) in &paths {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let route = format!("{} {path}", method.to_uppercase());
+            let uri = concrete(path);
+            let anonymous = call(app, &method.to_uppercase(), &uri, None, &[], None).await;
+            let permission = match declared(operation) {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    if anonymous.status == 401 {
+                        problems.push(format!("{route}: documented as public but answers 401"));
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(format!("{route}: {e}"));
+                    continue;
+                }
+            };
+            for status in ["401", "403"] {
+                if operation["responses"].get(status).is_none() {
+                    problems.push(format!("{route}: does not document {status}"));
+                }
+            }
+            if (anonymous.status.as_u16(), &anonymous.body["code"]) != (401, &"AUTH001".into()) {
+                problems.push(format!(
+                    "{route}: without a token answers {} {}",
+                    anonymous.status, anonymous.body
+                ));
+            }
+            let others: Vec<String> = Permission::ALL
+                .into_iter()
+                .filter(|p| *p != permission)
+                .map(|p| format!("tradai-api/{p}"))
+                .collect();
+            let token = key.sign(&machine_claims(issuer, &others.join(" ")));
+            let refused = call(app, &method.to_uppercase(), &uri, Some(&token), &[], None).await;
+            let named = &refused.body["details"]["required_permission"];
+            if refused.status != 403 || named != permission.as_str() {
+                problems.push(format!(
+                    "{route}: a caller with every permission but {permission} gets {} {}",
+                    refused.status, refused.body
+                ));
+            }
+        }
+    }
+    problems
+}
