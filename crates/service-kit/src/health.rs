@@ -24,6 +24,8 @@ pub struct DependencyHealth {
     /// `healthy` or `unhealthy`.
     pub status: &'static str,
     pub latency_ms: u64,
+    /// Why it is unhealthy, in words that name no internal host, resource or error text (`no answer within
+    /// 2000 ms`, `the check failed`): the cause is in the service's log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -59,7 +61,11 @@ pub async fn report(
     let runs = checks.iter().map(|check| async move {
         let started = Instant::now();
         let outcome = match tokio::time::timeout(timeout, check.check()).await {
-            Ok(outcome) => outcome,
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(cause)) => {
+                tracing::warn!(dependency = check.name(), %cause, "health check failed");
+                Err("the check failed; the service's log has the cause".to_owned())
+            }
             Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
         };
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -47,7 +47,9 @@ pub fn rules(config: &Config) -> SecurityRules {
         .allow_out("nat", (443, 443), anywhere(), "forwarded HTTPS");
     for (key, service) in &s.services {
         let Some(port) = service.port else { continue };
-        if service.kind == ServiceKind::AlwaysOn {
+        // Only a service the ALB routes to is reachable from it: MLflow (no ALB path, no authentication) is
+        // reached by the platform alone (decision W20).
+        if service.kind == ServiceKind::AlwaysOn && !service.alb_paths.is_empty() {
             rules = rules.allow_between("alb", "ecs", (port, port), key);
         }
         rules = rules
