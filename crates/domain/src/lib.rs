@@ -1,6 +1,7 @@
 //! `tradai-domain`: the entities, lifecycles, errors, resilience policy and ports of TradAI-rs. Adapters (AWS and
 //! in-memory) implement the ports; services and lambdas depend on the ports only.
 
+pub mod bounds;
 pub mod entities;
 mod error;
 pub mod ports;

@@ -3,6 +3,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::{ApiError, ValidationCode};
@@ -13,7 +14,19 @@ fn unreadable(field: &str, problem: String, allowed: &str) -> ApiError {
     ApiError::validation(ValidationCode::ConfigFormat, field, problem, allowed)
 }
 
-/// The request body as `T`.
+/// The body limit of a request: the route's (`axum::extract::DefaultBodyLimit`), else the services' default.
+fn limit_of(request: &Request) -> usize {
+    request
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(crate::http::DEFAULT_BODY_LIMIT, |l| l.0)
+}
+
+/// The body limit in force for a route, recorded beside axum's `DefaultBodyLimit` so a 413 can name it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// The request body as `T`; a body over the route's limit is a 413.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
@@ -25,12 +38,42 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = limit_of(&request);
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large(limit))
+            }
             Err(rejection) => Err(unreadable(
                 "body",
                 rejection.body_text(),
                 "a JSON body (Content-Type: application/json) matching the documented schema",
+            )),
+        }
+    }
+}
+
+/// The raw request body (for routes that hash or forward it); a body over the route's limit is a 413.
+#[derive(Debug, Clone)]
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S> FromRequest<S> for RawBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = limit_of(&request);
+        match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(RawBody(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large(limit))
+            }
+            Err(rejection) => Err(unreadable(
+                "body",
+                rejection.body_text(),
+                "a readable request body",
             )),
         }
     }

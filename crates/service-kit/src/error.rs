@@ -72,7 +72,8 @@ fn clipped(value: impl Serialize) -> Value {
 pub struct ApiError {
     #[serde(skip)]
     pub status: u16,
-    /// `VAL001`…`VAL006`, `NOT_FOUND`, `AUTH001`…`AUTH003`, `CONFLICT`, `UNAVAILABLE`, `INTERNAL`.
+    /// `VAL001`…`VAL006`, `NOT_FOUND`, `AUTH001`…`AUTH003`, `CONFLICT`, `TOO_LARGE`, `OVERLOADED`,
+    /// `UNAVAILABLE`, `INTERNAL`.
     pub code: &'static str,
     pub message: String,
     /// Structured detail: the field, value and what is allowed for validation errors.
@@ -162,6 +163,26 @@ impl ApiError {
             "AUTH003",
             format!("permission {permission} is required: {remedy}"),
             serde_json::json!({"required_permission": permission, "your_roles": groups}),
+        )
+    }
+
+    /// 413: the body is larger than the route accepts (`limit` bytes).
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TOO_LARGE",
+            format!("the request body exceeds this route's limit of {limit} bytes"),
+            serde_json::json!({"limit_bytes": limit}),
+        )
+    }
+
+    /// 429: too many requests in flight; retry after `retry_after` seconds (the `Retry-After` header).
+    pub fn overloaded(retry_after: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "OVERLOADED",
+            format!("the service is at its concurrency limit; retry after {retry_after} s"),
+            serde_json::json!({"retry_after_seconds": retry_after}),
         )
     }
 

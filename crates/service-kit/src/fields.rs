@@ -51,6 +51,49 @@ pub fn instant(field: &str, value: &str) -> Result<i64, ApiError> {
         })
 }
 
+/// A domain rule's refusal as the API's error: VAL001 for a date field, VAL005 otherwise, naming the field
+/// and, in the message, the value and what is allowed.
+pub fn refused(error: tradai_domain::DomainError) -> ApiError {
+    match error {
+        tradai_domain::DomainError::Validation { field, message } => {
+            let code = if field.ends_with("date") {
+                ValidationCode::DateRange
+            } else {
+                ValidationCode::OutOfRange
+            };
+            ApiError::validation(code, &field, serde_json::Value::Null, &message)
+        }
+        other => ApiError::from(other),
+    }
+}
+
+/// The range `start..end` (ms since the epoch) at `timeframe` within the data the platform can have and the
+/// timeframe's maximum span (`tradai_domain::bounds::check_range`, today from the clock); a range ending
+/// inside a day counts that day.
+pub fn range(
+    (start_field, start): (&str, i64),
+    (end_field, end): (&str, i64),
+    timeframe: Timeframe,
+) -> Result<(), ApiError> {
+    const DAY_MS: i64 = 86_400_000;
+    let day = |ms: i64| {
+        DateTime::from_timestamp_millis(ms.div_euclid(DAY_MS) * DAY_MS)
+            .map(|d| d.date_naive())
+            .unwrap_or(NaiveDate::MIN)
+    };
+    let end_day = day(end + DAY_MS - 1);
+    tradai_domain::bounds::check_range(
+        (start_field, day(start)),
+        (
+            end_field,
+            end_day.max(day(start).succ_opt().unwrap_or(NaiveDate::MAX)),
+        ),
+        timeframe,
+        chrono::Utc::now().date_naive(),
+    )
+    .map_err(refused)
+}
+
 /// `start` before `end` (VAL001 naming `field`).
 pub fn ordered<T: PartialOrd + std::fmt::Display>(
     field: &str,

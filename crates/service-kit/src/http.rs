@@ -17,6 +17,27 @@ use crate::ApiError;
 /// The correlation header of reference §7 (every response carries it).
 pub const CORRELATION_ID: &str = "x-correlation-id";
 
+/// The largest request body a route accepts unless it sets its own ([`body_limit`]): 64 KiB, ample for every
+/// backtest, sync or promotion request.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The body limit of routes that take a strategy config document (create a version, validate, merge): 256 KiB,
+/// so the stored version stays well under DynamoDB's 400 KB item limit.
+pub const CONFIG_BODY_LIMIT: usize = 256 * 1024;
+
+/// A route layer limiting request bodies to `bytes` (a larger one is a 413 naming the limit).
+pub fn body_limit(
+    bytes: usize,
+) -> tower::layer::util::Stack<
+    axum::Extension<crate::body::BodyLimit>,
+    tower::layer::util::Stack<axum::extract::DefaultBodyLimit, tower::layer::util::Identity>,
+> {
+    tower::ServiceBuilder::new()
+        .layer(axum::extract::DefaultBodyLimit::max(bytes))
+        .layer(axum::Extension(crate::body::BodyLimit(bytes)))
+        .into_inner()
+}
+
 /// Options of the common layers.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -69,6 +90,7 @@ pub fn layered(router: Router, options: &HttpOptions) -> Router {
     });
     router
         .fallback(|| async { ApiError::not_found("route", "unknown path") })
+        .layer(body_limit(DEFAULT_BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::correlation::into_errors))
         .layer(CompressionLayer::new())
         .layer(cors)

@@ -18,6 +18,6 @@ pub mod startup;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use body::{JsonBody, QueryParams};
+pub use body::{BodyLimit, JsonBody, QueryParams, RawBody};
 pub use error::{ApiError, ValidationCode};
 pub use serve::{init_logging, serve, serve_until, shutdown_signal};

@@ -78,14 +78,7 @@ impl SubmitBacktest {
             config_version_id: self.config_version_id,
             experiment_name: self.experiment_name,
         };
-        config.validate().map_err(|e| {
-            ApiError::validation(
-                ValidationCode::OutOfRange,
-                "config",
-                e.to_string(),
-                "a valid backtest config",
-            )
-        })?;
+        config.validate().map_err(fields::refused)?;
         Ok(config)
     }
 }

@@ -50,21 +50,35 @@ fn default_stake() -> f64 {
     1000.0
 }
 
+/// The longest strategy name.
+pub const MAX_STRATEGY_NAME: usize = 64;
+/// The longest MLflow experiment name or config version id.
+pub const MAX_EXPERIMENT_NAME: usize = 128;
+
 impl BacktestConfig {
-    /// Rules that serde alone cannot express.
+    /// Rules that serde alone cannot express, at today's date.
     pub fn validate(&self) -> Result<()> {
+        self.validate_at(chrono::Utc::now().date_naive())
+    }
+
+    /// Rules that serde alone cannot express, with `today` bounding the range (`crate::bounds`).
+    pub fn validate_at(&self, today: NaiveDate) -> Result<()> {
         if self.strategy.trim().is_empty() {
             return Err(DomainError::validation("strategy", "must not be empty"));
         }
-        if self.start_date >= self.end_date {
-            return Err(DomainError::validation(
-                "start_date",
-                format!(
-                    "start_date {} must be before end_date {}",
-                    self.start_date, self.end_date
-                ),
-            ));
+        crate::bounds::check_name("strategy", &self.strategy, MAX_STRATEGY_NAME)?;
+        if let Some(experiment) = &self.experiment_name {
+            crate::bounds::check_name("experiment_name", experiment, MAX_EXPERIMENT_NAME)?;
         }
+        if let Some(version) = self.config_version_id.as_deref().filter(|v| *v != "ACTIVE") {
+            crate::bounds::check_name("config_version_id", version, MAX_EXPERIMENT_NAME)?;
+        }
+        crate::bounds::check_range(
+            ("start_date", self.start_date),
+            ("end_date", self.end_date),
+            self.timeframe,
+            today,
+        )?;
         if self.symbols.is_empty() || self.symbols.len() > 50 {
             return Err(DomainError::validation(
                 "symbols",
@@ -213,7 +227,12 @@ impl JobMessage {
                 ))
             }
         };
-        config.validate()?;
+        config.validate_at(now.datetime().date_naive())?;
+        for (field, id) in [("job_id", &message.job_id), ("trace_id", &message.trace_id)] {
+            if let Some(id) = id {
+                crate::bounds::check_name(field, id, MAX_EXPERIMENT_NAME)?;
+            }
+        }
         let job_id = message
             .job_id
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

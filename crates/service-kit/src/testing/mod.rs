@@ -2,10 +2,10 @@
 
 use serde_json::{json, Value};
 
-mod permissions;
+mod routes;
 
 pub use crate::issuer::{now, JwksServer, Key, CLIENT, ISSUER_PATH, MACHINE};
-pub use permissions::permission_problems;
+pub use routes::route_problems;
 
 /// An administrator's access token from `issuer` (group `admin`: every permission), valid for an hour.
 pub fn access_claims(issuer: &str) -> Value {

@@ -104,7 +104,10 @@ async fn unknown_paths_and_slow_handlers_answer_with_json_errors() {
 async fn health_maps_every_dependency_and_bounds_each_check() {
     let checks: Vec<Arc<dyn HealthCheck>> = vec![
         Arc::new(Fixed("workflow-state table", Ok(()))),
-        Arc::new(Fixed("results bucket", Err("AccessDenied: arn:aws:s3:::tradai-results-dev via http://10.0.3.7".into()))),
+        Arc::new(Fixed(
+            "results bucket",
+            Err("AccessDenied: arn:aws:s3:::tradai-results-dev via http://10.0.3.7".into()),
+        )),
         Arc::new(Hangs),
     ];
     // The hanging check is cut off by the bound (its error below says so); no wall-clock assertion.

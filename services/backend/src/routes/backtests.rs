@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use tradai_domain::ports::{JobUpdate, Transition};
 use tradai_domain::status::Lifecycle;
 use tradai_domain::JobStatus;
 use tradai_service_kit::auth::{need, Authorized};
-use tradai_service_kit::{ApiError, QueryParams, ValidationCode};
+use tradai_service_kit::{ApiError, QueryParams, RawBody, ValidationCode};
 
 use crate::idempotency::{body_hash, check_key, claim, Claim};
 use crate::request::SubmitBacktest;
@@ -60,14 +59,14 @@ async fn replayed(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiErro
 /// Submit a backtest: validated, stored PENDING with a job id and a trace id, handed to the executor.
 #[utoipa::path(post, path = "/api/v1/backtests", tag = "backtests", request_body = SubmitBacktest,
     params(("Idempotency-Key" = Option<String>, Header, description = "same key and body return the same job")),
-    responses((status = 202, body = JobView), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+    responses((status = 413, body = ApiError), (status = 202, body = JobView), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
               (status = 409, body = ApiError), (status = 503, body = ApiError)),
     security(("cognito" = ["backtests.submit"])))]
 pub async fn submit(
     State(state): State<AppState>,
     _: Authorized<need::SubmitBacktests>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let request: SubmitBacktest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::validation(

@@ -73,7 +73,7 @@ async fn find(
 
 /// Create a DRAFT version; the same content for the same strategy is the same version (200, not a copy).
 #[utoipa::path(post, path = "/api/v1/configs", tag = "configs", request_body = CreateConfig,
-    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 201, body = ConfigView), (status = 200, body = ConfigView), (status = 400, body = ApiError)),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 201, body = ConfigView), (status = 200, body = ConfigView), (status = 400, body = ApiError)),
     security(("cognito" = ["configs.write"])))]
 pub async fn create(
     State(state): State<AppState>,

@@ -10,7 +10,7 @@ pub(crate) mod results;
 use axum::routing::{get, post};
 use axum::Router;
 use tradai_service_kit::docs::BearerAuth;
-use tradai_service_kit::http::{layered, HttpOptions};
+use tradai_service_kit::http::{body_limit, layered, HttpOptions, CONFIG_BODY_LIMIT};
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -85,7 +85,10 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             "/api/v1/strategies/{name}/instances/{instance_id}/logs",
             get(operations::logs),
         )
-        .route("/api/v1/configs", post(configs::create))
+        .route(
+            "/api/v1/configs",
+            post(configs::create).route_layer(body_limit(CONFIG_BODY_LIMIT)),
+        )
         .route("/api/v1/configs/{strategy}", get(configs::list))
         .route("/api/v1/configs/{strategy}/{config_id}", get(configs::show))
         .route(

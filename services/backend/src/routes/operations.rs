@@ -102,7 +102,7 @@ async fn instances(state: &AppState, name: &str) -> Result<Vec<TaskInfo>, ApiErr
 
 /// Start a strategy's trading container.
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/run", tag = "operations", params(("name" = String, Path)),
-    request_body = RunStrategy, responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 202, body = Instance), (status = 400, body = ApiError)),
+    request_body = RunStrategy, responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 202, body = Instance), (status = 400, body = ApiError)),
     security(("cognito" = ["trading.dry-run"])))]
 pub async fn run(
     State(state): State<AppState>,

@@ -8,7 +8,8 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tradai_service_kit::auth::{Authenticated, Permission};
-use tradai_service_kit::ApiError;
+use tradai_service_kit::http::{body_limit, CONFIG_BODY_LIMIT};
+use tradai_service_kit::{ApiError, RawBody};
 
 use crate::AppState;
 
@@ -58,11 +59,12 @@ pub fn routes(router: axum::Router<AppState>) -> axum::Router<AppState> {
                       method: Method,
                       uri: OriginalUri,
                       headers: HeaderMap,
-                      body: Bytes| async move {
+                      RawBody(body): RawBody| async move {
                     principal.require(needed)?;
                     forward(state, method, uri, headers, body).await
                 },
-            ),
+            )
+            .route_layer(body_limit(CONFIG_BODY_LIMIT)),
         )
     })
 }

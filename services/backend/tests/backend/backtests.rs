@@ -83,7 +83,33 @@ async fn bad_bodies_get_their_validation_codes() {
         ),
         (with("stake_amount", json!(0)), "VAL005"),
         (with("leverage", json!(10)), "VAL006"),
+        // The outside tester's inputs: dates no data can have, a span no request may cover, oversized and
+        // non-ASCII names.
+        (with("start_date", json!("-262143-01-01")), "VAL001"),
+        (with("end_date", json!("2999-01-01")), "VAL001"),
+        (
+            with("timeframe", json!("1m"))
+                .as_object()
+                .map(|b| {
+                    let mut b = b.clone();
+                    b.insert("start_date".into(), json!("2019-01-01"));
+                    Value::Object(b)
+                })
+                .expect("object"),
+            "VAL001",
+        ),
+        (with("strategy", json!("🚀".repeat(200))), "VAL005"),
+        (with("experiment_name", json!("x".repeat(129))), "VAL005"),
+        (with("config_version_id", json!("v1 00")), "VAL005"),
     ];
+    let huge = backend
+        .submit(with("experiment_name", json!("x".repeat(1_500_000))), &[])
+        .await;
+    assert_eq!(
+        (huge.status, huge.body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("TOO_LARGE")),
+        "a 1.5 MB body is refused before it is read"
+    );
     for (body, code) in cases {
         let answer = backend.submit(body.clone(), &[]).await;
         assert_eq!(
@@ -283,7 +309,7 @@ async fn cancel_follows_the_job_lifecycle() {
 #[tokio::test]
 async fn every_route_requires_the_permission_its_operation_declares() {
     let backend = Backend::start(false).await;
-    let problems = tradai_service_kit::testing::permission_problems(
+    let problems = tradai_service_kit::testing::route_problems(
         &backend.app,
         &tradai_backend::openapi(),
         &backend.key,

@@ -139,7 +139,7 @@ fn timeframe_of(value: &Option<String>) -> Result<Timeframe, ApiError> {
 
 /// Sync a date range of each symbol: only the candles the store lacks are fetched.
 #[utoipa::path(post, path = "/api/v1/sync", tag = "sync", request_body = SyncRequest,
-    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
               (status = 207, description = "some symbols failed; each result says why", body = Object),
               (status = 400, body = ApiError), (status = 503, body = ApiError)),
     security(("cognito" = ["data.sync"])))]
@@ -175,6 +175,7 @@ pub async fn sync(
         ));
     }
     let start = start - padding * DAY_MS;
+    fields::range(("start_date", start), ("end_date", end), timeframe)?;
     let mut results = Vec::with_capacity(symbols.len());
     for symbol in &symbols {
         let lock = state.locks.of(symbol, timeframe);
@@ -196,7 +197,7 @@ pub async fn sync(
 
 /// Sync each symbol from its newest stored candle up to now.
 #[utoipa::path(post, path = "/api/v1/sync/incremental", tag = "sync", request_body = IncrementalRequest,
-    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
               (status = 207, description = "some symbols failed; each result says why", body = Object),
               (status = 400, body = ApiError)),
     security(("cognito" = ["data.sync"])))]
@@ -212,6 +213,9 @@ pub async fn incremental(
         .as_deref()
         .map(|s| fields::instant("start_date", s))
         .transpose()?;
+    if let Some(first) = first_start {
+        fields::range(("start_date", first), ("end_date", now_millis()), timeframe)?;
+    }
     let mut results = Vec::with_capacity(symbols.len());
     for symbol in &symbols {
         let lock = state.locks.of(symbol, timeframe);

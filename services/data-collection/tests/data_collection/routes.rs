@@ -197,6 +197,16 @@ async fn each_bad_input_names_its_field() {
             "VAL006",
             "body",
         ),
+        (
+            json!({ "symbols": ["BTC/USDT:USDT"], "timeframe": "1m", "start_date": "-262143-01-01", "end_date": "2024-01-02" }),
+            "VAL001",
+            "start_date",
+        ),
+        (
+            json!({ "symbols": ["BTC/USDT:USDT"], "timeframe": "1m", "start_date": "2020-01-01", "end_date": "2024-01-02" }),
+            "VAL001",
+            "end_date",
+        ),
     ];
     for (body, code, field) in cases {
         let answer = service
@@ -298,7 +308,7 @@ async fn health_and_the_openapi_document() {
         ),
         (StatusCode::OK, Some("healthy"))
     );
-    let problems = tradai_service_kit::testing::permission_problems(
+    let problems = tradai_service_kit::testing::route_problems(
         &service.app,
         &tradai_data_collection::openapi(),
         &service.key,

@@ -154,7 +154,7 @@ pub async fn validate(
 
 /// Merge overrides into a stored strategy or a given config, and check the result.
 #[utoipa::path(post, path = "/api/v1/strategies/merge", tag = "strategies", request_body = MergeRequest,
-    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Merged), (status = 400, body = ApiError), (status = 404, body = ApiError)),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Merged), (status = 400, body = ApiError), (status = 404, body = ApiError)),
     security(("cognito" = ["read"])))]
 pub async fn merge_configs(
     State(state): State<AppState>,

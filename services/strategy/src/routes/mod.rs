@@ -10,7 +10,7 @@ use axum::Router;
 use tradai_domain::ports::{ModelRegistry, ObjectStore};
 use tradai_service_kit::docs::BearerAuth;
 use tradai_service_kit::health::{standard, HealthCheck, HealthReport};
-use tradai_service_kit::http::{layered, HttpOptions};
+use tradai_service_kit::http::{body_limit, layered, HttpOptions, CONFIG_BODY_LIMIT};
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -106,8 +106,14 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
     let api = Router::new()
         .route("/api/v1/health", get(health))
         .route("/api/v1/strategies", get(configs::list))
-        .route("/api/v1/strategies/validate", post(configs::validate))
-        .route("/api/v1/strategies/merge", post(configs::merge_configs))
+        .route(
+            "/api/v1/strategies/validate",
+            post(configs::validate).route_layer(body_limit(CONFIG_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/strategies/merge",
+            post(configs::merge_configs).route_layer(body_limit(CONFIG_BODY_LIMIT)),
+        )
         .route("/api/v1/strategies/{config_name}", get(configs::get))
         .route("/api/v1/strategies/{name}/stage", post(models::stage))
         .route("/api/v1/strategies/{name}/promote", post(models::promote))

@@ -212,7 +212,7 @@ async fn health_and_the_openapi_document() {
         ),
         (StatusCode::OK, Some("healthy"))
     );
-    let problems = tradai_service_kit::testing::permission_problems(
+    let problems = tradai_service_kit::testing::route_problems(
         &service.app,
         &tradai_strategy::openapi(),
         &service.key,

@@ -1,8 +1,10 @@
 //! The routes hold the permissions their OpenAPI operations declare: for every operation of a service's
 //! document, an anonymous call is a 401 (AUTH001), a caller holding every permission but the declared one is a
 //! 403 naming it (AUTH003), and both statuses are documented; an operation declaring no security is public.
-//! Run against the service's own router, so a route whose handler forgets its `Authorized` extractor, or
-//! whose document names another permission, fails.
+//! An operation that takes a body documents 413, and a 2 MiB body from a caller holding every permission is
+//! refused with it (TOO_LARGE) before anything reads it. Run against the service's own router, so a route whose
+//! handler forgets its `Authorized` extractor, reads an unbounded body, or whose document names another
+//! permission, fails.
 
 use serde_json::Value;
 use tradai_config::Permission;
@@ -45,8 +47,8 @@ fn declared(operation: &Value) -> Result<Option<Permission>, String> {
     }
 }
 
-/// Every way `app`'s routes differ from the permissions `openapi` declares, as readable lines.
-pub async fn permission_problems(
+/// Every way `app`'s routes differ from the permissions and body limits `openapi` declares, as readable lines.
+pub async fn route_problems(
     app: &axum::Router,
     openapi: &utoipa::openapi::OpenApi,
     key: &Key,
@@ -91,6 +93,9 @@ pub async fn permission_problems(
                 .collect();
             let token = key.sign(&machine_claims(issuer, &others.join(" ")));
             let refused = call(app, &method.to_uppercase(), &uri, Some(&token), &[], None).await;
+            if operation.get("requestBody").is_some() {
+                problems.extend(oversized(app, &route, operation, &uri, key, issuer).await);
+            }
             let named = &refused.body["details"]["required_permission"];
             if refused.status != 403 || named != permission.as_str() {
                 problems.push(format!(
@@ -99,6 +104,36 @@ pub async fn permission_problems(
                 ));
             }
         }
+    }
+    problems
+}
+
+/// Problems of an operation taking a body: 413 undocumented, or a 2 MiB body not refused with it.
+async fn oversized(
+    app: &axum::Router,
+    route: &str,
+    operation: &Value,
+    uri: &str,
+    key: &Key,
+    issuer: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if operation["responses"].get("413").is_none() {
+        problems.push(format!("{route}: takes a body but does not document 413"));
+    }
+    let all: Vec<String> = Permission::ALL
+        .iter()
+        .map(|p| format!("tradai-api/{p}"))
+        .collect();
+    let token = key.sign(&machine_claims(issuer, &all.join(" ")));
+    let huge = serde_json::json!({"padding": "x".repeat(2 << 20)});
+    let method = route.split(' ').next().unwrap_or("POST");
+    let answer = call(app, method, uri, Some(&token), &[], Some(huge)).await;
+    if (answer.status.as_u16(), &answer.body["code"]) != (413, &"TOO_LARGE".into()) {
+        problems.push(format!(
+            "{route}: a 2 MiB body gets {} {}",
+            answer.status, answer.body
+        ));
     }
     problems
 }
