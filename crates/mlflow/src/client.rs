@@ -130,9 +130,9 @@ impl MlflowRegistry {
             self.policy.protect(|| self.send(&call)).await
         } else {
             let breaker = self.policy.breaker();
-            breaker.acquire()?;
+            let permit = breaker.acquire()?;
             let outcome = self.send(&call).await;
-            breaker.record(&outcome);
+            permit.record(&outcome);
             outcome
         }
     }

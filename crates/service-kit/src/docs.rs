@@ -28,13 +28,28 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
 }
 
 /// Declares the `cognito` bearer scheme (a Cognito JWT) that every authenticated operation names with the
-/// permission it requires: `#[openapi(modifiers(&BearerAuth))]`.
+/// permission it requires, and the answers the common layers can give any authenticated operation (429 when
+/// the service sheds load, 504 past its timeout): `#[openapi(modifiers(&BearerAuth))]`.
 #[derive(Debug)]
 pub struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.security.is_some() {
+                    common_responses(operation);
+                }
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "cognito",
@@ -51,4 +66,26 @@ impl utoipa::Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// 429 (shed, with `Retry-After`) and 504 (past the timeout) on `operation`.
+fn common_responses(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ApiError")))
+        .build();
+    let responses = &mut operation.responses.responses;
+    responses.entry("429".into()).or_insert_with(|| {
+        ResponseBuilder::new()
+            .description("the service is at its concurrency limit; retry after the Retry-After seconds")
+            .content("application/json", error)
+            .build()
+            .into()
+    });
+    responses.entry("504".into()).or_insert_with(|| {
+        ResponseBuilder::new()
+            .description("the request took longer than the service's timeout")
+            .build()
+            .into()
+    });
 }

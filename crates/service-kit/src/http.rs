@@ -1,6 +1,6 @@
 //! The layers every service runs behind (DESIGN §4): a correlation id read from or written to
 //! `X-Correlation-ID` (a malformed one replaced; echoed on the response and in every JSON error body), a tracing span per request carrying it as `trace_id`,
-//! a timeout, CORS, compression, and a JSON 404 for unknown paths.
+//! a timeout, load shedding (429 beyond a number of requests in flight), CORS, compression, a body limit, and a JSON 404 for unknown paths.
 
 use std::time::Duration;
 
@@ -45,6 +45,8 @@ pub struct HttpOptions {
     pub timeout: Duration,
     /// Browser origins allowed by CORS; empty allows none.
     pub cors_origins: Vec<String>,
+    /// Requests served at once; one more is shed with 429 (health is never shed).
+    pub max_in_flight: usize,
 }
 
 impl Default for HttpOptions {
@@ -52,6 +54,7 @@ impl Default for HttpOptions {
         HttpOptions {
             timeout: Duration::from_secs(30),
             cors_origins: vec!["http://localhost:3000".into()],
+            max_in_flight: 256,
         }
     }
 }
@@ -97,6 +100,10 @@ pub fn layered(router: Router, options: &HttpOptions) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             options.timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::shed::Limit::new(options.max_in_flight),
+            crate::shed::shed,
         ))
         .layer(PropagateRequestIdLayer::new(correlation.clone()))
         .layer(trace)

@@ -13,6 +13,7 @@ pub mod http;
 #[cfg(feature = "issuer")]
 pub mod issuer;
 pub mod probe;
+pub mod shed;
 mod serve;
 pub mod startup;
 #[cfg(feature = "testing")]

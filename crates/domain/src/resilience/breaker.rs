@@ -73,8 +73,19 @@ impl CircuitBreaker {
         }
     }
 
-    /// Ask to make a call: `Err(CircuitOpen)` while open or while a half-open trial is running.
-    pub fn acquire(&self) -> Result<()> {
+    /// Ask to make a call: a [`Permit`] to record its outcome with, or `Err(CircuitOpen)` while open or while a
+    /// half-open trial is running. A permit dropped unrecorded (its call cancelled: a client gone, a timeout)
+    /// releases the trial it held, so the breaker is not left refusing every call forever.
+    pub fn acquire(&self) -> Result<Permit<'_>> {
+        self.begin().map(|trial| Permit {
+            breaker: self,
+            trial,
+            recorded: false,
+        })
+    }
+
+    /// Whether a call may start, and whether it is the half-open trial.
+    fn begin(&self) -> Result<bool> {
         let mut inner = self.lock();
         if inner.state == BreakerState::Open
             && inner
@@ -84,10 +95,10 @@ impl CircuitBreaker {
             inner.state = BreakerState::HalfOpen;
         }
         match inner.state {
-            BreakerState::Closed => Ok(()),
+            BreakerState::Closed => Ok(false),
             BreakerState::HalfOpen if !inner.trial_in_flight => {
                 inner.trial_in_flight = true;
-                Ok(())
+                Ok(true)
             }
             _ => Err(DomainError::external(
                 &self.service,
@@ -101,7 +112,7 @@ impl CircuitBreaker {
     }
 
     /// Record the outcome of an acquired call. Only retriable failures count against the dependency.
-    pub fn record(&self, outcome: &Result<impl Sized>) {
+    fn record(&self, outcome: &Result<impl Sized>) {
         let mut inner = self.lock();
         inner.trial_in_flight = false;
         match outcome {
@@ -122,6 +133,32 @@ impl CircuitBreaker {
     }
 }
 
+/// The right to make one call through a [`CircuitBreaker`]; record the call's outcome with it.
+#[derive(Debug)]
+#[must_use = "record the call's outcome with the permit"]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    trial: bool,
+    recorded: bool,
+}
+
+impl Permit<'_> {
+    /// Record the outcome of the call this permit allowed.
+    pub fn record(mut self, outcome: &Result<impl Sized>) {
+        self.recorded = true;
+        self.breaker.record(outcome);
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.trial && !self.recorded {
+            // The trial never finished: let the next caller make it.
+            self.breaker.lock().trial_in_flight = false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,8 +175,7 @@ mod tests {
     async fn opens_after_the_threshold_rejects_then_half_opens_after_the_timeout() {
         let breaker = CircuitBreaker::new("mlflow", 3, Duration::from_secs(30));
         for _ in 0..3 {
-            breaker.acquire().expect("closed");
-            breaker.record(&failure());
+            breaker.acquire().expect("closed").record(&failure());
         }
         assert_eq!(breaker.state(), BreakerState::Open);
         let err = breaker.acquire().expect_err("open");
@@ -155,27 +191,49 @@ mod tests {
         );
         tokio::time::advance(Duration::from_secs(31)).await;
         assert_eq!(breaker.state(), BreakerState::HalfOpen);
-        breaker.acquire().expect("one trial");
+        let trial = breaker.acquire().expect("one trial");
         assert!(breaker.acquire().is_err(), "only one trial at a time");
-        breaker.record(&Ok::<(), DomainError>(()));
+        trial.record(&Ok::<(), DomainError>(()));
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_trial_lets_the_next_caller_try() {
+        let breaker = CircuitBreaker::new("mlflow", 1, Duration::from_secs(30));
+        breaker.acquire().expect("closed").record(&failure());
+        tokio::time::advance(Duration::from_secs(31)).await;
+        // The trial's call is cancelled (its future dropped mid-flight): nothing is recorded.
+        let call = async {
+            let _trial = breaker.acquire().expect("the trial");
+            std::future::pending::<()>().await;
+        };
+        assert!(
+            tokio::time::timeout(Duration::from_secs(1), call).await.is_err(),
+            "cancelled"
+        );
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+        breaker
+            .acquire()
+            .expect("a new trial, not open forever")
+            .record(&Ok::<(), DomainError>(()));
         assert_eq!(breaker.state(), BreakerState::Closed);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_trial_reopens_and_non_retriable_errors_do_not_count() {
         let breaker = CircuitBreaker::new("s3", 1, Duration::from_secs(10));
-        breaker.acquire().expect("closed");
-        breaker.record(&Err::<(), _>(DomainError::validation("key", "bad")));
+        breaker
+            .acquire()
+            .expect("closed")
+            .record(&Err::<(), _>(DomainError::validation("key", "bad")));
         assert_eq!(
             breaker.state(),
             BreakerState::Closed,
             "a validation error says nothing about S3's health"
         );
-        breaker.acquire().expect("closed");
-        breaker.record(&failure());
+        breaker.acquire().expect("closed").record(&failure());
         tokio::time::advance(Duration::from_secs(10)).await;
-        breaker.acquire().expect("trial");
-        breaker.record(&failure());
+        breaker.acquire().expect("trial").record(&failure());
         assert_eq!(breaker.state(), BreakerState::Open);
     }
 }

@@ -5,6 +5,6 @@ mod breaker;
 mod policy;
 mod retry;
 
-pub use breaker::{BreakerState, CircuitBreaker};
+pub use breaker::{BreakerState, CircuitBreaker, Permit};
 pub use policy::ResiliencePolicy;
 pub use retry::RetryPolicy;

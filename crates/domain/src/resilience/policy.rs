@@ -40,10 +40,11 @@ impl ResiliencePolicy {
     {
         self.retry
             .run(|| {
-                let call = self.breaker.acquire().map(|()| op());
+                let call = self.breaker.acquire().map(|permit| (permit, op()));
                 async move {
-                    let outcome = call?.await;
-                    self.breaker.record(&outcome);
+                    let (permit, call) = call?;
+                    let outcome = call.await;
+                    permit.record(&outcome);
                     outcome
                 }
             })
