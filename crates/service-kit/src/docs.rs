@@ -77,7 +77,9 @@ fn common_responses(operation: &mut utoipa::openapi::path::Operation) {
     let responses = &mut operation.responses.responses;
     responses.entry("429".into()).or_insert_with(|| {
         ResponseBuilder::new()
-            .description("the service is at its concurrency limit; retry after the Retry-After seconds")
+            .description(
+                "the service is at its concurrency limit; retry after the Retry-After seconds",
+            )
             .content("application/json", error)
             .build()
             .into()

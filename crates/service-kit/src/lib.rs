@@ -13,9 +13,10 @@ pub mod http;
 #[cfg(feature = "issuer")]
 pub mod issuer;
 pub mod probe;
-pub mod shed;
 mod serve;
+pub mod shed;
 pub mod startup;
+pub mod streams;
 #[cfg(feature = "testing")]
 pub mod testing;
 

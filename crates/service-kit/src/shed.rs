@@ -79,11 +79,17 @@ mod tests {
             .layer(axum::middleware::from_fn_with_state(Limit::new(1), shed));
         let request = |path: &str| Request::get(path).body(Body::empty()).expect("request");
         let first = tokio::spawn(app.clone().oneshot(request("/slow")));
-        wait.recv().await.expect("the first request holds the only permit");
+        wait.recv()
+            .await
+            .expect("the first request holds the only permit");
         let shed = app.clone().oneshot(request("/slow")).await.expect("answer");
         assert_eq!(shed.status(), 429);
         assert_eq!(shed.headers()[RETRY_AFTER], "1");
-        let health = app.clone().oneshot(request("/api/v1/health")).await.expect("answer");
+        let health = app
+            .clone()
+            .oneshot(request("/api/v1/health"))
+            .await
+            .expect("answer");
         assert_eq!(health.status(), 200, "health is never shed");
         release.notify_one();
         let first = tokio::time::timeout(Duration::from_secs(5), first)
@@ -92,7 +98,10 @@ mod tests {
             .expect("joined")
             .expect("answer");
         assert_eq!(first.status(), 200);
-        let again = app.oneshot(request("/api/v1/health")).await.expect("answer");
+        let again = app
+            .oneshot(request("/api/v1/health"))
+            .await
+            .expect("answer");
         assert_eq!(again.status(), 200);
     }
 }

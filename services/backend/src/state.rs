@@ -24,6 +24,8 @@ pub struct AppState {
     pub strategy_service: crate::routes::proxy::StrategyService,
     pub executor: Arc<dyn Executor>,
     pub verifier: Arc<Verifier>,
+    /// Open event streams per caller.
+    pub streams: tradai_service_kit::streams::Streams,
     /// `backend` and the crate version, for health.
     pub service: &'static str,
 }
@@ -101,6 +103,7 @@ impl AppState {
             strategy_service: crate::StrategyService::new(strategy_url),
             executor,
             verifier,
+            streams: Default::default(),
             service: "backend",
         }
     }

@@ -208,7 +208,9 @@ mod tests {
             std::future::pending::<()>().await;
         };
         assert!(
-            tokio::time::timeout(Duration::from_secs(1), call).await.is_err(),
+            tokio::time::timeout(Duration::from_secs(1), call)
+                .await
+                .is_err(),
             "cancelled"
         );
         assert_eq!(breaker.state(), BreakerState::HalfOpen);

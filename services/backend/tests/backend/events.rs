@@ -65,3 +65,33 @@ async fn streams_status_changes_until_the_job_ends() {
         .await;
     assert_eq!(missing.status, axum::http::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_caller_holds_a_bounded_number_of_streams() {
+    let backend = Backend::start(false).await;
+    let job = backend.submit(request(), &[]).await;
+    let job_id = job.body["job_id"].as_str().expect("id").to_owned();
+    let open = || {
+        backend.app.clone().oneshot(
+            Request::get(format!("/api/v1/backtests/{job_id}/events"))
+                .header("Authorization", format!("Bearer {}", backend.reader))
+                .body(Body::empty())
+                .expect("request"),
+        )
+    };
+    let mut held = Vec::new();
+    for _ in 0..tradai_service_kit::streams::PER_CALLER {
+        let response = open().await.expect("response");
+        assert_eq!(response.status(), 200);
+        held.push(response);
+    }
+    let refused = open().await.expect("response");
+    assert_eq!(refused.status(), 429, "one stream too many");
+    let other = backend
+        .get(&format!("/api/v1/backtests/{job_id}"), &backend.user)
+        .await;
+    assert_eq!(other.status, 200, "plain requests are not affected");
+    drop(held);
+    let again = open().await.expect("response");
+    assert_eq!(again.status(), 200, "closed streams free their places");
+}
