@@ -1,5 +1,8 @@
 //! `Idempotency-Key`: the first request with a key creates the job; repeats with the same body get that job;
-//! the same key with another body is a conflict. Keys live in the idempotency table for a day (its TTL).
+//! the same key with another body is a conflict. Keys live in the idempotency table for a day (its TTL) and
+//! belong to the caller who sent them (two callers' equal keys are different keys). A claim whose job never
+//! appeared (its creation failed, or the process died between the two writes) is released or taken over, so
+//! a failed creation does not poison its key for a day.
 
 use std::sync::Arc;
 
@@ -10,6 +13,14 @@ use tradai_service_kit::{ApiError, ValidationCode};
 
 /// How long a key is remembered.
 pub const TTL_SECONDS: i64 = 24 * 3600;
+
+/// How long a claim may wait for its job before another request with the key may take it over.
+pub const STALE_CLAIM_SECONDS: i64 = 30;
+
+/// The stored key of `caller`'s `key`.
+pub fn scoped(caller: &str, key: &str) -> String {
+    format!("{caller}/{key}")
+}
 
 /// Who owns a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +53,18 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Claim `key` for `job_id` (a conditional write: exactly one request wins).
+/// Release a claim whose job could not be created, so the key can be used again at once.
+pub async fn release(store: &Arc<dyn RecordStore<IdempotencyRecord>>, key: &str) {
+    if let Err(error) = store.delete(&RecordKey::partition(key)).await {
+        tracing::warn!(%error, "an idempotency claim could not be released; it is taken over after 30 s");
+    }
+}
+
+/// Claim the stored key `key` ([`scoped`]) for `job_id` (a conditional write: exactly one request wins). A
+/// claim older than [`STALE_CLAIM_SECONDS`] whose job does not exist is taken over (again conditionally).
 pub async fn claim(
     store: &Arc<dyn RecordStore<IdempotencyRecord>>,
+    jobs: &tradai_domain::ports::JobRepository,
     key: &str,
     hash: &str,
     job_id: &str,
@@ -70,12 +90,82 @@ pub async fn claim(
                 serde_json::Value::Null,
             )
         })?;
+    let stale = now.epoch_seconds() - existing.created_at.epoch_seconds() > STALE_CLAIM_SECONDS;
+    if stale
+        && jobs
+            .get(&existing.job_id)
+            .await
+            .map_err(ApiError::from)?
+            .is_none()
+    {
+        let mut changes = serde_json::Map::new();
+        changes.insert("job_id".into(), job_id.into());
+        changes.insert("request_hash".into(), hash.into());
+        changes.insert("created_at".into(), now.to_string().into());
+        changes.insert("ttl".into(), (now.epoch_seconds() + TTL_SECONDS).into());
+        let taken = store
+            .update_if(
+                &RecordKey::partition(key),
+                "job_id",
+                std::slice::from_ref(&existing.job_id),
+                &changes,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        tracing::info!(stale_job = %existing.job_id, "an abandoned idempotency claim was taken over");
+        return match taken {
+            tradai_domain::ports::Guarded::Applied(_) => Ok(Claim::New),
+            tradai_domain::ports::Guarded::Rejected(other) if other.request_hash == hash => {
+                Ok(Claim::Existing(other.job_id))
+            }
+            tradai_domain::ports::Guarded::Rejected(other) => Err(ApiError::conflict(
+                "Idempotency-Key was used with another request body",
+                serde_json::json!({"job_id": other.job_id}),
+            )),
+        };
+    }
     if existing.request_hash == hash {
         Ok(Claim::Existing(existing.job_id))
     } else {
         Err(ApiError::conflict(
-            format!("Idempotency-Key '{key}' was used with another request body"),
-            serde_json::json!({"idempotency_key": key, "job_id": existing.job_id}),
+            "Idempotency-Key was used with another request body",
+            serde_json::json!({"job_id": existing.job_id}),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `seconds` after a start near the real clock (the store honours the TTL against it).
+    fn at(seconds: i64) -> Timestamp {
+        let start = Timestamp::now().epoch_seconds() - 60;
+        Timestamp::from_millis((start + seconds) * 1000)
+    }
+
+    #[tokio::test]
+    async fn keys_belong_to_callers_and_an_abandoned_claim_is_taken_over() {
+        let config = tradai_test_support::config_with_prefix("tradai");
+        let ports = tradai_platform::Ports::memory(&config).expect("ports");
+        let (store, jobs) = (&ports.idempotency, &ports.jobs);
+        let (alice, bob) = (scoped("alice", "k"), scoped("bob", "k"));
+        assert_ne!(alice, bob);
+        for key in [&alice, &bob] {
+            let won = claim(store, jobs, key, "h1", &format!("job-{key}"), at(0)).await;
+            assert_eq!(won.expect("claimed"), Claim::New, "{key}");
+        }
+        // Alice's job was never created (its creation failed or the process died): within 30 s the claim
+        // still stands (the creator may be slow) ...
+        let fresh = claim(store, jobs, &alice, "h1", "job-2", at(10)).await;
+        assert_eq!(fresh.expect("claim"), Claim::Existing("job-alice/k".into()));
+        // ... after that the key is free again, even for another body.
+        let taken = claim(store, jobs, &alice, "h2", "job-3", at(31)).await;
+        assert_eq!(taken.expect("taken over"), Claim::New);
+        let again = claim(store, jobs, &alice, "h2", "job-4", at(32)).await;
+        assert_eq!(again.expect("claim"), Claim::Existing("job-3".into()));
+        release(store, &alice).await;
+        let released = claim(store, jobs, &alice, "h9", "job-5", at(33)).await;
+        assert_eq!(released.expect("free at once"), Claim::New);
     }
 }

@@ -60,15 +60,19 @@ impl JobRepository {
         self.store.get(&RecordKey::partition(job_id)).await
     }
 
-    /// Store a new job; a job with the same id is a conflict.
+    /// Store a new job; another job with the same id is a conflict. A conditional put that reports the job as
+    /// present is read back: when the stored job is this one (an SDK retry of a put whose first attempt was
+    /// written but whose answer was lost), the create succeeded.
     pub async fn create(&self, job: &BacktestJob) -> Result<()> {
         if self.store.put_if_absent(job).await? {
-            Ok(())
-        } else {
-            Err(DomainError::Conflict(format!(
+            return Ok(());
+        }
+        match self.get(&job.job_id).await? {
+            Some(stored) if stored == *job => Ok(()),
+            _ => Err(DomainError::Conflict(format!(
                 "backtest job '{}' already exists",
                 job.job_id
-            )))
+            ))),
         }
     }
 

@@ -22,10 +22,15 @@ pub async fn job_repository(repo: &JobRepository) {
         repo.get("job-none").await.expect("get").is_none(),
         "a missing job is None"
     );
-    let duplicate = repo.create(&first).await.expect_err("duplicate");
+    repo.create(&first).await.expect(
+        "the same job again is the ambiguous retry of a put whose answer was lost: it succeeded",
+    );
+    let mut other = first.clone();
+    other.trace_id = "trace-other".into();
+    let duplicate = repo.create(&other).await.expect_err("duplicate");
     assert!(
         matches!(duplicate, DomainError::Conflict(_)),
-        "creating an existing job is a conflict: {duplicate}"
+        "creating another job under an existing id is a conflict: {duplicate}"
     );
 
     let started = JobUpdate {

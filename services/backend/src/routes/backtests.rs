@@ -14,7 +14,7 @@ use tradai_domain::JobStatus;
 use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::{ApiError, QueryParams, RawBody, ValidationCode};
 
-use crate::idempotency::{body_hash, check_key, claim, Claim};
+use crate::idempotency::{body_hash, check_key, claim, release, scoped, Claim};
 use crate::request::SubmitBacktest;
 use crate::view::status_text;
 use crate::view::{JobPage, JobView};
@@ -64,7 +64,7 @@ async fn replayed(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiErro
     security(("cognito" = ["backtests.submit"])))]
 pub async fn submit(
     State(state): State<AppState>,
-    _: Authorized<need::SubmitBacktests>,
+    Authorized(principal, _): Authorized<need::SubmitBacktests>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
@@ -85,6 +85,7 @@ pub async fn submit(
     {
         job.trace_id = trace.to_owned();
     }
+    let mut claimed = None;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key.to_str().map_err(|_| {
             ApiError::validation(
@@ -95,13 +96,30 @@ pub async fn submit(
             )
         })?;
         check_key(key)?;
-        if let Claim::Existing(job_id) =
-            claim(&state.idempotency, key, &body_hash(&body), &job.job_id, now).await?
+        let key = scoped(&principal.subject, key);
+        let hash = body_hash(&body);
+        match claim(
+            &state.idempotency,
+            &state.jobs,
+            &key,
+            &hash,
+            &job.job_id,
+            now,
+        )
+        .await?
         {
-            return Ok(accepted(&replayed(&state, &job_id).await?, true));
+            Claim::Existing(job_id) => {
+                return Ok(accepted(&replayed(&state, &job_id).await?, true))
+            }
+            Claim::New => claimed = Some(key),
         }
     }
-    state.jobs.create(&job).await.map_err(ApiError::from)?;
+    if let Err(error) = state.jobs.create(&job).await {
+        if let Some(key) = &claimed {
+            release(&state.idempotency, key).await;
+        }
+        return Err(ApiError::from(error));
+    }
     match state.executor.submit(&job).await {
         Ok(update) if update != JobUpdate::default() => {
             if let Ok(Transition::Applied(updated)) = state
@@ -115,11 +133,16 @@ pub async fn submit(
         Ok(_) => {}
         Err(error) => {
             let cause = error.to_string();
+            tracing::warn!(job_id = %job.job_id, %cause, "the executor refused the job");
             let update = JobUpdate {
                 completed_at: Some(Timestamp::now()),
                 error: Some(JobError {
                     error: "SubmitFailed".into(),
-                    cause: cause.clone(),
+                    cause: format!(
+                        "{} could not accept the job; trace {} finds the cause in the backend's log",
+                        state.executor.name(),
+                        job.trace_id
+                    ),
                 }),
                 ..JobUpdate::default()
             };
