@@ -156,6 +156,9 @@ impl<R: Record> DynamoRecordStore<R> {
                         .expression_attribute_names("#k", attr)
                         .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
                         .scan_index_forward(order == Order::OldestFirst)
+                        // The base table reads what was written before (activation and claim checks rely
+                        // on it); a global index cannot be read consistently.
+                        .consistent_read(index.is_none())
                         .limit(want)
                         .set_exclusive_start_key(start.clone())
                         .send()

@@ -18,6 +18,9 @@ pub struct ConfigVersion {
     #[serde(default)]
     pub description: String,
     pub created_at: Timestamp,
+    /// When it last became ACTIVE, as `<time>/<config id>` (the later stamp wins concurrent activations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated: Option<String>,
 }
 
 impl Record for ConfigVersion {
@@ -39,6 +42,7 @@ impl ConfigVersion {
             config_data,
             description,
             created_at: now,
+            activated: None,
         }
     }
 

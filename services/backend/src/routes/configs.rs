@@ -163,14 +163,24 @@ async fn move_to(
         Guarded::Applied(version) => Ok(version),
         // Already there (a terminal repeat writes nothing): idempotent, not a conflict.
         Guarded::Rejected(current) if current.status == to => Ok(current),
-        Guarded::Rejected(current) => Err(ApiError::conflict(
-            format!(
-                "config version {strategy}/{config_id} is {}; it cannot become {to}",
-                current.status
-            ),
-            serde_json::json!({"status": current.status.to_string()}),
-        )),
+        Guarded::Rejected(current) => Err(refused(strategy, config_id, &current, to)),
     }
+}
+
+/// The 409 of a version whose status does not allow `to`.
+fn refused(
+    strategy: &str,
+    config_id: &str,
+    current: &ConfigVersion,
+    to: ConfigVersionStatus,
+) -> ApiError {
+    ApiError::conflict(
+        format!(
+            "config version {strategy}/{config_id} is {}; it cannot become {to}",
+            current.status
+        ),
+        serde_json::json!({"status": current.status.to_string()}),
+    )
 }
 
 /// Make a version the strategy's ACTIVE one (the previous ACTIVE one is deprecated).
@@ -183,25 +193,92 @@ pub async fn activate(
     _: Authorized<need::ActivateConfigs>,
     Path((strategy, config_id)): Path<(String, String)>,
 ) -> Result<Json<ConfigView>, ApiError> {
-    let active = move_to(&state, &strategy, &config_id, ConfigVersionStatus::Active).await?;
-    let others = state
+    find(&state, &strategy, &config_id).await?;
+    let mut changes = serde_json::Map::new();
+    let stamp = format!("{}/{config_id}", Timestamp::now());
+    changes.insert(ACTIVATED.into(), stamp.clone().into());
+    let active = match lifecycle::transition(
+        state.configs.as_ref(),
+        &key(&strategy, &config_id),
+        ConfigVersionStatus::Active,
+        changes,
+    )
+    .await
+    .map_err(ApiError::from)?
+    {
+        Guarded::Applied(version) => version,
+        Guarded::Rejected(current) => {
+            return Err(refused(
+                &strategy,
+                &config_id,
+                &current,
+                ConfigVersionStatus::Active,
+            ))
+        }
+    };
+    // Exactly one ACTIVE version survives concurrent activations: the one activated last (by its stamp).
+    // Each activator, after its own write, deprecates older ACTIVE versions, and deprecates itself when a
+    // newer one is ACTIVE: whichever of two reads the other's write, both agree on the winner.
+    let versions = state
         .configs
-        .query(&strategy, Order::NewestFirst, 100)
+        .query(&strategy, Order::NewestFirst, 1000)
         .await
         .map_err(ApiError::from)?;
-    for other in others
+    let mut winner = (stamp.clone(), config_id.clone());
+    for other in versions
         .iter()
         .filter(|v| v.status == ConfigVersionStatus::Active && v.config_id != config_id)
     {
-        move_to(
-            &state,
-            &strategy,
-            &other.config_id,
-            ConfigVersionStatus::Deprecated,
-        )
-        .await?;
+        let theirs = activated(other);
+        if theirs > stamp {
+            winner = winner.max((theirs, other.config_id.clone()));
+        } else {
+            deprecate_if_active(&state, &strategy, &other.config_id).await?;
+        }
+    }
+    if winner.1 != config_id {
+        deprecate_if_active(&state, &strategy, &config_id).await?;
+        return Err(ApiError::conflict(
+            format!(
+                "config version {strategy}/{} was activated at the same time, later; it is the ACTIVE one",
+                winner.1
+            ),
+            serde_json::json!({"active": winner.1}),
+        ));
     }
     Ok(Json(ConfigView::from(&active)))
+}
+
+/// The attribute recording when (and as which version) a version became ACTIVE: `<time>/<config id>`.
+const ACTIVATED: &str = "activated";
+
+/// When `version` was activated (versions activated before stamps existed sort first).
+fn activated(version: &ConfigVersion) -> String {
+    version.activated.clone().unwrap_or_default()
+}
+
+/// Deprecate a version if it is still ACTIVE (a version already moved on is left as it is).
+async fn deprecate_if_active(
+    state: &AppState,
+    strategy: &str,
+    config_id: &str,
+) -> Result<(), ApiError> {
+    let mut changes = serde_json::Map::new();
+    changes.insert(
+        "status".into(),
+        ConfigVersionStatus::Deprecated.to_string().into(),
+    );
+    state
+        .configs
+        .update_if(
+            &key(strategy, config_id),
+            "status",
+            &[ConfigVersionStatus::Active.to_string()],
+            &changes,
+        )
+        .await
+        .map_err(ApiError::from)?;
+    Ok(())
 }
 
 /// Retire a version.

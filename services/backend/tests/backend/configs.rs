@@ -127,3 +127,53 @@ async fn bad_config_bodies_are_refused() {
         unknown_field.body
     );
 }
+
+#[tokio::test]
+async fn concurrent_activations_leave_exactly_one_active_version() {
+    let backend = Backend::start(false).await;
+    let mut ids = Vec::new();
+    for fast in 1..=8 {
+        let created = backend
+            .call("POST", "/api/v1/configs", Some(&backend.user), &[],
+                  Some(json!({"strategy_name": "sma-crossover", "config_data": {"fast": fast, "slow": 50}})))
+            .await;
+        ids.push(created.body["config_id"].as_str().expect("id").to_owned());
+    }
+    for round in 0..3 {
+        let activations = ids.iter().map(|id| {
+            let path = format!("/api/v1/configs/sma-crossover/{id}/activate");
+            let backend = &backend;
+            async move { backend.post(&path, &backend.user).await }
+        });
+        let answers = futures::future::join_all(activations).await;
+        let listed = backend
+            .get("/api/v1/configs/sma-crossover", &backend.reader)
+            .await;
+        let active: Vec<String> = listed.body["versions"]
+            .as_array()
+            .or_else(|| listed.body.as_array())
+            .expect("versions")
+            .iter()
+            .filter(|v| v["status"] == "ACTIVE")
+            .map(|v| v["config_id"].as_str().expect("id").to_owned())
+            .collect();
+        assert_eq!(active.len(), 1, "round {round}: {active:?}");
+        let winner = ids
+            .iter()
+            .position(|id| *id == active[0])
+            .expect("one of ours");
+        assert_eq!(
+            answers[winner].status,
+            StatusCode::OK,
+            "the winner was told so"
+        );
+        for answer in &answers {
+            assert!(
+                [StatusCode::OK, StatusCode::CONFLICT].contains(&answer.status),
+                "{} {}",
+                answer.status,
+                answer.body
+            );
+        }
+    }
+}
