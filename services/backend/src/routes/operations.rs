@@ -53,10 +53,10 @@ fn instance(task: &TaskInfo) -> Instance {
     }
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
+/// `value` of `field`: 1 to 64 ASCII letters, digits, `-` or `_` (a strategy name, a config version id).
+fn plain_id(field: &str, value: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&value.len())
+        && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
@@ -64,28 +64,15 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::validation(
             ValidationCode::OutOfRange,
-            "name",
-            name,
+            field,
+            value,
             "1 to 64 letters, digits, - or _",
         ))
     }
 }
 
-fn check_version(version: &str) -> Result<(), ApiError> {
-    let ok = (1..=64).contains(&version.len())
-        && version
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            ValidationCode::OutOfRange,
-            "config_version_id",
-            version,
-            "1 to 64 letters, digits, - or _",
-        ))
-    }
+fn check_name(name: &str) -> Result<(), ApiError> {
+    plain_id("name", name)
 }
 
 async fn instances(state: &AppState, name: &str) -> Result<Vec<TaskInfo>, ApiError> {
@@ -112,7 +99,7 @@ pub async fn run(
 ) -> Result<(StatusCode, Json<Instance>), ApiError> {
     check_name(&name)?;
     if let Some(version) = &body.config_version_id {
-        check_version(version)?;
+        plain_id("config_version_id", version)?;
     }
     let mode = body.mode.as_deref().unwrap_or("dry-run");
     let (family, container) = match mode {
