@@ -5,6 +5,7 @@
 //! Built so far (issue 6): backtest submission (validated, idempotent, handed to an executor), listing by
 //! status, lookup and cancellation, behind Cognito JWT auth, with health and OpenAPI.
 
+mod cursor;
 mod idempotency;
 pub mod request;
 mod routes;

@@ -209,13 +209,20 @@ pub async fn list(
     let mut items = Vec::new();
     let mut next_cursor = None;
     for status in &statuses {
+        let after = query
+            .cursor
+            .as_deref()
+            .map(|c| crate::cursor::open(status.as_str(), c))
+            .transpose()?;
         let page = state
             .jobs
-            .list_by_status(*status, limit, query.cursor.as_deref())
+            .list_by_status(*status, limit, after.as_deref())
             .await
             .map_err(ApiError::from)?;
         if statuses.len() == 1 {
-            next_cursor = page.next;
+            next_cursor = page
+                .next
+                .map(|position| crate::cursor::seal(status.as_str(), &position));
         }
         items.extend(page.items);
     }

@@ -218,7 +218,11 @@ async fn lists_by_status_with_paging_and_checks_the_query() {
         ("limit=0", "limit"),
         ("status=DONE", "status"),
         ("cursor=x", "status"),
+        ("status=PENDING&cursor=x", "cursor"),
+        // a real cursor of another listing
+        ("status=RUNNING&cursor=CURSOR", "cursor"),
     ] {
+        let query = query.replace("CURSOR", &cursor);
         let answer = backend
             .get(&format!("/api/v1/backtests?{query}"), &backend.reader)
             .await;
