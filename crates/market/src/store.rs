@@ -60,12 +60,22 @@ impl ParquetStore {
     ) -> Result<Vec<Candle>> {
         let key = layout::object_key(symbol, timeframe, period);
         match self.objects.get(&key).await {
-            Ok(object) => columnar::decode(object.body)
+            // Decoding is CPU work: off the async workers (`off_workers`).
+            Ok(object) => off_workers(move || columnar::decode(object.body))
+                .await?
                 .map_err(|e| DomainError::Configuration(format!("{key}: {e}"))),
             Err(DomainError::NotFound { .. }) => Ok(Vec::new()),
             Err(e) => Err(e),
         }
     }
+}
+
+/// Run CPU work (Parquet encoding and decoding of up to a month of candles) on the blocking pool, so the
+/// service's async workers keep answering (health within its bound) while a large sync or read runs.
+async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| DomainError::Configuration(format!("a Parquet task stopped: {e}")))
 }
 
 #[async_trait]
@@ -120,13 +130,14 @@ impl MarketStore for ParquetStore {
                 .collect();
             merged.extend(fresh.iter().map(|c| (c.open_time, *c)));
             let rows: Vec<Candle> = merged.into_values().collect();
+            let count = rows.len();
             let object = StoredObject {
-                body: columnar::encode(&rows)?,
+                body: off_workers(move || columnar::encode(&rows)).await??,
                 content_type: CONTENT_TYPE.into(),
                 metadata: BTreeMap::from([
                     ("symbol".to_owned(), symbol.to_string()),
                     ("timeframe".to_owned(), timeframe.to_string()),
-                    ("rows".to_owned(), rows.len().to_string()),
+                    ("rows".to_owned(), count.to_string()),
                 ]),
             };
             self.objects

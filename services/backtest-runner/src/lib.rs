@@ -239,8 +239,15 @@ impl Runner {
                     ),
                 ));
             }
-            let report = tradai_backtest::run(&strategy, &candles, &self.settings)
-                .map_err(|e| failure("BacktestFailed", e.to_string()))?;
+            // The simulation is CPU work: it runs on the blocking pool, so the process's async workers (its
+            // health route, its queue and its other requests) keep answering while it runs.
+            let (rules, settings) = (strategy.clone(), self.settings.clone());
+            let (report, candles) = tokio::task::spawn_blocking(move || {
+                (tradai_backtest::run(&rules, &candles, &settings), candles)
+            })
+            .await
+            .map_err(|e| failure("BacktestFailed", format!("the simulation stopped: {e}")))?;
+            let report = report.map_err(|e| failure("BacktestFailed", e.to_string()))?;
             runs.push(SymbolRun {
                 symbol: symbol.to_string(),
                 times: candles.iter().map(|c| c.open_time).collect(),
