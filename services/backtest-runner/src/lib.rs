@@ -241,7 +241,7 @@ impl Runner {
             }
             // The simulation is CPU work: it runs on the blocking pool, so the process's async workers (its
             // health route, its queue and its other requests) keep answering while it runs.
-            let (rules, settings) = (strategy.clone(), self.settings.clone());
+            let (rules, settings) = (strategy.clone(), self.settings);
             let (report, candles) = tokio::task::spawn_blocking(move || {
                 (tradai_backtest::run(&rules, &candles, &settings), candles)
             })
