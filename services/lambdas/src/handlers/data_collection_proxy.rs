@@ -247,6 +247,23 @@ pub fn sync_request(params: &SyncParams) -> Result<SyncRequest, HandlerError> {
             format!("{start} is not before end_date {end}"),
         ));
     }
+    let padding = params.padding_days.unwrap_or(30);
+    if !(0..=365).contains(&padding) {
+        return Err(HandlerError::invalid(
+            "padding_days",
+            format!("{padding} is not 0 to 365"),
+        ));
+    }
+    // The same bounds as every entry point: within the data the platform can have, padding included, and at
+    // most the timeframe's span (tradai_domain::bounds).
+    if let Ok(frame) = timeframe.parse::<tradai_domain::entities::Timeframe>() {
+        tradai_domain::bounds::check_range(
+            ("start_date", start - chrono::Duration::days(padding)),
+            ("end_date", end.succ_opt().unwrap_or(end)),
+            frame,
+            chrono::Utc::now().date_naive(),
+        )?;
+    }
     let exchange = params.exchange.as_deref().unwrap_or("binance_futures");
     if !EXCHANGES.contains(&exchange) {
         return Err(HandlerError::invalid(
@@ -260,7 +277,7 @@ pub fn sync_request(params: &SyncParams) -> Result<SyncRequest, HandlerError> {
         start_date: start.to_string(),
         end_date: end.succ_opt().unwrap_or(end).to_string(),
         exchange: exchange.to_owned(),
-        padding_days: params.padding_days.unwrap_or(30),
+        padding_days: padding,
     })
 }
 
@@ -373,6 +390,18 @@ mod tests {
             (
                 json!({"symbols": ["BTC/USDT"], "start_date": "2024-01-01", "end_date": "2024-02-01", "exchange": "ftx"}),
                 "exchange",
+            ),
+            (
+                json!({"symbols": ["BTC/USDT"], "start_date": "2024-01-01", "end_date": "2024-02-01", "padding_days": 9999}),
+                "padding_days",
+            ),
+            (
+                json!({"symbols": ["BTC/USDT"], "start_date": "2017-01-10", "end_date": "2017-02-01"}),
+                "start_date",
+            ),
+            (
+                json!({"symbols": ["BTC/USDT"], "timeframe": "1m", "start_date": "2020-01-01", "end_date": "2024-02-01"}),
+                "end_date",
             ),
         ] {
             match request(&bad) {
