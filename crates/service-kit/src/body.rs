@@ -22,6 +22,16 @@ fn limit_of(request: &Request) -> usize {
         .map_or(crate::http::DEFAULT_BODY_LIMIT, |l| l.0)
 }
 
+/// A body extractor's rejection as the API's error: 413 naming `limit` when the body was too large, else
+/// VAL006 on `body` saying what was wrong and what is `allowed`.
+fn body_rejected(limit: usize, status: StatusCode, problem: String, allowed: &str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(limit)
+    } else {
+        unreadable("body", problem, allowed)
+    }
+}
+
 /// The body limit in force for a route, recorded beside axum's `DefaultBodyLimit` so a 413 can name it.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
@@ -39,17 +49,17 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = limit_of(&request);
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::too_large(limit))
-            }
-            Err(rejection) => Err(unreadable(
-                "body",
-                rejection.body_text(),
-                "a JSON body (Content-Type: application/json) matching the documented schema",
-            )),
-        }
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(value)| JsonBody(value))
+            .map_err(|r| {
+                body_rejected(
+                    limit,
+                    r.status(),
+                    r.body_text(),
+                    "a JSON body (Content-Type: application/json) matching the documented schema",
+                )
+            })
     }
 }
 
@@ -65,17 +75,10 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = limit_of(&request);
-        match axum::body::Bytes::from_request(request, state).await {
-            Ok(bytes) => Ok(RawBody(bytes)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::too_large(limit))
-            }
-            Err(rejection) => Err(unreadable(
-                "body",
-                rejection.body_text(),
-                "a readable request body",
-            )),
-        }
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|r| body_rejected(limit, r.status(), r.body_text(), "a readable request body"))
     }
 }
 
