@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use tradai_domain::entities::{Record, Timestamp};
-use tradai_domain::ports::{Guarded, Order, Page, RecordKey, RecordStore, TableLayout};
+use tradai_domain::ports::{Condition, Guarded, Order, Page, RecordKey, RecordStore, TableLayout};
 use tradai_domain::{DomainError, Result};
 
 use crate::lock;
@@ -166,11 +166,10 @@ impl<R: Record> RecordStore<R> for MemoryRecordStore<R> {
         })
     }
 
-    async fn update_if(
+    async fn update_when(
         &self,
         key: &RecordKey,
-        field: &str,
-        allowed: &[String],
+        guard: &Condition,
         changes: &Map<String, Value>,
     ) -> Result<Guarded<R>> {
         let mut items = lock(&self.items);
@@ -183,17 +182,17 @@ impl<R: Record> RecordStore<R> for MemoryRecordStore<R> {
                 format!("{}/{}", self.layout.table, key.partition),
             ));
         };
-        let passes = current
-            .get(field)
-            .and_then(Value::as_str)
-            .is_some_and(|v| allowed.iter().any(|a| a == v));
-        if !passes {
+        let Value::Object(map) = current else {
+            return Err(DomainError::Configuration(format!(
+                "{}/{} is not a record",
+                self.layout.table, key.partition
+            )));
+        };
+        if !guard.holds(map) {
             return Ok(Guarded::Rejected(Self::decode(current)?));
         }
-        if let Value::Object(map) = current {
-            for (k, v) in changes {
-                map.insert(k.clone(), v.clone());
-            }
+        for (k, v) in changes {
+            map.insert(k.clone(), v.clone());
         }
         Ok(Guarded::Applied(Self::decode(current)?))
     }

@@ -1,14 +1,16 @@
 //! `tradai-backtest-runner`: the backtest task (reference §19.1). [`Runner::run`] takes a job id and:
-//! 1. reads the job (a finished or cancelled job is left alone) and marks it RUNNING;
+//! 1. reads the job (a finished or cancelled job is left alone) and claims it as a new attempt (RUNNING, held
+//!    under a lease it renews while it runs: [`lease`]);
 //! 2. loads the strategy config from the configs bucket, with the job's timeframe, symbols, stake and stop loss
 //!    taking precedence;
 //! 3. loads each symbol's candles for the job's days from the market store and runs the engine;
 //! 4. writes `result.json` to the results bucket, logs the run to the model registry when one is configured
 //!    (a registry failure is logged, not fatal: the result is already stored);
-//! 5. marks the job COMPLETED with the result key, or FAILED with the reason.
+//! 5. marks the job COMPLETED with the result key, or FAILED with the reason, if its attempt still holds it.
 //!
 //! The ECS binary and the local executor both call it.
 
+pub mod lease;
 pub mod result;
 pub mod settings;
 pub mod train;
@@ -25,6 +27,7 @@ use tradai_domain::ports::{
 };
 use tradai_domain::{DomainError, JobStatus, Result};
 
+use crate::lease::Lease;
 use crate::result::{document, logged_metrics, SymbolRun};
 
 /// What the runner needs.
@@ -105,15 +108,15 @@ impl Runner {
                 error: job.error,
             });
         }
-        let started = JobUpdate {
-            started_at: Some(Timestamp::now()),
-            ..JobUpdate::default()
+        // Each run is an attempt of its own: only the attempt that holds the job may end it (decision A14).
+        let attempt = uuid::Uuid::new_v4().to_string();
+        let refused = match self.jobs.claim(job_id, &attempt, Timestamp::now()).await? {
+            Transition::Applied(_) => None,
+            Transition::Stale { current } => Some(current),
+            Transition::Repeated(job) => Some(job.status),
         };
-        if let Transition::Stale { current } = self
-            .jobs
-            .transition(job_id, JobStatus::Running, started, Timestamp::now())
-            .await?
-        {
+        if let Some(current) = refused {
+            tracing::warn!(job_id, %current, "the job is held by another runner or no longer runnable; not run");
             return Ok(Outcome {
                 job_id: job_id.into(),
                 status: current,
@@ -121,6 +124,7 @@ impl Runner {
                 error: None,
             });
         }
+        let _lease = Lease::hold(self.jobs.clone(), job_id, &attempt);
         let (status, update) = match self.backtest(&job).await {
             Ok((key, run_id)) => (
                 JobStatus::Completed,
@@ -146,7 +150,7 @@ impl Runner {
         let (result_key, error) = (update.result_key.clone(), update.error.clone());
         match self
             .jobs
-            .transition(job_id, status, update, Timestamp::now())
+            .finish(job_id, &attempt, status, update, Timestamp::now())
             .await?
         {
             Transition::Applied(job) => Ok(Outcome {
@@ -155,7 +159,8 @@ impl Runner {
                 result_key,
                 error,
             }),
-            // Someone else ended the job first (a cancel, or a workflow's failure report): their record stands.
+            // Someone else ended the job first (a cancel, a workflow's failure report, the sweeper) or another
+            // attempt took it over: their record stands.
             Transition::Repeated(job) => Ok(Outcome {
                 job_id: job_id.into(),
                 status: job.status,

@@ -1,6 +1,7 @@
 //! DynamoDB: records as items, keys and indexes from the table's config.
 
 mod convert;
+mod expression;
 mod store;
 mod update;
 

@@ -11,11 +11,12 @@ use aws_sdk_dynamodb::Client;
 use serde_json::{Map, Value};
 use tradai_config::Config;
 use tradai_domain::entities::{Record, Timestamp};
-use tradai_domain::ports::{Guarded, Order, Page, RecordKey, RecordStore, TableLayout};
+use tradai_domain::ports::{Condition, Guarded, Order, Page, RecordKey, RecordStore, TableLayout};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, Result};
 
 use super::convert::{from_item, to_attribute, to_item};
+use super::expression::Expression;
 use crate::error::domain_error;
 
 type Item = HashMap<String, AttributeValue>;
@@ -275,62 +276,55 @@ impl<R: Record> RecordStore<R> for DynamoRecordStore<R> {
         })
     }
 
-    async fn update_if(
+    async fn update_when(
         &self,
         key: &RecordKey,
-        field: &str,
-        allowed: &[String],
+        guard: &Condition,
         changes: &Map<String, Value>,
     ) -> Result<Guarded<R>> {
-        let mut names = HashMap::from([
-            ("#pk".to_owned(), self.layout.partition.clone()),
-            ("#guard".to_owned(), field.to_owned()),
-        ]);
-        let mut values = HashMap::new();
+        let mut expression = Expression::default();
+        expression
+            .names
+            .insert("#pk".to_owned(), self.layout.partition.clone());
         let mut sets = Vec::new();
-        for (index, (attr, value)) in changes.iter().enumerate() {
-            names.insert(format!("#c{index}"), attr.clone());
-            values.insert(format!(":c{index}"), to_attribute(value));
-            sets.push(format!("#c{index} = :c{index}"));
+        for (attr, value) in changes {
+            let (name, placeholder) =
+                (expression.name(attr), expression.value(to_attribute(value)));
+            sets.push(format!("{name} = {placeholder}"));
         }
-        let mut options = Vec::new();
-        for (index, state) in allowed.iter().enumerate() {
-            values.insert(format!(":a{index}"), AttributeValue::S(state.clone()));
-            options.push(format!(":a{index}"));
-        }
-        let updated = if options.is_empty() || sets.is_empty() {
-            None
-        } else {
-            let update = format!("SET {}", sets.join(", "));
-            let condition = format!(
-                "attribute_exists(#pk) AND #guard IN ({})",
-                options.join(", ")
-            );
-            self.policy
-                .protect(|| async {
-                    let request = self
-                        .client
-                        .update_item()
-                        .table_name(&self.table)
-                        .set_key(Some(self.key_item(key)))
-                        .update_expression(&update)
-                        .condition_expression(&condition)
-                        .set_expression_attribute_names(Some(names.clone()))
-                        .set_expression_attribute_values(Some(values.clone()))
-                        .return_values(ReturnValue::AllNew);
-                    match request.send().await {
-                        Ok(output) => Ok(output.attributes),
-                        Err(err)
-                            if err
-                                .as_service_error()
-                                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                        {
-                            Ok(None)
+        let condition = expression.render(guard);
+        let Expression { names, values } = expression;
+        let updated = match condition.filter(|_| !sets.is_empty()) {
+            None => None,
+            Some(condition) => {
+                let update = format!("SET {}", sets.join(", "));
+                let condition = format!("attribute_exists(#pk) AND ({condition})");
+                self.policy
+                    .protect(|| async {
+                        let request = self
+                            .client
+                            .update_item()
+                            .table_name(&self.table)
+                            .set_key(Some(self.key_item(key)))
+                            .update_expression(&update)
+                            .condition_expression(&condition)
+                            .set_expression_attribute_names(Some(names.clone()))
+                            .set_expression_attribute_values(Some(values.clone()))
+                            .return_values(ReturnValue::AllNew);
+                        match request.send().await {
+                            Ok(output) => Ok(output.attributes),
+                            Err(err)
+                                if err
+                                    .as_service_error()
+                                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                            {
+                                Ok(None)
+                            }
+                            Err(err) => Err(domain_error("dynamodb", err)),
                         }
-                        Err(err) => Err(domain_error("dynamodb", err)),
-                    }
-                })
-                .await?
+                    })
+                    .await?
+            }
         };
         let missing =
             || DomainError::not_found("record", format!("{}/{}", self.table, key.partition));

@@ -18,7 +18,9 @@ async fn job_repository_on_dynamodb() {
     let (config, clients, _) = emulator::provisioned().await;
     let store = DynamoRecordStore::<BacktestJob>::new(clients.dynamodb.clone(), &config, policy())
         .expect("table in config");
-    contracts::job_repository(&JobRepository::new(Arc::new(store))).await;
+    let repo = JobRepository::new(Arc::new(store));
+    contracts::job_repository(&repo).await;
+    contracts::job_attempts(&repo).await;
     emulator::assert_declared(&clients, DynamoRecordStore::<BacktestJob>::ACCESS);
 }
 

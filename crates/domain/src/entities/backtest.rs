@@ -132,6 +132,12 @@ pub struct BacktestJob {
     pub mlflow_run_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_key: Option<String>,
+    /// The runner attempt that holds the job while it runs (`JobRepository::claim`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_id: Option<String>,
+    /// Until when (epoch seconds) that attempt holds it; it renews the lease while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<i64>,
 }
 
 impl Record for BacktestJob {
@@ -170,6 +176,8 @@ impl BacktestJob {
             ecs_task_arn: None,
             mlflow_run_id: None,
             result_key: None,
+            attempt_id: None,
+            lease_until: None,
         }
     }
 }

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::records::{Guarded, Order, Page, RecordKey, RecordStore};
+use super::records::{Condition, Guarded, Order, Page, RecordKey, RecordStore};
 use crate::entities::{BacktestJob, JobError, Timestamp};
-use crate::{DomainError, JobStatus, Result};
+use crate::{DomainError, JobStatus, Lifecycle, Result};
 
 /// Index of jobs by status, newest first (reference §8.2).
 pub const STATUS_INDEX: &str = "status-created_at-index";
@@ -35,6 +35,47 @@ pub enum Transition {
     Repeated(Box<BacktestJob>),
     /// Not written: the job's current status does not allow the target (stale or lost race).
     Stale { current: JobStatus },
+}
+
+/// How long a runner attempt holds its job without renewing it (decision A14): it renews every third of it, so
+/// a runner that died loses the job within five minutes and the sweeper or another runner may take it.
+pub const LEASE_SECONDS: i64 = 300;
+
+/// The job attribute naming the runner attempt that holds it.
+const ATTEMPT: &str = "attempt_id";
+/// The job attribute holding the end of the attempt's lease (epoch seconds).
+const LEASE: &str = "lease_until";
+
+/// The attributes a transition writes: `updated_at` and the update's fields that are set.
+fn changes(update: JobUpdate, now: Timestamp) -> Map<String, Value> {
+    let mut changes = Map::new();
+    changes.insert("updated_at".into(), Value::from(now.to_string()));
+    let optional = [
+        (
+            "started_at",
+            update.started_at.map(|t| Value::from(t.to_string())),
+        ),
+        (
+            "completed_at",
+            update.completed_at.map(|t| Value::from(t.to_string())),
+        ),
+        (
+            "error",
+            update
+                .error
+                .map(|e| serde_json::json!({"Error": e.error, "Cause": e.cause})),
+        ),
+        ("execution_arn", update.execution_arn.map(Value::from)),
+        ("ecs_task_arn", update.ecs_task_arn.map(Value::from)),
+        ("mlflow_run_id", update.mlflow_run_id.map(Value::from)),
+        ("result_key", update.result_key.map(Value::from)),
+    ];
+    for (field, value) in optional {
+        if let Some(value) = value {
+            changes.insert(field.into(), value);
+        }
+    }
+    changes
 }
 
 /// Backtest jobs.
@@ -86,37 +127,90 @@ impl JobRepository {
         update: JobUpdate,
         now: Timestamp,
     ) -> Result<Transition> {
+        self.guarded(job_id, to, None, changes(update, now)).await
+    }
+
+    /// Claim the job for runner attempt `attempt` (a fresh id per runner process): PENDING, or RUNNING with no
+    /// holder (the workflow marked it) or a holder whose lease ran out (a runner that died), becomes RUNNING
+    /// held by `attempt` until `now` + [`LEASE_SECONDS`]. One conditional write, so of two runners at most one
+    /// holds the job; the other gets `Stale` and must not run it.
+    pub async fn claim(&self, job_id: &str, attempt: &str, now: Timestamp) -> Result<Transition> {
+        let free = Condition::Any(vec![
+            Condition::equals("status", JobStatus::Pending.as_str()),
+            Condition::All(vec![
+                Condition::equals("status", JobStatus::Running.as_str()),
+                Condition::Any(vec![
+                    Condition::Missing(ATTEMPT.into()),
+                    Condition::Below(LEASE.into(), now.epoch_seconds()),
+                ]),
+            ]),
+        ]);
+        let mut changes = changes(
+            JobUpdate {
+                started_at: Some(now),
+                ..JobUpdate::default()
+            },
+            now,
+        );
+        changes.insert(ATTEMPT.into(), Value::from(attempt));
+        changes.insert(
+            LEASE.into(),
+            Value::from(now.epoch_seconds() + LEASE_SECONDS),
+        );
+        self.guarded(job_id, JobStatus::Running, Some(free), changes)
+            .await
+    }
+
+    /// Extend the lease of `attempt` to `now` + [`LEASE_SECONDS`]; `false` when it no longer holds the job
+    /// (cancelled, failed by the sweeper, or taken over).
+    pub async fn renew(&self, job_id: &str, attempt: &str, now: Timestamp) -> Result<bool> {
         let mut changes = Map::new();
-        changes.insert("updated_at".into(), Value::from(now.to_string()));
-        let optional = [
-            (
-                "started_at",
-                update.started_at.map(|t| Value::from(t.to_string())),
-            ),
-            (
-                "completed_at",
-                update.completed_at.map(|t| Value::from(t.to_string())),
-            ),
-            (
-                "error",
-                update
-                    .error
-                    .map(|e| serde_json::json!({"Error": e.error, "Cause": e.cause})),
-            ),
-            ("execution_arn", update.execution_arn.map(Value::from)),
-            ("ecs_task_arn", update.ecs_task_arn.map(Value::from)),
-            ("mlflow_run_id", update.mlflow_run_id.map(Value::from)),
-            ("result_key", update.result_key.map(Value::from)),
-        ];
-        for (field, value) in optional {
-            if let Some(value) = value {
-                changes.insert(field.into(), value);
-            }
-        }
+        changes.insert(
+            LEASE.into(),
+            Value::from(now.epoch_seconds() + LEASE_SECONDS),
+        );
+        let held = Condition::All(vec![
+            Condition::equals("status", JobStatus::Running.as_str()),
+            Condition::equals(ATTEMPT, attempt),
+        ]);
         let key = RecordKey::partition(job_id);
-        match super::lifecycle::transition(self.store.as_ref(), &key, to, changes).await? {
+        Ok(matches!(
+            self.store.update_when(&key, &held, &changes).await?,
+            Guarded::Applied(_)
+        ))
+    }
+
+    /// End the job as `to` (COMPLETED or FAILED) for `attempt`, only while it holds the job: a runner whose
+    /// claim was taken over (or whose job was cancelled or failed meanwhile) gets `Stale` or `Repeated` and
+    /// writes nothing, so no job is completed twice.
+    pub async fn finish(
+        &self,
+        job_id: &str,
+        attempt: &str,
+        to: JobStatus,
+        update: JobUpdate,
+        now: Timestamp,
+    ) -> Result<Transition> {
+        let held = Condition::equals(ATTEMPT, attempt);
+        self.guarded(job_id, to, Some(held), changes(update, now))
+            .await
+    }
+
+    async fn guarded(
+        &self,
+        job_id: &str,
+        to: JobStatus,
+        extra: Option<Condition>,
+        changes: Map<String, Value>,
+    ) -> Result<Transition> {
+        let key = RecordKey::partition(job_id);
+        match super::lifecycle::transition_when(self.store.as_ref(), &key, to, extra, changes)
+            .await?
+        {
             Guarded::Applied(job) => Ok(Transition::Applied(Box::new(job))),
-            Guarded::Rejected(job) if job.status == to => Ok(Transition::Repeated(Box::new(job))),
+            Guarded::Rejected(job) if job.status == to && to.is_terminal() => {
+                Ok(Transition::Repeated(Box::new(job)))
+            }
             Guarded::Rejected(job) => Ok(Transition::Stale {
                 current: job.status,
             }),

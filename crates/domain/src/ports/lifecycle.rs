@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::records::{Guarded, RecordKey, RecordStore};
+use super::records::{Condition, Guarded, RecordKey, RecordStore};
 use crate::entities::Record;
 use crate::{Lifecycle, Result};
 
@@ -14,13 +14,34 @@ pub async fn transition<R: Record, S: Lifecycle>(
     store: &dyn RecordStore<R>,
     key: &RecordKey,
     to: S,
+    changes: Map<String, Value>,
+) -> Result<Guarded<R>> {
+    transition_when(store, key, to, None, changes).await
+}
+
+/// [`transition`] that also needs `extra` to hold (the holder of a lease, for one).
+pub async fn transition_when<R: Record, S: Lifecycle>(
+    store: &dyn RecordStore<R>,
+    key: &RecordKey,
+    to: S,
+    extra: Option<Condition>,
     mut changes: Map<String, Value>,
 ) -> Result<Guarded<R>> {
-    let allowed: Vec<String> = S::allowed_from(to)
+    let guard = Condition::OneOf("status".into(), guard_states(to));
+    let guard = match extra {
+        Some(extra) => Condition::All(vec![guard, extra]),
+        None => guard,
+    };
+    changes.insert("status".into(), Value::from(to.to_string()));
+    store.update_when(key, &guard, &changes).await
+}
+
+/// The stored states from which a write of `to` passes: every state that may move there, but not `to` itself
+/// when it is terminal.
+fn guard_states<S: Lifecycle>(to: S) -> Vec<String> {
+    S::allowed_from(to)
         .iter()
         .filter(|from| !(from.is_terminal() && **from == to))
         .map(ToString::to_string)
-        .collect();
-    changes.insert("status".into(), Value::from(to.to_string()));
-    store.update_if(key, "status", &allowed, &changes).await
+        .collect()
 }

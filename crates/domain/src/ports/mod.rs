@@ -15,7 +15,7 @@ mod registry;
 mod tasks;
 
 pub use executor::{job_message, Executor, BACKEND_STARTED_BY};
-pub use jobs::{JobRepository, JobUpdate, Transition, STATUS_INDEX, TRACE_INDEX};
+pub use jobs::{JobRepository, JobUpdate, Transition, LEASE_SECONDS, STATUS_INDEX, TRACE_INDEX};
 pub use layout::{IndexLayout, TableLayout};
 pub use logs::{LogEvent, LogPage, LogQuery, LogReader};
 pub use market::{CandleSource, MarketStore, NoMarketData, Series};
@@ -25,7 +25,7 @@ pub use messaging::{
 };
 pub use network::{GroupInstance, LifecycleAction, LifecycleResult, NatRouting};
 pub use objects::{ObjectStore, StoredObject};
-pub use records::{Guarded, Order, Page, RecordKey, RecordStore};
+pub use records::{Condition, Guarded, Order, Page, RecordKey, RecordStore};
 pub use registry::{
     Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, NoRegistry, RegisteredModel,
     RunSummary,

@@ -55,6 +55,46 @@ pub enum Guarded<R> {
     Rejected(R),
 }
 
+/// A condition on a stored record's top-level attributes: the guard of a conditional write (a DynamoDB
+/// condition expression; the memory twin evaluates the same tree).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The string attribute is one of these (none: never holds).
+    OneOf(String, Vec<String>),
+    /// The attribute is absent.
+    Missing(String),
+    /// The number attribute is present and below this.
+    Below(String, i64),
+    /// Every one holds.
+    All(Vec<Condition>),
+    /// At least one holds.
+    Any(Vec<Condition>),
+}
+
+impl Condition {
+    /// `field` equals `value`.
+    pub fn equals(field: &str, value: impl Into<String>) -> Self {
+        Condition::OneOf(field.to_owned(), vec![value.into()])
+    }
+
+    /// Whether it holds for `record` (a JSON object of the stored attributes).
+    pub fn holds(&self, record: &Map<String, Value>) -> bool {
+        match self {
+            Condition::OneOf(field, allowed) => record
+                .get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|v| allowed.iter().any(|a| a == v)),
+            Condition::Missing(field) => record.get(field).is_none_or(Value::is_null),
+            Condition::Below(field, limit) => record
+                .get(field)
+                .and_then(Value::as_f64)
+                .is_some_and(|v| v < *limit as f64),
+            Condition::All(all) => all.iter().all(|c| c.holds(record)),
+            Condition::Any(any) => any.iter().any(|c| c.holds(record)),
+        }
+    }
+}
+
 /// Records of one table. Values are strings in key attributes; TTL is honoured on reads and conditional puts
 /// even before the database deletes expired items.
 #[async_trait]
@@ -89,6 +129,18 @@ pub trait RecordStore<R: Record>: Send + Sync {
         key: &RecordKey,
         field: &str,
         allowed: &[String],
+        changes: &Map<String, Value>,
+    ) -> Result<Guarded<R>> {
+        let guard = Condition::OneOf(field.to_owned(), allowed.to_vec());
+        self.update_when(key, &guard, changes).await
+    }
+
+    /// Apply `changes` (top-level attributes) only if the record exists
+    /// and `guard` holds: one conditional write. Absent record: `NotFound`.
+    async fn update_when(
+        &self,
+        key: &RecordKey,
+        guard: &Condition,
         changes: &Map<String, Value>,
     ) -> Result<Guarded<R>>;
 

@@ -27,7 +27,9 @@ async fn job_repository() {
     let store = Arc::new(MemoryRecordStore::<BacktestJob>::new(layout(
         "workflow-state",
     )));
-    contracts::job_repository(&JobRepository::new(store)).await;
+    let repo = JobRepository::new(store);
+    contracts::job_repository(&repo).await;
+    contracts::job_attempts(&repo).await;
 }
 
 /// Sort-key queries on the rollback-state layout.

@@ -1,6 +1,7 @@
 //! Contract suites: the behaviour every adapter of a port must show. Each takes freshly provisioned adapters
 //! and panics with a description of the first broken expectation.
 
+mod attempts;
 mod logs;
 mod messaging;
 mod objects;
@@ -8,6 +9,7 @@ mod records;
 mod registry;
 mod tasks;
 
+pub use attempts::job_attempts;
 pub use logs::{log_base, log_reader, sample_events};
 pub use messaging::{
     crash_and_redelivery, dead_letter_after_max_receives, fifo_queue, notifier, standard_queue,

@@ -10,7 +10,8 @@ use tradai_backtest::Settings;
 use tradai_backtest_runner::Runner;
 use tradai_domain::entities::{BacktestConfig, BacktestJob, Timeframe, Timestamp};
 use tradai_domain::ports::{
-    JobRepository, MarketStore, ModelRegistry, ObjectStore, StoredObject, TableLayout,
+    JobRepository, MarketStore, ModelRegistry, ObjectStore, StoredObject, TableLayout, Transition,
+    LEASE_SECONDS,
 };
 use tradai_domain::JobStatus;
 use tradai_market::ParquetStore;
@@ -188,5 +189,60 @@ async fn failures_mark_the_job_failed_with_the_reason() {
     assert!(
         m.runner.run("no-such-job").await.is_err(),
         "an unknown job is an error"
+    );
+}
+
+/// Two runners given the same job (a redelivered message, a retried task): one claims and completes it, the
+/// other does not run it, so the job completes once with one registry run.
+#[tokio::test]
+async fn two_runners_on_one_job_complete_it_once() {
+    let m = memory().await;
+    let job = job("sma-crossover");
+    m.runner.jobs.create(&job).await.expect("create");
+    let (a, b) = tokio::join!(m.runner.run(&job.job_id), m.runner.run(&job.job_id));
+    let mut statuses = [a.expect("a").status, b.expect("b").status];
+    statuses.sort_by_key(|s| s.as_str());
+    assert_eq!(
+        statuses,
+        [JobStatus::Completed, JobStatus::Running],
+        "one completes; the other finds the job held and leaves it"
+    );
+    let experiment = m.registry.experiment("1", 10).await.expect("experiment");
+    assert_eq!(experiment.runs.len(), 1, "one run logged, not two");
+}
+
+/// A job whose runner died (its lease ran out) is taken over by the next runner; the dead attempt can no
+/// longer end it.
+#[tokio::test]
+async fn a_dead_runners_job_is_taken_over_after_its_lease() {
+    let m = memory().await;
+    let job = job("sma-crossover");
+    m.runner.jobs.create(&job).await.expect("create");
+    let long_ago = Timestamp::now().plus_seconds(-LEASE_SECONDS - 1);
+    m.runner
+        .jobs
+        .claim(&job.job_id, "dead-runner", long_ago)
+        .await
+        .expect("claim");
+    let outcome = m.runner.run(&job.job_id).await.expect("runs");
+    assert_eq!(outcome.status, JobStatus::Completed);
+    let late = m
+        .runner
+        .jobs
+        .finish(
+            &job.job_id,
+            "dead-runner",
+            JobStatus::Failed,
+            Default::default(),
+            Timestamp::now(),
+        )
+        .await
+        .expect("finish");
+    assert_eq!(
+        late,
+        Transition::Stale {
+            current: JobStatus::Completed
+        },
+        "the dead attempt's late report changes nothing"
     );
 }
