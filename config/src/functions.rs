@@ -1,4 +1,4 @@
-//! [`Function`]: the 18 Lambda functions of reference §10.2, registered once. Their keys are the keys of
+//! [`Function`]: the 18 Lambda functions of reference §10.2 and the job sweeper (decision A15), registered once. Their keys are the keys of
 //! `[lambdas.*]` in the config (checked both ways when a config loads), the handler the `tradai-lambda` binary
 //! serves, the file its handler lives in (`services/lambdas/src/handlers/<key with _>.rs`) and the name the
 //! workflows and the local executor invoke. Adding a function means adding a variant here, and the compiler then
@@ -51,6 +51,7 @@ functions! {
     DataCollectionProxy => "data-collection-proxy",
     PulumiDriftDetector => "pulumi-drift-detector",
     UpdateNatRoutes => "update-nat-routes",
+    JobSweeper => "job-sweeper",
 }
 
 /// A key that names no function.
@@ -88,14 +89,14 @@ mod tests {
 
     #[test]
     fn keys_parse_back_and_are_unique() {
-        assert_eq!(Function::ALL.len(), 18);
+        assert_eq!(Function::ALL.len(), 19);
         for function in Function::ALL {
             assert_eq!(function.key().parse::<Function>(), Ok(function));
         }
         let mut keys = Function::keys();
         keys.sort_unstable();
         keys.dedup();
-        assert_eq!(keys.len(), 18);
+        assert_eq!(keys.len(), 19);
         let error = "update-dns-routes"
             .parse::<Function>()
             .expect_err("unknown");

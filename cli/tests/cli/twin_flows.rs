@@ -359,6 +359,45 @@ pub fn a_session_with_a_stale_heartbeat(twin: &Twin<'_>, strategy: &str) {
     assert_eq!(status, 200, "{answer}");
 }
 
+/// `value` as DynamoDB's typed JSON.
+fn typed(value: &Value) -> Value {
+    match value {
+        Value::String(s) => json!({ "S": s }),
+        Value::Number(n) => json!({ "N": n.to_string() }),
+        Value::Bool(b) => json!({ "BOOL": b }),
+        Value::Null => json!({ "NULL": true }),
+        Value::Array(items) => json!({ "L": items.iter().map(typed).collect::<Vec<_>>() }),
+        Value::Object(map) => {
+            json!({ "M": map.iter().map(|(k, v)| (k.clone(), typed(v))).collect::<serde_json::Map<_, _>>() })
+        }
+    }
+}
+
+/// Jobs a crash left behind, written straight to the planned jobs table: one PENDING for 30 minutes after
+/// it was handed to an execution that never ran it, one RUNNING whose runner stopped renewing its lease 10
+/// minutes ago. The job sweeper's schedule must fail both, each with its reason.
+pub fn jobs_a_crash_left_behind(twin: &Twin<'_>, strategy: &str) {
+    let table = twin.table("workflow-state");
+    let now = chrono::Utc::now();
+    let ago = |minutes: i64| (now - chrono::Duration::minutes(minutes)).to_rfc3339();
+    let config =
+        json!({"strategy": strategy, "start_date": "2024-01-01", "end_date": "2024-01-31"});
+    let handed = json!({"job_id": "crash-left-pending", "trace_id": "crash-left", "status": "pending",
+        "config": config, "created_at": ago(30), "updated_at": ago(30),
+        "execution_arn": "arn:aws:states:eu-central-1:000000000000:execution:gone:crash-left-pending"});
+    let lost = json!({"job_id": "crash-left-running", "trace_id": "crash-left", "status": "running",
+        "config": config, "created_at": ago(30), "updated_at": ago(20), "started_at": ago(20),
+        "attempt_id": "a-runner-that-died", "lease_until": now.timestamp() - 600});
+    for job in [handed, lost] {
+        let (status, answer) = twin.emulator(
+            "dynamodb",
+            "DynamoDB_20120810.PutItem",
+            json!({"TableName": table, "Item": typed(&job)["M"]}),
+        );
+        assert_eq!(status, 200, "{answer}");
+    }
+}
+
 /// What each planned schedule's function did, checked by what it answers: the retraining schedule's
 /// workflow runs to promote or keep, health-check finds every planned service healthy, the heartbeat check
 /// finds the stale session and alerts, the drift monitor checks the monitored model, the orphan scanner finds
@@ -402,6 +441,44 @@ pub fn its_effects(twin: &Twin<'_>, answer: &Value, strategy: &str) {
                 (data["dry_run"].clone(), data["orphans"].clone()),
                 (json!(true), json!([])),
                 "{answer}"
+            );
+        }
+        "job-sweeper" => {
+            let mut swept: Vec<(&str, &str, &str)> = data["jobs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|j| {
+                    j["job_id"]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with("crash-left"))
+                })
+                .map(|j| {
+                    (
+                        j["job_id"].as_str().unwrap_or_default(),
+                        j["action"].as_str().unwrap_or_default(),
+                        j["reason"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            swept.sort_unstable();
+            assert_eq!(
+                swept,
+                [
+                    ("crash-left-pending", "failed", "Stuck"),
+                    ("crash-left-running", "failed", "RunnerLost"),
+                ],
+                "{answer}"
+            );
+            let (_, stored) = twin.emulator(
+                "dynamodb",
+                "DynamoDB_20120810.GetItem",
+                json!({"TableName": twin.table("workflow-state"), "Key": {"job_id": {"S": "crash-left-running"}}}),
+            );
+            assert_eq!(stored["Item"]["status"]["S"], "failed", "{stored}");
+            assert_eq!(
+                stored["Item"]["error"]["M"]["Error"]["S"], "RunnerLost",
+                "{stored}"
             );
         }
         "pulumi-drift-detector" => {

@@ -349,6 +349,8 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
 
     // A dry-run session whose heartbeats stopped 10 minutes ago: the heartbeat schedule must find it.
     twin_flows::a_session_with_a_stale_heartbeat(&twin, &name);
+    // Jobs a crash left PENDING and RUNNING: the job sweeper's schedule must fail them with their reasons.
+    twin_flows::jobs_a_crash_left_behind(&twin, &name);
 
     // Every planned schedule fires on demand: its function runs in its own process and answers success
     // (health of the four services, no stale heartbeat, no orphan, no drift to act on, the stacks' state).

@@ -93,8 +93,11 @@ pub const BACKTEST_REQUESTS_FAILED: Metric =
 /// Orphaned ECS tasks found (orphan-scanner).
 pub const ORPHAN_TASKS_FOUND: Metric = environment_only("OrphanTasksFound", Unit::Count);
 
+/// Backtest jobs found stuck PENDING or RUNNING and started again or failed (job-sweeper).
+pub const STUCK_JOBS_SWEPT: Metric = environment_only("StuckJobsSwept", Unit::Count);
+
 /// Every custom metric.
-pub const ALL: [Metric; 7] = [
+pub const ALL: [Metric; 8] = [
     SERVICE_HEALTHY,
     HEALTH_CHECK_LATENCY,
     STALE_HEARTBEATS,
@@ -102,6 +105,7 @@ pub const ALL: [Metric; 7] = [
     BACKTEST_TASKS_LAUNCHED,
     BACKTEST_REQUESTS_FAILED,
     ORPHAN_TASKS_FOUND,
+    STUCK_JOBS_SWEPT,
 ];
 
 #[cfg(test)]

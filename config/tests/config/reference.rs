@@ -178,16 +178,18 @@ fn data_stores_match_the_reference() {
             .iter()
             .filter(|r| r.kind == RepositoryKind::Lambda)
             .count(),
-        18
+        19,
+        "the reference's 18 functions plus the job sweeper (decision A15)"
     );
 }
 
-/// §10, §11: 18 Lambdas with their sizes, schedules and environment; both workflows with their timeouts.
+/// §10, §11: 18 Lambdas (and the job sweeper, decision A15) with their sizes, schedules and environment; both
+/// workflows with their timeouts.
 #[test]
 fn lambdas_and_workflows_match_the_reference() {
     let dev = load(Environment::Dev);
     let s = dev.settings();
-    assert_eq!(s.lambdas.len(), 18);
+    assert_eq!(s.lambdas.len(), 19);
     let size = |k: &str| (s.lambdas[k].timeout_seconds, s.lambdas[k].memory_mb);
     assert_eq!(size("backtest-consumer"), (30, 256));
     assert_eq!(size("cleanup-resources"), (120, 256));

@@ -25,6 +25,7 @@ pub fn emits(function: Function) -> &'static [Metric] {
         Function::TradingHeartbeatCheck => trading_heartbeat_check::TradingHeartbeatCheck::EMITS,
         Function::DriftMonitor => drift_monitor::DriftMonitor::EMITS,
         Function::OrphanScanner => orphan_scanner::OrphanScanner::EMITS,
+        Function::JobSweeper => job_sweeper::JobSweeper::EMITS,
         Function::ValidateStrategy => validate_strategy::ValidateStrategy::EMITS,
         Function::NotifyCompletion => notify_completion::NotifyCompletion::EMITS,
         Function::DataCollectionProxy => data_collection_proxy::DataCollectionProxy::EMITS,

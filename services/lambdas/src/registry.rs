@@ -186,6 +186,7 @@ pub fn build(
         }
         Configured::DriftMonitor(s, _) => boxed::<drift_monitor::DriftMonitor>(p, e, s),
         Configured::Orphans(settings) => boxed::<orphan_scanner::OrphanScanner>(p, e, settings),
+        Configured::Sweeper { settings, .. } => boxed::<job_sweeper::JobSweeper>(p, e, settings),
         Configured::Validate(s) => boxed::<validate_strategy::ValidateStrategy>(p, e, s),
         Configured::Notify {
             throttle_minutes, ..

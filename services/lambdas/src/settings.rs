@@ -222,6 +222,10 @@ pub enum Configured {
     Heartbeat(crate::handlers::trading_heartbeat_check::Settings, String),
     DriftMonitor(crate::handlers::drift_monitor::Settings, String),
     Orphans(crate::handlers::orphan_scanner::Settings),
+    Sweeper {
+        settings: crate::handlers::job_sweeper::Settings,
+        state_machine: String,
+    },
     Validate(crate::handlers::validate_strategy::Settings),
     Notify {
         throttle_minutes: i64,
@@ -433,6 +437,20 @@ pub fn configure(
             dry_run: s.parsed("DRY_RUN", true, "true or false")?,
             max_runtime_hours: s.within("MAX_TASK_RUNTIME_HOURS", 6, 1..=720, "whole hours")?,
         }),
+        Function::JobSweeper => Configured::Sweeper {
+            settings: crate::handlers::job_sweeper::Settings {
+                pending_minutes: s.within(
+                    "PENDING_TIMEOUT_MINUTES",
+                    15,
+                    1..=1440,
+                    "whole minutes",
+                )?,
+                claim_minutes: s.within("CLAIM_TIMEOUT_MINUTES", 60, 1..=1440, "whole minutes")?,
+                task_definition: launch(s, config)?.task_definition,
+                dry_run: s.parsed("DRY_RUN", false, "true or false")?,
+            },
+            state_machine: s.required_shaped("STATE_MACHINE_ARN", Shape::Arn)?,
+        },
         Function::ValidateStrategy => {
             // The strategies are read from the platform's configs bucket; the variable names it, so the stacks
             // grant the function's role that bucket (a role without it is refused every read).

@@ -139,6 +139,13 @@ pub fn alarms(config: &Config) -> Vec<AlarmSpec> {
         metrics::STALE_HEARTBEATS,
         1.0,
     ));
+    out.push(custom(
+        config,
+        "jobs-stuck",
+        "backtest jobs were found stuck PENDING or RUNNING and started again or failed",
+        metrics::STUCK_JOBS_SWEPT,
+        1.0,
+    ));
     let moderate = psi(config, "PSI_MODERATE_THRESHOLD", 0.1);
     let significant = psi(config, "PSI_SIGNIFICANT_THRESHOLD", 0.25);
     out.push(custom(
@@ -331,6 +338,8 @@ mod tests {
             "tradai-dev-lambda-health-check-errors",
             "tradai-dev-backtest-dlq-not-empty",
             "tradai-dev-backtest-workflow-failed",
+            "tradai-dev-jobs-stuck",
+            "tradai-dev-lambda-job-sweeper-errors",
         ] {
             assert!(names.contains(&name), "{name} in {names:?}");
         }
@@ -356,8 +365,9 @@ mod tests {
             dlq.dimensions[0].1,
             Value::Fixed("tradai-backtest-dlq-dev.fifo".into())
         );
-        // The ALB alarms cover the 3 services behind it (MLflow is internal, decision W20).
-        assert_eq!(alarms.len(), 3 + 4 + 1 + 18 + 2 + 2);
+        // The ALB alarms cover the 3 services behind it (MLflow is internal, decision W20); 5 on the
+        // platform's own metrics (stale heartbeats, two drift levels, stuck jobs) and the NAT; one per function.
+        assert_eq!(alarms.len(), 3 + 5 + 1 + 19 + 2 + 2);
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn body(config: &Config, known: &Known) -> String {
         metrics::STALE_HEARTBEATS,
         metrics::BACKTEST_TASKS_LAUNCHED,
         metrics::ORPHAN_TASKS_FOUND,
+        metrics::STUCK_JOBS_SWEPT,
     ]
     .iter()
     .map(|m| {

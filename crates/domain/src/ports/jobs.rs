@@ -130,6 +130,20 @@ impl JobRepository {
         self.guarded(job_id, to, None, changes(update, now)).await
     }
 
+    /// [`JobRepository::transition`] that also needs `guard` to hold (the sweeper fails a job only in the
+    /// state it found it in).
+    pub async fn transition_when(
+        &self,
+        job_id: &str,
+        to: JobStatus,
+        guard: Condition,
+        update: JobUpdate,
+        now: Timestamp,
+    ) -> Result<Transition> {
+        self.guarded(job_id, to, Some(guard), changes(update, now))
+            .await
+    }
+
     /// Claim the job for runner attempt `attempt` (a fresh id per runner process): PENDING, or RUNNING with no
     /// holder (the workflow marked it) or a holder whose lease ran out (a runner that died), becomes RUNNING
     /// held by `attempt` until `now` + [`LEASE_SECONDS`]. One conditional write, so of two runners at most one
@@ -233,6 +247,21 @@ impl JobRepository {
                 after,
             )
             .await
+    }
+
+    /// The `limit` oldest jobs with `status` (the sweeper's view).
+    pub async fn oldest(&self, status: JobStatus, limit: usize) -> Result<Vec<BacktestJob>> {
+        Ok(self
+            .store
+            .query_index(
+                STATUS_INDEX,
+                status.as_str(),
+                Order::OldestFirst,
+                limit,
+                None,
+            )
+            .await?
+            .items)
     }
 
     /// Every job carrying `trace_id`.

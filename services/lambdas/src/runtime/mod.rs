@@ -89,7 +89,8 @@ impl App {
                 extras.http = Some(client);
             }
             Configured::BacktestConsumer { state_machine, .. }
-            | Configured::Scheduler { state_machine, .. } => {
+            | Configured::Scheduler { state_machine, .. }
+            | Configured::Sweeper { state_machine, .. } => {
                 extras.workflows = Some(Arc::new(SfnWorkflows::new(
                     clients.sfn.clone(),
                     state_machine.clone(),

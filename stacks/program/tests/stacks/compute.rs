@@ -5,7 +5,7 @@ use tradai_config::{Environment, Layer, Trigger};
 
 use crate::{config, graph, of_type, run_stack, upstream_exports};
 
-/// 18 functions with the configured memory, timeout, image, environment, VPC placement, own role and log group.
+/// 19 functions (the reference's 18 and the job sweeper) with the configured memory, timeout, image, environment, VPC placement, own role and log group.
 #[tokio::test]
 async fn lambdas_follow_the_config() {
     let config = config(Environment::Dev);
@@ -13,7 +13,7 @@ async fn lambdas_follow_the_config() {
     let upstream = upstream_exports(Layer::Compute, Environment::Dev).await;
     let persistent = &upstream[&config.stack_reference(Layer::Persistent)];
     let functions = of_type(&run, "aws:lambda/function:Function");
-    assert_eq!(functions.len(), 18);
+    assert_eq!(functions.len(), 19);
     let roles: Vec<&str> = of_type(&run, "aws:iam/role:Role")
         .iter()
         .map(|r| r.name.as_str())

@@ -129,7 +129,7 @@ async fn resource_graph_snapshots() {
     }
 }
 
-/// 25 repositories (7 service images incl. the backtest runner + 18 Lambdas), scanned on push, each with a lifecycle keeping the configured count.
+/// 26 repositories (7 service images incl. the backtest runner + 19 Lambdas), scanned on push, each with a lifecycle keeping the configured count.
 #[tokio::test]
 async fn registries_match_the_config() {
     let config = Loader::embedded()
@@ -143,7 +143,7 @@ async fn registries_match_the_config() {
         .iter()
         .filter(|r| r.type_ == "aws:ecr/repository:Repository")
         .collect();
-    assert_eq!(repos.len(), 25);
+    assert_eq!(repos.len(), 26);
     assert!(repos
         .iter()
         .all(|r| r.inputs["imageScanningConfiguration"]["scanOnPush"] == json!(true)));
@@ -156,7 +156,7 @@ async fn registries_match_the_config() {
         .iter()
         .filter(|r| r.type_ == "aws:ecr/lifecyclePolicy:LifecyclePolicy")
         .collect();
-    assert_eq!(policies.len(), 25);
+    assert_eq!(policies.len(), 26);
     let policy: Value =
         serde_json::from_str(policies[0].inputs["policy"].as_str().expect("text")).expect("json");
     assert_eq!(
