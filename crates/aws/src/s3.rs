@@ -5,10 +5,12 @@ use std::sync::Arc;
 use tradai_config::access::{self, Access};
 
 use async_trait::async_trait;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use tradai_config::Config;
-use tradai_domain::ports::{ObjectStore, StoredObject};
+use tradai_domain::ports::{Expected, ObjectStore, StoredObject};
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_domain::{DomainError, ExternalKind, Result};
 
@@ -46,28 +48,71 @@ impl S3ObjectStore {
     }
 }
 
-#[async_trait]
-impl ObjectStore for S3ObjectStore {
-    async fn put(&self, key: &str, object: StoredObject) -> Result<()> {
+impl S3ObjectStore {
+    /// `PutObject`, conditional on `expected` (`If-None-Match: *` or `If-Match: <ETag>`) when given; `false`
+    /// when S3 refuses the condition (412, or 409 for a conditional write racing another).
+    async fn put_object(
+        &self,
+        key: &str,
+        object: &StoredObject,
+        expected: Option<&Expected>,
+    ) -> Result<bool> {
         let metadata: HashMap<String, String> = object.metadata.clone().into_iter().collect();
         self.policy
             .protect(|| async {
-                self.client
+                let mut request = self
+                    .client
                     .put_object()
                     .bucket(&self.bucket)
                     .key(key)
                     .body(ByteStream::from(object.body.clone()))
                     .content_type(&object.content_type)
-                    .set_metadata(Some(metadata.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| domain_error("s3", e))
+                    .set_metadata(Some(metadata.clone()));
+                request = match expected {
+                    Some(Expected::Absent) => request.if_none_match("*"),
+                    Some(Expected::Version(etag)) => request.if_match(etag),
+                    None => request,
+                };
+                match request.send().await {
+                    Ok(_) => Ok(true),
+                    Err(err) if expected.is_some() && refused_condition(&err) => Ok(false),
+                    Err(err) => Err(domain_error("s3", err)),
+                }
             })
-            .await?;
-        Ok(())
+            .await
+    }
+}
+
+/// Whether S3 refused a conditional write's condition: 412 `PreconditionFailed`, 409
+/// `ConditionalRequestConflict`, or (`If-Match` on a key deleted meanwhile) `NoSuchKey`.
+fn refused_condition<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    matches!(status, Some(412 | 409))
+        || err
+            .as_service_error()
+            .and_then(|e| e.code())
+            .is_some_and(|c| {
+                matches!(
+                    c,
+                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
+                )
+            })
+}
+
+#[async_trait]
+impl ObjectStore for S3ObjectStore {
+    async fn put(&self, key: &str, object: StoredObject) -> Result<()> {
+        self.put_object(key, &object, None).await.map(|_| ())
     }
 
     async fn get(&self, key: &str) -> Result<StoredObject> {
+        self.get_versioned(key)
+            .await?
+            .map(|(object, _)| object)
+            .ok_or_else(|| DomainError::not_found("object", format!("s3://{}/{key}", self.bucket)))
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<Option<(StoredObject, String)>> {
         let output = self
             .policy
             .protect(|| async {
@@ -86,10 +131,11 @@ impl ObjectStore for S3ObjectStore {
                     Err(err) => Err(domain_error("s3", err)),
                 }
             })
-            .await?
-            .ok_or_else(|| {
-                DomainError::not_found("object", format!("s3://{}/{key}", self.bucket))
-            })?;
+            .await?;
+        let Some(output) = output else {
+            return Ok(None);
+        };
+        let version = output.e_tag().unwrap_or_default().to_owned();
         let content_type = output
             .content_type()
             .unwrap_or("application/octet-stream")
@@ -104,11 +150,16 @@ impl ObjectStore for S3ObjectStore {
             output.body.collect().await.map_err(|e| {
                 DomainError::external("s3", ExternalKind::Unavailable, e.to_string())
             })?;
-        Ok(StoredObject {
+        let object = StoredObject {
             body: body.into_bytes().to_vec(),
             content_type,
             metadata,
-        })
+        };
+        Ok(Some((object, version)))
+    }
+
+    async fn put_if(&self, key: &str, object: StoredObject, expected: &Expected) -> Result<bool> {
+        self.put_object(key, &object, Some(expected)).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>> {

@@ -1,14 +1,15 @@
 //! The market-data store on the object-store port: Parquet objects laid out by [`crate::layout`]. Writes
-//! merge into each period's object and replace it whole, so a reader sees the old or the new object, never a
-//! mix; every candle is checked before anything is written.
+//! merge into each period's object and replace it whole with a conditional put, so a reader sees the old or
+//! the new object, never a mix, and two writers of one period both keep their candles; every candle is checked
+//! before anything is written.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tradai_domain::entities::{Candle, Symbol, Timeframe};
-use tradai_domain::ports::{MarketStore, ObjectStore, Series, StoredObject};
-use tradai_domain::{DomainError, Result};
+use tradai_domain::ports::{Expected, MarketStore, ObjectStore, Series, StoredObject};
+use tradai_domain::{DomainError, ExternalKind, Result};
 
 use crate::columnar;
 use crate::layout::{self, ROOT};
@@ -58,17 +59,74 @@ impl ParquetStore {
         timeframe: Timeframe,
         period: &str,
     ) -> Result<Vec<Candle>> {
+        Ok(self.load_versioned(symbol, timeframe, period).await?.0)
+    }
+
+    /// The period's candles and what a write replacing them expects to find.
+    async fn load_versioned(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        period: &str,
+    ) -> Result<(Vec<Candle>, Expected)> {
         let key = layout::object_key(symbol, timeframe, period);
-        match self.objects.get(&key).await {
+        match self.objects.get_versioned(&key).await? {
             // Decoding is CPU work: off the async workers (`off_workers`).
-            Ok(object) => off_workers(move || columnar::decode(object.body))
-                .await?
-                .map_err(|e| DomainError::Configuration(format!("{key}: {e}"))),
-            Err(DomainError::NotFound { .. }) => Ok(Vec::new()),
-            Err(e) => Err(e),
+            Some((object, version)) => Ok((
+                off_workers(move || columnar::decode(object.body))
+                    .await?
+                    .map_err(|e| DomainError::Configuration(format!("{key}: {e}")))?,
+                Expected::Version(version),
+            )),
+            None => Ok((Vec::new(), Expected::Absent)),
         }
     }
+
+    /// Merge `fresh` into the period's object: read it, merge, and write it back only if no other writer
+    /// replaced it meanwhile (a conditional put); when one did, merge again over theirs, so concurrent syncs
+    /// of one period lose no candle.
+    async fn merge(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        period: &str,
+        fresh: Vec<Candle>,
+    ) -> Result<()> {
+        let key = layout::object_key(symbol, timeframe, period);
+        for _ in 0..MERGE_ATTEMPTS {
+            let (stored, expected) = self.load_versioned(symbol, timeframe, period).await?;
+            let mut merged: BTreeMap<i64, Candle> =
+                stored.into_iter().map(|c| (c.open_time, c)).collect();
+            merged.extend(fresh.iter().map(|c| (c.open_time, *c)));
+            let rows: Vec<Candle> = merged.into_values().collect();
+            let count = rows.len();
+            let object = StoredObject {
+                body: off_workers(move || columnar::encode(&rows)).await??,
+                content_type: CONTENT_TYPE.into(),
+                metadata: BTreeMap::from([
+                    ("symbol".to_owned(), symbol.to_string()),
+                    ("timeframe".to_owned(), timeframe.to_string()),
+                    ("rows".to_owned(), count.to_string()),
+                ]),
+            };
+            if self.objects.put_if(&key, object, &expected).await? {
+                return Ok(());
+            }
+            tracing::debug!(
+                key,
+                "another writer replaced the period first; merging again"
+            );
+        }
+        Err(DomainError::external(
+            "market store",
+            ExternalKind::Unavailable,
+            format!("{key} kept changing under {MERGE_ATTEMPTS} merges; try the sync again"),
+        ))
+    }
 }
+
+/// How many times one period's merge is tried against other writers before giving up.
+const MERGE_ATTEMPTS: usize = 8;
 
 /// Run CPU work (Parquet encoding and decoding of up to a month of candles) on the blocking pool, so the
 /// service's async workers keep answering (health within its bound) while a large sync or read runs.
@@ -121,28 +179,8 @@ impl MarketStore for ParquetStore {
                 .or_default()
                 .push(*candle);
         }
-        for (period, fresh) in &by_period {
-            let mut merged: BTreeMap<i64, Candle> = self
-                .load(symbol, timeframe, period)
-                .await?
-                .into_iter()
-                .map(|c| (c.open_time, c))
-                .collect();
-            merged.extend(fresh.iter().map(|c| (c.open_time, *c)));
-            let rows: Vec<Candle> = merged.into_values().collect();
-            let count = rows.len();
-            let object = StoredObject {
-                body: off_workers(move || columnar::encode(&rows)).await??,
-                content_type: CONTENT_TYPE.into(),
-                metadata: BTreeMap::from([
-                    ("symbol".to_owned(), symbol.to_string()),
-                    ("timeframe".to_owned(), timeframe.to_string()),
-                    ("rows".to_owned(), count.to_string()),
-                ]),
-            };
-            self.objects
-                .put(&layout::object_key(symbol, timeframe, period), object)
-                .await?;
+        for (period, fresh) in by_period {
+            self.merge(symbol, timeframe, &period, fresh).await?;
         }
         Ok(candles.len())
     }

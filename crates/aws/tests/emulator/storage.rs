@@ -20,3 +20,21 @@ async fn object_store_on_s3() {
     contracts::object_store(&store).await;
     emulator::assert_declared(&clients, S3ObjectStore::ACCESS);
 }
+
+/// Racing syncs of one month into the market-data bucket keep every candle: S3's conditional puts (`If-Match`,
+/// `If-None-Match`) refuse a stale replace, and the store merges again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_market_writers_on_s3() {
+    let (config, clients, _) = emulator::provisioned().await;
+    let store = S3ObjectStore::new(
+        clients.s3.clone(),
+        &config,
+        "arcticdb",
+        Arc::new(ResiliencePolicy::aws("s3")),
+    )
+    .expect("bucket in config");
+    contracts::concurrent_market_writers(Arc::new(tradai_market::ParquetStore::new(Arc::new(
+        store,
+    ))))
+    .await;
+}

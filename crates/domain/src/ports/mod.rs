@@ -24,7 +24,7 @@ pub use messaging::{
     WorkflowStarter,
 };
 pub use network::{GroupInstance, LifecycleAction, LifecycleResult, NatRouting};
-pub use objects::{ObjectStore, StoredObject};
+pub use objects::{Expected, ObjectStore, StoredObject};
 pub use records::{Condition, Guarded, Order, Page, RecordKey, RecordStore};
 pub use registry::{
     Experiment, LoggedRun, ModelRegistry, NewRun, NewVersion, NoRegistry, RegisteredModel,

@@ -13,3 +13,14 @@ const DAY: i64 = 24 * HOUR;
 fn btc() -> Symbol {
     "BTC/USDT:USDT".parse().expect("symbol")
 }
+
+/// Racing syncs of one month on the in-memory bucket keep every candle (conditional puts, merged again on a
+/// lost race).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_of_one_period_lose_no_candle() {
+    let objects = std::sync::Arc::new(tradai_memory::MemoryObjectStore::new());
+    tradai_test_support::contracts::concurrent_market_writers(std::sync::Arc::new(
+        tradai_market::ParquetStore::new(objects),
+    ))
+    .await;
+}

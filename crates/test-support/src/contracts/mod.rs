@@ -3,6 +3,7 @@
 
 mod attempts;
 mod logs;
+mod market;
 mod messaging;
 mod objects;
 mod records;
@@ -11,6 +12,7 @@ mod tasks;
 
 pub use attempts::job_attempts;
 pub use logs::{log_base, log_reader, sample_events};
+pub use market::concurrent_market_writers;
 pub use messaging::{
     crash_and_redelivery, dead_letter_after_max_receives, fifo_queue, notifier, standard_queue,
     workflow_starter,

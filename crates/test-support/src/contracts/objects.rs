@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use tradai_domain::ports::{ObjectStore, StoredObject};
+use tradai_domain::ports::{Expected, ObjectStore, StoredObject};
 use tradai_domain::DomainError;
 
-/// Round trip with content type and metadata, listing by prefix, deletion, missing objects.
+/// Round trip with content type and metadata, listing by prefix, deletion, missing objects, conditional puts.
 pub async fn object_store(store: &dyn ObjectStore) {
     let metadata = BTreeMap::from([
         ("job-id".to_owned(), "j1".to_owned()),
@@ -63,4 +63,51 @@ pub async fn object_store(store: &dyn ObjectStore) {
         .delete("never/there")
         .await
         .expect("deleting a missing object is fine");
+    conditional_puts(store).await;
+}
+
+/// Conditional puts: create only when absent, replace only the version read.
+async fn conditional_puts(store: &dyn ObjectStore) {
+    let object = |body: &str| StoredObject {
+        body: body.as_bytes().to_vec(),
+        content_type: "text/plain".into(),
+        metadata: BTreeMap::new(),
+    };
+    let key = "conditional/one.txt";
+    assert!(store.get_versioned(key).await.expect("get").is_none());
+    assert!(
+        store
+            .put_if(key, object("a"), &Expected::Absent)
+            .await
+            .expect("put"),
+        "created when absent"
+    );
+    assert!(
+        !store
+            .put_if(key, object("b"), &Expected::Absent)
+            .await
+            .expect("put"),
+        "not created twice"
+    );
+    let (read, version) = store.get_versioned(key).await.expect("get").expect("there");
+    assert_eq!(read.body, b"a");
+    store.put(key, object("c")).await.expect("another writer");
+    assert!(
+        !store
+            .put_if(key, object("d"), &Expected::Version(version))
+            .await
+            .expect("put"),
+        "a version that changed since the read is refused"
+    );
+    let (read, version) = store.get_versioned(key).await.expect("get").expect("there");
+    assert_eq!(read.body, b"c", "the refused write changed nothing");
+    assert!(
+        store
+            .put_if(key, object("e"), &Expected::Version(version))
+            .await
+            .expect("put"),
+        "the version read is replaced"
+    );
+    assert_eq!(store.get(key).await.expect("get").body, b"e");
+    store.delete(key).await.expect("delete");
 }
