@@ -92,6 +92,17 @@ impl Runner {
 
     /// Run job `job_id` to COMPLETED or FAILED. `Err` only when the job cannot be read or its status written.
     pub async fn run(&self, job_id: &str) -> Result<Outcome> {
+        self.run_until(job_id, std::future::pending()).await
+    }
+
+    /// [`Runner::run`], unless `stop` resolves first (SIGTERM: ECS stopping the task, a Spot interruption):
+    /// then the job is FAILED `Interrupted` by this attempt, so it does not wait on a lease for the sweeper and
+    /// the user sees why at once.
+    pub async fn run_until(
+        &self,
+        job_id: &str,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<Outcome> {
         let job = self
             .jobs
             .get(job_id)
@@ -125,7 +136,15 @@ impl Runner {
             });
         }
         let _lease = Lease::hold(self.jobs.clone(), job_id, &attempt);
-        let (status, update) = match self.backtest(&job).await {
+        let ran = tokio::select! {
+            biased;
+            () = stop => Err(failure(
+                "Interrupted",
+                "the runner was stopped before the backtest finished (the task received SIGTERM); submit it again",
+            )),
+            ran = self.backtest(&job) => ran,
+        };
+        let (status, update) = match ran {
             Ok((key, run_id)) => (
                 JobStatus::Completed,
                 JobUpdate {

@@ -4,7 +4,8 @@
 //! MLflow when `MLFLOW_TRACKING_URI` is set. `RUNNER_SLIPPAGE` (default 0.0005) sets the fill slippage.
 //! With `TRADING_MODE=train` it trains instead (the retraining task: `MODEL_NAME`, optional `STRATEGY`,
 //! `RETRAINING_TRIGGER`, `CONFIG_VERSION_ID`, `TRAIN_PERIOD_DAYS`; see `tradai_backtest_runner::train`).
-//! The ports come from the composition root (`tradai-platform`) on AWS adapters. Exits 0 when the job completed, 1 when it failed (so `ecs:runTask.sync` sees the failure).
+//! The ports come from the composition root (`tradai-platform`) on AWS adapters. SIGTERM during a backtest
+//! fails the job `Interrupted` before the process exits. Exits 0 when the job completed, 1 when it failed (so `ecs:runTask.sync` sees the failure).
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -58,7 +59,9 @@ async fn main() -> anyhow::Result<ExitCode> {
             }
         });
     }
-    let outcome = runner.run(&args.job_id).await?;
+    let outcome = runner
+        .run_until(&args.job_id, tradai_service_kit::shutdown_signal())
+        .await?;
     tracing::info!(job_id = %outcome.job_id, status = %outcome.status, result = ?outcome.result_key, error = ?outcome.error, "backtest finished");
     Ok(if outcome.status == JobStatus::Completed {
         ExitCode::SUCCESS

@@ -246,3 +246,30 @@ async fn a_dead_runners_job_is_taken_over_after_its_lease() {
         "the dead attempt's late report changes nothing"
     );
 }
+
+/// A runner stopped mid-job (SIGTERM) fails the job `Interrupted` itself, rather than leaving it RUNNING.
+#[tokio::test]
+async fn a_stopped_runner_fails_its_job_as_interrupted() {
+    let m = memory().await;
+    let job = job("sma-crossover");
+    m.runner.jobs.create(&job).await.expect("create");
+    let outcome = m
+        .runner
+        .run_until(&job.job_id, async {})
+        .await
+        .expect("runs");
+    assert_eq!(outcome.status, JobStatus::Failed);
+    assert_eq!(
+        outcome.error.map(|e| e.error).as_deref(),
+        Some("Interrupted")
+    );
+    let row = m
+        .runner
+        .jobs
+        .get(&job.job_id)
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!(row.status, JobStatus::Failed);
+    assert!(m.results.list("backtests/").await.expect("list").is_empty());
+}
