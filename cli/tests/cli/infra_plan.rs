@@ -178,7 +178,7 @@ fn lists_the_variables_each_binary_and_function_reads() {
         find("functions", "update-nat-routes", "PRIVATE_ROUTE_TABLE_ID")["required"],
         true
     );
-    assert_eq!(table["functions"].as_object().map(|f| f.len()), Some(18));
+    assert_eq!(table["functions"].as_object().map(|f| f.len()), Some(19));
 }
 
 /// Every resource of dev's planned graph (`tradai infra plan --format json`).
@@ -379,7 +379,7 @@ async fn every_planned_function_starts_with_its_planned_environment() {
         .iter()
         .filter(|i| i["type"] == "aws:lambda/function:Function")
         .collect();
-    assert_eq!(functions.len(), 18);
+    assert_eq!(functions.len(), 19);
     for function in functions {
         let name = function["name"].as_str().expect("name");
         let variables: BTreeMap<String, String> = function["inputs"]["environment"]["variables"]

@@ -391,8 +391,8 @@ mod tests {
             .load(Environment::Dev)
             .expect("valid");
         let keys = PersistentOutputs::keys(&config);
-        // 12 tables, 5 buckets, 25 repositories, 1 secret (the machine client's), 6 scalars.
-        assert_eq!(keys.len(), 12 + 5 + 25 + 1 + 6);
+        // 12 tables, 5 buckets, 26 repositories, 1 secret (the machine client's), 6 scalars.
+        assert_eq!(keys.len(), 12 + 5 + 26 + 1 + 6);
         assert!(!keys.contains(&"secret_arn_pulumi_passphrase".to_owned()));
         assert!(keys.contains(&"secret_arn_m2m_client_secret".to_owned()));
         assert!(keys.contains(&"table_workflow_state".to_owned()));

@@ -60,6 +60,18 @@ pub struct Memory {
     pub registry: Arc<MemoryModelRegistry>,
 }
 
+impl Memory {
+    /// The stored job `job_id`.
+    pub async fn row(&self, job_id: &str) -> BacktestJob {
+        self.runner
+            .jobs
+            .get(job_id)
+            .await
+            .expect("get")
+            .expect("the job is stored")
+    }
+}
+
 pub async fn memory() -> Memory {
     let config = tradai_test_support::config_with_prefix("runner");
     let layout = TableLayout::from_spec(
@@ -106,13 +118,7 @@ async fn a_job_runs_to_completed_with_its_result_and_registry_run() {
     assert_eq!(result["trades"][0]["symbol"], "BTC/USDT:USDT");
     assert_eq!(result["equity_curve"][0]["date"], "2024-01-01T00:00:00Z");
     assert_eq!(result["config_version_id"], "v1-a3b2c1d4");
-    let row = m
-        .runner
-        .jobs
-        .get(&job.job_id)
-        .await
-        .expect("get")
-        .expect("row");
+    let row = m.row(&job.job_id).await;
     assert_eq!(
         (row.status, row.result_key.as_deref()),
         (JobStatus::Completed, Some(key.as_str()))
@@ -158,13 +164,7 @@ async fn failures_mark_the_job_failed_with_the_reason() {
         "{}",
         error.cause
     );
-    let row = m
-        .runner
-        .jobs
-        .get(&eth.job_id)
-        .await
-        .expect("get")
-        .expect("row");
+    let row = m.row(&eth.job_id).await;
     assert_eq!(row.status, JobStatus::Failed);
     assert_eq!(row.error.map(|e| e.error).as_deref(), Some("NoMarketData"));
 
@@ -263,13 +263,7 @@ async fn a_stopped_runner_fails_its_job_as_interrupted() {
         outcome.error.map(|e| e.error).as_deref(),
         Some("Interrupted")
     );
-    let row = m
-        .runner
-        .jobs
-        .get(&job.job_id)
-        .await
-        .expect("get")
-        .expect("row");
+    let row = m.row(&job.job_id).await;
     assert_eq!(row.status, JobStatus::Failed);
     assert!(m.results.list("backtests/").await.expect("list").is_empty());
 }
