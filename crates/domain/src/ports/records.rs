@@ -61,7 +61,7 @@ pub enum Guarded<R> {
 pub enum Condition {
     /// The string attribute is one of these (none: never holds).
     OneOf(String, Vec<String>),
-    /// The attribute is absent.
+    /// The attribute is absent (a stored null is present, as DynamoDB has it).
     Missing(String),
     /// The number attribute is present and below this.
     Below(String, i64),
@@ -84,7 +84,7 @@ impl Condition {
                 .get(field)
                 .and_then(Value::as_str)
                 .is_some_and(|v| allowed.iter().any(|a| a == v)),
-            Condition::Missing(field) => record.get(field).is_none_or(Value::is_null),
+            Condition::Missing(field) => !record.contains_key(field),
             Condition::Below(field, limit) => record
                 .get(field)
                 .and_then(Value::as_f64)
