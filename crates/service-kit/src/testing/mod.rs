@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 mod routes;
+mod statuses;
 
 pub use crate::issuer::{now, JwksServer, Key, CLIENT, ISSUER_PATH, MACHINE};
 pub use routes::route_problems;

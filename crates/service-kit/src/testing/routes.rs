@@ -4,7 +4,8 @@
 //! An operation that takes a body documents 413, and a 2 MiB body from a caller holding every permission is
 //! refused with it (TOO_LARGE) before anything reads it. Run against the service's own router, so a route whose
 //! handler forgets its `Authorized` extractor, reads an unbounded body, or whose document names another
-//! permission, fails.
+//! permission, fails. Each secured operation is then probed for statuses it answers but does not document
+//! (`statuses`).
 
 use serde_json::Value;
 use tradai_config::Permission;
@@ -96,6 +97,9 @@ pub async fn route_problems(
             if operation.get("requestBody").is_some() {
                 problems.extend(oversized(app, &route, operation, &uri, key, issuer).await);
             }
+            let all = key.sign(&machine_claims(issuer, &every_permission()));
+            problems
+                .extend(super::statuses::undocumented(app, &route, operation, &uri, &all).await);
             let named = &refused.body["details"]["required_permission"];
             if refused.status != 403 || named != permission.as_str() {
                 problems.push(format!(
@@ -106,6 +110,15 @@ pub async fn route_problems(
         }
     }
     problems
+}
+
+/// A machine's scope holding every permission.
+fn every_permission() -> String {
+    Permission::ALL
+        .iter()
+        .map(|p| format!("tradai-api/{p}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Problems of an operation taking a body: 413 undocumented, or a 2 MiB body not refused with it.
@@ -121,11 +134,7 @@ async fn oversized(
     if operation["responses"].get("413").is_none() {
         problems.push(format!("{route}: takes a body but does not document 413"));
     }
-    let all: Vec<String> = Permission::ALL
-        .iter()
-        .map(|p| format!("tradai-api/{p}"))
-        .collect();
-    let token = key.sign(&machine_claims(issuer, &all.join(" ")));
+    let token = key.sign(&machine_claims(issuer, &every_permission()));
     let huge = serde_json::json!({"padding": "x".repeat(2 << 20)});
     let method = route.split(' ').next().unwrap_or("POST");
     let answer = call(app, method, uri, Some(&token), &[], Some(huge)).await;

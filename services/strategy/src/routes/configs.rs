@@ -143,7 +143,8 @@ pub async fn get(
 
 /// Check a config against every rule (200 with the outcome; the config is not stored).
 #[utoipa::path(post, path = "/api/v1/strategies/validate", tag = "strategies",
-    responses((status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Validation)), security(("cognito" = ["read"])))]
+    request_body(content = Object, description = "the strategy config to check"),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, body = Validation), (status = 400, body = ApiError)), security(("cognito" = ["read"])))]
 pub async fn validate(
     _: Authorized<need::Read>,
     JsonBody(document): JsonBody<Value>,

@@ -134,7 +134,7 @@ pub async fn rollback_candidates(
 /// Restore an archived version to Production and archive the current one.
 #[utoipa::path(post, path = "/api/v1/models/{model_name}/rollback", tag = "models", params(("model_name" = String, Path)),
     request_body = VersionChoice,
-    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "rolled back", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "rolled back", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)),
     security(("cognito" = ["models.rollback"])))]
 pub async fn rollback(
     State(state): State<AppState>,
@@ -151,7 +151,7 @@ pub async fn rollback(
 /// Move a version of the strategy's model to Staging.
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/stage", tag = "promotion", params(("name" = String, Path)),
     request_body = StageRequest,
-    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "staged", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "staged", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)),
     security(("cognito" = ["models.promote"])))]
 pub async fn stage(
     State(state): State<AppState>,
@@ -167,7 +167,7 @@ pub async fn stage(
 /// Promote a version of the strategy's model to Production, archiving the previous one.
 #[utoipa::path(post, path = "/api/v1/strategies/{name}/promote", tag = "promotion", params(("name" = String, Path)),
     request_body = VersionChoice,
-    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "promoted", body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "promoted", body = Object), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)),
     security(("cognito" = ["models.promote"])))]
 pub async fn promote(
     State(state): State<AppState>,
