@@ -6,12 +6,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::json;
 use tradai_config::Config;
 use tradai_domain::entities::BacktestJob;
 use tradai_domain::ports::{
-    job_message, Executor, JobQueue, JobUpdate, OutgoingMessage, TaskRequest, TaskRunner,
-    WorkflowStarter, BACKEND_STARTED_BY,
+    job_message, workflow_input, Executor, JobQueue, JobUpdate, OutgoingMessage, TaskRequest,
+    TaskRunner, WorkflowStarter, BACKEND_STARTED_BY,
 };
 #[cfg(feature = "aws-ports")]
 use tradai_domain::resilience::ResiliencePolicy;
@@ -165,8 +164,7 @@ impl Executor for WorkflowExecutor {
     }
 
     async fn submit(&self, job: &BacktestJob) -> Result<JobUpdate> {
-        let mut input = job_message(job);
-        input["task_definition"] = json!(self.task_definition);
+        let input = workflow_input(job, &self.task_definition);
         let execution = self.workflows.start(&job.job_id, &input).await?;
         Ok(JobUpdate {
             execution_arn: Some(execution),

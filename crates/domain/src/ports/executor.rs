@@ -26,3 +26,12 @@ pub trait Executor: Send + Sync {
 pub fn job_message(job: &BacktestJob) -> serde_json::Value {
     json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config})
 }
+
+/// The backtest workflow's input for `job`, run on the strategy task family `task_definition`. Every starter
+/// (the backend's executor, backtest-consumer, job-sweeper) builds it here: an execution is named by the job id,
+/// and Step Functions treats a second start of that name as the same execution only when the input is equal.
+pub fn workflow_input(job: &BacktestJob, task_definition: &str) -> serde_json::Value {
+    let mut input = job_message(job);
+    input["task_definition"] = json!(task_definition);
+    input
+}

@@ -14,7 +14,7 @@ mod records;
 mod registry;
 mod tasks;
 
-pub use executor::{job_message, Executor, BACKEND_STARTED_BY};
+pub use executor::{job_message, workflow_input, Executor, BACKEND_STARTED_BY};
 pub use jobs::{JobRepository, JobUpdate, Transition, LEASE_SECONDS, STATUS_INDEX, TRACE_INDEX};
 pub use layout::{IndexLayout, TableLayout};
 pub use logs::{LogEvent, LogPage, LogQuery, LogReader};

@@ -9,11 +9,10 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use serde_json::json;
 use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{JobMessage, Timestamp};
-use tradai_domain::ports::{JobRepository, JobUpdate, WorkflowStarter};
+use tradai_domain::ports::{workflow_input, JobRepository, JobUpdate, WorkflowStarter};
 use tradai_domain::{DomainError, JobStatus};
 
 use crate::HandlerError;
@@ -66,7 +65,7 @@ impl BacktestConsumer {
         } else {
             STARTED
         };
-        let input = json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config, "task_definition": self.task_definition});
+        let input = workflow_input(&job, &self.task_definition);
         let execution = self.workflows.start(&job.job_id, &input).await?;
         let update = JobUpdate {
             execution_arn: Some(execution),
@@ -150,7 +149,7 @@ impl crate::registry::Handler for BacktestConsumer {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
+    use serde_json::{json, Value};
     use tradai_domain::ports::TableLayout;
     use tradai_memory::{MemoryRecordStore, MemoryWorkflows};
 

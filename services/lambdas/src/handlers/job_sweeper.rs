@@ -17,11 +17,12 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{BacktestJob, JobError, Timestamp};
-use tradai_domain::ports::{Condition, JobRepository, JobUpdate, Transition, WorkflowStarter};
+use tradai_domain::ports::{
+    workflow_input, Condition, JobRepository, JobUpdate, Transition, WorkflowStarter,
+};
 use tradai_domain::JobStatus;
 
 use crate::HandlerError;
@@ -137,8 +138,7 @@ impl JobSweeper {
 
     /// Start `job`'s workflow, as the backtest consumer would; whether this sweep started it.
     async fn start(&self, job: &BacktestJob, now: Timestamp) -> Result<bool, HandlerError> {
-        let input = json!({"job_id": job.job_id, "trace_id": job.trace_id, "config": job.config,
-            "task_definition": self.settings.task_definition});
+        let input = workflow_input(job, &self.settings.task_definition);
         let execution = self.workflows.start(&job.job_id, &input).await?;
         let update = JobUpdate {
             execution_arn: Some(execution),
