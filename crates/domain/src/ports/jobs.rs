@@ -46,6 +46,21 @@ const ATTEMPT: &str = "attempt_id";
 /// The job attribute holding the end of the attempt's lease (epoch seconds).
 const LEASE: &str = "lease_until";
 
+/// The guard "held by runner attempt `attempt`".
+pub fn held_by(attempt: &str) -> Condition {
+    Condition::equals(ATTEMPT, attempt)
+}
+
+/// The guard "no runner attempt has claimed it".
+pub fn unclaimed() -> Condition {
+    Condition::Missing(ATTEMPT.into())
+}
+
+/// The guard "its attempt's lease ended before `now`".
+pub fn lease_ended(now: Timestamp) -> Condition {
+    Condition::Below(LEASE.into(), now.epoch_seconds())
+}
+
 /// The attributes a transition writes: `updated_at` and the update's fields that are set.
 fn changes(update: JobUpdate, now: Timestamp) -> Map<String, Value> {
     let mut changes = Map::new();
@@ -153,10 +168,7 @@ impl JobRepository {
             Condition::equals("status", JobStatus::Pending.as_str()),
             Condition::All(vec![
                 Condition::equals("status", JobStatus::Running.as_str()),
-                Condition::Any(vec![
-                    Condition::Missing(ATTEMPT.into()),
-                    Condition::Below(LEASE.into(), now.epoch_seconds()),
-                ]),
+                Condition::Any(vec![unclaimed(), lease_ended(now)]),
             ]),
         ]);
         let mut changes = changes(
@@ -185,7 +197,7 @@ impl JobRepository {
         );
         let held = Condition::All(vec![
             Condition::equals("status", JobStatus::Running.as_str()),
-            Condition::equals(ATTEMPT, attempt),
+            held_by(attempt),
         ]);
         let key = RecordKey::partition(job_id);
         Ok(matches!(
@@ -205,8 +217,7 @@ impl JobRepository {
         update: JobUpdate,
         now: Timestamp,
     ) -> Result<Transition> {
-        let held = Condition::equals(ATTEMPT, attempt);
-        self.guarded(job_id, to, Some(held), changes(update, now))
+        self.transition_when(job_id, to, held_by(attempt), update, now)
             .await
     }
 

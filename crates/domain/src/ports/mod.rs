@@ -15,7 +15,10 @@ mod registry;
 mod tasks;
 
 pub use executor::{job_message, workflow_input, Executor, BACKEND_STARTED_BY};
-pub use jobs::{JobRepository, JobUpdate, Transition, LEASE_SECONDS, STATUS_INDEX, TRACE_INDEX};
+pub use jobs::{
+    held_by, lease_ended, unclaimed, JobRepository, JobUpdate, Transition, LEASE_SECONDS,
+    STATUS_INDEX, TRACE_INDEX,
+};
 pub use layout::{IndexLayout, TableLayout};
 pub use logs::{LogEvent, LogPage, LogQuery, LogReader};
 pub use market::{CandleSource, MarketStore, NoMarketData, Series};

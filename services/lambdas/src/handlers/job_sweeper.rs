@@ -21,7 +21,8 @@ use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{BacktestJob, JobError, Timestamp};
 use tradai_domain::ports::{
-    workflow_input, Condition, JobRepository, JobUpdate, Transition, WorkflowStarter,
+    held_by, lease_ended, unclaimed, workflow_input, Condition, JobRepository, JobUpdate,
+    Transition, WorkflowStarter,
 };
 use tradai_domain::JobStatus;
 
@@ -119,16 +120,13 @@ impl JobSweeper {
                             "its runner (attempt {attempt}) stopped renewing its lease {} s ago",
                             now.epoch_seconds() - until
                         ),
-                        guard: Some(Condition::All(vec![
-                            Condition::equals("attempt_id", attempt.clone()),
-                            Condition::Below("lease_until".into(), now.epoch_seconds()),
-                        ])),
+                        guard: Some(Condition::All(vec![held_by(attempt), lease_ended(now)])),
                     })
                 }
                 (None, _) if minutes >= self.settings.claim_minutes => Some(Verdict::Fail {
                     reason: "NeverClaimed",
                     cause: format!("RUNNING for {minutes} minutes without a runner claiming it"),
-                    guard: Some(Condition::Missing("attempt_id".into())),
+                    guard: Some(unclaimed()),
                 }),
                 _ => None,
             },
