@@ -34,6 +34,8 @@ pub fn iam_action(service: &str, operation: &str) -> String {
     let action = match (prefix.as_str(), operation) {
         ("s3", "ListObjectsV2" | "ListObjects") => "ListBucket",
         ("s3", "HeadObject") => "GetObject",
+        // IAM authorises each item of a transaction by its own action; DynamoTransactor writes puts only.
+        ("dynamodb", "TransactWriteItems") => "PutItem",
         (_, other) => other,
     };
     format!("{prefix}:{action}")

@@ -19,7 +19,7 @@ mod sns;
 mod sqs;
 
 pub use calls::{iam_action, CallLog};
-pub use dynamo::{update_item, DynamoRecordStore};
+pub use dynamo::{update_item, DynamoRecordStore, DynamoTransactor};
 pub use ecs::EcsTaskRunner;
 pub use error::domain_error;
 pub use logs::CloudWatchLogs;

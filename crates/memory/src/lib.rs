@@ -10,6 +10,7 @@ mod queue;
 mod records;
 mod registry;
 mod tasks;
+mod transaction;
 mod workflows;
 
 pub use logs::MemoryLogs;
@@ -17,9 +18,10 @@ pub use network::MemoryNatRouting;
 pub use notifier::MemoryNotifier;
 pub use objects::MemoryObjectStore;
 pub use queue::MemoryQueue;
-pub use records::MemoryRecordStore;
+pub use records::{MemoryRecordStore, MemoryTable};
 pub use registry::MemoryModelRegistry;
 pub use tasks::MemoryTaskRunner;
+pub use transaction::MemoryTransactor;
 pub use workflows::MemoryWorkflows;
 
 /// Lock a mutex, recovering the data if a panicking thread poisoned it.

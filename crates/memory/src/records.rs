@@ -13,11 +13,18 @@ use tradai_domain::{DomainError, Result};
 use crate::lock;
 
 /// A table in memory.
-#[derive(Debug)]
 pub struct MemoryRecordStore<R> {
     layout: TableLayout,
     items: Mutex<BTreeMap<RecordKey, Value>>,
     _record: PhantomData<fn() -> R>,
+}
+
+impl<R> std::fmt::Debug for MemoryRecordStore<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryRecordStore")
+            .field("table", &self.layout.table)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R: Record> MemoryRecordStore<R> {
@@ -46,6 +53,24 @@ impl<R: Record> MemoryRecordStore<R> {
         let value = serde_json::to_value(record)
             .map_err(|err| DomainError::Configuration(format!("record does not encode: {err}")))?;
         Ok((self.layout.key_of(&value)?, value))
+    }
+}
+
+/// A memory table as the transaction twin sees it: its layout and its items, whatever its record type.
+pub trait MemoryTable: Send + Sync + std::fmt::Debug {
+    /// Its layout (table key, keys, TTL).
+    fn layout(&self) -> &TableLayout;
+    /// Its items, locked.
+    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<RecordKey, Value>>;
+}
+
+impl<R: Record> MemoryTable for MemoryRecordStore<R> {
+    fn layout(&self) -> &TableLayout {
+        &self.layout
+    }
+
+    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<RecordKey, Value>> {
+        lock(&self.items)
     }
 }
 

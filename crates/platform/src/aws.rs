@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use tradai_aws::{
-    Clients, CloudWatchLogs, DynamoRecordStore, EcsTaskRunner, S3ObjectStore, SnsNotifier,
+    Clients, CloudWatchLogs, DynamoRecordStore, DynamoTransactor, EcsTaskRunner, S3ObjectStore,
+    SnsNotifier,
 };
 use tradai_config::Config;
 use tradai_domain::entities::Record;
@@ -102,6 +103,11 @@ impl Ports {
         Ok(Ports {
             jobs: JobRepository::new(aws.table()?),
             idempotency: aws.table()?,
+            transactions: Arc::new(DynamoTransactor::new(
+                clients.dynamodb.clone(),
+                config,
+                policy("dynamodb"),
+            )),
             config_versions: aws.table()?,
             notifications: aws.table()?,
             retraining: aws.table()?,

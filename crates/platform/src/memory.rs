@@ -10,7 +10,7 @@ use tradai_domain::ports::{JobRepository, TableLayout};
 use tradai_domain::{DomainError, Result};
 use tradai_memory::{
     MemoryLogs, MemoryModelRegistry, MemoryNotifier, MemoryObjectStore, MemoryQueue,
-    MemoryRecordStore, MemoryTaskRunner, MemoryWorkflows,
+    MemoryRecordStore, MemoryTaskRunner, MemoryTransactor, MemoryWorkflows,
 };
 
 use crate::executor::{self, ExecutorKind, QueueExecutor, WorkflowExecutor};
@@ -48,6 +48,16 @@ pub fn table<R: Record>(config: &Config) -> Result<Arc<MemoryRecordStore<R>>> {
     ))))
 }
 
+/// [`table`], taking part in `transactor`'s transactions.
+fn joined<R: Record>(
+    config: &Config,
+    transactor: &mut MemoryTransactor,
+) -> Result<Arc<MemoryRecordStore<R>>> {
+    let table = table::<R>(config)?;
+    transactor.include(table.clone());
+    Ok(table)
+}
+
 impl MemoryPorts {
     /// Fresh, empty twins for `config`; candles come from the recorded Binance pages.
     pub fn new(config: &Config) -> Result<MemoryPorts> {
@@ -58,7 +68,8 @@ impl MemoryPorts {
         let tasks = Arc::new(MemoryTaskRunner::new(&config.names().ecs_cluster()));
         let logs = Arc::new(MemoryLogs::new());
         let notifier = Arc::new(MemoryNotifier::new());
-        let jobs = JobRepository::new(table(config)?);
+        let mut tx = MemoryTransactor::new();
+        let jobs = JobRepository::new(joined(config, &mut tx)?);
         let queue_spec = config.settings().queues.get("backtest").ok_or_else(|| {
             DomainError::Configuration("the config has no queues.backtest".into())
         })?;
@@ -74,15 +85,16 @@ impl MemoryPorts {
         ));
         let ports = Ports {
             jobs: jobs.clone(),
-            idempotency: table(config)?,
-            config_versions: table(config)?,
-            notifications: table(config)?,
-            retraining: table(config)?,
-            rollbacks: table(config)?,
-            health: table(config)?,
-            sessions: table(config)?,
-            infra_drift: table(config)?,
-            drift: table(config)?,
+            idempotency: joined(config, &mut tx)?,
+            config_versions: joined(config, &mut tx)?,
+            notifications: joined(config, &mut tx)?,
+            retraining: joined(config, &mut tx)?,
+            rollbacks: joined(config, &mut tx)?,
+            health: joined(config, &mut tx)?,
+            sessions: joined(config, &mut tx)?,
+            infra_drift: joined(config, &mut tx)?,
+            drift: joined(config, &mut tx)?,
+            transactions: Arc::new(tx),
             results: results.clone(),
             configs: configs.clone(),
             market: Arc::new(tradai_market::ParquetStore::new(market_objects.clone())),

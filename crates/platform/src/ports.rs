@@ -10,7 +10,7 @@ use tradai_domain::entities::{
 };
 use tradai_domain::ports::{
     CandleSource, JobRepository, LogReader, MarketStore, ModelRegistry, Notifier, ObjectStore,
-    RecordStore, TaskRunner,
+    RecordStore, TaskRunner, Transactor,
 };
 use tradai_domain::Result;
 
@@ -20,6 +20,8 @@ pub struct Ports {
     /// Backtest jobs (`workflow-state`).
     pub jobs: JobRepository,
     pub idempotency: Arc<dyn RecordStore<IdempotencyRecord>>,
+    /// Atomic creates across these tables (an idempotency claim and its job).
+    pub transactions: Arc<dyn Transactor>,
     pub config_versions: Arc<dyn RecordStore<ConfigVersion>>,
     pub notifications: Arc<dyn RecordStore<NotificationRecord>>,
     pub retraining: Arc<dyn RecordStore<RetrainingRecord>>,

@@ -1,21 +1,18 @@
 //! `Idempotency-Key`: the first request with a key creates the job; repeats with the same body get that job;
 //! the same key with another body is a conflict. Keys live in the idempotency table for a day (its TTL) and
-//! belong to the caller who sent them (two callers' equal keys are different keys). A claim whose job never
-//! appeared (its creation failed, or the process died between the two writes) is released or taken over, so
-//! a failed creation does not poison its key for a day.
+//! belong to the caller who sent them (two callers' equal keys are different keys). The claim and the job are
+//! created in one transaction, so no claim ever names a job that was not created, and no job is created
+//! under a key another request holds.
 
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use tradai_domain::entities::{IdempotencyRecord, Timestamp};
-use tradai_domain::ports::{RecordKey, RecordStore};
+use tradai_domain::entities::{BacktestJob, IdempotencyRecord, Timestamp};
+use tradai_domain::ports::{Created, NewRecord, RecordKey, RecordStore, Transactor};
 use tradai_service_kit::{ApiError, ValidationCode};
 
 /// How long a key is remembered.
 pub const TTL_SECONDS: i64 = 24 * 3600;
-
-/// How long a claim may wait for its job before another request with the key may take it over.
-pub const STALE_CLAIM_SECONDS: i64 = 30;
 
 /// The stored key of `caller`'s `key`.
 pub fn scoped(caller: &str, key: &str) -> String {
@@ -53,119 +50,86 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Release a claim whose job could not be created, so the key can be used again at once.
-pub async fn release(store: &Arc<dyn RecordStore<IdempotencyRecord>>, key: &str) {
-    if let Err(error) = store.delete(&RecordKey::partition(key)).await {
-        tracing::warn!(%error, "an idempotency claim could not be released; it is taken over after 30 s");
-    }
-}
-
-/// Claim the stored key `key` ([`scoped`]) for `job_id` (a conditional write: exactly one request wins). A
-/// claim older than [`STALE_CLAIM_SECONDS`] whose job does not exist is taken over (again conditionally).
-pub async fn claim(
+/// Create `job` under the stored key `key` ([`scoped`]): the claim and the job in one transaction, so exactly
+/// one request with the key creates a job. When the key is held, the holder's job is the answer (same body) or
+/// a conflict (another body). A held key naming this very job is this request's own write whose answer was
+/// lost (an SDK retry of the transaction), so it counts as created.
+pub async fn create_claimed(
+    transactions: &Arc<dyn Transactor>,
     store: &Arc<dyn RecordStore<IdempotencyRecord>>,
-    jobs: &tradai_domain::ports::JobRepository,
     key: &str,
     hash: &str,
-    job_id: &str,
+    job: &BacktestJob,
     now: Timestamp,
 ) -> Result<Claim, ApiError> {
     let record = IdempotencyRecord {
         idempotency_key: key.to_owned(),
-        job_id: job_id.to_owned(),
+        job_id: job.job_id.clone(),
         request_hash: hash.to_owned(),
         created_at: now,
         ttl: now.epoch_seconds() + TTL_SECONDS,
     };
-    if store.put_if_absent(&record).await.map_err(ApiError::from)? {
-        return Ok(Claim::New);
-    }
-    let existing = store
-        .get(&RecordKey::partition(key))
-        .await
-        .map_err(ApiError::from)?
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "the idempotency key expired while in use; retry",
-                serde_json::Value::Null,
-            )
-        })?;
-    let stale = now.epoch_seconds() - existing.created_at.epoch_seconds() > STALE_CLAIM_SECONDS;
-    if stale
-        && jobs
-            .get(&existing.job_id)
-            .await
-            .map_err(ApiError::from)?
-            .is_none()
-    {
-        let mut changes = serde_json::Map::new();
-        changes.insert("job_id".into(), job_id.into());
-        changes.insert("request_hash".into(), hash.into());
-        changes.insert("created_at".into(), now.to_string().into());
-        changes.insert("ttl".into(), (now.epoch_seconds() + TTL_SECONDS).into());
-        let taken = store
-            .update_if(
-                &RecordKey::partition(key),
-                "job_id",
-                std::slice::from_ref(&existing.job_id),
-                &changes,
-            )
-            .await
-            .map_err(ApiError::from)?;
-        tracing::info!(stale_job = %existing.job_id, "an abandoned idempotency claim was taken over");
-        return match taken {
-            tradai_domain::ports::Guarded::Applied(_) => Ok(Claim::New),
-            tradai_domain::ports::Guarded::Rejected(other) if other.request_hash == hash => {
-                Ok(Claim::Existing(other.job_id))
+    let records = [NewRecord::of(&record)?, NewRecord::of(job)?];
+    // A claim can expire between the refused transaction and the read: then the key is free; try again.
+    for _ in 0..3 {
+        if transactions.create_all(&records, &job.job_id).await? == Created::All {
+            return Ok(Claim::New);
+        }
+        match store.get(&RecordKey::partition(key)).await? {
+            None => continue,
+            Some(held) if held.job_id == job.job_id => return Ok(Claim::New),
+            Some(held) if held.request_hash == hash => return Ok(Claim::Existing(held.job_id)),
+            Some(held) => {
+                return Err(ApiError::conflict(
+                    "Idempotency-Key was used with another request body",
+                    serde_json::json!({"job_id": held.job_id}),
+                ))
             }
-            tradai_domain::ports::Guarded::Rejected(other) => Err(ApiError::conflict(
-                "Idempotency-Key was used with another request body",
-                serde_json::json!({"job_id": other.job_id}),
-            )),
-        };
+        }
     }
-    if existing.request_hash == hash {
-        Ok(Claim::Existing(existing.job_id))
-    } else {
-        Err(ApiError::conflict(
-            "Idempotency-Key was used with another request body",
-            serde_json::json!({"job_id": existing.job_id}),
-        ))
-    }
+    Err(ApiError::conflict(
+        "the Idempotency-Key changed hands while this request ran; retry",
+        serde_json::Value::Null,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `seconds` after a start near the real clock (the store honours the TTL against it).
-    fn at(seconds: i64) -> Timestamp {
-        let start = Timestamp::now().epoch_seconds() - 60;
-        Timestamp::from_millis((start + seconds) * 1000)
-    }
-
     #[tokio::test]
-    async fn keys_belong_to_callers_and_an_abandoned_claim_is_taken_over() {
+    async fn one_transaction_makes_the_claim_and_the_job() {
         let config = tradai_test_support::config_with_prefix("tradai");
         let ports = tradai_platform::Ports::memory(&config).expect("ports");
-        let (store, jobs) = (&ports.idempotency, &ports.jobs);
+        let (tx, store) = (&ports.transactions, &ports.idempotency);
+        let job = |n: u32| {
+            tradai_test_support::samples::job(&format!("job-{n}"), "t", "2026-01-01T00:00:00Z")
+        };
+        let now = Timestamp::now();
         let (alice, bob) = (scoped("alice", "k"), scoped("bob", "k"));
         assert_ne!(alice, bob);
-        for key in [&alice, &bob] {
-            let won = claim(store, jobs, key, "h1", &format!("job-{key}"), at(0)).await;
-            assert_eq!(won.expect("claimed"), Claim::New, "{key}");
-        }
-        // Alice's job was never created (its creation failed or the process died): within 30 s the claim
-        // still stands (the creator may be slow) ...
-        let fresh = claim(store, jobs, &alice, "h1", "job-2", at(10)).await;
-        assert_eq!(fresh.expect("claim"), Claim::Existing("job-alice/k".into()));
-        // ... after that the key is free again, even for another body.
-        let taken = claim(store, jobs, &alice, "h2", "job-3", at(31)).await;
-        assert_eq!(taken.expect("taken over"), Claim::New);
-        let again = claim(store, jobs, &alice, "h2", "job-4", at(32)).await;
-        assert_eq!(again.expect("claim"), Claim::Existing("job-3".into()));
-        release(store, &alice).await;
-        let released = claim(store, jobs, &alice, "h9", "job-5", at(33)).await;
-        assert_eq!(released.expect("free at once"), Claim::New);
+        let first = create_claimed(tx, store, &alice, "h1", &job(1), now).await;
+        assert_eq!(first.expect("created"), Claim::New);
+        assert!(ports.jobs.get("job-1").await.expect("get").is_some());
+        // Bob's equal key is another key.
+        let other = create_claimed(tx, store, &bob, "h1", &job(2), now).await;
+        assert_eq!(other.expect("created"), Claim::New);
+        // A repeat gets the first job, and creates none.
+        let again = create_claimed(tx, store, &alice, "h1", &job(3), now).await;
+        assert_eq!(again.expect("held"), Claim::Existing("job-1".into()));
+        assert!(ports.jobs.get("job-3").await.expect("get").is_none());
+        // Another body under the key: a conflict naming the job, and no job.
+        let conflict = create_claimed(tx, store, &alice, "h2", &job(4), now).await;
+        assert_eq!(conflict.expect_err("conflict").status().as_u16(), 409);
+        assert!(ports.jobs.get("job-4").await.expect("get").is_none());
+        // The same request again (its first answer lost): created, not a replay of itself.
+        let retried = create_claimed(tx, store, &alice, "h1", &job(1), now).await;
+        assert_eq!(retried.expect("own write"), Claim::New);
+        // A job whose id is taken makes no claim either: all or nothing.
+        let fresh = scoped("alice", "fresh");
+        let clash = create_claimed(tx, store, &fresh, "h1", &job(2), now).await;
+        assert!(clash.is_err(), "{clash:?}");
+        let claim = store.get(&RecordKey::partition(&fresh)).await.expect("get");
+        assert!(claim.is_none(), "no claim without its job");
     }
 }

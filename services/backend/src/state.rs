@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use tradai_domain::entities::{ConfigVersion, IdempotencyRecord};
 use tradai_domain::ports::{
-    Executor, JobRepository, LogReader, ObjectStore, RecordStore, TaskRunner,
+    Executor, JobRepository, LogReader, ObjectStore, RecordStore, TaskRunner, Transactor,
 };
 use tradai_platform::Ports;
 use tradai_service_kit::auth::Verifier;
@@ -15,6 +15,8 @@ use tradai_service_kit::auth::Verifier;
 pub struct AppState {
     pub jobs: JobRepository,
     pub idempotency: Arc<dyn RecordStore<IdempotencyRecord>>,
+    /// Creates an idempotency claim and its job in one write.
+    pub transactions: Arc<dyn Transactor>,
     pub configs: Arc<dyn RecordStore<ConfigVersion>>,
     /// The results bucket.
     pub results: Arc<dyn ObjectStore>,
@@ -97,6 +99,7 @@ impl AppState {
         AppState {
             jobs: ports.jobs.clone(),
             idempotency: ports.idempotency.clone(),
+            transactions: ports.transactions.clone(),
             configs: ports.config_versions.clone(),
             results: ports.results.clone(),
             operations: Operations::new(config, ports.tasks.clone(), ports.logs.clone()),

@@ -3,7 +3,9 @@
 mod convert;
 mod expression;
 mod store;
+mod transaction;
 mod update;
 
 pub use store::DynamoRecordStore;
+pub use transaction::DynamoTransactor;
 pub use update::update_item;

@@ -19,7 +19,7 @@ use super::convert::{from_item, to_attribute, to_item};
 use super::expression::Expression;
 use crate::error::domain_error;
 
-type Item = HashMap<String, AttributeValue>;
+pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// Records of type `R` in their table.
 pub struct DynamoRecordStore<R> {
@@ -109,26 +109,6 @@ impl<R: Record> DynamoRecordStore<R> {
         Ok(output.item)
     }
 
-    /// `attribute_not_exists(pk)`, or an expired TTL, as the condition of a put.
-    fn absent_condition(&self) -> (String, HashMap<String, String>, Option<Item>) {
-        let mut names = HashMap::from([("#pk".to_owned(), self.layout.partition.clone())]);
-        match &self.layout.ttl {
-            Some(ttl) => {
-                names.insert("#ttl".into(), ttl.clone());
-                let values = HashMap::from([(
-                    ":now".to_owned(),
-                    AttributeValue::N(Timestamp::now().epoch_seconds().to_string()),
-                )]);
-                (
-                    "attribute_not_exists(#pk) OR #ttl <= :now".into(),
-                    names,
-                    Some(values),
-                )
-            }
-            None => ("attribute_not_exists(#pk)".into(), names, None),
-        }
-    }
-
     /// Query a partition of the table or of an index, paging past expired items until `limit` live ones.
     async fn query_page(
         &self,
@@ -207,7 +187,7 @@ impl<R: Record> RecordStore<R> for DynamoRecordStore<R> {
 
     async fn put_if_absent(&self, record: &R) -> Result<bool> {
         let item = to_item(&self.encode(record)?);
-        let (condition, names, values) = self.absent_condition();
+        let (condition, names, values) = absent_condition(&self.layout);
         self.policy
             .protect(|| async {
                 let request = self
@@ -358,5 +338,27 @@ impl<R: Record> RecordStore<R> for DynamoRecordStore<R> {
             })
             .await?;
         Ok(())
+    }
+}
+
+/// `attribute_not_exists(pk)`, or an expired TTL, as the condition of a put into a table of `layout`.
+pub(super) fn absent_condition(
+    layout: &TableLayout,
+) -> (String, HashMap<String, String>, Option<Item>) {
+    let mut names = HashMap::from([("#pk".to_owned(), layout.partition.clone())]);
+    match &layout.ttl {
+        Some(ttl) => {
+            names.insert("#ttl".into(), ttl.clone());
+            let values = HashMap::from([(
+                ":now".to_owned(),
+                AttributeValue::N(Timestamp::now().epoch_seconds().to_string()),
+            )]);
+            (
+                "attribute_not_exists(#pk) OR #ttl <= :now".into(),
+                names,
+                Some(values),
+            )
+        }
+        None => ("attribute_not_exists(#pk)".into(), names, None),
     }
 }

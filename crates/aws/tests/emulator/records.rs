@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use tradai_aws::DynamoRecordStore;
-use tradai_domain::entities::{BacktestJob, NotificationRecord, RollbackRecord, TradingSession};
+use tradai_aws::{DynamoRecordStore, DynamoTransactor};
+use tradai_domain::entities::{
+    BacktestJob, IdempotencyRecord, NotificationRecord, RollbackRecord, TradingSession,
+};
 use tradai_domain::ports::JobRepository;
 use tradai_domain::resilience::ResiliencePolicy;
 use tradai_test_support::{contracts, emulator};
@@ -22,6 +24,25 @@ async fn job_repository_on_dynamodb() {
     contracts::job_repository(&repo).await;
     contracts::job_attempts(&repo).await;
     emulator::assert_declared(&clients, DynamoRecordStore::<BacktestJob>::ACCESS);
+}
+
+/// Transactions over the idempotency and workflow-state tables: one `TransactWriteItems`.
+#[tokio::test]
+async fn transactions_on_dynamodb() {
+    let (config, clients, _) = emulator::provisioned().await;
+    let claims =
+        DynamoRecordStore::<IdempotencyRecord>::new(clients.dynamodb.clone(), &config, policy())
+            .expect("table in config");
+    let jobs = DynamoRecordStore::<BacktestJob>::new(clients.dynamodb.clone(), &config, policy())
+        .expect("table in config");
+    let tx = DynamoTransactor::new(clients.dynamodb.clone(), &config, policy());
+    contracts::transactions(
+        Arc::new(tx),
+        Arc::new(claims),
+        &JobRepository::new(Arc::new(jobs)),
+    )
+    .await;
+    emulator::assert_declared(&clients, DynamoTransactor::ACCESS);
 }
 
 /// Sort-key range queries.

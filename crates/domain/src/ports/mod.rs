@@ -13,6 +13,7 @@ mod objects;
 mod records;
 mod registry;
 mod tasks;
+mod transaction;
 
 pub use executor::{job_message, workflow_input, Executor, BACKEND_STARTED_BY};
 pub use jobs::{
@@ -34,3 +35,4 @@ pub use registry::{
     RunSummary,
 };
 pub use tasks::{TaskFilter, TaskInfo, TaskNetwork, TaskRequest, TaskRunner};
+pub use transaction::{Created, NewRecord, Transactor};

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tradai_domain::entities::{BacktestJob, NotificationRecord, RollbackRecord, TradingSession};
+use tradai_domain::entities::{
+    BacktestJob, IdempotencyRecord, NotificationRecord, RollbackRecord, TradingSession,
+};
 use tradai_domain::ports::{JobQueue, JobRepository, OutgoingMessage, TableLayout};
 use tradai_memory::{
     MemoryNotifier, MemoryObjectStore, MemoryQueue, MemoryRecordStore, MemoryTaskRunner,
-    MemoryWorkflows,
+    MemoryTransactor, MemoryWorkflows,
 };
 use tradai_test_support::{config_with_prefix, contracts};
 
@@ -30,6 +32,21 @@ async fn job_repository() {
     let repo = JobRepository::new(store);
     contracts::job_repository(&repo).await;
     contracts::job_attempts(&repo).await;
+}
+
+/// Transactions over the idempotency and workflow-state layouts.
+#[tokio::test]
+async fn transactions() {
+    let claims = Arc::new(MemoryRecordStore::<IdempotencyRecord>::new(layout(
+        "idempotency",
+    )));
+    let jobs = Arc::new(MemoryRecordStore::<BacktestJob>::new(layout(
+        "workflow-state",
+    )));
+    let mut tx = MemoryTransactor::new();
+    tx.include(claims.clone());
+    tx.include(jobs.clone());
+    contracts::transactions(Arc::new(tx), claims, &JobRepository::new(jobs)).await;
 }
 
 /// Sort-key queries on the rollback-state layout.

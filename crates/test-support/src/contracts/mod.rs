@@ -9,6 +9,7 @@ mod objects;
 mod records;
 mod registry;
 mod tasks;
+mod transactions;
 
 pub use attempts::job_attempts;
 pub use logs::{log_base, log_reader, sample_events};
@@ -21,3 +22,4 @@ pub use objects::object_store;
 pub use records::{job_repository, sorted_records, trading_sessions, ttl_records};
 pub use registry::{model_registry, promotion};
 pub use tasks::task_runner;
+pub use transactions::transactions;

@@ -1,7 +1,5 @@
 //! `/api/v1/backtests`: submit, list, get, cancel.
 
-use std::time::Duration;
-
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +12,7 @@ use tradai_domain::JobStatus;
 use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::{ApiError, QueryParams, RawBody, ValidationCode};
 
-use crate::idempotency::{body_hash, check_key, claim, release, scoped, Claim};
+use crate::idempotency::{body_hash, check_key, create_claimed, scoped, Claim};
 use crate::request::SubmitBacktest;
 use crate::view::status_text;
 use crate::view::{JobPage, JobView};
@@ -42,18 +40,20 @@ async fn find(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiError> {
         .ok_or_else(|| ApiError::not_found("Backtest job", job_id))
 }
 
-/// The job an earlier request with the same key created (it may still be being written).
+/// The job an earlier request with the same key created (the transaction created it with the claim; only its
+/// expiry removes it).
 async fn replayed(state: &AppState, job_id: &str) -> Result<BacktestJob, ApiError> {
-    for _ in 0..100 {
-        if let Some(job) = state.jobs.get(job_id).await.map_err(ApiError::from)? {
-            return Ok(job);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Err(ApiError::conflict(
-        "the request with this Idempotency-Key is still being processed; retry",
-        serde_json::json!({"job_id": job_id}),
-    ))
+    state
+        .jobs
+        .get(job_id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "the job this Idempotency-Key created no longer exists; use a new key",
+                serde_json::json!({"job_id": job_id}),
+            )
+        })
 }
 
 /// Submit a backtest: validated, stored PENDING with a job id and a trace id, handed to the executor.
@@ -85,40 +85,32 @@ pub async fn submit(
     {
         job.trace_id = trace.to_owned();
     }
-    let mut claimed = None;
-    if let Some(key) = headers.get("idempotency-key") {
-        let key = key.to_str().map_err(|_| {
-            ApiError::validation(
-                ValidationCode::OutOfRange,
-                "Idempotency-Key",
-                "(not ASCII)",
-                "visible ASCII characters",
-            )
-        })?;
-        check_key(key)?;
-        let key = scoped(&principal.subject, key);
-        let hash = body_hash(&body);
-        match claim(
-            &state.idempotency,
-            &state.jobs,
-            &key,
-            &hash,
-            &job.job_id,
-            now,
-        )
-        .await?
-        {
-            Claim::Existing(job_id) => {
-                return Ok(accepted(&replayed(&state, &job_id).await?, true))
+    match headers.get("idempotency-key") {
+        Some(key) => {
+            let key = key.to_str().map_err(|_| {
+                ApiError::validation(
+                    ValidationCode::OutOfRange,
+                    "Idempotency-Key",
+                    "(not ASCII)",
+                    "visible ASCII characters",
+                )
+            })?;
+            check_key(key)?;
+            let key = scoped(&principal.subject, key);
+            let hash = body_hash(&body);
+            let claim = create_claimed(
+                &state.transactions,
+                &state.idempotency,
+                &key,
+                &hash,
+                &job,
+                now,
+            );
+            if let Claim::Existing(job_id) = claim.await? {
+                return Ok(accepted(&replayed(&state, &job_id).await?, true));
             }
-            Claim::New => claimed = Some(key),
         }
-    }
-    if let Err(error) = state.jobs.create(&job).await {
-        if let Some(key) = &claimed {
-            release(&state.idempotency, key).await;
-        }
-        return Err(ApiError::from(error));
+        None => state.jobs.create(&job).await.map_err(ApiError::from)?,
     }
     match state.executor.submit(&job).await {
         Ok(update) if update != JobUpdate::default() => {
