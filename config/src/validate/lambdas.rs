@@ -33,8 +33,29 @@ fn registry(s: &Settings, out: &mut Vec<Problem>) {
     }
 }
 
+/// The functions that start backtest workflows (decision A19) do so under one `MAX_CONCURRENT_TASKS`.
+fn one_cap(s: &Settings, out: &mut Vec<Problem>) {
+    const CAP: &str = "MAX_CONCURRENT_TASKS";
+    let cap = |f: Function| s.lambdas.get(f.key()).and_then(|l| l.env.get(CAP));
+    let consumer = cap(Function::BacktestConsumer);
+    let sweeper = cap(Function::JobSweeper);
+    if consumer != sweeper {
+        out.push(Problem::new(
+            format!("lambdas.{}.env.{CAP}", Function::JobSweeper.key()),
+            sweeper.map_or("(missing)".into(), |v| quoted(v)),
+            "the job sweeper starts backtest workflows under the backtest consumer's cap",
+            format!(
+                "the value of lambdas.{}.env.{CAP}: {}",
+                Function::BacktestConsumer.key(),
+                consumer.map_or("(missing)".into(), |v| quoted(v))
+            ),
+        ));
+    }
+}
+
 pub fn check(s: &Settings, out: &mut Vec<Problem>) {
     registry(s, out);
+    one_cap(s, out);
     for (key, lambda) in &s.lambdas {
         let path = format!("lambdas.{key}");
         in_range(
@@ -267,6 +288,22 @@ mod tests {
             "{}",
             unknown.allowed
         );
+    }
+
+    #[test]
+    fn the_sweeper_and_the_consumer_share_one_cap() {
+        let mut s = valid();
+        let sweeper = s.lambdas.get_mut("job-sweeper").expect("sweeper");
+        sweeper
+            .env
+            .insert("MAX_CONCURRENT_TASKS".into(), "3".into());
+        let problem = expect_problem(
+            &s,
+            "lambdas.job-sweeper.env.MAX_CONCURRENT_TASKS",
+            "backtest consumer's cap",
+        );
+        assert_eq!(problem.value, "\"3\"");
+        assert!(problem.allowed.ends_with("\"10\""), "{}", problem.allowed);
     }
 
     #[test]

@@ -223,7 +223,10 @@ pub enum Configured {
     DriftMonitor(crate::handlers::drift_monitor::Settings, String),
     Orphans(crate::handlers::orphan_scanner::Settings),
     Sweeper {
-        settings: crate::handlers::job_sweeper::Settings,
+        settings: (
+            crate::handlers::job_sweeper::Settings,
+            crate::handlers::sqs_consumer::Settings,
+        ),
         state_machine: String,
     },
     Validate(crate::handlers::validate_strategy::Settings),
@@ -438,17 +441,24 @@ pub fn configure(
             max_runtime_hours: s.within("MAX_TASK_RUNTIME_HOURS", 6, 1..=720, "whole hours")?,
         }),
         Function::JobSweeper => Configured::Sweeper {
-            settings: crate::handlers::job_sweeper::Settings {
-                pending_minutes: s.within(
-                    "PENDING_TIMEOUT_MINUTES",
-                    15,
-                    1..=1440,
-                    "whole minutes",
-                )?,
-                claim_minutes: s.within("CLAIM_TIMEOUT_MINUTES", 60, 1..=1440, "whole minutes")?,
-                task_definition: launch(s, config)?.task_definition,
-                dry_run: s.parsed("DRY_RUN", false, "true or false")?,
-            },
+            settings: (
+                crate::handlers::job_sweeper::Settings {
+                    pending_minutes: s.within(
+                        "PENDING_TIMEOUT_MINUTES",
+                        15,
+                        1..=1440,
+                        "whole minutes",
+                    )?,
+                    claim_minutes: s.within(
+                        "CLAIM_TIMEOUT_MINUTES",
+                        60,
+                        1..=1440,
+                        "whole minutes",
+                    )?,
+                    dry_run: s.parsed("DRY_RUN", false, "true or false")?,
+                },
+                launch(s, config)?,
+            ),
             state_machine: s.required_shaped("STATE_MACHINE_ARN", Shape::Arn)?,
         },
         Function::ValidateStrategy => {

@@ -1,10 +1,12 @@
 //! backtest-consumer (§10.2 #1, §10.3): turn queued backtest requests into backtest workflow executions. Each
-//! record is parsed (nested or legacy form), its job row created when the message came from elsewhere than
-//! the backend, and an execution named by the job id started (a redelivered message cannot start a second
-//! one). A job that is no longer PENDING (cancelled meanwhile) is dropped. Any failure, a malformed message
-//! included, is reported in `batchItemFailures`: the queue redelivers it and, after its receive limit, moves it
-//! to the dead-letter queue, so no request is lost. Each batch emits `BacktestTasksLaunched` (executions started)
-//! and `BacktestRequestsFailed` (records reported back).
+//! record is parsed (nested or legacy form) and its job row created when the message came from elsewhere than
+//! the backend. Then the oldest waiting jobs are started, as many as `MAX_CONCURRENT_TASKS` leaves room for
+//! (decision A19): each execution is named by the job id, so a redelivered message cannot start a second one,
+//! and a job beyond the cap waits PENDING in the table (its message is done) until a later batch or the job
+//! sweeper finds room. A job that is no longer PENDING (cancelled meanwhile) is dropped. Any failure, a
+//! malformed message included, is reported in `batchItemFailures`: the queue redelivers it and, after its
+//! receive limit, moves it to the dead-letter queue, so no request is lost. Each batch emits
+//! `BacktestTasksLaunched` (executions started) and `BacktestRequestsFailed` (records reported back).
 
 use std::sync::Arc;
 
@@ -12,74 +14,67 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{JobMessage, Timestamp};
-use tradai_domain::ports::{workflow_input, JobRepository, JobUpdate, WorkflowStarter};
+use tradai_domain::ports::WorkflowStarter;
 use tradai_domain::{DomainError, JobStatus};
 
+use super::launch::{handed_over, Launcher};
 use crate::HandlerError;
 
-/// The backtest-consumer handler: the jobs table, the backtest state machine, the strategy task family the
-/// workflow runs, and where its metrics go.
+/// The backtest-consumer handler: what starts workflows under the cap, and where its metrics go.
 #[derive(Clone)]
 pub struct BacktestConsumer {
-    pub jobs: JobRepository,
-    pub workflows: Arc<dyn WorkflowStarter>,
-    pub task_definition: String,
+    pub launcher: Launcher,
     pub metrics: Option<Emitter>,
 }
 
-crate::handler_debug!(BacktestConsumer, task_definition);
+crate::handler_debug!(BacktestConsumer, launcher);
 
 impl BacktestConsumer {
     /// The consumer over the platform's jobs, starting executions of `workflows` (the backtest state machine,
-    /// which the ports do not hold) that run `task_definition`, emitting through `metrics`.
+    /// which the ports do not hold) that run the settings' task family, at most `max_concurrent` at once,
+    /// emitting through `metrics`.
     pub fn new(
         ports: &tradai_platform::Ports,
         workflows: Arc<dyn WorkflowStarter>,
-        task_definition: String,
+        settings: crate::handlers::sqs_consumer::Settings,
         metrics: Option<Emitter>,
     ) -> Self {
         BacktestConsumer {
-            jobs: ports.jobs.clone(),
-            workflows,
-            task_definition,
+            launcher: Launcher {
+                jobs: ports.jobs.clone(),
+                workflows,
+                task_definition: settings.task_definition,
+                max_concurrent: settings.max_concurrent,
+            },
             metrics,
         }
     }
 
-    /// One record: [`STARTED`], [`REDELIVERED`] (its execution was started before: starting it again is a
-    /// no-op), dropped (no longer pending) or failed with the reason.
-    async fn consume(&self, body: &str) -> Result<&'static str, DomainError> {
-        let job = JobMessage::parse(body, Timestamp::now())?;
-        let job = match self.jobs.get(&job.job_id).await? {
+    /// One record: [`WAITING`] (stored, to be started under the cap), [`REDELIVERED`] (its execution was
+    /// started before: starting it again is a no-op), dropped (no longer pending) or failed with the reason.
+    async fn consume(&self, body: &str, now: Timestamp) -> Result<&'static str, DomainError> {
+        let jobs = &self.launcher.jobs;
+        let job = JobMessage::parse(body, now)?;
+        let job = match jobs.get(&job.job_id).await? {
             Some(stored) => stored,
             None => {
-                self.jobs.create(&job).await?;
+                jobs.create(&job).await?;
                 job
             }
         };
         if job.status != JobStatus::Pending {
             return Ok("dropped");
         }
-        let outcome = if job.execution_arn.is_some() {
-            REDELIVERED
-        } else {
-            STARTED
-        };
-        let input = workflow_input(&job, &self.task_definition);
-        let execution = self.workflows.start(&job.job_id, &input).await?;
-        let update = JobUpdate {
-            execution_arn: Some(execution),
-            ..JobUpdate::default()
-        };
-        self.jobs
-            .transition(&job.job_id, JobStatus::Pending, update, Timestamp::now())
-            .await?;
-        Ok(outcome)
+        if handed_over(&job) {
+            self.launcher.start(&job, now).await?;
+            return Ok(REDELIVERED);
+        }
+        Ok(WAITING)
     }
 }
 
-/// A record whose execution was started: a backtest launched.
-const STARTED: &str = "started";
+/// A record stored as a job waiting for room under the cap.
+const WAITING: &str = "waiting";
 /// A record delivered again after its execution was started.
 const REDELIVERED: &str = "redelivered";
 
@@ -106,7 +101,7 @@ impl crate::registry::Handler for BacktestConsumer {
                 "the backtest state machine",
                 Self::FUNCTION,
             )?,
-            settings.task_definition,
+            settings,
             extras.metrics.clone(),
         ))
     }
@@ -118,15 +113,13 @@ impl crate::registry::Handler for BacktestConsumer {
         now: Timestamp,
     ) -> Result<SqsBatchResponse, HandlerError> {
         let mut answer = SqsBatchResponse::default();
-        let mut launched = 0_u32;
         for record in event.records {
             let id = record.message_id.unwrap_or_default();
             match self
-                .consume(record.body.as_deref().unwrap_or_default())
+                .consume(record.body.as_deref().unwrap_or_default(), now)
                 .await
             {
                 Ok(outcome) => {
-                    launched += u32::from(outcome == STARTED);
                     tracing::info!(message_id = id, outcome, "backtest request consumed")
                 }
                 Err(e) => {
@@ -135,12 +128,20 @@ impl crate::registry::Handler for BacktestConsumer {
                 }
             }
         }
+        // The batch's jobs are stored: if starting fails now, a later batch or the sweeper starts them.
+        let launched = match self.launcher.start_waiting(now).await {
+            Ok(started) => started.len(),
+            Err(e) => {
+                tracing::warn!(error = %e, "waiting backtests could not be started; a later batch or the sweeper will");
+                0
+            }
+        };
         let failed = answer.batch_item_failures.len() as f64;
         crate::metrics::emit(
             self.metrics.as_ref(),
             now,
             &[Point::new()
-                .value(metrics::BACKTEST_TASKS_LAUNCHED, f64::from(launched))
+                .value(metrics::BACKTEST_TASKS_LAUNCHED, launched as f64)
                 .value(metrics::BACKTEST_REQUESTS_FAILED, failed)],
         );
         Ok(answer)
@@ -150,7 +151,7 @@ impl crate::registry::Handler for BacktestConsumer {
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
-    use tradai_domain::ports::TableLayout;
+    use tradai_domain::ports::{JobRepository, JobUpdate, TableLayout};
     use tradai_memory::{MemoryRecordStore, MemoryWorkflows};
 
     use super::*;
@@ -167,9 +168,12 @@ mod tests {
         let jobs = JobRepository::new(Arc::new(MemoryRecordStore::new(layout)));
         let captured = Captured::default();
         let consumer = BacktestConsumer {
-            jobs: jobs.clone(),
-            workflows: Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev")),
-            task_definition: "tradai-strategy-generic-dev".into(),
+            launcher: Launcher {
+                jobs: jobs.clone(),
+                workflows: Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev")),
+                task_definition: "tradai-strategy-generic-dev".into(),
+                max_concurrent: 10,
+            },
             metrics: captured.emitter(),
         };
         let handle = |event: Value| {

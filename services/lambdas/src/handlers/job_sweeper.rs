@@ -1,9 +1,10 @@
 //! job-sweeper (decision A15; not in the reference): the backtest jobs a crash left behind, found on a schedule
 //! and either started again or failed with the reason, so no job waits forever.
 //! - PENDING longer than `PENDING_TIMEOUT_MINUTES` and never handed to an executor (no execution, no task: the
-//!   backend stopped between storing and starting it, or its queue message was dead-lettered): its backtest
-//!   workflow is started, named by the job id as the backtest consumer names it, so a late consumer cannot start
-//!   a second one.
+//!   backend stopped between storing and starting it, its queue message was dead-lettered, or it waited for
+//!   room under `MAX_CONCURRENT_TASKS`): its backtest workflow is started when the cap has room (else
+//!   `deferred`), named by the job id as the backtest consumer names it, so a late consumer cannot start a
+//!   second one. Younger waiting jobs are then started as the cap allows, as the consumer does.
 //! - PENDING that long although handed over (the execution or task that should have run it never did): FAILED,
 //!   `Stuck`.
 //! - RUNNING with a runner whose lease ran out (the runner died without its workflow reporting it): FAILED,
@@ -14,18 +15,14 @@
 //! Each sweep looks at the oldest [`PER_STATUS`] jobs of each status; `dry_run` reports without acting. It emits
 //! `StuckJobsSwept`, which the `jobs-stuck` alarm watches.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use tradai_config::metrics::{self, Emitter, Metric, Point};
 use tradai_config::Function;
 use tradai_domain::entities::{BacktestJob, JobError, Timestamp};
-use tradai_domain::ports::{
-    held_by, lease_ended, unclaimed, workflow_input, Condition, JobRepository, JobUpdate,
-    Transition, WorkflowStarter,
-};
+use tradai_domain::ports::{held_by, lease_ended, unclaimed, Condition, JobUpdate, Transition};
 use tradai_domain::JobStatus;
 
+use super::launch::{handed_over, Launcher};
 use crate::HandlerError;
 
 /// The jobs of each status one sweep looks at, oldest first: a bounded sweep fits the function's timeout, and
@@ -39,17 +36,15 @@ pub struct Settings {
     pub pending_minutes: i64,
     /// Minutes a RUNNING job may wait for a runner to claim it (`CLAIM_TIMEOUT_MINUTES`, 60).
     pub claim_minutes: i64,
-    /// The strategy task family the started workflows run (the config's strategy container).
-    pub task_definition: String,
     /// Report only (`DRY_RUN`, false).
     pub dry_run: bool,
 }
 
-/// The job-sweeper handler: the jobs table, the backtest state machine and where its metric goes.
+/// The job-sweeper handler: what starts workflows under the cap (the jobs table, the backtest state machine)
+/// and where its metric goes.
 #[derive(Clone)]
 pub struct JobSweeper {
-    pub jobs: JobRepository,
-    pub workflows: Arc<dyn WorkflowStarter>,
+    pub launcher: Launcher,
     pub metrics: Option<Emitter>,
     pub settings: Settings,
 }
@@ -71,6 +66,8 @@ pub struct Swept {
     pub scanned: usize,
     /// The stuck ones and what was done.
     pub jobs: Vec<SweptJob>,
+    /// Younger waiting jobs started because the cap had room.
+    pub started: Vec<String>,
 }
 
 /// One stuck job.
@@ -79,7 +76,8 @@ pub struct SweptJob {
     pub job_id: String,
     /// Its status when found.
     pub was: JobStatus,
-    /// `started`, `failed`, `skipped` (another writer moved it first) or `would_start` / `would_fail` (dry run).
+    /// `started`, `deferred` (no room under the cap), `failed`, `skipped` (another writer moved it first) or
+    /// `would_start` / `would_fail` (dry run).
     pub action: &'static str,
     /// Why it was stuck (the error name a failed job gets).
     pub reason: &'static str,
@@ -101,8 +99,8 @@ impl JobSweeper {
         let minutes = (now.epoch_seconds() - job.updated_at.epoch_seconds()) / 60;
         match job.status {
             JobStatus::Pending if minutes < self.settings.pending_minutes => None,
+            JobStatus::Pending if !handed_over(job) => Some(Verdict::Start),
             JobStatus::Pending => match (&job.execution_arn, &job.ecs_task_arn) {
-                (None, None) => Some(Verdict::Start),
                 (execution, task) => Some(Verdict::Fail {
                     reason: "Stuck",
                     cause: format!(
@@ -134,22 +132,6 @@ impl JobSweeper {
         }
     }
 
-    /// Start `job`'s workflow, as the backtest consumer would; whether this sweep started it.
-    async fn start(&self, job: &BacktestJob, now: Timestamp) -> Result<bool, HandlerError> {
-        let input = workflow_input(job, &self.settings.task_definition);
-        let execution = self.workflows.start(&job.job_id, &input).await?;
-        let update = JobUpdate {
-            execution_arn: Some(execution),
-            ..JobUpdate::default()
-        };
-        Ok(matches!(
-            self.jobs
-                .transition(&job.job_id, JobStatus::Pending, update, now)
-                .await?,
-            Transition::Applied(_)
-        ))
-    }
-
     async fn fail(
         &self,
         job: &BacktestJob,
@@ -170,7 +152,8 @@ impl JobSweeper {
             None => found,
         };
         Ok(matches!(
-            self.jobs
+            self.launcher
+                .jobs
                 .transition_when(&job.job_id, JobStatus::Failed, guard, update, now)
                 .await?,
             Transition::Applied(_)
@@ -183,20 +166,26 @@ impl crate::registry::Handler for JobSweeper {
     const EMITS: &'static [Metric] = &[metrics::STUCK_JOBS_SWEPT];
     type Input = Sweep;
     type Output = Swept;
-    type Settings = Settings;
+    /// Its own settings and the cap's (`MAX_CONCURRENT_TASKS`, the strategy task family).
+    type Settings = (Settings, crate::handlers::sqs_consumer::Settings);
 
     fn build(
         ports: &tradai_platform::Ports,
         extras: &crate::registry::Extras,
         settings: Self::Settings,
     ) -> Result<Self, crate::settings::StartupError> {
+        let (settings, launch) = settings;
         Ok(JobSweeper {
-            jobs: ports.jobs.clone(),
-            workflows: crate::registry::required(
-                &extras.workflows,
-                "the backtest state machine",
-                Self::FUNCTION,
-            )?,
+            launcher: Launcher {
+                jobs: ports.jobs.clone(),
+                workflows: crate::registry::required(
+                    &extras.workflows,
+                    "the backtest state machine",
+                    Self::FUNCTION,
+                )?,
+                task_definition: launch.task_definition,
+                max_concurrent: launch.max_concurrent,
+            },
             metrics: extras.metrics.clone(),
             settings,
         })
@@ -207,8 +196,9 @@ impl crate::registry::Handler for JobSweeper {
         let dry_run = sweep.dry_run.unwrap_or(self.settings.dry_run);
         let mut found = Vec::new();
         for status in [JobStatus::Pending, JobStatus::Running] {
-            found.extend(self.jobs.oldest(status, PER_STATUS).await?);
+            found.extend(self.launcher.jobs.oldest(status, PER_STATUS).await?);
         }
+        let (mut room, _) = self.launcher.room().await?;
         let mut jobs = Vec::new();
         for job in &found {
             let Some(verdict) = self.verdict(job, now) else {
@@ -217,11 +207,13 @@ impl crate::registry::Handler for JobSweeper {
             let (reason, cause, action) = match verdict {
                 Verdict::Start => {
                     let cause = "PENDING and never handed to an executor".to_owned();
-                    let action = match dry_run {
-                        true => "would_start",
-                        false if self.start(job, now).await? => "started",
-                        false => "skipped",
+                    let action = match (room, dry_run) {
+                        (0, _) => "deferred",
+                        (_, true) => "would_start",
+                        (_, false) if self.launcher.start(job, now).await? => "started",
+                        (_, false) => "skipped",
                     };
+                    room = room.saturating_sub(usize::from(action != "deferred"));
                     ("NotStarted", cause, action)
                 }
                 Verdict::Fail {
@@ -250,6 +242,10 @@ impl crate::registry::Handler for JobSweeper {
                 cause,
             });
         }
+        let started = match dry_run {
+            true => Vec::new(),
+            false => self.launcher.start_waiting(now).await?,
+        };
         crate::metrics::emit(
             self.metrics.as_ref(),
             now,
@@ -259,12 +255,16 @@ impl crate::registry::Handler for JobSweeper {
             dry_run,
             scanned: found.len(),
             jobs,
+            started,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tradai_domain::ports::JobRepository;
     use tradai_domain::ports::TableLayout;
     use tradai_memory::{MemoryRecordStore, MemoryWorkflows};
     use tradai_test_support::samples::{at, job};
@@ -282,13 +282,16 @@ mod tests {
             &config.settings().tables["workflow-state"],
         );
         JobSweeper {
-            jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout))),
-            workflows: Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev")),
+            launcher: Launcher {
+                jobs: JobRepository::new(Arc::new(MemoryRecordStore::new(layout))),
+                workflows: Arc::new(MemoryWorkflows::new("tradai-backtest-workflow-dev")),
+                task_definition: "tradai-strategy-generic-dev".into(),
+                max_concurrent: 10,
+            },
             metrics: captured.emitter(),
             settings: Settings {
                 pending_minutes: 15,
                 claim_minutes: 60,
-                task_definition: "tradai-strategy-generic-dev".into(),
                 dry_run: false,
             },
         }
@@ -339,7 +342,7 @@ mod tests {
     async fn stuck_jobs_are_started_again_or_failed_with_the_reason() {
         let captured = Captured::default();
         let sweeper = sweeper(&captured);
-        stuck_jobs(&sweeper.jobs).await;
+        stuck_jobs(&sweeper.launcher.jobs).await;
         let swept = sweeper
             .handle(Sweep::default(), at(NOW))
             .await
@@ -360,7 +363,7 @@ mod tests {
                 ("unsubmitted", "started", "NotStarted"),
             ]
         );
-        let jobs = &sweeper.jobs;
+        let jobs = &sweeper.launcher.jobs;
         let started = jobs.get("unsubmitted").await.expect("get").expect("job");
         assert_eq!(started.status, JobStatus::Pending);
         assert!(
@@ -377,6 +380,11 @@ mod tests {
             assert_eq!(status(jobs, untouched).await.1, None, "{untouched}");
         }
         assert_eq!(
+            swept.started,
+            ["fresh"],
+            "a younger waiting job is started too, as the cap has room"
+        );
+        assert_eq!(
             described(&captured.take()),
             ["TradAI/StuckJobsSwept{Environment=dev} 4 Count"]
         );
@@ -392,10 +400,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_cap_defers_the_start() {
+        let captured = Captured::default();
+        let mut sweeper = sweeper(&captured);
+        // Four RUNNING jobs and one handed over fill a cap of five.
+        sweeper.launcher.max_concurrent = 5;
+        stuck_jobs(&sweeper.launcher.jobs).await;
+        let swept = sweeper
+            .handle(Sweep::default(), at(NOW))
+            .await
+            .expect("sweeps");
+        let unsubmitted = swept.jobs.iter().find(|j| j.job_id == "unsubmitted");
+        assert_eq!(unsubmitted.map(|j| j.action), Some("deferred"));
+        // Having failed three of them, the same sweep has room, and starts the waiting jobs oldest first.
+        assert_eq!(swept.started, ["unsubmitted", "fresh"]);
+    }
+
+    #[tokio::test]
     async fn a_dry_run_reports_and_changes_nothing() {
         let captured = Captured::default();
         let sweeper = sweeper(&captured);
-        stuck_jobs(&sweeper.jobs).await;
+        stuck_jobs(&sweeper.launcher.jobs).await;
         let swept = sweeper
             .handle(
                 Sweep {
@@ -410,8 +435,12 @@ mod tests {
         assert!(actions
             .iter()
             .all(|a| *a == "would_start" || *a == "would_fail"));
-        assert_eq!(status(&sweeper.jobs, "lost").await.0, JobStatus::Running);
+        assert_eq!(
+            status(&sweeper.launcher.jobs, "lost").await.0,
+            JobStatus::Running
+        );
         assert!(sweeper
+            .launcher
             .jobs
             .get("unsubmitted")
             .await
@@ -425,9 +454,16 @@ mod tests {
     async fn a_runner_that_renewed_after_the_sweep_read_keeps_its_job() {
         let captured = Captured::default();
         let sweeper = sweeper(&captured);
-        stuck_jobs(&sweeper.jobs).await;
-        let lost = sweeper.jobs.get("lost").await.expect("get").expect("job");
+        stuck_jobs(&sweeper.launcher.jobs).await;
+        let lost = sweeper
+            .launcher
+            .jobs
+            .get("lost")
+            .await
+            .expect("get")
+            .expect("job");
         sweeper
+            .launcher
             .jobs
             .renew("lost", "dead-attempt", at(NOW))
             .await
@@ -447,6 +483,9 @@ mod tests {
                 .expect("guarded write"),
             "the renewed lease breaks the guard"
         );
-        assert_eq!(status(&sweeper.jobs, "lost").await.0, JobStatus::Running);
+        assert_eq!(
+            status(&sweeper.launcher.jobs, "lost").await.0,
+            JobStatus::Running
+        );
     }
 }

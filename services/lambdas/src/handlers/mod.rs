@@ -10,6 +10,7 @@ pub mod data_collection_proxy;
 pub mod drift_monitor;
 pub mod health_check;
 pub mod job_sweeper;
+pub mod launch;
 pub mod model_rollback;
 pub mod notify_completion;
 pub mod orphan_scanner;
