@@ -62,8 +62,24 @@ pub fn encode(candles: &[Candle]) -> Result<Vec<u8>> {
     Ok(file)
 }
 
-/// Decode a file written by [`encode`]; a file of another shape is an error naming what is wrong.
+/// Rows a row group may claim: a month of 1 m candles is 44,640; a corrupt count must not size an allocation.
+const MAX_ROWS: usize = 1_000_000;
+
+/// Decode a file written by [`encode`]; a file of another shape is an error naming what is wrong. A damaged
+/// file is an error too: the Parquet reader panics on some corruptions (found by the `parquet` fuzz target),
+/// which is caught here, so a bad object in the bucket cannot take down the task reading it.
 pub fn decode(file: Vec<u8>) -> Result<Vec<Candle>> {
+    std::panic::catch_unwind(move || decode_checked(file)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(corrupt("damaged Parquet file", what))
+    })
+}
+
+fn decode_checked(file: Vec<u8>) -> Result<Vec<Candle>> {
     let reader = SerializedFileReader::new(bytes::Bytes::from(file))
         .map_err(|e| corrupt("not a Parquet file", e))?;
     let columns = reader
@@ -83,6 +99,12 @@ pub fn decode(file: Vec<u8>) -> Result<Vec<Candle>> {
             .get_row_group(g)
             .map_err(|e| corrupt("row group", e))?;
         let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        if rows > MAX_ROWS {
+            return Err(corrupt(
+                "damaged Parquet file",
+                format!("a row group of {rows} rows (at most {MAX_ROWS})"),
+            ));
+        }
         let mut times = Vec::with_capacity(rows);
         let mut values: [Vec<f64>; 5] = Default::default();
         for c in 0..6 {

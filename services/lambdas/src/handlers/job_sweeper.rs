@@ -100,16 +100,17 @@ impl JobSweeper {
         match job.status {
             JobStatus::Pending if minutes < self.settings.pending_minutes => None,
             JobStatus::Pending if !handed_over(job) => Some(Verdict::Start),
-            JobStatus::Pending => match (&job.execution_arn, &job.ecs_task_arn) {
-                (execution, task) => Some(Verdict::Fail {
-                    reason: "Stuck",
-                    cause: format!(
-                        "PENDING for {minutes} minutes after it was handed to {}; nothing ran it",
-                        execution.as_deref().or(task.as_deref()).unwrap_or_default()
-                    ),
-                    guard: None,
-                }),
-            },
+            JobStatus::Pending => Some(Verdict::Fail {
+                reason: "Stuck",
+                cause: format!(
+                    "PENDING for {minutes} minutes after it was handed to {}; nothing ran it",
+                    job.execution_arn
+                        .as_deref()
+                        .or(job.ecs_task_arn.as_deref())
+                        .unwrap_or_default()
+                ),
+                guard: None,
+            }),
             JobStatus::Running => match (&job.attempt_id, job.lease_until) {
                 (Some(attempt), Some(until)) if until < now.epoch_seconds() => {
                     Some(Verdict::Fail {
