@@ -4,91 +4,11 @@
 //! emulator (DynamoDB jobs, S3 configs, market data and results) with the run logged to a real MLflow.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use serde_json::{json, Value};
-use tradai_backend::AppState;
-use tradai_domain::ports::{JobRepository, ObjectStore};
-use tradai_market::{RecordedSource, Recording};
+use serde_json::json;
+use tradai_domain::ports::JobRepository;
+use tradai_e2e::{platform, request, Platform};
 use tradai_platform::{AwsSettings, Ports};
-use tradai_service_kit::testing::{access_claims, call, Answer, JwksServer, Key};
-
-struct Platform {
-    app: axum::Router,
-    jobs: JobRepository,
-    token: String,
-    _jwks: JwksServer,
-}
-
-/// The backend with the local executor over `ports` (candles synced from the recorded pages), as `tradai local
-/// up` builds it, with the sample strategy stored.
-async fn platform(config: &tradai_config::Config, ports: Ports) -> Platform {
-    let ports = ports.with_source(Arc::new(RecordedSource::new(
-        Recording::bundled().expect("pages"),
-    )));
-    seed_strategy(ports.configs.as_ref()).await;
-    let key = Key::new("e2e");
-    let jwks = JwksServer::start(vec![key.jwk()]).await;
-    let executor =
-        Arc::new(tradai_local_executor::LocalExecutor::new(config, &ports).expect("executor"));
-    let state = AppState::new(
-        config,
-        &ports,
-        executor,
-        "http://127.0.0.1:9",
-        Arc::new(jwks.verifier()),
-    );
-    Platform {
-        jobs: state.jobs.clone(),
-        app: tradai_backend::router(state, &Default::default()),
-        token: key.sign(&access_claims(&jwks.issuer())),
-        _jwks: jwks,
-    }
-}
-
-impl Platform {
-    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
-        call(&self.app, method, path, Some(&self.token), &[], body).await
-    }
-
-    /// Submit and follow the job to a final status (at most 30 s).
-    async fn backtest(&self, body: Value) -> Value {
-        let submitted = self.send("POST", "/api/v1/backtests", Some(body)).await;
-        assert_eq!(submitted.status, 202, "{}", submitted.body);
-        let id = submitted.body["job_id"]
-            .as_str()
-            .expect("job id")
-            .to_owned();
-        for _ in 0..300 {
-            let job = self
-                .send("GET", &format!("/api/v1/backtests/{id}"), None)
-                .await
-                .body;
-            if matches!(job["status"].as_str(), Some("COMPLETED" | "FAILED")) {
-                return job;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("job {id} did not finish");
-    }
-}
-
-fn request(strategy: &str, start: &str, end: &str) -> Value {
-    json!({"strategy": strategy, "start_date": start, "end_date": end, "symbols": ["BTC/USDT:USDT"], "timeframe": "1h"})
-}
-
-async fn seed_strategy(configs: &dyn ObjectStore) {
-    let strategy = tradai_strategy::SAMPLES[0].as_bytes().to_vec();
-    let object = tradai_domain::ports::StoredObject {
-        body: strategy,
-        content_type: "application/json".into(),
-        metadata: Default::default(),
-    };
-    configs
-        .put("strategies/sma-crossover.json", object)
-        .await
-        .expect("strategy");
-}
 
 /// The success path and both failure paths, on any stores.
 async fn flows(platform: &Platform) {
@@ -198,11 +118,14 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
     );
     let jobs = JobRepository::new(Arc::new(tradai_memory::MemoryRecordStore::new(layout)));
     let consumer = tradai_lambdas::handlers::backtest_consumer::BacktestConsumer {
-        jobs: jobs.clone(),
-        workflows: Arc::new(tradai_memory::MemoryWorkflows::new(
-            "tradai-backtest-workflow-dev",
-        )),
-        task_definition: "tradai-strategy-generic-dev".into(),
+        launcher: tradai_lambdas::handlers::launch::Launcher {
+            jobs: jobs.clone(),
+            workflows: Arc::new(tradai_memory::MemoryWorkflows::new(
+                "tradai-backtest-workflow-dev",
+            )),
+            task_definition: "tradai-strategy-generic-dev".into(),
+            max_concurrent: 10,
+        },
         metrics: None,
     };
     let good = json!({"job_id": "good", "config": {"strategy": "sma-crossover", "start_date": "2024-01-01", "end_date": "2024-02-01"}});

@@ -3,6 +3,7 @@
 
 pub mod contracts;
 pub mod emulator;
+pub mod faults;
 pub mod launch;
 pub mod mlflow;
 pub mod samples;

@@ -184,7 +184,17 @@ impl Handler for ValidateStrategy {
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());
         check_fields(&input, &mut errors);
         check_strategy(self.configs.as_ref(), name, &mut errors).await?;
-        let resolved = resolve(self.registry.as_ref(), name).await?;
+        // A registry that cannot be reached fails the validation only where a model is required: otherwise
+        // the backtest runs without a resolved version (and its run is logged when the registry is back).
+        let resolved = match resolve(self.registry.as_ref(), name).await {
+            Err(e) if !self.settings.require_model => {
+                tracing::warn!(error = %e, "the model registry could not be reached; no version resolved");
+                warnings
+                    .push("the model registry is unavailable; no model version resolved".into());
+                Some(String::new())
+            }
+            other => other?,
+        };
         if resolved.is_none() {
             let message =
                 format!("strategy_name: no registered model '{name}' to resolve a version from");
@@ -262,6 +272,38 @@ mod tests {
             answer,
             json!({"valid": true, "errors": [], "warnings": [], "resolved_version": "1"})
         );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_registry_fails_only_a_validation_that_requires_a_model() {
+        // MLflow on a port nothing listens on.
+        let registry = Arc::new(
+            tradai_mlflow::MlflowRegistry::new("http://127.0.0.1:9", None).expect("client"),
+        );
+        let input = json!({"strategy_name": "sma", "timeframe": "1h", "symbols": ["BTC/USDT:USDT"], "start_date": "2024-01-01", "end_date": "2024-03-01"});
+        let optional = ValidateStrategy {
+            configs: configs().await,
+            registry: registry.clone(),
+            settings: Settings::default(),
+        };
+        let answer = handle(&optional, &input).await.expect("answer");
+        assert_eq!(
+            (&answer["valid"], &answer["warnings"]),
+            (
+                &json!(true),
+                &json!(["the model registry is unavailable; no model version resolved"])
+            )
+        );
+        let required = ValidateStrategy {
+            settings: Settings {
+                require_model: true,
+            },
+            ..optional
+        };
+        let refused = handle(&required, &input)
+            .await
+            .expect_err("a dependency error");
+        assert_eq!(refused.name(), "TransientError", "retried by the workflow: {refused}");
     }
 
     #[tokio::test]
