@@ -162,7 +162,9 @@ impl JobRepository {
     /// Claim the job for runner attempt `attempt` (a fresh id per runner process): PENDING, or RUNNING with no
     /// holder (the workflow marked it) or a holder whose lease ran out (a runner that died), becomes RUNNING
     /// held by `attempt` until `now` + [`LEASE_SECONDS`]. One conditional write, so of two runners at most one
-    /// holds the job; the other gets `Stale` and must not run it.
+    /// holds the job; the other gets `Stale` and must not run it. A refusal that shows the job held by this very
+    /// attempt is this claim's own write, whose answer was lost and whose retry the guard refused: the attempt id
+    /// is fresh, so no other writer can have set it. It counts as applied.
     pub async fn claim(&self, job_id: &str, attempt: &str, now: Timestamp) -> Result<Transition> {
         let free = Condition::Any(vec![
             Condition::equals("status", JobStatus::Pending.as_str()),
@@ -183,8 +185,24 @@ impl JobRepository {
             LEASE.into(),
             Value::from(now.epoch_seconds() + LEASE_SECONDS),
         );
-        self.guarded(job_id, JobStatus::Running, Some(free), changes)
-            .await
+        let key = RecordKey::partition(job_id);
+        let claimed = super::lifecycle::transition_when(
+            self.store.as_ref(),
+            &key,
+            JobStatus::Running,
+            Some(free),
+            changes,
+        )
+        .await?;
+        Ok(match claimed {
+            Guarded::Rejected(job)
+                if job.status == JobStatus::Running
+                    && job.attempt_id.as_deref() == Some(attempt) =>
+            {
+                Transition::Applied(Box::new(job))
+            }
+            other => Self::outcome(other, JobStatus::Running),
+        })
     }
 
     /// Extend the lease of `attempt` to `now` + [`LEASE_SECONDS`]; `false` when it no longer holds the job
@@ -229,16 +247,22 @@ impl JobRepository {
         changes: Map<String, Value>,
     ) -> Result<Transition> {
         let key = RecordKey::partition(job_id);
-        match super::lifecycle::transition_when(self.store.as_ref(), &key, to, extra, changes)
-            .await?
-        {
-            Guarded::Applied(job) => Ok(Transition::Applied(Box::new(job))),
+        let written =
+            super::lifecycle::transition_when(self.store.as_ref(), &key, to, extra, changes)
+                .await?;
+        Ok(Self::outcome(written, to))
+    }
+
+    /// The transition a guarded write to `to` made.
+    fn outcome(written: Guarded<BacktestJob>, to: JobStatus) -> Transition {
+        match written {
+            Guarded::Applied(job) => Transition::Applied(Box::new(job)),
             Guarded::Rejected(job) if job.status == to && to.is_terminal() => {
-                Ok(Transition::Repeated(Box::new(job)))
+                Transition::Repeated(Box::new(job))
             }
-            Guarded::Rejected(job) => Ok(Transition::Stale {
+            Guarded::Rejected(job) => Transition::Stale {
                 current: job.status,
-            }),
+            },
         }
     }
 

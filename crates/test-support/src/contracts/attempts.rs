@@ -42,6 +42,12 @@ pub async fn job_attempts(repo: &JobRepository) {
         Transition::Stale { current: JobStatus::Running },
         "a second runner cannot claim a job whose lease holds (RUNNING -> RUNNING is not a free pass)"
     );
+    // The same claim again (an SDK retry whose first answer was lost) finds the job held by its own attempt.
+    let repeated = repo.claim("attempt-job", "a-1", later(now, 1)).await;
+    assert!(
+        matches!(repeated.expect("claim"), Transition::Applied(ref job) if job.attempt_id.as_deref() == Some("a-1")),
+        "a claim's own earlier write is its claim"
+    );
     assert!(
         !repo
             .renew("attempt-job", "a-2", later(now, 10))

@@ -303,7 +303,11 @@ mod tests {
         let refused = handle(&required, &input)
             .await
             .expect_err("a dependency error");
-        assert_eq!(refused.name(), "TransientError", "retried by the workflow: {refused}");
+        assert_eq!(
+            refused.name(),
+            "TransientError",
+            "retried by the workflow: {refused}"
+        );
     }
 
     #[tokio::test]
