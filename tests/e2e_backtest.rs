@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tradai_domain::ports::JobRepository;
+use tradai_domain::JobStatus;
 use tradai_e2e::{platform, request, Platform};
 use tradai_platform::{AwsSettings, Ports};
 
@@ -102,6 +103,50 @@ async fn backtests_run_end_to_end_on_the_emulator_with_mlflow() {
         .expect("row");
     let run_id = row.mlflow_run_id.expect("the run is in MLflow");
     assert!(!run_id.is_empty(), "the runner logged its run to MLflow");
+}
+
+/// The local executor runs at most the cloud's cap of workflows at once (backtest-consumer's
+/// `MAX_CONCURRENT_TASKS`, here 1); the other jobs wait PENDING and all complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_executor_runs_at_most_the_cap_at_once() {
+    let config = tradai_config::Loader::embedded()
+        .without_env_vars()
+        .with_value("project.name", "tradai")
+        .with_value("lambdas.backtest-consumer.env.MAX_CONCURRENT_TASKS", "1")
+        .with_value("lambdas.job-sweeper.env.MAX_CONCURRENT_TASKS", "1")
+        .load(tradai_config::Environment::Dev)
+        .expect("config");
+    assert_eq!(tradai_local_executor::concurrency(&config), 1);
+    let platform = platform(&config, Ports::memory(&config).expect("ports")).await;
+    let body = request("sma-crossover", "2024-02-01", "2024-03-15");
+    let submissions =
+        (0..6).map(|_| platform.send("POST", "/api/v1/backtests", Some(body.clone())));
+    let ids: Vec<String> = futures::future::join_all(submissions)
+        .await
+        .iter()
+        .map(|a| a.body["job_id"].as_str().expect("id").to_owned())
+        .collect();
+    // Each job's run (its runner's claim to its end), in start order: one at a time means no two overlap.
+    let mut runs = Vec::new();
+    for id in &ids {
+        let mut job = platform.jobs.get(id).await.expect("get").expect("job");
+        for _ in 0..300 {
+            if job.status == JobStatus::Completed {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            job = platform.jobs.get(id).await.expect("get").expect("job");
+        }
+        assert_eq!(job.status, JobStatus::Completed, "{id}");
+        runs.push((
+            job.started_at.expect("started"),
+            job.completed_at.expect("completed"),
+        ));
+    }
+    runs.sort();
+    for pair in runs.windows(2) {
+        assert!(pair[1].0 >= pair[0].1, "two runs overlap: {pair:?}");
+    }
 }
 
 /// A poison message on the backtest queue: the consumer reports it every time, and after the queue's receive

@@ -6,19 +6,13 @@
 //! (at most one MLflow run per job, and no result without a COMPLETED job).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tradai_aws::{Clients, Endpoint};
-use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::JobRepository;
 use tradai_domain::JobStatus;
 use tradai_domain::Lifecycle;
-use tradai_e2e::{platform, request, Platform};
-use tradai_lambdas::handlers::job_sweeper::{JobSweeper, Settings, Sweep};
-use tradai_lambdas::handlers::launch::Launcher;
-use tradai_lambdas::registry::Handler;
+use tradai_e2e::{clients_through, platform, request, sweep_as_scheduled, Platform};
 use tradai_platform::{AwsSettings, Ports};
 use tradai_test_support::faults::FaultProxy;
 use tradai_test_support::{emulator, mlflow};
@@ -39,12 +33,7 @@ async fn faulty() -> Faulty {
     let (config, direct_clients, _provisioned) = emulator::provisioned().await;
     let aws = FaultProxy::start(emulator::endpoint(), 7).await;
     let mlflow = FaultProxy::start(mlflow::tracking_uri(), 11).await;
-    let region = config.settings().aws.region.clone();
-    let endpoint = Endpoint::Emulator {
-        region,
-        url: aws.url().to_owned(),
-    };
-    let clients = Clients::connect(&endpoint).await;
+    let clients = clients_through(&config, &aws).await;
     let through = AwsSettings {
         mlflow_uri: Some(mlflow.url().to_owned()),
         ..AwsSettings::default()
@@ -102,28 +91,7 @@ impl Faulty {
         while tokio::time::Instant::now() < deadline && !all_ended(jobs, ids).await {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let sweeper = JobSweeper {
-            launcher: Launcher {
-                jobs: jobs.clone(),
-                // Nothing runs a job the sweeper starts again here: a later sweep fails it as Stuck.
-                workflows: Arc::new(tradai_memory::MemoryWorkflows::new("backtest")),
-                task_definition: "tradai-strategy-generic-dev".into(),
-                max_concurrent: 10,
-            },
-            metrics: None,
-            settings: Settings {
-                pending_minutes: 15,
-                claim_minutes: 60,
-                dry_run: false,
-            },
-        };
-        for minutes in [20, 40] {
-            let later = Timestamp::now().plus_seconds(minutes * 60);
-            sweeper
-                .handle(Sweep::default(), later)
-                .await
-                .expect("sweeps");
-        }
+        sweep_as_scheduled(jobs).await;
     }
 
     /// Nothing lost, nothing completed twice: each job ended, a COMPLETED one has its result and at most one

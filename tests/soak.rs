@@ -14,14 +14,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tradai_aws::{Clients, Endpoint};
-use tradai_domain::entities::Timestamp;
 use tradai_domain::ports::ModelRegistry;
 use tradai_domain::Lifecycle;
-use tradai_e2e::{platform, request, Platform};
-use tradai_lambdas::handlers::job_sweeper::{JobSweeper, Settings, Sweep};
-use tradai_lambdas::handlers::launch::Launcher;
-use tradai_lambdas::registry::Handler;
+use tradai_e2e::{clients_through, platform, request, sweep_as_scheduled, Platform};
 use tradai_platform::{AwsSettings, Ports};
 use tradai_test_support::emulator;
 use tradai_test_support::faults::FaultProxy;
@@ -78,11 +73,7 @@ fn main() {
 async fn soak(jobs: usize, clients_at_once: usize, fault_rate: f64, wait: Duration) {
     let (config, direct_clients, _provisioned) = emulator::provisioned().await;
     let proxy = FaultProxy::start(emulator::endpoint(), 2026).await;
-    let endpoint = Endpoint::Emulator {
-        region: config.settings().aws.region.clone(),
-        url: proxy.url().to_owned(),
-    };
-    let clients = Clients::connect(&endpoint).await;
+    let clients = clients_through(&config, &proxy).await;
     let mut ports = Ports::aws(&config, &clients, &AwsSettings::default()).expect("ports");
     // Runs are counted per job in a registry of our own (MLflow's outage is a fault test of its own).
     let registry = Arc::new(tradai_memory::MemoryModelRegistry::new());
@@ -148,29 +139,7 @@ async fn soak(jobs: usize, clients_at_once: usize, fault_rate: f64, wait: Durati
     }
     let settled = started.elapsed();
     proxy.set_fault_rate(0.0);
-    let sweeper = JobSweeper {
-        launcher: Launcher {
-            jobs: direct.jobs.clone(),
-            workflows: Arc::new(tradai_memory::MemoryWorkflows::new("backtest")),
-            task_definition: "tradai-strategy-generic-dev".into(),
-            max_concurrent: 10,
-        },
-        metrics: None,
-        settings: Settings {
-            pending_minutes: 15,
-            claim_minutes: 60,
-            dry_run: false,
-        },
-    };
-    let mut swept = 0;
-    for minutes in [20, 40] {
-        let later = Timestamp::now().plus_seconds(minutes * 60);
-        swept += sweeper
-            .handle(Sweep::default(), later)
-            .await
-            .map(|s| s.jobs.len())
-            .unwrap_or_default();
-    }
+    let swept = sweep_as_scheduled(&direct.jobs).await;
 
     let runs = registry
         .experiment_by_name("backtest-sma-crossover", usize::MAX)

@@ -109,3 +109,43 @@ pub async fn seed_strategy(configs: &dyn ObjectStore) {
         .await
         .expect("strategy");
 }
+
+/// Run the job sweeper over `jobs` as its schedule would, 20 and then 40 minutes from now; the jobs it acted on.
+/// Nothing runs a job it starts again (no workflow runs here): a later sweep fails such a job as `Stuck`.
+pub async fn sweep_as_scheduled(jobs: &JobRepository) -> usize {
+    use tradai_lambdas::handlers::job_sweeper::{JobSweeper, Settings, Sweep};
+    use tradai_lambdas::registry::Handler;
+    let sweeper = JobSweeper {
+        launcher: tradai_lambdas::handlers::launch::Launcher {
+            jobs: jobs.clone(),
+            workflows: Arc::new(tradai_memory::MemoryWorkflows::new("backtest")),
+            task_definition: "tradai-strategy-generic-dev".into(),
+            max_concurrent: 10,
+        },
+        metrics: None,
+        settings: Settings {
+            pending_minutes: 15,
+            claim_minutes: 60,
+            dry_run: false,
+        },
+    };
+    let mut swept = 0;
+    for minutes in [20, 40] {
+        let later = tradai_domain::entities::Timestamp::now().plus_seconds(minutes * 60);
+        let sweep = sweeper.handle(Sweep::default(), later).await;
+        swept += sweep.expect("the sweep runs").jobs.len();
+    }
+    swept
+}
+
+/// Clients of the emulator whose calls go through `proxy` (a [`tradai_test_support::faults::FaultProxy`]).
+pub async fn clients_through(
+    config: &tradai_config::Config,
+    proxy: &tradai_test_support::faults::FaultProxy,
+) -> tradai_aws::Clients {
+    let endpoint = tradai_aws::Endpoint::Emulator {
+        region: config.settings().aws.region.clone(),
+        url: proxy.url().to_owned(),
+    };
+    tradai_aws::Clients::connect(&endpoint).await
+}

@@ -91,7 +91,9 @@ pub fn needs(config: &Config) -> Needs {
     }
     needs.forwarded.insert(
         "backend-api".into(),
-        tradai_backend::FORWARDED.map(str::to_owned).to_vec(),
+        tradai_backend::FORWARDED
+            .map(|(route, _)| route.to_owned())
+            .to_vec(),
     );
     needs.waiting_requests = Some(super::polling::requests_within);
     needs.resolves = tradai_discovery::RESOLVED_RECORDS

@@ -14,9 +14,25 @@ use tradai_platform::{ExecutorKind, Platform, Ports};
 use crate::{LocalIntegrations, LocalWorkflow};
 
 /// Runs jobs in this process: the backtest workflow interpreted locally, its tasks answered by the Rust
-/// handlers and the runner (the local platform: no queue, cloud or container).
+/// handlers and the runner (the local platform: no queue, cloud or container). At most the cloud's cap of
+/// workflows run at once (backtest-consumer's `MAX_CONCURRENT_TASKS`); a job beyond it waits PENDING, in
+/// submission order, for a place.
 pub struct LocalExecutor {
     pub workflow: Arc<LocalWorkflow>,
+    places: Arc<tokio::sync::Semaphore>,
+}
+
+/// Workflows the cloud runs at once: backtest-consumer's `MAX_CONCURRENT_TASKS` (10 when the config does not
+/// say or says something else than a whole number from 1).
+pub fn concurrency(config: &Config) -> usize {
+    config
+        .settings()
+        .lambdas
+        .get(tradai_config::Function::BacktestConsumer.key())
+        .and_then(|l| l.env.get("MAX_CONCURRENT_TASKS"))
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(10)
 }
 
 impl std::fmt::Debug for LocalExecutor {
@@ -33,6 +49,7 @@ impl LocalExecutor {
                 config,
                 LocalIntegrations::from_ports(config, ports),
             )?),
+            places: Arc::new(tokio::sync::Semaphore::new(concurrency(config))),
         })
     }
 }
@@ -48,7 +65,12 @@ impl Executor for LocalExecutor {
         let mut input = job_message(job);
         input["task_definition"] = json!(workflow.task_definition);
         let job_id = job.job_id.clone();
+        let places = self.places.clone();
         tokio::spawn(async move {
+            // The semaphore is never closed; it queues waiters first come, first served.
+            let Ok(_place) = places.acquire_owned().await else {
+                return;
+            };
             let execution = workflow.execute(&job_id, input).await;
             tracing::info!(%job_id, succeeded = execution.succeeded, states = ?execution.visited, error = ?execution.error, "local workflow finished");
         });

@@ -8,7 +8,7 @@ mod executor;
 mod integrations;
 mod workflow;
 
-pub use executor::{executor, LocalExecutor};
+pub use executor::{concurrency, executor, LocalExecutor};
 pub use integrations::LocalIntegrations;
 pub use workflow::LocalWorkflow;
 

@@ -119,6 +119,26 @@ pub struct Extras {
     pub metrics: Option<Emitter>,
 }
 
+impl Extras {
+    /// Every extra on the in-memory twins over `ports`: data-collection in-process, NAT routes and workflow
+    /// starts recorded in memory (the local platform, tests and fuzzing). No HTTP client: health-check is
+    /// refused, as it calls services over the network.
+    pub fn in_memory(ports: &Ports) -> Extras {
+        Extras {
+            data: Some(Arc::new(
+                crate::handlers::data_collection_proxy::InProcessDataCollection {
+                    store: ports.market.clone(),
+                    source: ports.source.clone(),
+                },
+            )),
+            nat: Some(Arc::new(tradai_memory::MemoryNatRouting::new())),
+            workflows: Some(Arc::new(tradai_memory::MemoryWorkflows::new("backtest"))),
+            http: None,
+            metrics: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for Extras {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Extras")
@@ -218,10 +238,8 @@ pub(crate) async fn data_at(
 
 #[cfg(test)]
 mod tests {
-    use tradai_memory::{MemoryNatRouting, MemoryWorkflows};
 
     use super::*;
-    use crate::handlers::data_collection_proxy::InProcessDataCollection;
 
     /// Every function of the config's `[lambdas.*]` has exactly its own handler in the registry, and every
     /// handler's function is in the config: the two lists cannot drift.
@@ -230,14 +248,8 @@ mod tests {
         let config = tradai_test_support::config_with_prefix("lambda");
         let ports = Ports::memory(&config).expect("ports");
         let extras = Extras {
-            data: Some(Arc::new(InProcessDataCollection {
-                store: ports.market.clone(),
-                source: ports.source.clone(),
-            })),
-            nat: Some(Arc::new(MemoryNatRouting::new())),
-            workflows: Some(Arc::new(MemoryWorkflows::new("backtest"))),
             http: Some(reqwest::Client::new()),
-            metrics: None,
+            ..Extras::in_memory(&ports)
         };
         let mut served = Vec::new();
         for key in config.settings().lambdas.keys() {

@@ -4,31 +4,18 @@
 //! out: it calls the services over HTTP. An SQS consumer answers a batch (a bad record is reported in it) and
 //! refuses only an event that is not one.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use tradai_config::Function;
 use tradai_domain::entities::Timestamp;
 use tradai_fuzz::Target;
-use tradai_lambdas::handlers::data_collection_proxy::InProcessDataCollection;
 use tradai_lambdas::registry::{build, Extras, Serve};
 use tradai_lambdas::HandlerError;
-use tradai_memory::{MemoryNatRouting, MemoryWorkflows};
 use tradai_platform::Ports;
 
 fn handlers() -> Vec<Box<dyn Serve>> {
     let config = tradai_test_support::config_with_prefix("fuzz");
     let ports = Ports::memory(&config).expect("ports");
-    let extras = Extras {
-        data: Some(Arc::new(InProcessDataCollection {
-            store: ports.market.clone(),
-            source: ports.source.clone(),
-        })),
-        nat: Some(Arc::new(MemoryNatRouting::new())),
-        workflows: Some(Arc::new(MemoryWorkflows::new("backtest"))),
-        http: None,
-        metrics: None,
-    };
+    let extras = Extras::in_memory(&ports);
     Function::ALL
         .iter()
         .filter(|f| **f != Function::HealthCheck)

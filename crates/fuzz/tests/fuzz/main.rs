@@ -7,6 +7,7 @@ mod jwt;
 mod lambda_events;
 mod parquet;
 mod queue_messages;
+mod request_bodies;
 
 /// The input as text, lossily (the entry points under test take text).
 pub fn text(input: &[u8]) -> String {

@@ -13,43 +13,47 @@ use tradai_service_kit::{ApiError, RawBody};
 
 use crate::AppState;
 
-/// Every route the backend forwards to the strategy service, as `METHOD path`: the router serves exactly
-/// these, and `tradai infra check` counts them reachable wherever the backend is.
-pub const FORWARDED: [&str; 10] = [
-    "GET /api/v1/strategies",
-    "POST /api/v1/strategies/validate",
-    "POST /api/v1/strategies/merge",
-    "GET /api/v1/strategies/{name}",
-    "POST /api/v1/strategies/{name}/stage",
-    "POST /api/v1/strategies/{name}/promote",
-    "POST /api/v1/strategies/{name}/register",
-    "GET /api/v1/models/{model_name}/versions",
-    "GET /api/v1/models/{model_name}/rollback-candidates",
-    "POST /api/v1/models/{model_name}/rollback",
+/// Every route the backend forwards to the strategy service, as `METHOD path`, with the permission it
+/// requires (the strategy service's route declares the same): the router serves exactly these, and `tradai
+/// infra check` counts them reachable wherever the backend is.
+pub const FORWARDED: [(&str, Permission); 10] = [
+    ("GET /api/v1/strategies", Permission::Read),
+    ("POST /api/v1/strategies/validate", Permission::Read),
+    ("POST /api/v1/strategies/merge", Permission::Read),
+    ("GET /api/v1/strategies/{name}", Permission::Read),
+    (
+        "POST /api/v1/strategies/{name}/stage",
+        Permission::PromoteModels,
+    ),
+    (
+        "POST /api/v1/strategies/{name}/promote",
+        Permission::PromoteModels,
+    ),
+    (
+        "POST /api/v1/strategies/{name}/register",
+        Permission::PromoteModels,
+    ),
+    ("GET /api/v1/models/{model_name}/versions", Permission::Read),
+    (
+        "GET /api/v1/models/{model_name}/rollback-candidates",
+        Permission::Read,
+    ),
+    (
+        "POST /api/v1/models/{model_name}/rollback",
+        Permission::RollbackModels,
+    ),
 ];
 
-/// The permission each of [`FORWARDED`] requires (the strategy service's routes declare the same).
-pub fn permission(route: &str) -> Permission {
-    match route {
-        "POST /api/v1/strategies/{name}/stage"
-        | "POST /api/v1/strategies/{name}/promote"
-        | "POST /api/v1/strategies/{name}/register" => Permission::PromoteModels,
-        "POST /api/v1/models/{model_name}/rollback" => Permission::RollbackModels,
-        _ => Permission::Read,
-    }
-}
-
-/// `router` with a [`forward`] route for each of [`FORWARDED`], each requiring its [`permission`].
+/// `router` with a [`forward`] route for each of [`FORWARDED`], each requiring its permission.
 pub fn routes(router: axum::Router<AppState>) -> axum::Router<AppState> {
     use axum::routing::{on, MethodFilter};
-    FORWARDED.iter().fold(router, |router, route| {
+    FORWARDED.iter().fold(router, |router, &(route, needed)| {
         let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
         let filter = if method == "POST" {
             MethodFilter::POST
         } else {
             MethodFilter::GET
         };
-        let needed = permission(route);
         router.route(
             path,
             on(
