@@ -25,6 +25,16 @@ pub async fn job_repository(repo: &JobRepository) {
     repo.create(&first).await.expect(
         "the same job again is the ambiguous retry of a put whose answer was lost: it succeeded",
     );
+    // A job stamped with the clock, as the backend makes it, reads back equal too (the retry's read-back).
+    let mut fresh = job("job-now", "trace-now", "2026-01-01T00:00:01Z");
+    (fresh.created_at, fresh.updated_at) = (Timestamp::now(), Timestamp::now());
+    repo.create(&fresh).await.expect("create");
+    repo.create(&fresh)
+        .await
+        .expect("a job stamped now is the same job when read back");
+    repo.transition("job-now", JobStatus::Cancelled, JobUpdate::default(), now)
+        .await
+        .expect("out of the listings below");
     let mut other = first.clone();
     other.trace_id = "trace-other".into();
     let duplicate = repo.create(&other).await.expect_err("duplicate");
