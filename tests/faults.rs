@@ -186,9 +186,18 @@ async fn mlflow_down_and_back_loses_no_job_and_logs_each_run_once() {
     }
     faulty.settle(&ids, Duration::from_secs(60)).await;
     faulty.mlflow.set_down(false);
-    // The MLflow client's circuit breaker opened during the outage; it lets calls through again after its
-    // 30 s cool-down.
-    tokio::time::sleep(Duration::from_secs(31)).await;
+    // The MLflow client's circuit breaker opened during the outage: wait until the platform's registry answers
+    // again (the breaker lets a trial through after its 30 s cool-down).
+    let registry = faulty.ports.registry.clone();
+    let mut answered = false;
+    for _ in 0..90 {
+        if registry.model_names().await.is_ok() {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(answered, "MLflow answers again within 90 s");
     for n in 0..3 {
         ids.push(faulty.submit(&format!("mlflow-up-{n}")).await);
     }

@@ -179,7 +179,8 @@ async fn soak(jobs: usize, clients_at_once: usize, fault_rate: f64, keyed: f64, 
     let twice = runs_per_job.values().filter(|n| **n > 1).count();
     let faults = proxy.counts();
     println!(
-        "## Soak: {jobs} submissions, {clients_at_once} clients, {:.1} % of AWS calls faulted",
+        "## Soak: {jobs} submissions ({:.0} % with an Idempotency-Key), {clients_at_once} clients, {:.1} % of AWS calls faulted",
+        keyed * 100.0,
         fault_rate * 100.0
     );
     println!("| measure | value |\n|---|---|");
