@@ -17,6 +17,11 @@ impl Symbol {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether it is a futures pair (`BASE/QUOTE:SETTLE`): only those can be shorted, leveraged and pay funding.
+    pub fn is_futures(&self) -> bool {
+        self.0.contains(':')
+    }
 }
 
 impl TryFrom<String> for Symbol {
@@ -165,6 +170,32 @@ pub struct Candle {
     pub low: f64,
     pub close: f64,
     pub volume: f64,
+}
+
+/// One funding event of a perpetual future (Binance USD-M `GET /fapi/v1/fundingRate`): at `time` (milliseconds,
+/// UTC; every 8 hours on Binance: 00:00, 08:00, 16:00) a position pays `rate` times its notional when the rate is
+/// positive and it is long (a short receives it), and the reverse when the rate is negative.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FundingRate {
+    pub time: i64,
+    pub rate: f64,
+}
+
+impl FundingRate {
+    /// Why this event cannot be stored, if it cannot: a negative time, or a rate that is not finite or beyond
+    /// ±5 % (Binance caps funding far below that).
+    pub fn problem(&self) -> Option<String> {
+        if self.time < 0 {
+            return Some(format!("funding time {} is before 1970", self.time));
+        }
+        if !(self.rate.is_finite() && self.rate.abs() <= 0.05) {
+            return Some(format!(
+                "funding rate {} at {} is not a finite rate within ±0.05",
+                self.rate, self.time
+            ));
+        }
+        None
+    }
 }
 
 impl Candle {

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub use backtest::{BacktestConfig, BacktestJob, JobError, JobMessage};
 pub use config_version::ConfigVersion;
-pub use market::{Candle, Symbol, Timeframe};
+pub use market::{Candle, FundingRate, Symbol, Timeframe};
 pub use models::{
     DriftRecord, DriftSeverity, MetricDrift, RetrainingRecord, RetrainingTrigger, RollbackReason,
     RollbackRecord,
