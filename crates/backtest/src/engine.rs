@@ -1,20 +1,25 @@
-//! The simulation (decision B1): long only, one position at a time. A signal seen at a candle's close acts at
-//! the next candle's open, so nothing uses a price it could not have known. Fills pay `slippage` against the
-//! trader and the strategy's fee on each side. The stop loss is checked on every candle the position is open,
-//! the entry candle included; a gap through the stop fills at the open.
+//! The simulation (decisions B1, B2). A signal seen at a candle's close acts at the next candle's open, so
+//! nothing uses a price it could not have known. Market fills pay `slippage` against the trader and the
+//! strategy's fee on each side (on the notional). Within a candle the stop (fixed or trailing) is checked first,
+//! the entry candle included, then the ROI table; a gap through either fills at the open. Candles before the
+//! window's start only warm the indicators; a position still open at the window's last candle closes at its
+//! close (`end_of_range`). Several symbols share one wallet and at most `max_open_trades` positions.
 
 use serde::Serialize;
-use tradai_domain::entities::{Candle, StrategyConfig};
+use tradai_domain::entities::{Candle, FundingRate, StrategyConfig};
 
+use crate::book::{Book, Wallet};
 use crate::metrics::{metrics, Metrics};
-use crate::signals::entry_exit;
+use crate::position::{Rules, Side};
+use crate::report::{summary, SymbolReport};
+use crate::signals::flags;
 
 /// How fills are simulated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
-    /// Price slippage per fill as a fraction (0.0005 = 5 bp).
+    /// Price slippage per market fill as a fraction (0.0005 = 5 bp).
     pub slippage: f64,
-    /// Starting balance in quote currency (default: the strategy's stake).
+    /// Starting balance in quote currency (default: the stake times the positions open at once).
     pub starting_balance: Option<f64>,
 }
 
@@ -27,37 +32,88 @@ impl Default for Settings {
     }
 }
 
+/// The candles that are traded, as open times `[start, end)`: earlier candles warm the indicators, later ones
+/// are ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    /// Every candle.
+    pub const ALL: Window = Window {
+        start: i64::MIN,
+        end: i64::MAX,
+    };
+}
+
+/// One symbol's data: its candles (oldest first, warm-up included) and its funding events (oldest first;
+/// empty for a spot pair).
+#[derive(Debug, Clone, Copy)]
+pub struct Market<'a> {
+    pub candles: &'a [Candle],
+    pub funding: &'a [FundingRate],
+}
+
 /// Why a trade closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExitReason {
+    /// The exit rule fired at the previous close.
     Signal,
     StopLoss,
-    EndOfData,
+    /// The stop after the trailing stop moved it.
+    TrailingStop,
+    /// The ROI table's target for the trade's age.
+    Roi,
+    /// A gap took the price beyond the margin (the margin is lost).
+    Liquidation,
+    /// Still open at the window's last candle: closed at its close.
+    EndOfRange,
 }
 
 /// One round trip.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trade {
+    pub side: Side,
     pub entry_time: i64,
     pub entry_price: f64,
+    /// The open time of the candle it closed in.
     pub exit_time: i64,
     pub exit_price: f64,
     pub quantity: f64,
-    /// Net of both fees.
+    /// The margin.
+    pub stake: f64,
+    /// Funding received (positive) or paid (negative).
+    pub funding_fees: f64,
+    /// Net of both fees and funding.
     pub profit_abs: f64,
     /// `profit_abs` over the stake.
     pub profit_ratio: f64,
     pub exit_reason: ExitReason,
 }
 
-/// Everything a backtest produced.
+/// A single symbol's backtest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub metrics: Metrics,
-    /// Equity at each candle's close (cash plus the open position at the close).
+    /// The open time of each traded candle.
+    pub times: Vec<i64>,
+    /// Equity at each traded candle's close (cash plus the open position at the close).
     pub equity: Vec<f64>,
     pub trades: Vec<Trade>,
+}
+
+/// A portfolio backtest: the shared wallet's curve and metrics, and each symbol's trades.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Portfolio {
+    pub metrics: Metrics,
+    /// Every open time any symbol traded at.
+    pub times: Vec<i64>,
+    pub equity: Vec<f64>,
+    /// In the order of the markets given.
+    pub symbols: Vec<SymbolReport>,
 }
 
 /// Why a backtest cannot run.
@@ -67,36 +123,34 @@ pub enum BacktestError {
     Strategy(String),
     #[error("candles must be in time order: {0} follows {1}")]
     Order(i64, i64),
+    #[error("funding events must be in time order: {0} follows {1}")]
+    FundingOrder(i64, i64),
     #[error("invalid settings: {0}")]
     Settings(String),
 }
 
-struct Position {
-    entry_time: i64,
-    entry_price: f64,
-    quantity: f64,
-    stake: f64,
-    stop: f64,
-}
-
-/// Run `strategy` over `candles` (oldest first).
-pub fn run(
+fn check(
     strategy: &StrategyConfig,
-    candles: &[Candle],
+    markets: &[Market],
     settings: &Settings,
-) -> Result<Report, BacktestError> {
-    let issues = strategy.check();
-    if let Some(first) = issues.first() {
+) -> Result<(), BacktestError> {
+    if let Some(first) = strategy.check().first() {
         return Err(BacktestError::Strategy(format!(
             "{}: {}",
             first.field, first.message
         )));
     }
-    if let Some(w) = candles
-        .windows(2)
-        .find(|w| w[1].open_time <= w[0].open_time)
-    {
-        return Err(BacktestError::Order(w[1].open_time, w[0].open_time));
+    for market in markets {
+        if let Some(w) = market
+            .candles
+            .windows(2)
+            .find(|w| w[1].open_time <= w[0].open_time)
+        {
+            return Err(BacktestError::Order(w[1].open_time, w[0].open_time));
+        }
+        if let Some(w) = market.funding.windows(2).find(|w| w[1].time <= w[0].time) {
+            return Err(BacktestError::FundingOrder(w[1].time, w[0].time));
+        }
     }
     if !(0.0..0.1).contains(&settings.slippage) {
         return Err(BacktestError::Settings(format!(
@@ -104,108 +158,163 @@ pub fn run(
             settings.slippage
         )));
     }
-    let start = settings.starting_balance.unwrap_or(strategy.stake_amount);
-    if !(start.is_finite() && start > 0.0) {
-        return Err(BacktestError::Settings(format!(
+    Ok(())
+}
+
+fn starting_balance(
+    strategy: &StrategyConfig,
+    cap: usize,
+    settings: &Settings,
+) -> Result<f64, BacktestError> {
+    let start = settings
+        .starting_balance
+        .unwrap_or(strategy.stake_amount * cap as f64);
+    if start.is_finite() && start > 0.0 {
+        Ok(start)
+    } else {
+        Err(BacktestError::Settings(format!(
             "starting balance {start} is not positive"
-        )));
+        )))
     }
-    let (entries, exits) = entry_exit(&strategy.entry, &strategy.exit, candles);
-    let (fee, slip) = (strategy.fee, settings.slippage);
-    let mut cash = start;
-    let mut position: Option<Position> = None;
-    let (mut enter_next, mut exit_next) = (false, false);
-    let mut equity = Vec::with_capacity(candles.len());
-    let mut trades = Vec::new();
-    let close = |p: Position,
-                 time: i64,
-                 price: f64,
-                 reason: ExitReason,
-                 cash: &mut f64,
-                 trades: &mut Vec<Trade>| {
-        let proceeds = p.quantity * price;
-        *cash += proceeds * (1.0 - fee);
-        let profit_abs = proceeds * (1.0 - fee) - p.stake * (1.0 + fee);
-        trades.push(Trade {
-            entry_time: p.entry_time,
-            entry_price: p.entry_price,
-            exit_time: time,
-            exit_price: price,
-            quantity: p.quantity,
-            profit_abs,
-            profit_ratio: profit_abs / p.stake,
-            exit_reason: reason,
-        });
+}
+
+fn book<'a>(strategy: &StrategyConfig, market: &Market<'a>, window: Window) -> Book<'a> {
+    let candles = market.candles;
+    let first = candles.partition_point(|c| c.open_time < window.start);
+    let end = candles.partition_point(|c| c.open_time < window.end);
+    Book::new(
+        candles,
+        flags(strategy, &candles[..end]),
+        market.funding,
+        (first, end),
+    )
+}
+
+/// Run `strategy` over one symbol's `candles` (oldest first), every candle traded, without funding.
+pub fn run(
+    strategy: &StrategyConfig,
+    candles: &[Candle],
+    settings: &Settings,
+) -> Result<Report, BacktestError> {
+    let market = Market {
+        candles,
+        funding: &[],
     };
-    for (i, candle) in candles.iter().enumerate() {
-        if exit_next {
-            if let Some(p) = position.take() {
-                close(
-                    p,
-                    candle.open_time,
-                    candle.open * (1.0 - slip),
-                    ExitReason::Signal,
-                    &mut cash,
-                    &mut trades,
-                );
-            }
-        }
-        if enter_next && position.is_none() {
-            let stake = strategy.stake_amount.min(cash / (1.0 + fee));
-            if stake > 0.0 {
-                let price = candle.open * (1.0 + slip);
-                cash -= stake * (1.0 + fee);
-                position = Some(Position {
-                    entry_time: candle.open_time,
-                    entry_price: price,
-                    quantity: stake / price,
-                    stake,
-                    stop: price * (1.0 + strategy.stoploss),
-                });
-            }
-        }
-        (enter_next, exit_next) = (false, false);
-        if let Some(stop) = position
-            .as_ref()
-            .map(|p| p.stop)
-            .filter(|stop| candle.low <= *stop)
-        {
-            if let Some(p) = position.take() {
-                let price = candle.open.min(stop) * (1.0 - slip);
-                close(
-                    p,
-                    candle.open_time,
-                    price,
-                    ExitReason::StopLoss,
-                    &mut cash,
-                    &mut trades,
-                );
-            }
-        }
-        equity.push(cash + position.as_ref().map_or(0.0, |p| p.quantity * candle.close));
-        if position.is_some() {
-            exit_next = exits[i];
-        } else {
-            enter_next = entries[i];
-        }
-    }
-    if let (Some(p), Some(last)) = (position.take(), candles.last()) {
-        close(
-            p,
-            last.open_time,
-            last.close * (1.0 - slip),
-            ExitReason::EndOfData,
-            &mut cash,
-            &mut trades,
-        );
-        if let Some(e) = equity.last_mut() {
-            *e = cash;
-        }
-    }
-    let metrics = metrics(start, &equity, &trades, strategy.timeframe);
+    let Portfolio {
+        metrics,
+        times,
+        equity,
+        symbols,
+    } = backtest(strategy, &[market], Window::ALL, settings)?;
+    let trades = symbols
+        .into_iter()
+        .next()
+        .map(|s| s.trades)
+        .unwrap_or_default();
     Ok(Report {
         metrics,
+        times,
         equity,
         trades,
     })
+}
+
+/// Run `strategy` over `markets` (one per symbol, sharing one wallet) within `window`.
+pub fn backtest(
+    strategy: &StrategyConfig,
+    markets: &[Market],
+    window: Window,
+    settings: &Settings,
+) -> Result<Portfolio, BacktestError> {
+    check(strategy, markets, settings)?;
+    let cap = strategy.open_trades_cap().min(markets.len()).max(1);
+    let start = starting_balance(strategy, cap, settings)?;
+    let rules = Rules::of(strategy, settings.slippage);
+    let mut wallet = Wallet {
+        cash: start,
+        open: 0,
+        cap,
+    };
+    let mut books: Vec<Book> = markets.iter().map(|m| book(strategy, m, window)).collect();
+    let (times, mut equity) = match books.as_mut_slice() {
+        [one] => alone(one, &rules, &mut wallet),
+        many => together(many, &rules, &mut wallet),
+    };
+    for book in &mut books {
+        book.finish(&rules, &mut wallet);
+    }
+    if let Some(last) = equity.last_mut() {
+        *last = wallet.cash;
+    }
+    let all: Vec<_> = books
+        .iter()
+        .flat_map(|b| b.trades.iter().cloned())
+        .collect();
+    let metrics = metrics(start, &equity, &all, strategy.timeframe);
+    let symbols = books
+        .into_iter()
+        .map(|b| SymbolReport {
+            summary: summary(&b.trades, start),
+            trades: b.trades,
+        })
+        .collect();
+    Ok(Portfolio {
+        metrics,
+        times,
+        equity,
+        symbols,
+    })
+}
+
+/// One symbol: its candles are the timeline.
+fn alone(book: &mut Book, rules: &Rules, wallet: &mut Wallet) -> (Vec<i64>, Vec<f64>) {
+    let range = book.first..book.end;
+    let mut equity = Vec::with_capacity(range.len());
+    for i in range.clone() {
+        book.step(i, rules, wallet);
+        equity.push(wallet.cash + book.mark(i));
+    }
+    let times = book.candles[range].iter().map(|c| c.open_time).collect();
+    (times, equity)
+}
+
+/// Several symbols over the union of their open times: at each time, every exit at the open first, then the
+/// entries in the symbols' order, then what happens within the candles.
+fn together(books: &mut [Book], rules: &Rules, wallet: &mut Wallet) -> (Vec<i64>, Vec<f64>) {
+    let mut cursor: Vec<usize> = books.iter().map(|b| b.first).collect();
+    let mut marks = vec![0.0; books.len()];
+    let (mut times, mut equity) = (Vec::new(), Vec::new());
+    let mut here = Vec::with_capacity(books.len());
+    loop {
+        let now = books
+            .iter()
+            .zip(&cursor)
+            .filter(|(b, &i)| i < b.end)
+            .map(|(b, &i)| b.candles[i].open_time)
+            .min();
+        let Some(now) = now else { break };
+        here.clear();
+        here.extend(
+            (0..books.len()).filter(|&k| {
+                cursor[k] < books[k].end && books[k].candles[cursor[k]].open_time == now
+            }),
+        );
+        for &k in &here {
+            books[k].exit_at_open(cursor[k], rules, wallet);
+        }
+        for &k in &here {
+            books[k].enter_at_open(cursor[k], rules, wallet);
+        }
+        for &k in &here {
+            let i = cursor[k];
+            books[k].within(i, rules, wallet);
+            books[k].read_signals(i);
+            marks[k] = books[k].mark(i);
+            cursor[k] += 1;
+        }
+        // A symbol without a candle now keeps its last close's mark.
+        times.push(now);
+        equity.push(wallet.cash + marks.iter().sum::<f64>());
+    }
+    (times, equity)
 }

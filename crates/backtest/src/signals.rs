@@ -2,36 +2,36 @@
 //! ones). A cross needs the previous candle on one side and this one strictly on the other. An entry and an
 //! exit rule over the same series (the usual crossover pair) share one pass.
 
-use tradai_domain::entities::{Candle, Direction, Signal};
+use tradai_domain::entities::{Candle, Direction, Signal, StrategyConfig};
 
 use crate::indicators::{bollinger, ema, rsi};
 
-/// Where one rule's first series crosses above and below its second.
-struct Crossings {
-    above: Vec<bool>,
-    below: Vec<bool>,
-}
+/// Bit of a crossing above in [`Crossings`].
+const ABOVE: u8 = 1;
+/// Bit of a crossing below.
+const BELOW: u8 = 2;
+
+/// Where one rule's first series crosses its second, per candle: [`ABOVE`] | [`BELOW`].
+struct Crossings(Vec<u8>);
 
 impl Crossings {
-    fn pick(self, direction: Direction) -> Vec<bool> {
-        match direction {
-            Direction::Above => self.above,
-            Direction::Below => self.below,
-        }
-    }
-
     /// From the per-candle difference `first - second` (`NaN` while undefined).
     fn of_differences(n: usize, mut difference: impl FnMut(usize) -> f64) -> Crossings {
-        let mut above = vec![false; n];
-        let mut below = vec![false; n];
+        let mut bits = vec![0u8; n];
         let mut previous = f64::NAN;
-        for i in 0..n {
+        for (i, out) in bits.iter_mut().enumerate() {
             let d = difference(i);
-            above[i] = previous <= 0.0 && d > 0.0;
-            below[i] = previous >= 0.0 && d < 0.0;
+            *out = u8::from(previous <= 0.0 && d > 0.0) | u8::from(previous >= 0.0 && d < 0.0) << 1;
             previous = d;
         }
-        Crossings { above, below }
+        Crossings(bits)
+    }
+}
+
+fn bit(direction: Direction) -> u8 {
+    match direction {
+        Direction::Above => ABOVE,
+        Direction::Below => BELOW,
     }
 }
 
@@ -138,20 +138,64 @@ fn same_series(a: &Signal, b: &Signal) -> bool {
     }
 }
 
-/// Where `entry` and `exit` fire over `candles`.
-pub fn entry_exit(entry: &Signal, exit: &Signal, candles: &[Candle]) -> (Vec<bool>, Vec<bool>) {
-    let closes: Vec<f64> = candles.iter().map(|c| c.close).collect();
-    if same_series(entry, exit) {
-        let Crossings { above, below } = crossings(entry, &closes);
-        return match (direction(entry), direction(exit)) {
-            (Direction::Above, Direction::Below) => (above, below),
-            (Direction::Below, Direction::Above) => (below, above),
-            (Direction::Above, Direction::Above) => (above.clone(), above),
-            (Direction::Below, Direction::Below) => (below.clone(), below),
-        };
+/// A long entry fires at this candle's close.
+pub const ENTER_LONG: u8 = 1;
+/// A long exit fires.
+pub const EXIT_LONG: u8 = 2;
+/// A short entry fires.
+pub const ENTER_SHORT: u8 = 4;
+/// A short exit fires.
+pub const EXIT_SHORT: u8 = 8;
+
+/// `entry` and `exit` over `closes` as `enter` | `exit` bits (`exit` absent: never).
+fn pair(
+    entry: &Signal,
+    exit: Option<&Signal>,
+    closes: &[f64],
+    (enter, leave): (u8, u8),
+) -> Vec<u8> {
+    let (e, x) = (bit(direction(entry)), exit.map_or(0, |x| bit(direction(x))));
+    let shared = exit.is_some_and(|x| same_series(entry, x));
+    let Crossings(mut first) = crossings(entry, closes);
+    // The usual crossover pair, entering above and leaving below: the crossings are the flags already.
+    if shared && (e, x, enter, leave) == (ABOVE, BELOW, ABOVE, BELOW) {
+        return first;
     }
-    (
-        crossings(entry, &closes).pick(direction(entry)),
-        crossings(exit, &closes).pick(direction(exit)),
-    )
+    let second = match exit {
+        Some(x) if !shared => crossings(x, closes).0,
+        _ => Vec::new(),
+    };
+    for (i, bits) in first.iter_mut().enumerate() {
+        let leaves = if shared {
+            *bits & x
+        } else {
+            second.get(i).map_or(0, |b| b & x)
+        };
+        *bits = if *bits & e != 0 { enter } else { 0 } | if leaves != 0 { leave } else { 0 };
+    }
+    first
+}
+
+/// Every rule of `strategy` at each candle's close, as [`ENTER_LONG`] | [`EXIT_LONG`] | [`ENTER_SHORT`] |
+/// [`EXIT_SHORT`] bits.
+pub fn flags(strategy: &StrategyConfig, candles: &[Candle]) -> Vec<u8> {
+    let closes: Vec<f64> = candles.iter().map(|c| c.close).collect();
+    let mut out = pair(
+        &strategy.entry,
+        Some(&strategy.exit),
+        &closes,
+        (ENTER_LONG, EXIT_LONG),
+    );
+    if let Some(entry) = &strategy.short_entry {
+        let shorts = pair(
+            entry,
+            strategy.short_exit.as_ref(),
+            &closes,
+            (ENTER_SHORT, EXIT_SHORT),
+        );
+        for (bits, short) in out.iter_mut().zip(shorts) {
+            *bits |= short;
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 //! short never changes a trade that closed before the cut.
 
 mod naive;
+mod rules;
 
 use proptest::prelude::*;
 use tradai_backtest::{run, ExitReason, Settings};
@@ -14,15 +15,15 @@ fn walk(seed: u64, n: usize) -> Vec<Candle> {
 
 pub fn strategy(entry: Signal, exit: Signal, stoploss: f64, fee: f64) -> StrategyConfig {
     StrategyConfig {
-        name: "test".into(),
-        description: String::new(),
-        timeframe: Timeframe::H1,
-        symbols: vec!["BTC/USDT:USDT".parse().expect("symbol")],
-        stake_amount: 1000.0,
         stoploss,
         fee,
-        entry,
-        exit,
+        ..StrategyConfig::new(
+            "test",
+            Timeframe::H1,
+            vec!["BTC/USDT:USDT".parse().expect("symbol")],
+            entry,
+            exit,
+        )
     }
 }
 
@@ -228,7 +229,7 @@ proptest! {
         let config = strategy(sma(10, 30, Direction::Above), sma(10, 30, Direction::Below), -0.04, 0.001);
         let full = run(&config, &candles, &Settings::default()).expect("full");
         let short = run(&config, &candles[..cut], &Settings::default()).expect("short");
-        let closed: Vec<_> = short.trades.iter().filter(|t| t.exit_reason != ExitReason::EndOfData).collect();
+        let closed: Vec<_> = short.trades.iter().filter(|t| t.exit_reason != ExitReason::EndOfRange).collect();
         for (a, b) in closed.iter().zip(&full.trades) {
             prop_assert_eq!(*a, b);
         }

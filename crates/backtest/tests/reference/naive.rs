@@ -238,7 +238,7 @@ pub fn backtest(s: &StrategyConfig, candles: &[Candle], slip: f64) -> (Vec<RefTr
             qty,
             last.open_time,
             last.close * (1.0 - slip),
-            ExitReason::EndOfData,
+            ExitReason::EndOfRange,
             &mut balance,
             &mut trades,
         );
