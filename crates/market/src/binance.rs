@@ -1,7 +1,14 @@
-//! The Binance USD-M futures public REST source (`GET /fapi/v1/klines`, `GET /fapi/v1/exchangeInfo`):
-//! paginated (1,500 klines a page), rate-limit aware (pauses when the `X-MBX-USED-WEIGHT-1M` header nears
-//! the budget, honours `Retry-After` on 429/418), retrying 5xx and connection failures with exponential
-//! backoff.
+//! The Binance USD-M futures public REST source (`GET /fapi/v1/klines`, `GET /fapi/v1/fundingRate`,
+//! `GET /fapi/v1/exchangeInfo`): paginated (1,500 klines or 1,000 funding events a page), rate-limit aware
+//! (pauses when the `X-MBX-USED-WEIGHT-1M` header nears the budget, honours `Retry-After` on 429/418),
+//! retrying 5xx and connection failures with exponential backoff.
+//!
+//! Funding times: Binance stamps an event when it settled, a few milliseconds after the funding instant
+//! (`"fundingTime": 1698796800004` for 00:00:00 UTC). [`funding_rate`] takes each event back to its instant by
+//! rounding down to the whole minute, so it falls on the boundary of a candle of every timeframe (a backtest
+//! applies it to the positions open at that instant) and two syncs of one event store one time. Down, not to
+//! the nearest: settlement is never before the instant. The minute rather than the second: a settlement lag of
+//! up to a minute still lands on the instant, and Binance's funding instants are whole hours.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use tradai_domain::entities::{Candle, Symbol, Timeframe};
+use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
 use tradai_domain::ports::CandleSource;
 use tradai_domain::{DomainError, ExternalKind, Result};
 
@@ -61,6 +68,52 @@ pub fn candle(row: &Value) -> Result<Candle> {
     })
 }
 
+/// One minute in ms: funding events are normalised to it.
+const MINUTE: i64 = 60_000;
+
+/// The funding instant of an event Binance stamped `funding_time` (ms): rounded down to the whole minute.
+pub fn funding_instant(funding_time: i64) -> i64 {
+    funding_time.div_euclid(MINUTE) * MINUTE
+}
+
+/// The last settlement timestamp (ms, inclusive: Binance's `endTime`) whose instant is before `end`.
+pub fn funding_query_end(end: i64) -> i64 {
+    end.saturating_add(MINUTE - 1).div_euclid(MINUTE) * MINUTE - 1
+}
+
+fn malformed(field: &str, value: &Value, why: &str, row: &Value) -> DomainError {
+    DomainError::external(
+        EXCHANGE,
+        ExternalKind::Rejected,
+        format!("unexpected funding row: {field} {value} {why}: {row:.200}"),
+    )
+}
+
+/// Binance's settlement timestamp of a funding row (`fundingTime`, ms).
+fn funding_time(row: &Value) -> Result<i64> {
+    let time = &row["fundingTime"];
+    time.as_i64()
+        .filter(|t| *t >= 0)
+        .ok_or_else(|| malformed("fundingTime", time, "is not a time in ms", row))
+}
+
+/// One funding row `{"symbol": "BTCUSDT", "fundingTime": 1698796800004, "fundingRate": "0.00010000",
+/// "markPrice": "34512.10000000"}` as an event at its funding instant ([`funding_instant`]). The rate is a
+/// decimal string as Binance sends it; `markPrice` is not kept (old rows send it empty).
+pub fn funding_rate(row: &Value) -> Result<FundingRate> {
+    let time = funding_time(row)?;
+    let rate = &row["fundingRate"];
+    let rate = rate
+        .as_str()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|r| r.is_finite())
+        .ok_or_else(|| malformed("fundingRate", rate, "is not a decimal string", row))?;
+    Ok(FundingRate {
+        time: funding_instant(time),
+        rate,
+    })
+}
+
 /// The perpetual contracts trading now, from an `exchangeInfo` answer.
 pub fn perpetuals(info: &Value) -> Result<Vec<Symbol>> {
     let rows = info["symbols"]
@@ -88,6 +141,8 @@ pub fn perpetuals(info: &Value) -> Result<Vec<Symbol>> {
 pub struct Settings {
     /// Klines per request (Binance allows up to 1,500).
     pub page_limit: usize,
+    /// Funding events per request (Binance allows up to 1,000).
+    pub funding_page_limit: usize,
     /// Attempts per request, the first included.
     pub max_attempts: u32,
     /// First retry delay; doubled per attempt.
@@ -96,16 +151,20 @@ pub struct Settings {
     pub weight_budget: u64,
     /// Longest pause for a rate limit or `Retry-After`.
     pub max_pause: Duration,
+    /// Longest wait for one answer; a request that takes longer is retried like a connection failure.
+    pub request_timeout: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             page_limit: 1500,
+            funding_page_limit: 1000,
             max_attempts: 5,
             backoff: Duration::from_millis(500),
             weight_budget: 2000,
             max_pause: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -133,7 +192,7 @@ impl BinanceFutures {
     pub fn new(base_url: &str, settings: Settings) -> Result<Self> {
         check_url(base_url)?;
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
+            .timeout(settings.request_timeout)
             .build()
             .map_err(|e| DomainError::Configuration(format!("HTTP client: {e}")))?;
         Ok(BinanceFutures {
@@ -315,6 +374,48 @@ impl CandleSource for BinanceFutures {
     async fn symbols(&self) -> Result<Vec<Symbol>> {
         perpetuals(&self.get("/fapi/v1/exchangeInfo", &[]).await?)
     }
+
+    /// Pages of `GET /fapi/v1/fundingRate` (oldest first; the next page starts after the last settlement
+    /// timestamp), through the same retries and weight budget as klines.
+    async fn funding_rates(
+        &self,
+        symbol: &Symbol,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<FundingRate>> {
+        if !symbol.is_futures() {
+            return Ok(Vec::new());
+        }
+        let pair = pair(symbol)?;
+        let last = funding_query_end(end);
+        let mut events = Vec::new();
+        let mut cursor = start;
+        while cursor <= last {
+            let query = [
+                ("symbol", pair.clone()),
+                ("startTime", cursor.to_string()),
+                ("endTime", last.to_string()),
+                ("limit", self.settings.funding_page_limit.to_string()),
+            ];
+            let page = self.get("/fapi/v1/fundingRate", &query).await?;
+            let rows = page
+                .as_array()
+                .ok_or_else(|| unexpected("fundingRate page", &page))?;
+            let Some(newest) = rows.last() else { break };
+            for row in rows {
+                let event = funding_rate(row)?;
+                if (start..end).contains(&event.time) {
+                    events.push(event);
+                }
+            }
+            let next = funding_time(newest)? + 1;
+            if rows.len() < self.settings.funding_page_limit || next <= cursor {
+                break;
+            }
+            cursor = next;
+        }
+        Ok(events)
+    }
 }
 
 #[cfg(test)]
@@ -355,5 +456,66 @@ mod tests {
             "invalid symbol: Binance USD-M futures: Invalid symbol."
         );
         assert!(!rejected("/x", 403, "WAF").is_retriable());
+    }
+
+    #[test]
+    fn funding_rows_are_read_at_their_funding_instant() {
+        let row = serde_json::json!({"symbol": "BTCUSDT", "fundingTime": 1_698_796_800_004i64,
+            "fundingRate": "-0.00002986", "markPrice": "34512.10000000"});
+        assert_eq!(
+            funding_rate(&row).expect("row"),
+            FundingRate {
+                time: 1_698_796_800_000,
+                rate: -0.00002986
+            },
+            "00:00:00.004 is the 00:00 event"
+        );
+        let old = serde_json::json!({"symbol": "BTCUSDT", "fundingTime": 1_568_102_400_000i64,
+            "fundingRate": "0.00010000", "markPrice": ""});
+        assert_eq!(
+            funding_rate(&old).expect("an empty markPrice is fine").rate,
+            0.0001
+        );
+        assert_eq!(funding_instant(1_698_796_859_999), 1_698_796_800_000);
+        assert_eq!(funding_instant(1_698_796_860_000), 1_698_796_860_000);
+        assert_eq!(funding_query_end(1_698_796_800_000), 1_698_796_799_999);
+        assert_eq!(funding_query_end(1_698_796_800_001), 1_698_796_859_999);
+    }
+
+    #[test]
+    fn a_malformed_funding_row_names_its_field_and_value() {
+        let cases = [
+            (
+                serde_json::json!({"fundingTime": "1698796800004", "fundingRate": "0.0001"}),
+                r#"fundingTime "1698796800004" is not a time in ms"#,
+            ),
+            (
+                serde_json::json!({"fundingRate": "0.0001"}),
+                "fundingTime null is not a time in ms",
+            ),
+            (
+                serde_json::json!({"fundingTime": -8, "fundingRate": "0.0001"}),
+                "fundingTime -8 is not a time in ms",
+            ),
+            (
+                serde_json::json!({"fundingTime": 1_698_796_800_004i64, "fundingRate": "abc"}),
+                r#"fundingRate "abc" is not a decimal string"#,
+            ),
+            (
+                serde_json::json!({"fundingTime": 1_698_796_800_004i64, "fundingRate": 0.0001}),
+                "fundingRate 0.0001 is not a decimal string",
+            ),
+            (
+                serde_json::json!({"fundingTime": 1_698_796_800_004i64, "fundingRate": "NaN"}),
+                r#"fundingRate "NaN" is not a decimal string"#,
+            ),
+        ];
+        for (row, expected) in cases {
+            let err = funding_rate(&row).expect_err("malformed");
+            assert!(
+                err.to_string().contains(expected) && !err.is_retriable(),
+                "{row}: {err}"
+            );
+        }
     }
 }

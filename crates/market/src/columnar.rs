@@ -1,16 +1,24 @@
 //! Candles as Parquet: one row group, columns `date` (INT64 timestamp in ms, UTC), `open`, `high`, `low`,
 //! `close`, `volume` (DOUBLE), Snappy-compressed — the reference §20 schema, readable by pandas/pyarrow.
+//!
+//! Funding events as Parquet too ([`encode_funding`]): columns `date` (the same timestamp) and `rate`
+//! (DOUBLE), with the spans whose events the file holds in full in the file's key-value metadata
+//! (`tradai.funding.covered`, JSON `[{"start": ms, "end": ms}]`). One format for the bucket: the same
+//! readers (pandas, pyarrow, DuckDB) and the same guarded decoder as candles, and the coverage travels with
+//! the events in one object, so one conditional put replaces both.
 
 use std::sync::Arc;
 
 use parquet::basic::Compression;
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::{DoubleType, Int64Type};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
-use tradai_domain::entities::Candle;
+use tradai_domain::entities::{Candle, FundingRate};
+use tradai_domain::ports::Span;
 use tradai_domain::{DomainError, Result};
 
 const SCHEMA: &str = "message ohlcv {
@@ -69,7 +77,12 @@ const MAX_ROWS: usize = 1_000_000;
 /// file is an error too: the Parquet reader panics on some corruptions (found by the `parquet` fuzz target),
 /// which is caught here, so a bad object in the bucket cannot take down the task reading it.
 pub fn decode(file: Vec<u8>) -> Result<Vec<Candle>> {
-    std::panic::catch_unwind(move || decode_checked(file)).unwrap_or_else(|panic| {
+    guarded(move || decode_checked(file))
+}
+
+/// `read`, with a panic of the Parquet reader turned into a "damaged Parquet file" error.
+fn guarded<T>(read: impl FnOnce() -> Result<T> + std::panic::UnwindSafe) -> Result<T> {
+    std::panic::catch_unwind(read).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -148,6 +161,132 @@ fn decode_checked(file: Vec<u8>) -> Result<Vec<Candle>> {
     Ok(candles)
 }
 
+const FUNDING_SCHEMA: &str = "message funding {
+  REQUIRED INT64 date (TIMESTAMP(MILLIS,true));
+  REQUIRED DOUBLE rate;
+}";
+
+/// The key-value metadata key holding the covered spans of a funding file.
+pub const COVERED_KEY: &str = "tradai.funding.covered";
+
+/// One funding file: events (oldest first) and the spans whose events it holds in full.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FundingFile {
+    pub events: Vec<FundingRate>,
+    pub covered: Vec<Span>,
+}
+
+/// Encode a funding file (events in the given order) as Parquet.
+pub fn encode_funding(file: &FundingFile) -> Result<Vec<u8>> {
+    let schema = Arc::new(parse_message_type(FUNDING_SCHEMA).map_err(|e| corrupt("schema", e))?);
+    let covered = serde_json::to_string(&file.covered).map_err(|e| corrupt("covered spans", e))?;
+    let properties = Arc::new(
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(Some(vec![KeyValue::new(COVERED_KEY.to_owned(), covered)]))
+            .build(),
+    );
+    let mut bytes = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut bytes, schema, properties)
+        .map_err(|e| corrupt("parquet writer", e))?;
+    let mut group = writer
+        .next_row_group()
+        .map_err(|e| corrupt("row group", e))?;
+    let times: Vec<i64> = file.events.iter().map(|e| e.time).collect();
+    let rates: Vec<f64> = file.events.iter().map(|e| e.rate).collect();
+    let mut index = 0;
+    while let Some(mut column) = group.next_column().map_err(|e| corrupt("column", e))? {
+        let written = if index == 0 {
+            column.typed::<Int64Type>().write_batch(&times, None, None)
+        } else {
+            column.typed::<DoubleType>().write_batch(&rates, None, None)
+        };
+        written.map_err(|e| corrupt("column data", e))?;
+        column.close().map_err(|e| corrupt("column", e))?;
+        index += 1;
+    }
+    group.close().map_err(|e| corrupt("row group", e))?;
+    writer.close().map_err(|e| corrupt("parquet file", e))?;
+    Ok(bytes)
+}
+
+/// Decode a file written by [`encode_funding`], guarded as [`decode`] is.
+pub fn decode_funding(file: Vec<u8>) -> Result<FundingFile> {
+    guarded(move || decode_funding_checked(file))
+}
+
+fn decode_funding_checked(file: Vec<u8>) -> Result<FundingFile> {
+    let reader = SerializedFileReader::new(bytes::Bytes::from(file))
+        .map_err(|e| corrupt("not a Parquet file", e))?;
+    let metadata = reader.metadata().file_metadata();
+    let columns = metadata.schema_descr().num_columns();
+    if columns != 2 {
+        return Err(corrupt(
+            "unexpected Parquet schema",
+            format!("{columns} columns, expected 2 (date, rate)"),
+        ));
+    }
+    let covered = match metadata
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .find(|kv| kv.key == COVERED_KEY)
+        .and_then(|kv| kv.value.as_deref())
+    {
+        Some(text) => serde_json::from_str::<Vec<Span>>(text)
+            .map_err(|e| corrupt(&format!("{COVERED_KEY} metadata"), e))?,
+        None => Vec::new(),
+    };
+    let mut events = Vec::new();
+    for g in 0..reader.num_row_groups() {
+        let group = reader
+            .get_row_group(g)
+            .map_err(|e| corrupt("row group", e))?;
+        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        if rows > MAX_ROWS {
+            return Err(corrupt(
+                "damaged Parquet file",
+                format!("a row group of {rows} rows (at most {MAX_ROWS})"),
+            ));
+        }
+        let (mut times, mut rates) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        for c in 0..2 {
+            match group
+                .get_column_reader(c)
+                .map_err(|e| corrupt("column", e))?
+            {
+                ColumnReader::Int64ColumnReader(mut r) if c == 0 => {
+                    r.read_records(rows, None, None, &mut times)
+                        .map_err(|e| corrupt("date column", e))?;
+                }
+                ColumnReader::DoubleColumnReader(mut r) if c == 1 => {
+                    r.read_records(rows, None, None, &mut rates)
+                        .map_err(|e| corrupt("rate column", e))?;
+                }
+                _ => {
+                    return Err(corrupt(
+                        "unexpected Parquet schema",
+                        format!("column {c} has the wrong type"),
+                    ))
+                }
+            }
+        }
+        if times.len() != rows || rates.len() != rows {
+            return Err(corrupt(
+                "truncated Parquet file",
+                format!("{rows} rows expected"),
+            ));
+        }
+        events.extend(
+            times
+                .into_iter()
+                .zip(rates)
+                .map(|(time, rate)| FundingRate { time, rate }),
+        );
+    }
+    Ok(FundingFile { events, covered })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -169,5 +308,31 @@ mod tests {
     fn other_bytes_are_rejected_with_a_reason() {
         let err = decode(b"PAR1 not really".to_vec()).expect_err("not parquet");
         assert!(err.to_string().contains("not a Parquet file"), "{err}");
+        let err = decode_funding(b"PAR1 not really".to_vec()).expect_err("not parquet");
+        assert!(err.to_string().contains("not a Parquet file"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn funding_files_round_trip(
+            rows in proptest::collection::vec((0i64..100_000, -0.003f64..0.003), 0..200),
+            spans in proptest::collection::vec((0i64..1_000, 1i64..100), 0..5),
+        ) {
+            let file = FundingFile {
+                events: rows.into_iter().map(|(t, rate)| FundingRate { time: t * 28_800_000, rate }).collect(),
+                covered: spans.into_iter().map(|(s, l)| Span { start: s * 60_000, end: (s + l) * 60_000 }).collect(),
+            };
+            prop_assert_eq!(decode_funding(encode_funding(&file).expect("encode")).expect("decode"), file);
+        }
+    }
+
+    #[test]
+    fn candle_and_funding_files_are_not_mistaken_for_each_other() {
+        let candles = encode(&[]).expect("candles");
+        let err = decode_funding(candles).expect_err("six columns");
+        assert!(err.to_string().contains("6 columns, expected 2"), "{err}");
+        let funding = encode_funding(&FundingFile::default()).expect("funding");
+        let err = decode(funding).expect_err("two columns");
+        assert!(err.to_string().contains("2 columns, expected 6"), "{err}");
     }
 }

@@ -2,9 +2,15 @@
 //! per calendar month for intraday timeframes and per year for `1d` and `1w`. The symbol is stored with `/`
 //! and `:` as `_` (`BTC/USDT:USDT` → `BTC_USDT_USDT`); assets are upper-case letters and digits, so the
 //! two- or three-part form decodes without ambiguity.
+//!
+//! A perpetual's funding events live beside the candles, in the same bucket under their own prefix:
+//! `funding/<symbol>/<YYYY-MM>.parquet`, one object per calendar month (about 93 events at Binance's 8-hourly
+//! funding). A month is also the unit of completeness: its object records which spans of the month it holds
+//! in full ([`crate::columnar::FundingFile`]), so a month synced whole after it ended is never asked for again.
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use tradai_domain::entities::{Symbol, Timeframe};
+use tradai_domain::ports::Span;
 
 /// Prefix of every market-data object.
 pub const ROOT: &str = "ohlcv/";
@@ -40,8 +46,29 @@ pub fn period_of(timeframe: Timeframe, at: i64) -> String {
     if yearly(timeframe) {
         format!("{:04}", time.year())
     } else {
-        format!("{:04}-{:02}", time.year(), time.month())
+        month_of(at)
     }
+}
+
+/// The calendar month (`YYYY-MM`) of `at` (ms).
+pub fn month_of(at: i64) -> String {
+    let time = DateTime::from_timestamp_millis(at).unwrap_or_default();
+    format!("{:04}-{:02}", time.year(), time.month())
+}
+
+/// The calendar months overlapping `span`, oldest first, each with its own `[start, end)`.
+pub fn months(span: Span) -> Vec<(String, Span)> {
+    let mut months = Vec::new();
+    let mut at = span.start;
+    while at < span.end {
+        let month = month_of(at);
+        let Some((start, end)) = period_span(&month).filter(|(_, end)| *end > at) else {
+            break;
+        };
+        months.push((month, Span { start, end }));
+        at = end;
+    }
+    months
 }
 
 fn millis(year: i32, month: u32) -> i64 {
@@ -90,6 +117,31 @@ pub fn parse_key(key: &str) -> Option<(Symbol, Timeframe, String)> {
     Some((parse_symbol_dir(dir)?, tf.parse().ok()?, period.to_owned()))
 }
 
+/// Prefix of every funding object.
+pub const FUNDING_ROOT: &str = "funding/";
+
+/// The prefix of one symbol's funding history.
+pub fn funding_prefix(symbol: &Symbol) -> String {
+    format!("{FUNDING_ROOT}{}/", symbol_dir(symbol))
+}
+
+/// The key of one month's funding object.
+pub fn funding_key(symbol: &Symbol, month: &str) -> String {
+    format!("{}{month}.parquet", funding_prefix(symbol))
+}
+
+/// The symbol and month of a funding object key, if it is one of ours.
+pub fn parse_funding_key(key: &str) -> Option<(Symbol, String)> {
+    let rest = key.strip_prefix(FUNDING_ROOT)?;
+    let (dir, file) = rest.split_once('/')?;
+    let month = file.strip_suffix(".parquet")?;
+    if !month.contains('-') {
+        return None;
+    }
+    period_span(month)?;
+    Some((parse_symbol_dir(dir)?, month.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +167,51 @@ mod tests {
         );
         assert_eq!(parse_key("ohlcv/BTC_USDT_USDT/2h/2024-02.parquet"), None);
         assert_eq!(parse_key("ohlcv/BTC/1h/2024-13.parquet"), None);
+    }
+
+    #[test]
+    fn funding_keys_are_months_per_symbol() {
+        let symbol: Symbol = "BTC/USDT:USDT".parse().expect("symbol");
+        let key = funding_key(&symbol, "2024-02");
+        assert_eq!(key, "funding/BTC_USDT_USDT/2024-02.parquet");
+        assert_eq!(parse_funding_key(&key), Some((symbol, "2024-02".into())));
+        for other in [
+            "funding/BTC_USDT_USDT/2024.parquet",
+            "funding/BTC_USDT_USDT/2024-13.parquet",
+            "funding/BTC_USDT_USDT/1h/2024-02.parquet",
+            "ohlcv/BTC_USDT_USDT/1h/2024-02.parquet",
+        ] {
+            assert_eq!(parse_funding_key(other), None, "{other}");
+        }
+        assert_eq!(parse_key(&key), None, "not a candle object");
+    }
+
+    #[test]
+    fn a_span_splits_into_its_months() {
+        let (jan_15, feb_1, mar_1, mar_2) = (
+            1_705_276_800_000,
+            1_706_745_600_000,
+            1_709_251_200_000,
+            1_709_337_600_000,
+        );
+        let split = months(Span {
+            start: jan_15,
+            end: mar_2,
+        });
+        let names: Vec<&str> = split.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(names, ["2024-01", "2024-02", "2024-03"]);
+        assert_eq!(
+            split[1].1,
+            Span {
+                start: feb_1,
+                end: mar_1
+            }
+        );
+        assert!(months(Span {
+            start: feb_1,
+            end: feb_1
+        })
+        .is_empty());
     }
 
     #[test]

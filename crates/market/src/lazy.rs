@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use async_trait::async_trait;
-use tradai_domain::entities::{Candle, Symbol, Timeframe};
+use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
 use tradai_domain::ports::CandleSource;
 use tradai_domain::Result;
 
@@ -57,6 +57,15 @@ impl CandleSource for LazyBinance {
 
     async fn symbols(&self) -> Result<Vec<Symbol>> {
         self.source()?.symbols().await
+    }
+
+    async fn funding_rates(
+        &self,
+        symbol: &Symbol,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<FundingRate>> {
+        self.source()?.funding_rates(symbol, start, end).await
     }
 }
 

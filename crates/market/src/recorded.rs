@@ -1,12 +1,14 @@
-//! Recorded Binance USD-M futures pages (`recordings/binance-futures/`: kline pages and `exchangeInfo`) and
-//! the [`CandleSource`] that serves them: the local platform's exchange, so it runs with no network. The
-//! replay server (feature `replay`) serves the same pages over HTTP to the real adapter.
+//! Recorded Binance USD-M futures pages (`recordings/binance-futures/`: kline pages, funding-rate pages and
+//! `exchangeInfo`) and the [`CandleSource`] that serves them: the local platform's exchange, so it runs with
+//! no network. The replay server (feature `replay`) serves the same pages over HTTP to the real adapter.
+//! The pages are composed in Binance's exact response formats, not captured (no machine here reaches the API;
+//! `recordings/binance-futures/README.md` says how they are made).
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use tradai_domain::entities::{Candle, Symbol, Timeframe};
+use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
 use tradai_domain::ports::CandleSource;
 use tradai_domain::{DomainError, Result};
 
@@ -35,12 +37,25 @@ const PAGES: [(&str, &str, &str); 4] = [
         include_str!("../recordings/binance-futures/klines/ETHUSDT-1h-2.json"),
     ),
 ];
+/// The bundled funding-rate pages: `(pair, page)`, each as `GET /fapi/v1/fundingRate` answers, oldest first.
+const FUNDING_PAGES: [(&str, &str); 2] = [
+    (
+        "BTCUSDT",
+        include_str!("../recordings/binance-futures/fundingRate/BTCUSDT-1.json"),
+    ),
+    (
+        "ETHUSDT",
+        include_str!("../recordings/binance-futures/fundingRate/ETHUSDT-1.json"),
+    ),
+];
 const EXCHANGE_INFO: &str = include_str!("../recordings/binance-futures/exchangeInfo.json");
 
-/// Recorded klines per `(pair, interval)` as the API returned them, oldest first, and the exchange info.
+/// Recorded klines per `(pair, interval)` and funding rows per pair as the API returns them, oldest first,
+/// and the exchange info.
 #[derive(Debug, Clone)]
 pub struct Recording {
     klines: BTreeMap<(String, String), Vec<Value>>,
+    funding: BTreeMap<String, Vec<Value>>,
     exchange_info: Value,
 }
 
@@ -57,10 +72,18 @@ impl Recording {
                 .or_default()
                 .extend(rows);
         }
+        let mut funding: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (pair, page) in FUNDING_PAGES {
+            let rows: Vec<Value> = serde_json::from_str(page).map_err(|e| {
+                DomainError::Configuration(format!("recorded fundingRate page {pair}: {e}"))
+            })?;
+            funding.entry(pair.into()).or_default().extend(rows);
+        }
         let exchange_info = serde_json::from_str(EXCHANGE_INFO)
             .map_err(|e| DomainError::Configuration(format!("recorded exchangeInfo: {e}")))?;
         Ok(Recording {
             klines,
+            funding,
             exchange_info,
         })
     }
@@ -84,6 +107,29 @@ impl Recording {
         Some(
             rows.iter()
                 .filter(|row| row[0].as_i64().is_some_and(|t| t >= start && t <= end))
+                .take(limit)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// A funding page as `GET /fapi/v1/fundingRate` answers it: rows with `fundingTime` in `[start, end]`, at
+    /// most `limit`; `None` for a pair never recorded.
+    pub fn funding_page(
+        &self,
+        pair: &str,
+        start: i64,
+        end: i64,
+        limit: usize,
+    ) -> Option<Vec<Value>> {
+        let rows = self.funding.get(pair)?;
+        Some(
+            rows.iter()
+                .filter(|row| {
+                    row["fundingTime"]
+                        .as_i64()
+                        .is_some_and(|t| t >= start && t <= end)
+                })
                 .take(limit)
                 .cloned()
                 .collect(),
@@ -143,5 +189,39 @@ impl CandleSource for RecordedSource {
 
     async fn symbols(&self) -> Result<Vec<Symbol>> {
         binance::perpetuals(&self.recording.exchange_info)
+    }
+
+    async fn funding_rates(
+        &self,
+        symbol: &Symbol,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<FundingRate>> {
+        if !symbol.is_futures() {
+            return Ok(Vec::new());
+        }
+        let pair = binance::pair(symbol)?;
+        let rows = self
+            .recording
+            .funding_page(&pair, start, binance::funding_query_end(end), usize::MAX)
+            .ok_or_else(|| {
+                let recorded: Vec<&str> =
+                    self.recording.funding.keys().map(String::as_str).collect();
+                DomainError::validation(
+                    "symbol",
+                    format!(
+                        "no recorded funding rates for {pair}; recorded: {}",
+                        recorded.join(", ")
+                    ),
+                )
+            })?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let event = binance::funding_rate(row)?;
+            if (start..end).contains(&event.time) {
+                events.push(event);
+            }
+        }
+        Ok(events)
     }
 }

@@ -1,7 +1,9 @@
 //! A loopback HTTP server that answers like the Binance USD-M futures REST API from a [`Recording`]: klines
-//! paged by `startTime`/`endTime`/`limit` (default 500, at most 1,500), `exchangeInfo`, Binance's error
-//! bodies, and the `X-MBX-USED-WEIGHT-1M` header. Faults queued with [`ReplayServer::fail_next`] are answered
-//! first, in order, to exercise retries and rate limits. Every klines request is logged.
+//! paged by `startTime`/`endTime`/`limit` (default 500, at most 1,500), funding rates paged the same way
+//! (default 100, at most 1,000; `symbol` required here, while Binance would answer every symbol without it),
+//! `exchangeInfo`, Binance's error bodies, and the `X-MBX-USED-WEIGHT-1M` header. Faults queued with
+//! [`ReplayServer::fail_next`] are answered first, in order, by whichever endpoint is called next, to exercise
+//! retries and rate limits. Every klines and every funding request is logged.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,6 +24,8 @@ pub enum Fault {
     Status(u16, Option<u64>),
     /// The recorded answer, reporting this used weight.
     Weight(u64),
+    /// The recorded answer, after this long (longer than the client's timeout: a request that times out).
+    Stall(std::time::Duration),
 }
 
 #[derive(Debug)]
@@ -29,6 +33,7 @@ struct Shared {
     recording: Recording,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<BTreeMap<String, String>>>,
+    funding_log: Mutex<Vec<BTreeMap<String, String>>>,
 }
 
 /// The running server; stops when dropped.
@@ -52,9 +57,11 @@ impl ReplayServer {
             recording,
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
+            funding_log: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/fapi/v1/klines", get(klines))
+            .route("/fapi/v1/fundingRate", get(funding_rate))
             .route("/fapi/v1/exchangeInfo", get(exchange_info))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -89,22 +96,35 @@ impl ReplayServer {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// The query of every funding-rate request so far.
+    pub fn funding_requests(&self) -> Vec<BTreeMap<String, String>> {
+        self.shared
+            .funding_log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 fn error(status: StatusCode, code: i64, message: &str) -> Response {
     (status, Json(json!({ "code": code, "msg": message }))).into_response()
 }
 
-/// The queued fault, if any: a full answer, or the weight to report.
-fn fault(shared: &Shared) -> Result<Option<u64>, Box<Response>> {
-    match shared
+/// The queued fault, if any: a full answer, or the weight to report (after the stall, for a stall).
+async fn fault(shared: &Shared) -> Result<Option<u64>, Box<Response>> {
+    let next = shared
         .faults
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .pop_front()
-    {
+        .pop_front();
+    match next {
         None => Ok(None),
         Some(Fault::Weight(w)) => Ok(Some(w)),
+        Some(Fault::Stall(wait)) => {
+            tokio::time::sleep(wait).await;
+            Ok(None)
+        }
         Some(Fault::Status(status, retry_after)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut headers = HeaderMap::new();
@@ -130,6 +150,71 @@ fn with_weight(body: serde_json::Value, weight: u64) -> Response {
     response
 }
 
+/// `startTime`, `endTime` and `limit` of a paged query (absent: the defaults), or Binance's answer to a bad
+/// one.
+fn paging(
+    query: &BTreeMap<String, String>,
+    default_limit: i64,
+    max_limit: i64,
+) -> Result<(i64, i64, usize), Box<Response>> {
+    let number = |key: &str, default: i64| {
+        query
+            .get(key)
+            .map_or(Some(default), |v| v.parse::<i64>().ok())
+    };
+    let (Some(start), Some(end), Some(limit)) = (
+        number("startTime", 0),
+        number("endTime", i64::MAX),
+        number("limit", default_limit),
+    ) else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            -1100,
+            "Illegal characters found in a parameter.",
+        )
+        .into());
+    };
+    match usize::try_from(limit) {
+        Ok(rows) if (1..=max_limit).contains(&limit) => Ok((start, end, rows)),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            -1130,
+            "Invalid data sent for a parameter.",
+        )
+        .into()),
+    }
+}
+
+async fn funding_rate(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    shared
+        .funding_log
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(query.clone());
+    let weight = match fault(&shared).await {
+        Ok(weight) => weight.unwrap_or(1),
+        Err(response) => return *response,
+    };
+    let Some(symbol) = query.get("symbol") else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            -1102,
+            "Mandatory parameter 'symbol' was not sent.",
+        );
+    };
+    let (start, end, limit) = match paging(&query, 100, 1000) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
+    };
+    match shared.recording.funding_page(symbol, start, end, limit) {
+        Some(rows) => with_weight(json!(rows), weight),
+        None => error(StatusCode::BAD_REQUEST, -1121, "Invalid symbol."),
+    }
+}
+
 async fn klines(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<BTreeMap<String, String>>,
@@ -139,7 +224,7 @@ async fn klines(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(query.clone());
-    let weight = match fault(&shared) {
+    let weight = match fault(&shared).await {
         Ok(weight) => weight.unwrap_or(10),
         Err(response) => return *response,
     };
@@ -150,43 +235,18 @@ async fn klines(
             "Mandatory parameter 'symbol' or 'interval' was not sent.",
         );
     };
-    let number = |key: &str, default: i64| {
-        query
-            .get(key)
-            .map_or(Some(default), |v| v.parse::<i64>().ok())
+    let (start, end, limit) = match paging(&query, 500, 1500) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
     };
-    let (Some(start), Some(end), Some(limit)) = (
-        number("startTime", 0),
-        number("endTime", i64::MAX),
-        number("limit", 500),
-    ) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            -1100,
-            "Illegal characters found in a parameter.",
-        );
-    };
-    if !(1..=1500).contains(&limit) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            -1130,
-            "Invalid data sent for a parameter.",
-        );
-    }
-    match shared.recording.page(
-        symbol,
-        interval,
-        start,
-        end,
-        usize::try_from(limit).unwrap_or(500),
-    ) {
+    match shared.recording.page(symbol, interval, start, end, limit) {
         Some(rows) => with_weight(json!(rows), weight),
         None => error(StatusCode::BAD_REQUEST, -1121, "Invalid symbol."),
     }
 }
 
 async fn exchange_info(State(shared): State<Arc<Shared>>) -> Response {
-    match fault(&shared) {
+    match fault(&shared).await {
         Ok(weight) => with_weight(
             shared.recording.exchange_info().clone(),
             weight.unwrap_or(1),

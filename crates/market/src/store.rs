@@ -1,17 +1,18 @@
 //! The market-data store on the object-store port: Parquet objects laid out by [`crate::layout`]. Writes
 //! merge into each period's object and replace it whole with a conditional put, so a reader sees the old or
 //! the new object, never a mix, and two writers of one period both keep their candles; every candle is checked
-//! before anything is written.
+//! before anything is written. Funding events are kept the same way, one object per symbol and month under
+//! `funding/`, with the spans of the month known in full inside the same object.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tradai_domain::entities::{Candle, Symbol, Timeframe};
-use tradai_domain::ports::{Expected, MarketStore, ObjectStore, Series, StoredObject};
+use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
+use tradai_domain::ports::{Expected, MarketStore, ObjectStore, Series, Span, StoredObject};
 use tradai_domain::{DomainError, ExternalKind, Result};
 
-use crate::columnar;
+use crate::columnar::{self, FundingFile};
 use crate::layout::{self, ROOT};
 
 const CONTENT_TYPE: &str = "application/vnd.apache.parquet";
@@ -128,6 +129,146 @@ impl ParquetStore {
 /// How many times one period's merge is tried against other writers before giving up.
 const MERGE_ATTEMPTS: usize = 8;
 
+/// The longest span one `write_funding_span` call may mark (about a century): a span is a sync's range, never
+/// more, and each of its months is an object to write.
+const MAX_COVER_DAYS: i64 = 36_525;
+const DAY_MS: i64 = 86_400_000;
+
+/// Funding is a perpetual's: a spot pair has none to store.
+fn futures_only(symbol: &Symbol) -> Result<()> {
+    if symbol.is_futures() {
+        Ok(())
+    } else {
+        Err(DomainError::validation(
+            "funding",
+            format!("{symbol} is not a futures pair; only futures pay funding"),
+        ))
+    }
+}
+
+/// Refused whole when the pair is spot or an event is invalid.
+fn checked(symbol: &Symbol, events: &[FundingRate]) -> Result<()> {
+    futures_only(symbol)?;
+    match events.iter().find_map(FundingRate::problem) {
+        Some(problem) => Err(DomainError::validation(
+            "funding",
+            format!("{symbol}: {problem}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Events by the month of their time.
+fn by_month(events: &[FundingRate]) -> BTreeMap<String, Vec<FundingRate>> {
+    let mut months: BTreeMap<String, Vec<FundingRate>> = BTreeMap::new();
+    for event in events {
+        months
+            .entry(layout::month_of(event.time))
+            .or_default()
+            .push(*event);
+    }
+    months
+}
+
+/// The part of `span` inside `within`, if any.
+fn clip(span: Span, within: Span) -> Option<Span> {
+    let clipped = Span {
+        start: span.start.max(within.start),
+        end: span.end.min(within.end),
+    };
+    (!clipped.is_empty()).then_some(clipped)
+}
+
+impl ParquetStore {
+    /// The months of a symbol's funding history with their spans, oldest first.
+    async fn funding_months(&self, symbol: &Symbol) -> Result<Vec<(String, Span)>> {
+        let keys = self.objects.list(&layout::funding_prefix(symbol)).await?;
+        let mut months: Vec<(String, Span)> = keys
+            .iter()
+            .filter_map(|key| layout::parse_funding_key(key))
+            .filter(|(stored, _)| stored == symbol)
+            .filter_map(|(_, month)| {
+                layout::period_span(&month).map(|(start, end)| (month, Span { start, end }))
+            })
+            .collect();
+        months.sort_by_key(|(_, span)| span.start);
+        Ok(months)
+    }
+
+    /// The stored months of a symbol's funding history overlapping `[start, end)`, loaded.
+    async fn funding_files(
+        &self,
+        symbol: &Symbol,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<FundingFile>> {
+        let mut files = Vec::new();
+        for (month, span) in self.funding_months(symbol).await? {
+            if span.end > start && span.start < end {
+                files.push(self.load_funding(symbol, &month).await?.0);
+            }
+        }
+        Ok(files)
+    }
+
+    /// One month's funding file and what a write replacing it expects to find.
+    async fn load_funding(&self, symbol: &Symbol, month: &str) -> Result<(FundingFile, Expected)> {
+        let key = layout::funding_key(symbol, month);
+        match self.objects.get_versioned(&key).await? {
+            Some((object, version)) => Ok((
+                off_workers(move || columnar::decode_funding(object.body))
+                    .await?
+                    .map_err(|e| DomainError::Configuration(format!("{key}: {e}")))?,
+                Expected::Version(version),
+            )),
+            None => Ok((FundingFile::default(), Expected::Absent)),
+        }
+    }
+
+    /// Merge `fresh` events and the `covered` span into one month's funding object, conditionally on the
+    /// version read, and again over another writer's object when one replaced it first (as [`Self::merge`]).
+    async fn merge_funding(
+        &self,
+        symbol: &Symbol,
+        month: &str,
+        fresh: &[FundingRate],
+        covered: Option<Span>,
+    ) -> Result<()> {
+        let key = layout::funding_key(symbol, month);
+        for _ in 0..MERGE_ATTEMPTS {
+            let (stored, expected) = self.load_funding(symbol, month).await?;
+            let mut events: BTreeMap<i64, FundingRate> =
+                stored.events.into_iter().map(|e| (e.time, e)).collect();
+            events.extend(fresh.iter().map(|e| (e.time, *e)));
+            let file = FundingFile {
+                events: events.into_values().collect(),
+                covered: Span::union(stored.covered.into_iter().chain(covered)),
+            };
+            let count = file.events.len();
+            let object = StoredObject {
+                body: off_workers(move || columnar::encode_funding(&file)).await??,
+                content_type: CONTENT_TYPE.into(),
+                metadata: BTreeMap::from([
+                    ("symbol".to_owned(), symbol.to_string()),
+                    ("rows".to_owned(), count.to_string()),
+                ]),
+            };
+            if self.objects.put_if(&key, object, &expected).await? {
+                return Ok(());
+            }
+            tracing::debug!(
+                key,
+                "another writer replaced the funding month first; merging again"
+            );
+        }
+        Err(DomainError::external(
+            "market store",
+            ExternalKind::Unavailable,
+            format!("{key} kept changing under {MERGE_ATTEMPTS} merges; try the sync again"),
+        ))
+    }
+}
+
 /// Run CPU work (Parquet encoding and decoding of up to a month of candles) on the blocking pool, so the
 /// service's async workers keep answering (health within its bound) while a large sync or read runs.
 async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -223,5 +364,93 @@ impl MarketStore for ParquetStore {
             first,
             last,
         }))
+    }
+
+    async fn read_funding(
+        &self,
+        symbol: &Symbol,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<FundingRate>> {
+        Ok(self
+            .funding_files(symbol, start, end)
+            .await?
+            .into_iter()
+            .flat_map(|file| file.events)
+            .filter(|e| (start..end).contains(&e.time))
+            .collect())
+    }
+
+    async fn write_funding(&self, symbol: &Symbol, events: &[FundingRate]) -> Result<usize> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        checked(symbol, events)?;
+        for (month, fresh) in by_month(events) {
+            self.merge_funding(symbol, &month, &fresh, None).await?;
+        }
+        Ok(events.len())
+    }
+
+    async fn write_funding_span(
+        &self,
+        symbol: &Symbol,
+        span: Span,
+        events: &[FundingRate],
+    ) -> Result<usize> {
+        if let Some(outside) = events
+            .iter()
+            .find(|e| !(span.start..span.end).contains(&e.time))
+        {
+            return Err(DomainError::validation(
+                "funding",
+                format!(
+                    "{symbol}: the event at {} is outside the span [{}, {})",
+                    outside.time, span.start, span.end
+                ),
+            ));
+        }
+        if span.is_empty() {
+            return Ok(0);
+        }
+        checked(symbol, events)?;
+        if span.start < 0 {
+            return Err(DomainError::validation(
+                "funding",
+                format!(
+                    "{symbol}: a covered span starting at {} is before 1970",
+                    span.start
+                ),
+            ));
+        }
+        if span.end.saturating_sub(span.start) > MAX_COVER_DAYS * DAY_MS {
+            return Err(DomainError::validation(
+                "funding",
+                format!(
+                    "{symbol}: a covered span of {} days; at most {MAX_COVER_DAYS}",
+                    (span.end - span.start) / DAY_MS
+                ),
+            ));
+        }
+        let mut fresh = by_month(events);
+        for (month, within) in layout::months(span) {
+            if let Some(part) = clip(span, within) {
+                let events = fresh.remove(&month).unwrap_or_default();
+                self.merge_funding(symbol, &month, &events, Some(part))
+                    .await?;
+            }
+        }
+        Ok(events.len())
+    }
+
+    async fn funding_coverage(&self, symbol: &Symbol, start: i64, end: i64) -> Result<Vec<Span>> {
+        let range = Span { start, end };
+        Ok(Span::union(
+            self.funding_files(symbol, start, end)
+                .await?
+                .into_iter()
+                .flat_map(|file| file.covered)
+                .filter_map(|covered| clip(covered, range)),
+        ))
     }
 }

@@ -1,20 +1,23 @@
 //! DB-first sync (reference §19.2): read what the store holds for the range, fetch only the missing candle
-//! ranges from the source, write them; only closed candles are stored. Incremental sync continues after the
-//! newest stored candle. Freshness is how long ago the newest stored candle closed.
+//! ranges from the source, write them; only closed candles are stored. A futures pair's funding events are
+//! synced over the same range the same way ([`sync_funding`]): only the parts of the range the store does not
+//! hold in full are asked of the source. Incremental sync continues after the newest stored candle.
+//! Freshness is how long ago the newest stored candle closed.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 use tradai_domain::entities::{Symbol, Timeframe};
 use tradai_domain::ports::{CandleSource, MarketStore, Series};
 use tradai_domain::{DomainError, Result};
 
-/// A `[start, end)` range of open times in ms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Span {
-    pub start: i64,
-    pub end: i64,
-}
+/// A `[start, end)` range of times in ms.
+pub use tradai_domain::ports::Span;
+
+/// How long after its funding instant an event is asked for: the exchange publishes it when it settles, a
+/// moment after the instant, so the newest hour is left to the next sync rather than recorded as complete
+/// without its event.
+pub const FUNDING_SETTLE_MS: i64 = 3_600_000;
 
 /// What one sync of one series did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +32,24 @@ pub struct SyncOutcome {
     pub fetched_ranges: Vec<Span>,
     /// Candles the source returned and the store took.
     pub fetched: usize,
+    /// The funding sync of the same range; none for a pair that is not a futures pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funding: Option<FundingOutcome>,
+}
+
+/// What one funding sync of one perpetual did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FundingOutcome {
+    /// The range synced: the candle range, ending at most [`FUNDING_SETTLE_MS`] before now.
+    pub range: Span,
+    /// Events of the range the store already held.
+    pub already_stored: usize,
+    /// Parts of the range the store did not hold in full, asked of the source (and now held in full).
+    pub fetched_ranges: Vec<Span>,
+    /// Events the source returned for them, all written.
+    pub fetched: usize,
+    /// Events of the range the store holds now.
+    pub stored: usize,
 }
 
 /// The missing sub-ranges of `range` given the stored open times, coalesced, oldest first.
@@ -51,7 +72,8 @@ pub fn missing(range: Span, step: i64, stored: &HashSet<i64>) -> Vec<Span> {
 }
 
 /// Sync `[start, end)` of a series: fetch only what the store lacks. `now` (ms) bounds the range to closed
-/// candles.
+/// candles. A futures pair's funding events over the same range are synced too ([`sync_funding`]); a failure
+/// of either fails the sync (the candles already written stay).
 pub async fn sync_range(
     store: &dyn MarketStore,
     source: &dyn CandleSource,
@@ -86,6 +108,7 @@ pub async fn sync_range(
         fetched += store.write(symbol, timeframe, &inside).await?;
     }
     tracing::info!(%symbol, %timeframe, already = stored.len(), fetched, gaps = fetched_ranges.len(), "synced");
+    let funding = sync_funding(store, source, symbol, (range.start, range.end), now).await?;
     Ok(SyncOutcome {
         symbol: symbol.clone(),
         timeframe,
@@ -93,7 +116,59 @@ pub async fn sync_range(
         already_stored: stored.len(),
         fetched_ranges,
         fetched,
+        funding,
     })
+}
+
+/// Sync the funding events of `[start, end)` of a perpetual, DB-first: the parts of the range the store does
+/// not hold in full ([`MarketStore::funding_coverage`]) are asked of the source, written, and recorded as held
+/// in full, so no later sync asks for them again (a month synced whole once it has ended never is). The range
+/// ends at most [`FUNDING_SETTLE_MS`] before `now`. `None` for a pair that is not a futures pair: it pays no
+/// funding, and neither the store nor the source is asked.
+pub async fn sync_funding(
+    store: &dyn MarketStore,
+    source: &dyn CandleSource,
+    symbol: &Symbol,
+    (start, end): (i64, i64),
+    now: i64,
+) -> Result<Option<FundingOutcome>> {
+    if !symbol.is_futures() {
+        return Ok(None);
+    }
+    let range = Span {
+        start,
+        end: end.min(now.saturating_sub(FUNDING_SETTLE_MS)).max(start),
+    };
+    let covered = store
+        .funding_coverage(symbol, range.start, range.end)
+        .await?;
+    let fetched_ranges = range.without(&covered);
+    let mut times: BTreeSet<i64> = store
+        .read_funding(symbol, range.start, range.end)
+        .await?
+        .iter()
+        .map(|e| e.time)
+        .collect();
+    let already_stored = times.len();
+    let mut fetched = 0;
+    for gap in &fetched_ranges {
+        let events: Vec<_> = source
+            .funding_rates(symbol, gap.start, gap.end)
+            .await?
+            .into_iter()
+            .filter(|e| (gap.start..gap.end).contains(&e.time))
+            .collect();
+        fetched += store.write_funding_span(symbol, *gap, &events).await?;
+        times.extend(events.iter().map(|e| e.time));
+    }
+    tracing::info!(%symbol, already = already_stored, fetched, gaps = fetched_ranges.len(), "funding synced");
+    Ok(Some(FundingOutcome {
+        range,
+        already_stored,
+        fetched_ranges,
+        fetched,
+        stored: times.len(),
+    }))
 }
 
 /// Sync from the candle after the newest stored one up to `now`; a series with nothing stored starts at

@@ -38,3 +38,18 @@ async fn concurrent_market_writers_on_s3() {
     ))))
     .await;
 }
+
+/// A perpetual's funding history in the market-data bucket on S3: the store's contract, racing writers of one
+/// month included (conditional puts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn funding_history_on_s3() {
+    let (config, clients, _) = emulator::provisioned().await;
+    let store = S3ObjectStore::new(
+        clients.s3.clone(),
+        &config,
+        "arcticdb",
+        Arc::new(ResiliencePolicy::aws("s3")),
+    )
+    .expect("bucket in config");
+    contracts::funding_history(Arc::new(tradai_market::ParquetStore::new(Arc::new(store)))).await;
+}

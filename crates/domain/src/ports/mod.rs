@@ -22,7 +22,7 @@ pub use jobs::{
 };
 pub use layout::{IndexLayout, TableLayout};
 pub use logs::{LogEvent, LogPage, LogQuery, LogReader};
-pub use market::{CandleSource, MarketStore, NoMarketData, Series};
+pub use market::{CandleSource, MarketStore, NoMarketData, Series, Span};
 pub use messaging::{
     ExecutionStatus, JobQueue, Notifier, OutgoingMessage, PublishedMessage, ReceivedMessage,
     WorkflowStarter,

@@ -24,3 +24,14 @@ async fn concurrent_writers_of_one_period_lose_no_candle() {
     ))
     .await;
 }
+
+/// The funding history of a perpetual on the in-memory bucket: the store's contract (reads over any range,
+/// merges, refusals, spans held in full, racing writers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn funding_history_on_the_memory_bucket() {
+    let objects = std::sync::Arc::new(tradai_memory::MemoryObjectStore::new());
+    tradai_test_support::contracts::funding_history(std::sync::Arc::new(
+        tradai_market::ParquetStore::new(objects),
+    ))
+    .await;
+}

@@ -2,12 +2,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tradai_domain::entities::{Candle, Timeframe};
-use tradai_domain::ports::{MarketStore, ObjectStore};
-use tradai_domain::DomainError;
+use async_trait::async_trait;
+use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
+use tradai_domain::ports::{CandleSource, MarketStore, ObjectStore};
+use tradai_domain::{DomainError, ExternalKind};
 use tradai_market::replay::ReplayServer;
-use tradai_market::sync::{sync_incremental, sync_range, Span};
-use tradai_market::{BinanceFutures, ParquetStore, Recording, Settings};
+use tradai_market::sync::{sync_funding, sync_incremental, sync_range, Span};
+use tradai_market::{BinanceFutures, ParquetStore, RecordedSource, Recording, Settings};
 use tradai_memory::MemoryObjectStore;
 
 use super::{btc, DAY, HOUR, JAN_1};
@@ -287,4 +288,244 @@ async fn an_invalid_candle_writes_nothing() {
             ("timeframe".into(), "1h".into())
         ])
     );
+}
+
+/// Funding is synced with the candles over the same range, DB-first: a second sync asks the exchange for
+/// nothing, a wider one only for what is new, and a month synced whole is never asked for again.
+#[tokio::test]
+async fn funding_is_synced_with_the_candles_and_only_once() {
+    let f = fixture().await;
+    let first = sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 40 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync");
+    let funding = first.funding.expect("a perpetual's funding");
+    let range = Span {
+        start: JAN_1,
+        end: JAN_1 + 40 * DAY,
+    };
+    assert_eq!(
+        (
+            funding.range,
+            funding.already_stored,
+            funding.fetched,
+            funding.stored
+        ),
+        (range, 0, 120, 120),
+        "three events a day"
+    );
+    assert_eq!(funding.fetched_ranges, [range]);
+    assert_eq!(f.server.funding_requests().len(), 1);
+    assert_eq!(
+        f.objects.list("funding/").await.expect("list"),
+        [
+            "funding/BTC_USDT_USDT/2024-01.parquet",
+            "funding/BTC_USDT_USDT/2024-02.parquet"
+        ]
+    );
+    let stored = f
+        .store
+        .read_funding(&btc(), JAN_1, JAN_1 + 40 * DAY)
+        .await
+        .expect("read");
+    assert_eq!(stored.len(), 120);
+    assert_eq!(stored[1].time, JAN_1 + 8 * HOUR, "at the funding instant");
+
+    let again = sync_range(
+        &f.store,
+        &f.source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + 40 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync")
+    .funding
+    .expect("funding");
+    assert_eq!(
+        (again.already_stored, again.fetched, again.stored),
+        (120, 0, 120)
+    );
+    assert!(again.fetched_ranges.is_empty());
+    assert_eq!(
+        f.server.funding_requests().len(),
+        1,
+        "a covered range asks the exchange nothing"
+    );
+
+    let wider = sync_funding(
+        &f.store,
+        &f.source,
+        &btc(),
+        (JAN_1 - 5 * DAY, JAN_1 + 60 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync")
+    .expect("funding");
+    assert_eq!(
+        wider.fetched_ranges,
+        [
+            Span {
+                start: JAN_1 - 5 * DAY,
+                end: JAN_1
+            },
+            Span {
+                start: JAN_1 + 40 * DAY,
+                end: JAN_1 + 60 * DAY
+            }
+        ],
+        "only the parts not held in full, the time before the listing included"
+    );
+    assert_eq!((wider.fetched, wider.stored), (60, 180));
+    let requests = f.server.funding_requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[1]["startTime"],
+        (JAN_1 - 5 * DAY).to_string(),
+        "the gap before the listing is asked once"
+    );
+    let after = sync_funding(
+        &f.store,
+        &f.source,
+        &btc(),
+        (JAN_1 - 5 * DAY, JAN_1 + 60 * DAY),
+        NOW,
+    )
+    .await
+    .expect("sync")
+    .expect("funding");
+    assert_eq!((after.fetched, after.fetched_ranges.len()), (0, 0));
+    assert_eq!(
+        f.server.funding_requests().len(),
+        3,
+        "a range without events, once held in full, is not asked again"
+    );
+}
+
+/// The newest hour is left to the next sync: an event is asked for once it has settled, and the next sync
+/// continues from where the last one stopped.
+#[tokio::test]
+async fn funding_stops_an_hour_before_now_and_continues_from_there() {
+    let f = fixture().await;
+    let now = JAN_1 + DAY + 30 * 60_000;
+    let early = sync_funding(&f.store, &f.source, &btc(), (JAN_1, JAN_1 + 3 * DAY), now)
+        .await
+        .expect("sync")
+        .expect("funding");
+    assert_eq!(
+        early.range,
+        Span {
+            start: JAN_1,
+            end: now - HOUR
+        }
+    );
+    assert_eq!(early.fetched, 3, "00:00, 08:00 and 16:00 of the first day");
+    let later = sync_funding(&f.store, &f.source, &btc(), (JAN_1, JAN_1 + 3 * DAY), NOW)
+        .await
+        .expect("sync")
+        .expect("funding");
+    assert_eq!(
+        later.fetched_ranges,
+        [Span {
+            start: now - HOUR,
+            end: JAN_1 + 3 * DAY
+        }]
+    );
+    assert_eq!(
+        (later.already_stored, later.fetched, later.stored),
+        (3, 6, 9)
+    );
+}
+
+/// A spot pair pays no funding: its sync has no funding part, and neither the store nor the exchange is
+/// asked for any.
+#[tokio::test]
+async fn a_spot_pair_syncs_no_funding() {
+    let f = fixture().await;
+    let spot: Symbol = "BTC/USDT".parse().expect("symbol");
+    let outcome = sync_funding(&f.store, &f.source, &spot, (JAN_1, JAN_1 + DAY), NOW)
+        .await
+        .expect("no funding");
+    assert_eq!(outcome, None);
+    assert!(f.server.funding_requests().is_empty());
+    assert!(f.objects.list("funding/").await.expect("list").is_empty());
+}
+
+/// The recorded candles, and a funding endpoint that is down.
+struct FundingDown(RecordedSource);
+
+#[async_trait]
+impl CandleSource for FundingDown {
+    fn exchange(&self) -> &str {
+        self.0.exchange()
+    }
+    async fn candles(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        start: i64,
+        end: i64,
+    ) -> tradai_domain::Result<Vec<Candle>> {
+        self.0.candles(symbol, timeframe, start, end).await
+    }
+    async fn symbols(&self) -> tradai_domain::Result<Vec<Symbol>> {
+        self.0.symbols().await
+    }
+    async fn funding_rates(
+        &self,
+        _: &Symbol,
+        _: i64,
+        _: i64,
+    ) -> tradai_domain::Result<Vec<FundingRate>> {
+        Err(DomainError::external(
+            "binance_futures",
+            ExternalKind::Unavailable,
+            "/fapi/v1/fundingRate: 503 after 5 attempts",
+        ))
+    }
+}
+
+/// A funding failure fails the sync; the candles it wrote stay, and nothing is recorded as held for funding.
+#[tokio::test]
+async fn a_funding_failure_fails_the_sync() {
+    let f = fixture().await;
+    let source = FundingDown(RecordedSource::new(
+        Recording::bundled().expect("recording"),
+    ));
+    let err = sync_range(
+        &f.store,
+        &source,
+        &btc(),
+        Timeframe::H1,
+        (JAN_1, JAN_1 + DAY),
+        NOW,
+    )
+    .await
+    .expect_err("funding down");
+    assert!(
+        err.is_retriable() && err.to_string().contains("fundingRate"),
+        "{err}"
+    );
+    assert_eq!(
+        f.store
+            .read(&btc(), Timeframe::H1, JAN_1, JAN_1 + DAY)
+            .await
+            .expect("read")
+            .len(),
+        24
+    );
+    assert!(f
+        .store
+        .funding_coverage(&btc(), 0, i64::MAX)
+        .await
+        .expect("coverage")
+        .is_empty());
 }

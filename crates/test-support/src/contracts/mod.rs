@@ -13,7 +13,7 @@ mod transactions;
 
 pub use attempts::job_attempts;
 pub use logs::{log_base, log_reader, sample_events};
-pub use market::concurrent_market_writers;
+pub use market::{concurrent_market_writers, funding_history};
 pub use messaging::{
     crash_and_redelivery, dead_letter_after_max_receives, fifo_queue, notifier, standard_queue,
     workflow_starter,

@@ -21,7 +21,7 @@ use crate::AppState;
     info(
         title = "TradAI data collection",
         version = "0.1.0",
-        description = "OHLCV sync, freshness, symbols and candles (reference §7.3)"
+        description = "OHLCV and funding-rate sync, freshness, symbols and candles (reference §7.3)"
     ),
     paths(
         sync::sync,
@@ -35,6 +35,10 @@ use crate::AppState;
     components(schemas(
         sync::SyncRequest,
         sync::IncrementalRequest,
+        sync::SyncReport,
+        sync::SymbolResult,
+        sync::FundingResult,
+        sync::RangeView,
         candles::CandleView,
         candles::Candles,
         tradai_service_kit::ApiError

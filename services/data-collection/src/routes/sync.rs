@@ -1,7 +1,9 @@
 //! `POST /api/v1/sync` (a date range, DB-first: only missing candles are fetched) and
-//! `POST /api/v1/sync/incremental` (from the newest stored candle to now). Each symbol is synced on its own
-//! under its series lock; the answer lists each symbol's outcome. All synced: 200; some failed: 207; all
-//! failed: the first failure's status.
+//! `POST /api/v1/sync/incremental` (from the newest stored candle to now). A futures pair's funding events
+//! are synced over the same range, DB-first too (only the parts the store does not hold in full are fetched).
+//! Each symbol is synced on its own under its series lock; the answer lists each symbol's outcome, its
+//! funding included; a failure of either fails that symbol. All synced: 200; some failed: 207; all failed:
+//! the first failure's status.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tradai_domain::entities::{Symbol, Timeframe};
-use tradai_market::sync::{sync_incremental, sync_range, SyncOutcome};
+use tradai_market::sync::{sync_incremental, sync_range, FundingOutcome, SyncOutcome};
 use tradai_service_kit::auth::{need, Authorized};
 use tradai_service_kit::fields::{self, required};
 use tradai_service_kit::{ApiError, JsonBody, ValidationCode};
@@ -50,33 +52,60 @@ pub struct IncrementalRequest {
 }
 
 /// A `[start, end)` range as ISO 8601.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RangeView {
     pub start: String,
     pub end: String,
 }
 
+/// What the funding sync of one futures pair did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingResult {
+    /// The range synced: the candle range, ending at most an hour before now (an event is asked for once it
+    /// has settled).
+    pub range: RangeView,
+    /// Funding events of the range the store already held.
+    pub already_stored: usize,
+    /// Parts of the range the store did not hold in full, asked of the exchange.
+    pub fetched_ranges: Vec<RangeView>,
+    /// Funding events the exchange returned for them, all stored.
+    pub fetched: usize,
+    /// Funding events of the range the store holds now.
+    pub stored: usize,
+}
+
 /// What happened to one symbol.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SymbolResult {
     pub symbol: String,
+    /// `synced` or `failed`.
+    #[schema(value_type = String, example = "synced")]
     pub status: &'static str,
+    /// The candle range synced, aligned to the timeframe and ending at the last closed candle.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<RangeView>,
+    /// Candles of the range the store already held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub already_stored: Option<usize>,
+    /// Candles the exchange returned and the store took.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetched: Option<usize>,
+    /// Candle ranges that were missing and were asked of the exchange.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetched_ranges: Option<Vec<RangeView>>,
+    /// The funding sync of a futures pair (absent for a spot pair, which pays no funding, and on failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funding: Option<FundingResult>,
+    /// Why the symbol failed: its candles or its funding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
 }
 
 /// The answer of a sync.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SyncReport {
     pub exchange: String,
+    #[schema(value_type = String, example = "1h")]
     pub timeframe: Timeframe,
     pub results: Vec<SymbolResult>,
 }
@@ -85,6 +114,20 @@ fn view(start: i64, end: i64) -> RangeView {
     RangeView {
         start: iso(start),
         end: iso(end),
+    }
+}
+
+fn funding(outcome: FundingOutcome) -> FundingResult {
+    FundingResult {
+        range: view(outcome.range.start, outcome.range.end),
+        already_stored: outcome.already_stored,
+        fetched_ranges: outcome
+            .fetched_ranges
+            .iter()
+            .map(|r| view(r.start, r.end))
+            .collect(),
+        fetched: outcome.fetched,
+        stored: outcome.stored,
     }
 }
 
@@ -102,6 +145,7 @@ fn result(symbol: &Symbol, outcome: Result<SyncOutcome, ApiError>) -> SymbolResu
                     .map(|r| view(r.start, r.end))
                     .collect(),
             ),
+            funding: o.funding.map(funding),
             error: None,
         },
         Err(error) => SymbolResult {
@@ -111,6 +155,7 @@ fn result(symbol: &Symbol, outcome: Result<SyncOutcome, ApiError>) -> SymbolResu
             already_stored: None,
             fetched: None,
             fetched_ranges: None,
+            funding: None,
             error: Some(error),
         },
     }
@@ -138,9 +183,14 @@ fn timeframe_of(value: &Option<String>) -> Result<Timeframe, ApiError> {
 }
 
 /// Sync a date range of each symbol: only the candles the store lacks are fetched.
+///
+/// For a futures pair, its funding events over the same range (padding included) too: only the parts of the
+/// range the store does not hold in full are fetched, so a month synced whole once it has ended is never
+/// fetched again. Each result reports both (`funding`); a funding failure fails its symbol as a candle
+/// failure does.
 #[utoipa::path(post, path = "/api/v1/sync", tag = "sync", request_body = SyncRequest,
-    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
-              (status = 207, description = "some symbols failed; each result says why", body = Object),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = SyncReport),
+              (status = 207, description = "some symbols failed; each result says why", body = SyncReport),
               (status = 400, body = ApiError), (status = 503, body = ApiError)),
     security(("cognito" = ["data.sync"])))]
 pub async fn sync(
@@ -196,9 +246,11 @@ pub async fn sync(
 }
 
 /// Sync each symbol from its newest stored candle up to now.
+///
+/// A futures pair's funding events over the same range are synced too, DB-first, and reported in `funding`.
 #[utoipa::path(post, path = "/api/v1/sync/incremental", tag = "sync", request_body = IncrementalRequest,
-    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = Object),
-              (status = 207, description = "some symbols failed; each result says why", body = Object),
+    responses((status = 413, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 200, description = "every symbol synced", body = SyncReport),
+              (status = 207, description = "some symbols failed; each result says why", body = SyncReport),
               (status = 400, body = ApiError)),
     security(("cognito" = ["data.sync"])))]
 pub async fn incremental(

@@ -69,12 +69,39 @@ async fn syncs_from_binance_into_the_market_data_bucket() {
         4 * 24
     );
 
+    assert_eq!(
+        synced.body["results"][0]["funding"]["fetched"],
+        16 * 3,
+        "funding over the same range, padding included: {}",
+        synced.body
+    );
+    assert_eq!(
+        bucket.list("funding/").await.expect("list"),
+        [
+            "funding/BTC_USDT_USDT/2024-01.parquet",
+            "funding/BTC_USDT_USDT/2024-02.parquet",
+            "funding/ETH_USDT_USDT/2024-01.parquet",
+            "funding/ETH_USDT_USDT/2024-02.parquet",
+        ]
+    );
+    let month = bucket
+        .get("funding/ETH_USDT_USDT/2024-02.parquet")
+        .await
+        .expect("object");
+    let file = tradai_market::decode_funding(month.body).expect("parquet");
+    assert_eq!(file.events.len(), 4 * 3, "2024-02-01 to 2024-02-05");
+
     let requests = replay.klines_requests().len();
+    let funding_requests = replay.funding_requests().len();
     let again = service.send("POST", "/api/v1/sync", Some(body)).await;
     assert_eq!(again.body["results"][1]["fetched"], 0);
+    assert_eq!(again.body["results"][1]["funding"]["fetched"], 0);
     assert_eq!(
-        replay.klines_requests().len(),
-        requests,
+        (
+            replay.klines_requests().len(),
+            replay.funding_requests().len()
+        ),
+        (requests, funding_requests),
         "DB-first: nothing asked of the exchange"
     );
     let candles = service.send("GET", "/api/v1/ohlcv?symbol=ETH/USDT:USDT&start=2024-01-31T22:00:00Z&end=2024-02-01T02:00:00Z", None).await;

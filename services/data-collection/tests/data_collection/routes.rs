@@ -1,6 +1,11 @@
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use serde_json::json;
 use tradai_data_collection::AppState;
+use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
+use tradai_domain::ports::CandleSource;
+use tradai_domain::{DomainError, ExternalKind};
 use tradai_service_kit::testing::call;
 
 use super::Service;
@@ -45,6 +50,17 @@ async fn syncs_once_then_serves_candles_from_the_store() {
         ),
         (Some(48), Some(0))
     );
+    let funding = &again.body["results"][0]["funding"];
+    assert_eq!(
+        (
+            funding["already_stored"].as_u64(),
+            funding["fetched"].as_u64(),
+            funding["stored"].as_u64()
+        ),
+        (Some(6), Some(0), Some(6)),
+        "DB-first funding: {funding}"
+    );
+    assert_eq!(funding["fetched_ranges"], json!([]));
 
     let window = service.send("GET", "/api/v1/ohlcv?symbol=BTC/USDT:USDT&timeframe=1h&start=2024-01-02T22:00:00Z&end=2024-01-03", None).await;
     assert_eq!(window.status, StatusCode::OK);
@@ -295,6 +311,88 @@ async fn one_failing_symbol_does_not_sink_the_others() {
         .as_str()
         .expect("message")
         .contains("not a USD-M futures pair"));
+}
+
+/// The recorded candles, and a funding endpoint that is down.
+struct FundingDown(tradai_market::RecordedSource);
+
+#[async_trait::async_trait]
+impl CandleSource for FundingDown {
+    fn exchange(&self) -> &str {
+        self.0.exchange()
+    }
+    async fn candles(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        start: i64,
+        end: i64,
+    ) -> tradai_domain::Result<Vec<Candle>> {
+        self.0.candles(symbol, timeframe, start, end).await
+    }
+    async fn symbols(&self) -> tradai_domain::Result<Vec<Symbol>> {
+        self.0.symbols().await
+    }
+    async fn funding_rates(
+        &self,
+        _: &Symbol,
+        _: i64,
+        _: i64,
+    ) -> tradai_domain::Result<Vec<FundingRate>> {
+        Err(DomainError::external(
+            "binance_futures",
+            ExternalKind::Unavailable,
+            "/fapi/v1/fundingRate: 503 Service Unavailable after 5 attempts",
+        ))
+    }
+}
+
+/// A symbol whose funding cannot be fetched fails as one whose candles cannot: its result says why, with the
+/// dependency's status.
+#[tokio::test]
+async fn a_funding_failure_fails_its_symbol() {
+    let config = tradai_test_support::config_with_prefix("tradai");
+    let ports = tradai_platform::Ports::memory(&config).expect("recorded pages");
+    let source = Arc::new(FundingDown(tradai_market::RecordedSource::new(
+        tradai_market::Recording::bundled().expect("recording"),
+    )));
+    let service =
+        Service::start(|verifier| AppState::new(ports.market.clone(), source, verifier)).await;
+    let answer = service
+        .send(
+            "POST",
+            "/api/v1/sync",
+            Some(sync_body(&["BTC/USDT:USDT"], "2024-01-01", "2024-01-02")),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    let result = &answer.body["results"][0];
+    assert_eq!(result["status"], "failed", "{result}");
+    assert_eq!(
+        (
+            result["error"]["code"].as_str(),
+            result["error"]["details"]["dependency"].as_str()
+        ),
+        (Some("UNAVAILABLE"), Some("binance_futures")),
+        "{result}"
+    );
+    assert!(result.get("funding").is_none(), "{result}");
+    let candles = service
+        .send(
+            "GET",
+            "/api/v1/ohlcv?symbol=BTC/USDT:USDT&start=2024-01-01&end=2024-01-02",
+            None,
+        )
+        .await;
+    assert_eq!(
+        candles.body["count"], 24,
+        "the candles synced: the funding is what failed"
+    );
 }
 
 #[tokio::test]

@@ -83,7 +83,9 @@ impl DataCollection for HttpDataCollection {
 }
 
 /// The service's sync done in this process over a market store and a candle source (the local executor):
-/// the same DB-first sync, answered in the service's shape.
+/// the same DB-first sync of candles and of a futures pair's funding events, each symbol's outcome
+/// ([`tradai_market::sync::SyncOutcome`], its `funding` included) in the answer's `results`. A failure of
+/// either fails the call.
 pub struct InProcessDataCollection {
     pub store: Arc<dyn tradai_domain::ports::MarketStore>,
     pub source: Arc<dyn tradai_domain::ports::CandleSource>,
@@ -357,6 +359,45 @@ impl Handler for DataCollectionProxy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The in-process sync stores a perpetual's funding with its candles, DB-first: the second call fetches
+    /// neither again.
+    #[tokio::test]
+    async fn in_process_sync_reports_funding_and_fetches_it_once() {
+        let config = tradai_test_support::config_with_prefix("tradai");
+        let ports = tradai_platform::Ports::memory(&config).expect("ports");
+        let service = InProcessDataCollection {
+            store: ports.market.clone(),
+            source: ports.source.clone(),
+        };
+        let body = json!({"symbols": ["BTC/USDT:USDT"], "timeframe": "1h",
+            "start_date": "2024-01-03", "end_date": "2024-01-05", "padding_days": 2});
+        let (status, first) = service.sync(&body).await.expect("sync");
+        assert_eq!(status, 200);
+        let funding = &first["results"][0]["funding"];
+        assert_eq!(
+            (&funding["fetched"], &funding["stored"]),
+            (&json!(12), &json!(12)),
+            "four days, padding included: {first}"
+        );
+        let (_, again) = service.sync(&body).await.expect("sync");
+        let funding = &again["results"][0]["funding"];
+        assert_eq!(
+            (
+                &funding["already_stored"],
+                &funding["fetched"],
+                &funding["fetched_ranges"]
+            ),
+            (&json!(12), &json!(0), &json!([])),
+            "{again}"
+        );
+        let events = ports
+            .market
+            .read_funding(&"BTC/USDT:USDT".parse().expect("symbol"), 0, i64::MAX)
+            .await
+            .expect("read");
+        assert_eq!(events.len(), 12);
+    }
 
     fn request(params: &Value) -> Result<SyncRequest, HandlerError> {
         sync_request(&crate::input::parse(params.clone())?)
