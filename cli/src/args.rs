@@ -149,10 +149,11 @@ pub struct SubmitArgs {
     /// Strategy name (e.g. sma-crossover).
     #[arg(long)]
     pub strategy: Option<String>,
-    /// First day, YYYY-MM-DD.
+    /// First day traded, YYYY-MM-DD (included, from 00:00 UTC).
     #[arg(long)]
     pub start: Option<String>,
-    /// Last day, YYYY-MM-DD.
+    /// The day the range ends, YYYY-MM-DD (excluded: the range stops at its 00:00 UTC). `--start 2024-01-01
+    /// --end 2024-02-01` is January.
     #[arg(long)]
     pub end: Option<String>,
     /// Comma-separated symbols (BTC/USDT:USDT,ETH/USDT:USDT).

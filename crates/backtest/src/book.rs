@@ -1,4 +1,4 @@
-//! One symbol's side of the simulation (decision B2): its candles and signals, its position and its trades.
+//! One symbol's side of the simulation (decision F4): its candles and signals, its position and its trades.
 //! The drivers in `engine` call the steps of each candle in this order, across every symbol at one time:
 //! 1. [`Book::exit_at_open`]: a signal seen at the previous close exits at this open;
 //! 2. [`Book::enter_at_open`]: a signal seen at the previous close enters at this open, if the wallet has a free

@@ -1,4 +1,4 @@
-//! The simulation (decisions B1, B2). A signal seen at a candle's close acts at the next candle's open, so
+//! The simulation (decisions B1, F4). A signal seen at a candle's close acts at the next candle's open, so
 //! nothing uses a price it could not have known. Market fills pay `slippage` against the trader and the
 //! strategy's fee on each side (on the notional). Within a candle the stop (fixed or trailing) is checked first,
 //! the entry candle included, then the ROI table; a gap through either fills at the open. Candles before the

@@ -1,5 +1,5 @@
 //! `tradai-backtest`: the engine that evaluates declarative strategies (decision S11) over candles: one symbol,
-//! or a portfolio sharing one wallet (decision B2).
+//! or a portfolio sharing one wallet (decision F4).
 
 mod book;
 pub mod engine;

@@ -1,4 +1,4 @@
-//! One open position and its arithmetic (decision B2): margin, leverage, fees, the stop, the ROI target, the
+//! One open position and its arithmetic (decision F4): margin, leverage, fees, the stop, the ROI target, the
 //! trailing stop and funding. Prices are per unit of the base asset; `stake` is the margin in quote currency.
 
 use serde::Serialize;

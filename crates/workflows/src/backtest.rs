@@ -84,6 +84,7 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
                 "timeframe.$": "$.config.timeframe",
                 "start_date.$": "$.config.start_date",
                 "end_date.$": "$.config.end_date",
+                "padding_days.$": "$.validation.data.padding_days",
             }}),
             "$.data",
             retry,

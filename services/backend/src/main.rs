@@ -29,14 +29,14 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         .or_else(|| config.service_url("strategy-service"))
         .unwrap_or_else(|| "http://127.0.0.1:8003".into());
     let platform = Platform::start(&config, args.service.adapters).await?;
-    let executor = tradai_local_executor::executor(args.executor, &config, &platform).await?;
-    let state = AppState::new(
+    let state = AppState::on_platform(
         &config,
-        &platform.ports,
-        executor,
+        &platform,
+        args.executor,
         &strategy_url,
         Arc::new(verifier),
-    );
+    )
+    .await?;
     tradai_service_kit::serve(address, router(state, &HttpOptions::default())).await?;
     Ok(std::process::ExitCode::SUCCESS)
 }

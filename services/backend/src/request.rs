@@ -8,7 +8,8 @@ use tradai_service_kit::fields::{self, date, required};
 use tradai_service_kit::{ApiError, ValidationCode};
 use utoipa::ToSchema;
 
-/// A backtest to run. Dates are ISO 8601 days; symbols `BASE/QUOTE[:SETTLE]`.
+/// A backtest to run. Dates are ISO 8601 days; the range is `[start_date, end_date)` at 00:00 UTC (the end day
+/// is not traded: 2024-01-01 to 2024-02-01 is January). Symbols are `BASE/QUOTE[:SETTLE]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitBacktest {
@@ -18,9 +19,11 @@ pub struct SubmitBacktest {
     /// 1m, 5m, 15m, 30m, 1h, 4h, 1d or 1w (default 1h).
     #[schema(example = "1h")]
     pub timeframe: Option<String>,
+    /// First day traded (included).
     #[schema(example = "2024-01-01")]
     pub start_date: Option<String>,
-    #[schema(example = "2024-06-30")]
+    /// The day the range ends (excluded).
+    #[schema(example = "2024-07-01")]
     pub end_date: Option<String>,
     /// Pairs to trade (default `BTC/USDT:USDT`).
     #[schema(example = json!(["BTC/USDT:USDT"]))]

@@ -110,6 +110,25 @@ impl AppState {
             service: "backend",
         }
     }
+
+    /// [`AppState::new`] over `platform` with the executor of `kind`: how the binary, the emulator tests and
+    /// the fuzzer all build it.
+    pub async fn on_platform(
+        config: &tradai_config::Config,
+        platform: &tradai_platform::Platform,
+        kind: tradai_platform::ExecutorKind,
+        strategy_url: &str,
+        verifier: Arc<Verifier>,
+    ) -> tradai_domain::Result<Self> {
+        let executor = tradai_local_executor::executor(kind, config, platform).await?;
+        Ok(AppState::new(
+            config,
+            &platform.ports,
+            executor,
+            strategy_url,
+            verifier,
+        ))
+    }
 }
 
 impl std::fmt::Debug for AppState {

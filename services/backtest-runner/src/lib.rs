@@ -3,7 +3,8 @@
 //!    under a lease it renews while it runs: [`lease`]);
 //! 2. loads the strategy config from the configs bucket, with the job's timeframe, symbols, stake and stop loss
 //!    taking precedence;
-//! 3. loads each symbol's candles for the job's days from the market store and runs the engine;
+//! 3. loads each symbol's candles over `[start_date, end_date)` with the strategy's warm-up before it, and its
+//!    funding events, from the market store, and runs them as one portfolio sharing a wallet;
 //! 4. writes `result.json` to the results bucket, logs the run to the model registry when one is configured
 //!    (a registry failure is logged, not fatal: the result is already stored);
 //! 5. marks the job COMPLETED with the result key, or FAILED with the reason, if its attempt still holds it.
@@ -19,8 +20,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveTime;
-use tradai_backtest::Settings;
-use tradai_domain::entities::{BacktestJob, JobError, StrategyConfig, Timestamp};
+use tradai_backtest::{backtest, Market, Settings, Window};
+use tradai_domain::entities::{
+    BacktestJob, Candle, FundingRate, JobError, StrategyConfig, Timestamp,
+};
 use tradai_domain::ports::{
     JobRepository, JobUpdate, MarketStore, ModelRegistry, NewRun, ObjectStore, StoredObject,
     Transition,
@@ -28,7 +31,14 @@ use tradai_domain::ports::{
 use tradai_domain::{DomainError, JobStatus, Result};
 
 use crate::lease::Lease;
-use crate::result::{document, logged_metrics, SymbolRun};
+use crate::result::{document, logged_metrics};
+
+/// One symbol's loaded data.
+struct SymbolData {
+    symbol: String,
+    candles: Vec<Candle>,
+    funding: Vec<FundingRate>,
+}
 
 /// What the runner needs.
 #[derive(Clone)]
@@ -235,50 +245,80 @@ impl Runner {
         })
     }
 
+    /// The backtest's data (decisions F2, F3): each symbol's candles over `[start_date, end_date)` plus the
+    /// strategy's warm-up before it, and its funding events over the range (futures symbols).
+    async fn load(
+        &self,
+        strategy: &StrategyConfig,
+        job: &BacktestJob,
+    ) -> std::result::Result<(Window, Vec<SymbolData>), JobError> {
+        let day_start =
+            |d: chrono::NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+        let window = Window {
+            start: day_start(job.config.start_date),
+            end: day_start(job.config.end_date),
+        };
+        let from = window.start - strategy.warmup_millis(strategy.timeframe);
+        let unavailable = |e: DomainError| failure("MarketDataUnavailable", e.to_string());
+        let mut data = Vec::with_capacity(strategy.symbols.len());
+        for symbol in &strategy.symbols {
+            let candles = self
+                .market
+                .read(symbol, strategy.timeframe, from, window.end)
+                .await
+                .map_err(unavailable)?;
+            if !candles.iter().any(|c| c.open_time >= window.start) {
+                return Err(failure(
+                    "NoMarketData",
+                    format!(
+                        "no {} candles of {symbol} from {} up to {} (end exclusive); sync them first (POST /api/v1/sync)",
+                        strategy.timeframe, job.config.start_date, job.config.end_date
+                    ),
+                ));
+            }
+            let funding = if symbol.is_futures() {
+                self.market
+                    .read_funding(symbol, window.start, window.end)
+                    .await
+                    .map_err(unavailable)?
+            } else {
+                Vec::new()
+            };
+            data.push(SymbolData {
+                symbol: symbol.to_string(),
+                candles,
+                funding,
+            });
+        }
+        Ok((window, data))
+    }
+
     /// The backtest itself: the result key and the registry run id.
     async fn backtest(
         &self,
         job: &BacktestJob,
     ) -> std::result::Result<(String, Option<String>), JobError> {
         let strategy = self.strategy(job).await?;
-        let day_start =
-            |d: chrono::NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
-        let (start, end) = (
-            day_start(job.config.start_date),
-            day_start(job.config.end_date) + 86_400_000,
-        );
-        let mut runs = Vec::with_capacity(strategy.symbols.len());
-        for symbol in &strategy.symbols {
-            let candles = self
-                .market
-                .read(symbol, strategy.timeframe, start, end)
-                .await
-                .map_err(|e| failure("MarketDataUnavailable", e.to_string()))?;
-            if candles.is_empty() {
-                return Err(failure(
-                    "NoMarketData",
-                    format!(
-                        "no {} candles of {symbol} from {} to {}; sync them first (POST /api/v1/sync)",
-                        strategy.timeframe, job.config.start_date, job.config.end_date
-                    ),
-                ));
-            }
-            // The simulation is CPU work: it runs on the blocking pool, so the process's async workers (its
-            // health route, its queue and its other requests) keep answering while it runs.
-            let (rules, settings) = (strategy.clone(), self.settings);
-            let (report, candles) = tokio::task::spawn_blocking(move || {
-                (tradai_backtest::run(&rules, &candles, &settings), candles)
-            })
-            .await
-            .map_err(|e| failure("BacktestFailed", format!("the simulation stopped: {e}")))?;
-            let report = report.map_err(|e| failure("BacktestFailed", e.to_string()))?;
-            runs.push(SymbolRun {
-                symbol: symbol.to_string(),
-                times: candles.iter().map(|c| c.open_time).collect(),
-                report,
-            });
-        }
-        let document = document(job, &runs);
+        let (window, data) = self.load(&strategy, job).await?;
+        let startup = strategy.startup_candles();
+        // The simulation is CPU work: it runs on the blocking pool, so the process's async workers (its health
+        // route, its queue and its other requests) keep answering while it runs.
+        let settings = self.settings;
+        let (portfolio, data) = tokio::task::spawn_blocking(move || {
+            let markets: Vec<Market> = data
+                .iter()
+                .map(|d| Market {
+                    candles: &d.candles,
+                    funding: &d.funding,
+                })
+                .collect();
+            (backtest(&strategy, &markets, window, &settings), data)
+        })
+        .await
+        .map_err(|e| failure("BacktestFailed", format!("the simulation stopped: {e}")))?;
+        let portfolio = portfolio.map_err(|e| failure("BacktestFailed", e.to_string()))?;
+        let symbols: Vec<String> = data.into_iter().map(|d| d.symbol).collect();
+        let document = document(job, startup, &symbols, &portfolio);
         let key = result_key(&job.job_id);
         let body =
             serde_json::to_vec(&document).map_err(|e| failure("BacktestFailed", e.to_string()))?;

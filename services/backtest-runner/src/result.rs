@@ -1,22 +1,14 @@
 //! The result document (decision S7): `backtests/<job_id>/result.json` in the results bucket, with `metrics`,
-//! `equity_curve` and `trades`; several symbols are combined into one portfolio curve.
+//! `equity_curve` and `trades`; several symbols trade from one wallet (decision F4), each with its summary.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tradai_backtest::{Metrics, Report, Trade};
+use tradai_backtest::{Metrics, Portfolio, Summary, Trade};
 use tradai_domain::entities::{BacktestJob, Timeframe};
 
 /// Equity points kept in the document, at most (the whole curve feeds the metrics).
 pub const MAX_EQUITY_POINTS: usize = 5000;
-
-/// One symbol's backtest.
-#[derive(Debug, Clone)]
-pub struct SymbolRun {
-    pub symbol: String,
-    pub times: Vec<i64>,
-    pub report: Report,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EquityPoint {
@@ -42,40 +34,19 @@ pub struct ResultDocument {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_version_id: Option<String>,
     pub timeframe: Timeframe,
+    /// The range traded: from `start_date` (included) up to `end_date` (excluded), both at 00:00 UTC.
     pub start_date: String,
     pub end_date: String,
+    /// Candles loaded before `start_date` to warm the indicators.
+    pub startup_candles: u32,
     pub metrics: Metrics,
-    pub per_symbol: BTreeMap<String, Metrics>,
+    pub per_symbol: BTreeMap<String, Summary>,
     pub equity_curve: Vec<EquityPoint>,
     pub trades: Vec<TradeView>,
 }
 
 fn iso(millis: i64) -> String {
     tradai_domain::entities::Timestamp::from_millis(millis).iso_seconds()
-}
-
-/// The portfolio: each symbol's equity carried forward over the union of candle times, summed.
-fn combine(runs: &[SymbolRun]) -> (Vec<i64>, Vec<f64>, f64) {
-    let start: f64 = runs.iter().map(|r| r.report.metrics.starting_balance).sum();
-    let mut times: Vec<i64> = runs.iter().flat_map(|r| r.times.iter().copied()).collect();
-    times.sort_unstable();
-    times.dedup();
-    let mut cursor = vec![0usize; runs.len()];
-    let mut last: Vec<f64> = runs
-        .iter()
-        .map(|r| r.report.metrics.starting_balance)
-        .collect();
-    let mut equity = Vec::with_capacity(times.len());
-    for &t in &times {
-        for (k, run) in runs.iter().enumerate() {
-            while cursor[k] < run.times.len() && run.times[cursor[k]] <= t {
-                last[k] = run.report.equity[cursor[k]];
-                cursor[k] += 1;
-            }
-        }
-        equity.push(last.iter().sum());
-    }
-    (times, equity, start)
 }
 
 /// Every `step`-th point, and always the last.
@@ -99,28 +70,22 @@ fn downsample(times: &[i64], equity: &[f64]) -> Vec<EquityPoint> {
     points
 }
 
-/// Every trade of `runs`, oldest entry first.
-fn trades(runs: &[SymbolRun]) -> Vec<TradeView> {
-    let mut trades: Vec<TradeView> = runs
+/// Every trade of `portfolio` (its symbols named in the order of `symbols`), oldest entry first.
+fn trades(symbols: &[String], portfolio: &Portfolio) -> Vec<TradeView> {
+    let mut trades: Vec<TradeView> = symbols
         .iter()
-        .flat_map(|r| {
-            r.report.trades.iter().map(|t| TradeView {
-                symbol: r.symbol.clone(),
+        .zip(&portfolio.symbols)
+        .flat_map(|(symbol, report)| {
+            report.trades.iter().map(|t| TradeView {
+                symbol: symbol.clone(),
                 entry_date: iso(t.entry_time),
                 exit_date: iso(t.exit_time),
                 trade: t.clone(),
             })
         })
         .collect();
-    trades.sort_by_key(|t| (t.trade.entry_time, t.symbol.clone()));
+    trades.sort_by(|a, b| (a.trade.entry_time, &a.symbol).cmp(&(b.trade.entry_time, &b.symbol)));
     trades
-}
-
-/// The metrics of the portfolio of `runs` (each symbol with its own stake).
-pub fn portfolio(runs: &[SymbolRun], timeframe: Timeframe) -> Metrics {
-    let (_, equity, start) = combine(runs);
-    let all: Vec<Trade> = trades(runs).into_iter().map(|t| t.trade).collect();
-    tradai_backtest::metrics::metrics(start, &equity, &all, timeframe)
 }
 
 /// The registry's view of `m`: the metrics compare-models and drift-monitor read.
@@ -135,9 +100,13 @@ pub fn logged_metrics(m: &Metrics) -> BTreeMap<String, f64> {
     ])
 }
 
-/// The document of `job` from its symbols' runs.
-pub fn document(job: &BacktestJob, runs: &[SymbolRun]) -> ResultDocument {
-    let (times, equity, _) = combine(runs);
+/// The document of `job` from its portfolio backtest over `symbols` (in the order of its markets).
+pub fn document(
+    job: &BacktestJob,
+    startup_candles: u32,
+    symbols: &[String],
+    portfolio: &Portfolio,
+) -> ResultDocument {
     ResultDocument {
         job_id: job.job_id.clone(),
         trace_id: job.trace_id.clone(),
@@ -146,12 +115,14 @@ pub fn document(job: &BacktestJob, runs: &[SymbolRun]) -> ResultDocument {
         timeframe: job.config.timeframe,
         start_date: job.config.start_date.to_string(),
         end_date: job.config.end_date.to_string(),
-        metrics: portfolio(runs, job.config.timeframe),
-        per_symbol: runs
+        startup_candles,
+        metrics: portfolio.metrics.clone(),
+        per_symbol: symbols
             .iter()
-            .map(|r| (r.symbol.clone(), r.report.metrics.clone()))
+            .zip(&portfolio.symbols)
+            .map(|(symbol, report)| (symbol.clone(), report.summary.clone()))
             .collect(),
-        equity_curve: downsample(&times, &equity),
-        trades: trades(runs),
+        equity_curve: downsample(&portfolio.times, &portfolio.equity),
+        trades: trades(symbols, portfolio),
     }
 }

@@ -11,12 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use tradai_backtest::Metrics;
+use tradai_backtest::{backtest, Market, Metrics, Portfolio, Window};
 use tradai_domain::entities::{Candle, JobError, ModelVersion, Signal, StrategyConfig, Timeframe};
 use tradai_domain::ports::{ModelRegistry, NewRun, NewVersion, StoredObject};
 use tradai_domain::ModelStage;
 
-use crate::result::{logged_metrics, portfolio, SymbolRun};
+use crate::result::logged_metrics;
 use crate::{failure, Runner};
 
 /// What to train (the task's `JOB_ID`, `MODEL_NAME`, `STRATEGY`, `RETRAINING_TRIGGER`, `CONFIG_VERSION_ID`).
@@ -148,9 +148,16 @@ fn windows(prefix: &str, signal: &Signal) -> Vec<(String, String)> {
 
 /// One symbol's candles, split into fit and holdout.
 struct History {
-    symbol: String,
-    fit: Vec<Candle>,
-    holdout: Vec<Candle>,
+    candles: Vec<Candle>,
+    /// The first holdout candle: the fit part is before it, and warms the holdout's indicators.
+    split: usize,
+}
+
+/// Which part of each history a run trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Fit,
+    Holdout,
 }
 
 impl Runner {
@@ -181,8 +188,7 @@ impl Runner {
         let needed = minimum_candles(&candidates, strategy.timeframe);
         let histories = self.histories(&strategy, settings, needed).await?;
         let (best, fit_sharpe) = self.fit(candidates, &histories)?;
-        let holdout = self.evaluate(&best, &histories, |h| &h.holdout)?;
-        let metrics = portfolio(&holdout, best.timeframe);
+        let metrics = self.evaluate(&best, &histories, Part::Holdout)?.metrics;
         let artifact_key = format!(
             "models/{}/{}/strategy.json",
             request.model_name, request.job_id
@@ -248,13 +254,14 @@ impl Runner {
                 })?;
             let end = series.last + step;
             let start = (end - i64::from(settings.period_days) * 86_400_000).max(series.first);
-            let mut fit = self
+            let candles = self
                 .market
                 .read(symbol, strategy.timeframe, start, end)
                 .await
                 .map_err(unavailable)?;
-            let split = ((fit.len() as f64) * (1.0 - settings.holdout)).round() as usize;
-            let holdout = fit.split_off(split.min(fit.len()));
+            let split = (((candles.len() as f64) * (1.0 - settings.holdout)).round() as usize)
+                .min(candles.len());
+            let (fit, holdout) = candles.split_at(split);
             if fit.len() < needed || holdout.len() < needed {
                 return Err(failure(
                     "NotEnoughMarketData",
@@ -266,11 +273,7 @@ impl Runner {
                     ),
                 ));
             }
-            out.push(History {
-                symbol: symbol.to_string(),
-                fit,
-                holdout,
-            });
+            out.push(History { candles, split });
         }
         Ok(out)
     }
@@ -283,12 +286,10 @@ impl Runner {
     ) -> Result<(StrategyConfig, f64), JobError> {
         let mut best: Option<(StrategyConfig, f64)> = None;
         for candidate in candidates {
-            let runs = self.evaluate(&candidate, histories, |h| &h.fit)?;
-            let sharpe = runs
-                .iter()
-                .map(|r| r.report.metrics.sharpe_ratio)
-                .sum::<f64>()
-                / runs.len() as f64;
+            let sharpe = self
+                .evaluate(&candidate, histories, Part::Fit)?
+                .metrics
+                .sharpe_ratio;
             if best.as_ref().is_none_or(|(_, s)| sharpe > *s) {
                 best = Some((candidate, sharpe));
             }
@@ -296,25 +297,33 @@ impl Runner {
         best.ok_or_else(|| failure("TrainingFailed", "the strategy has no valid candidate"))
     }
 
+    /// `strategy` over `part` of every history, as one portfolio: the holdout is warmed by the fit part.
     fn evaluate(
         &self,
         strategy: &StrategyConfig,
         histories: &[History],
-        part: impl Fn(&History) -> &Vec<Candle>,
-    ) -> Result<Vec<SymbolRun>, JobError> {
-        histories
+        part: Part,
+    ) -> Result<Portfolio, JobError> {
+        let markets: Vec<Market> = histories
             .iter()
-            .map(|h| {
-                let candles = part(h);
-                let report = tradai_backtest::run(strategy, candles, &self.settings)
-                    .map_err(|e| failure("TrainingFailed", e.to_string()))?;
-                Ok(SymbolRun {
-                    symbol: h.symbol.clone(),
-                    times: candles.iter().map(|c| c.open_time).collect(),
-                    report,
-                })
+            .map(|h| Market {
+                candles: match part {
+                    Part::Fit => &h.candles[..h.split],
+                    Part::Holdout => &h.candles,
+                },
+                funding: &[],
             })
-            .collect()
+            .collect();
+        let start = |h: &History| h.candles.get(h.split).map_or(i64::MAX, |c| c.open_time);
+        let window = match part {
+            Part::Fit => Window::ALL,
+            Part::Holdout => Window {
+                start: histories.iter().map(start).min().unwrap_or(i64::MAX),
+                end: i64::MAX,
+            },
+        };
+        backtest(strategy, &markets, window, &self.settings)
+            .map_err(|e| failure("TrainingFailed", e.to_string()))
     }
 }
 
@@ -356,9 +365,9 @@ async fn register(
             .map(|c| tradai_domain::entities::Timestamp::from_millis(c.open_time).iso_seconds())
             .unwrap_or_default()
     };
-    params.insert("fit_start".into(), span(|h| h.fit.first()));
-    params.insert("holdout_start".into(), span(|h| h.holdout.first()));
-    params.insert("holdout_end".into(), span(|h| h.holdout.last()));
+    params.insert("fit_start".into(), span(|h| h.candles.first()));
+    params.insert("holdout_start".into(), span(|h| h.candles.get(h.split)));
+    params.insert("holdout_end".into(), span(|h| h.candles.last()));
     let mut tags = BTreeMap::from([
         ("job_id".to_owned(), request.job_id.clone()),
         ("artifact_key".to_owned(), artifact_key.to_owned()),

@@ -1,4 +1,4 @@
-//! Conformance with an independent engine (decision B4): generated candle series (trending, ranging, with
+//! Conformance with an independent engine (decision F5): generated candle series (trending, ranging, with
 //! gaps) and generated strategies from the whole rule set, each run by this engine and by backtesting.py
 //! (`reference.py`, in the venv `scripts/install-backtesting` creates). Both must give the same trades: entry
 //! and exit candle, side, exit reason, and the return on the notional net of both fees. Slippage is 0 here

@@ -1,4 +1,4 @@
-"""The reference engine of the conformance suite (decision B4): backtesting.py runs each case the Rust engine
+"""The reference engine of the conformance suite (decision F5): backtesting.py runs each case the Rust engine
 runs, and this script prints its trades as JSON.
 
 Input (stdin): a JSON list of cases, each {"strategy": <StrategyConfig JSON>, "candles": [[time_ms, open, high,

@@ -1,4 +1,4 @@
-//! Hand-computed cases of decisions B2 and B3: the warm-up and the range's edges, the ROI table, the trailing
+//! Hand-computed cases of decisions F2 to F4: the warm-up and the range's edges, the ROI table, the trailing
 //! stop, shorts with leverage and funding, liquidation, and `max_open_trades` over one shared wallet. Each
 //! case is small enough to check on paper; the numbers in the comments are that check.
 

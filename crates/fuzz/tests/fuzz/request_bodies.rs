@@ -19,16 +19,15 @@ fn backend_request_bodies() {
     let key = Key::new("fuzz");
     let (app, jwks) = runtime.block_on(async {
         let jwks = JwksServer::start(vec![key.jwk()]).await;
-        let executor = tradai_local_executor::executor(ExecutorKind::Sqs, &config, &platform)
-            .await
-            .expect("executor");
-        let state = tradai_backend::AppState::new(
+        let state = tradai_backend::AppState::on_platform(
             &config,
-            &platform.ports,
-            executor,
+            &platform,
+            ExecutorKind::Sqs,
             "http://127.0.0.1:9",
             Arc::new(jwks.verifier()),
-        );
+        )
+        .await
+        .expect("state");
         (tradai_backend::router(state, &Default::default()), jwks)
     });
     let token = key.sign(&access_claims(&jwks.issuer()));

@@ -24,16 +24,15 @@ async fn a_thousand_concurrent_submissions_are_each_stored_and_queued_once() {
     let (key, jwks) = keys().await;
     let platform =
         Platform::on_clients(&config, clients.clone(), &AwsSettings::default()).expect("ports");
-    let executor = tradai_local_executor::executor(ExecutorKind::Sqs, &config, &platform)
-        .await
-        .expect("executor");
-    let state = tradai_backend::AppState::new(
+    let state = tradai_backend::AppState::on_platform(
         &config,
-        &platform.ports,
-        executor,
+        &platform,
+        ExecutorKind::Sqs,
         "http://127.0.0.1:9",
         Arc::new(jwks.verifier()),
-    );
+    )
+    .await
+    .expect("state");
     let backend = Backend::with_state(state, &key, jwks, None);
     let answers: Vec<_> = futures::stream::iter(0..SUBMISSIONS)
         .map(|i| {

@@ -2,6 +2,7 @@
 
 mod emulator;
 mod train;
+mod warmup;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,10 +21,10 @@ use tradai_memory::{MemoryModelRegistry, MemoryObjectStore, MemoryRecordStore};
 /// The sample strategy the strategy service ships.
 pub const SMA_CROSSOVER: &str = include_str!("../../../strategy/strategies/sma-crossover.json");
 
-/// A job for `strategy` over January–March 2024, hourly BTC.
+/// A job for `strategy` over January–March 2024 (`[2024-01-01, 2024-04-01)`), hourly BTC.
 pub fn job(strategy: &str) -> BacktestJob {
     let config: BacktestConfig = serde_json::from_value(serde_json::json!({
-        "strategy": strategy, "start_date": "2024-01-01", "end_date": "2024-03-31",
+        "strategy": strategy, "start_date": "2024-01-01", "end_date": "2024-04-01",
         "symbols": ["BTC/USDT:USDT"], "timeframe": "1h", "stake_amount": 1000.0,
         "config_version_id": "v1-a3b2c1d4"
     }))

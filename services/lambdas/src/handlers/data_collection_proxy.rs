@@ -186,7 +186,7 @@ pub struct SyncRequest {
     pub symbols: Vec<String>,
     pub timeframe: String,
     pub start_date: String,
-    /// The day after the backtest's end day (the backtest includes its end day).
+    /// The backtest's end day, excluded as the backtest excludes it (decision F2).
     pub end_date: String,
     pub exchange: String,
     pub padding_days: i64,
@@ -261,7 +261,7 @@ pub fn sync_request(params: &SyncParams) -> Result<SyncRequest, HandlerError> {
     if let Ok(frame) = timeframe.parse::<tradai_domain::entities::Timeframe>() {
         tradai_domain::bounds::check_range(
             ("start_date", start - chrono::Duration::days(padding)),
-            ("end_date", end.succ_opt().unwrap_or(end)),
+            ("end_date", end),
             frame,
             chrono::Utc::now().date_naive(),
         )?;
@@ -277,7 +277,7 @@ pub fn sync_request(params: &SyncParams) -> Result<SyncRequest, HandlerError> {
         symbols: symbols.clone(),
         timeframe: timeframe.to_owned(),
         start_date: start.to_string(),
-        end_date: end.succ_opt().unwrap_or(end).to_string(),
+        end_date: end.to_string(),
         exchange: exchange.to_owned(),
         padding_days: padding,
     })
@@ -404,8 +404,8 @@ mod tests {
     }
 
     #[test]
-    fn ensure_data_requests_pad_and_include_the_end_day() {
-        let params = json!({"symbols": ["BTC/USDT:USDT"], "start_date": "20240101", "end_date": "2024-03-31"});
+    fn ensure_data_requests_pad_and_exclude_the_end_day() {
+        let params = json!({"symbols": ["BTC/USDT:USDT"], "start_date": "20240101", "end_date": "2024-04-01"});
         assert_eq!(
             serde_json::to_value(request(&params).expect("request")).expect("json"),
             json!({"symbols": ["BTC/USDT:USDT"], "timeframe": "1h",

@@ -22,7 +22,7 @@ use tradai_domain::entities::{BacktestJob, JobError, Timestamp};
 use tradai_domain::ports::{held_by, lease_ended, unclaimed, Condition, JobUpdate, Transition};
 use tradai_domain::JobStatus;
 
-use super::launch::{handed_over, Launcher};
+use super::launch::{handed_over, in_flight, Launcher};
 use crate::HandlerError;
 
 /// The jobs of each status one sweep looks at, oldest first: a bounded sweep fits the function's timeout, and
@@ -195,11 +195,19 @@ impl crate::registry::Handler for JobSweeper {
     /// Sweep at `now`.
     async fn handle(&self, sweep: Sweep, now: Timestamp) -> Result<Swept, HandlerError> {
         let dry_run = sweep.dry_run.unwrap_or(self.settings.dry_run);
-        let mut found = Vec::new();
-        for status in [JobStatus::Pending, JobStatus::Running] {
-            found.extend(self.launcher.jobs.oldest(status, PER_STATUS).await?);
-        }
-        let (mut room, _) = self.launcher.room().await?;
+        // One read of each status serves the sweep and the cap's accounting (decision A19).
+        let pending = self
+            .launcher
+            .jobs
+            .oldest(JobStatus::Pending, PER_STATUS)
+            .await?;
+        let running = self
+            .launcher
+            .jobs
+            .oldest(JobStatus::Running, PER_STATUS)
+            .await?;
+        let (mut in_flight, waiting) = in_flight(running.len(), pending.clone());
+        let found: Vec<BacktestJob> = pending.into_iter().chain(running).collect();
         let mut jobs = Vec::new();
         for job in &found {
             let Some(verdict) = self.verdict(job, now) else {
@@ -208,13 +216,13 @@ impl crate::registry::Handler for JobSweeper {
             let (reason, cause, action) = match verdict {
                 Verdict::Start => {
                     let cause = "PENDING and never handed to an executor".to_owned();
-                    let action = match (room, dry_run) {
+                    let action = match (self.launcher.room_beside(in_flight), dry_run) {
                         (0, _) => "deferred",
                         (_, true) => "would_start",
                         (_, false) if self.launcher.start(job, now).await? => "started",
                         (_, false) => "skipped",
                     };
-                    room = room.saturating_sub(usize::from(action != "deferred"));
+                    in_flight += usize::from(action != "deferred");
                     ("NotStarted", cause, action)
                 }
                 Verdict::Fail {
@@ -231,6 +239,9 @@ impl crate::registry::Handler for JobSweeper {
                         false if self.fail(job, error, guard, now).await? => "failed",
                         false => "skipped",
                     };
+                    // A job in flight that is failed frees its place for a waiting one.
+                    let flying = job.status == JobStatus::Running || handed_over(job);
+                    in_flight -= usize::from(action == "failed" && flying);
                     (reason, cause, action)
                 }
             };
@@ -245,7 +256,20 @@ impl crate::registry::Handler for JobSweeper {
         }
         let started = match dry_run {
             true => Vec::new(),
-            false => self.launcher.start_waiting(now).await?,
+            false => {
+                // The waiting jobs this sweep did not already start (the deferred ones included), oldest first.
+                let acted: Vec<&str> = jobs
+                    .iter()
+                    .filter(|j| j.action != "deferred")
+                    .map(|j| j.job_id.as_str())
+                    .collect();
+                let rest: Vec<BacktestJob> = waiting
+                    .into_iter()
+                    .filter(|j| !acted.contains(&j.job_id.as_str()))
+                    .collect();
+                let room = self.launcher.room_beside(in_flight);
+                self.launcher.start_first(room, &rest, now).await?
+            }
         };
         crate::metrics::emit(
             self.metrics.as_ref(),
@@ -404,8 +428,8 @@ mod tests {
     async fn a_full_cap_defers_the_start() {
         let captured = Captured::default();
         let mut sweeper = sweeper(&captured);
-        // Four RUNNING jobs and one handed over fill a cap of five.
-        sweeper.launcher.max_concurrent = 5;
+        // Four RUNNING jobs and one handed over are more than a cap of three.
+        sweeper.launcher.max_concurrent = 3;
         stuck_jobs(&sweeper.launcher.jobs).await;
         let swept = sweeper
             .handle(Sweep::default(), at(NOW))
@@ -413,8 +437,9 @@ mod tests {
             .expect("sweeps");
         let unsubmitted = swept.jobs.iter().find(|j| j.job_id == "unsubmitted");
         assert_eq!(unsubmitted.map(|j| j.action), Some("deferred"));
-        // Having failed three of them, the same sweep has room, and starts the waiting jobs oldest first.
-        assert_eq!(swept.started, ["unsubmitted", "fresh"]);
+        // Having failed three of them (two left in flight), the same sweep has room for one, and starts the
+        // oldest waiting job, the one it deferred; the younger waits.
+        assert_eq!(swept.started, ["unsubmitted"]);
     }
 
     #[tokio::test]

@@ -37,6 +37,13 @@ pub fn handed_over(job: &BacktestJob) -> bool {
     job.execution_arn.is_some() || job.ecs_task_arn.is_some()
 }
 
+/// From lists already read (`running` RUNNING jobs and the oldest PENDING ones): the jobs in flight, and the
+/// PENDING jobs waiting for a start, oldest first.
+pub fn in_flight(running: usize, pending: Vec<BacktestJob>) -> (usize, Vec<BacktestJob>) {
+    let (handed, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(handed_over);
+    (running + handed.len(), waiting)
+}
+
 impl Launcher {
     /// How many more workflows may start now, and the PENDING jobs waiting for one, oldest first.
     pub async fn room(&self) -> Result<(usize, Vec<BacktestJob>)> {
@@ -47,9 +54,13 @@ impl Launcher {
             .items
             .len();
         let pending = self.jobs.oldest(JobStatus::Pending, LOOK_AT).await?;
-        let (handed, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(handed_over);
-        let in_flight = running + handed.len();
-        Ok((self.max_concurrent.saturating_sub(in_flight), waiting))
+        let (in_flight, waiting) = in_flight(running, pending);
+        Ok((self.room_beside(in_flight), waiting))
+    }
+
+    /// How many more workflows may start beside `in_flight` ones.
+    pub fn room_beside(&self, in_flight: usize) -> usize {
+        self.max_concurrent.saturating_sub(in_flight)
     }
 
     /// Start `job`'s workflow, named by the job id (a second start with the same input is the same execution),
@@ -72,6 +83,16 @@ impl Launcher {
     /// Start the oldest waiting jobs the cap has room for; their ids.
     pub async fn start_waiting(&self, now: Timestamp) -> Result<Vec<String>> {
         let (room, waiting) = self.room().await?;
+        self.start_first(room, &waiting, now).await
+    }
+
+    /// Start the first `room` of `waiting`; the ids of those this call moved.
+    pub async fn start_first(
+        &self,
+        room: usize,
+        waiting: &[BacktestJob],
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
         let mut started = Vec::new();
         for job in waiting.iter().take(room) {
             if self.start(job, now).await? {

@@ -53,6 +53,10 @@ pub struct Output {
     pub warnings: Vec<String>,
     /// The model version to run ("" when none resolved).
     pub resolved_version: String,
+    /// Candles the strategy loads before the range to warm its indicators (0 when it was not read).
+    pub startup_candles: u32,
+    /// Whole days EnsureData syncs before the range so the warm-up is there (decision F3).
+    pub padding_days: i64,
 }
 
 /// validate-strategy over the configs bucket and the model registry.
@@ -123,22 +127,22 @@ fn check_fields(input: &Input, errors: &mut Vec<String>) {
     }
 }
 
+/// The strategy, when it exists and is valid.
 async fn check_strategy(
     configs: &dyn ObjectStore,
     name: &str,
     errors: &mut Vec<String>,
-) -> Result<(), HandlerError> {
+) -> Result<Option<StrategyConfig>, HandlerError> {
     match configs.get(&format!("strategies/{name}.json")).await {
         Ok(object) => match serde_json::from_slice::<Value>(&object.body) {
-            Ok(document) => {
-                if let Err(issues) = StrategyConfig::parse(&document) {
-                    errors.extend(
-                        issues
-                            .iter()
-                            .map(|i| format!("strategy.{}: {}", i.field, i.message)),
-                    );
-                }
-            }
+            Ok(document) => match StrategyConfig::parse(&document) {
+                Ok(strategy) => return Ok(Some(strategy)),
+                Err(issues) => errors.extend(
+                    issues
+                        .iter()
+                        .map(|i| format!("strategy.{}: {}", i.field, i.message)),
+                ),
+            },
             Err(e) => errors.push(format!(
                 "strategy_name: strategies/{name}.json is not JSON ({e})"
             )),
@@ -148,7 +152,7 @@ async fn check_strategy(
         }
         Err(other) => return Err(other.into()),
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The registered version to run: Production, else the newest; `None` when the model is not registered or
@@ -183,7 +187,7 @@ impl Handler for ValidateStrategy {
         let name = input.strategy_name.as_str();
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());
         check_fields(&input, &mut errors);
-        check_strategy(self.configs.as_ref(), name, &mut errors).await?;
+        let strategy = check_strategy(self.configs.as_ref(), name, &mut errors).await?;
         // A registry that cannot be reached fails the validation only where a model is required: otherwise
         // the backtest runs without a resolved version (and its run is logged when the registry is back).
         let resolved = match resolve(self.registry.as_ref(), name).await {
@@ -204,11 +208,22 @@ impl Handler for ValidateStrategy {
                 warnings.push(message);
             }
         }
+        // The backtest runs the job's timeframe when it names one, else the strategy's.
+        let timeframe = input
+            .timeframe
+            .as_deref()
+            .and_then(|t| t.parse::<Timeframe>().ok());
+        let (startup_candles, padding_days) = strategy.map_or((0, 0), |s| {
+            let frame = timeframe.unwrap_or(s.timeframe);
+            (s.startup_candles(), s.padding_days(frame))
+        });
         Ok(Output {
             valid: errors.is_empty(),
             errors,
             warnings,
             resolved_version: resolved.unwrap_or_default(),
+            startup_candles,
+            padding_days,
         })
     }
 }
@@ -270,7 +285,15 @@ mod tests {
         let answer = handle(&deps, &input).await.expect("answer");
         assert_eq!(
             answer,
-            json!({"valid": true, "errors": [], "warnings": [], "resolved_version": "1"})
+            json!({"valid": true, "errors": [], "warnings": [], "resolved_version": "1",
+                   "startup_candles": 50, "padding_days": 3})
+        );
+        let daily = json!({"strategy_name": "sma", "timeframe": "1d", "start_date": "2024-01-01", "end_date": "2024-03-01"});
+        let answer = handle(&deps, &daily).await.expect("answer");
+        assert_eq!(
+            (&answer["startup_candles"], &answer["padding_days"]),
+            (&json!(50), &json!(50)),
+            "the job's timeframe: 50 daily candles are 50 days"
         );
     }
 

@@ -44,8 +44,8 @@ async fn ensure_data_syncs_through_the_data_collection_service() {
     );
     assert_eq!(
         answer["coverage"][0]["fetched"],
-        12 * 24,
-        "2024-01-30 through 2024-02-10"
+        11 * 24,
+        "2024-01-30 up to 2024-02-10, which is excluded"
     );
     let again = handle(&service, &input).await.expect("again");
     assert_eq!(
