@@ -134,29 +134,40 @@ impl<'a> Book<'a> {
     }
 
     /// Step 3 at candle `i`.
-    #[inline]
+    #[inline(always)]
     pub fn within(&mut self, i: usize, rules: &Rules, wallet: &mut Wallet) {
-        let c = self.candles[i];
-        if let Some(p) = &self.position {
-            let exit = match p.stop_fill(c.open, c.high, c.low, rules.slippage) {
-                Some(price) if p.stop != p.initial_stop => Some((price, ExitReason::TrailingStop)),
-                Some(price) => Some((price, ExitReason::StopLoss)),
-                None if rules.roi.is_empty() => None,
-                None => p
-                    .roi_fill(c.open_time, c.open, c.high, c.low, rules)
-                    .map(|price| (price, ExitReason::Roi)),
-            };
-            if let Some((price, reason)) = exit {
-                if let Some(p) = self.position.take() {
-                    self.close(p, c.open_time, price, reason, rules, wallet);
-                }
-            }
+        if self.position.is_some() {
+            self.hold(i, rules, wallet);
         }
         if self.next_funding < self.funding.len() {
             self.fund(i);
         }
         if let Some(p) = &mut self.position {
-            p.trail(c.high, c.low, rules);
+            if rules.trailing.is_some() {
+                p.trail(self.candles[i].high, self.candles[i].low, rules);
+            }
+        }
+    }
+
+    /// The stop, then the ROI table, against candle `i`'s range.
+    fn hold(&mut self, i: usize, rules: &Rules, wallet: &mut Wallet) {
+        let Some(p) = &self.position else {
+            return;
+        };
+        let c = &self.candles[i];
+        let exit = match p.stop_fill(c.open, c.high, c.low, rules.slippage) {
+            Some(price) if p.stop != p.initial_stop => Some((price, ExitReason::TrailingStop)),
+            Some(price) => Some((price, ExitReason::StopLoss)),
+            None if rules.roi.is_empty() => None,
+            None => p
+                .roi_fill(c.open_time, c.open, c.high, c.low, rules)
+                .map(|price| (price, ExitReason::Roi)),
+        };
+        if let Some((price, reason)) = exit {
+            let time = c.open_time;
+            if let Some(p) = self.position.take() {
+                self.close(p, time, price, reason, rules, wallet);
+            }
         }
     }
 

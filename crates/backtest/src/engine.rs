@@ -94,13 +94,11 @@ pub struct Trade {
     pub exit_reason: ExitReason,
 }
 
-/// A single symbol's backtest.
+/// A single symbol's backtest over all its candles.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub metrics: Metrics,
-    /// The open time of each traded candle.
-    pub times: Vec<i64>,
-    /// Equity at each traded candle's close (cash plus the open position at the close).
+    /// Equity at each candle's close (cash plus the open position at the close).
     pub equity: Vec<f64>,
     pub trades: Vec<Trade>,
 }
@@ -200,21 +198,16 @@ pub fn run(
         candles,
         funding: &[],
     };
-    let Portfolio {
-        metrics,
-        times,
-        equity,
-        symbols,
-    } = backtest(strategy, &[market], Window::ALL, settings)?;
-    let trades = symbols
+    let outcome = simulate(strategy, &[market], Window::ALL, settings)?;
+    let trades = outcome
+        .books
         .into_iter()
         .next()
-        .map(|s| s.trades)
+        .map(|b| b.trades)
         .unwrap_or_default();
     Ok(Report {
-        metrics,
-        times,
-        equity,
+        metrics: outcome.metrics,
+        equity: outcome.equity,
         trades,
     })
 }
@@ -226,31 +219,19 @@ pub fn backtest(
     window: Window,
     settings: &Settings,
 ) -> Result<Portfolio, BacktestError> {
-    check(strategy, markets, settings)?;
-    let cap = strategy.open_trades_cap().min(markets.len()).max(1);
-    let start = starting_balance(strategy, cap, settings)?;
-    let rules = Rules::of(strategy, settings.slippage);
-    let mut wallet = Wallet {
-        cash: start,
-        open: 0,
-        cap,
-    };
-    let mut books: Vec<Book> = markets.iter().map(|m| book(strategy, m, window)).collect();
-    let (times, mut equity) = match books.as_mut_slice() {
-        [one] => alone(one, &rules, &mut wallet),
-        many => together(many, &rules, &mut wallet),
-    };
-    for book in &mut books {
-        book.finish(&rules, &mut wallet);
-    }
-    if let Some(last) = equity.last_mut() {
-        *last = wallet.cash;
-    }
-    let all: Vec<_> = books
-        .iter()
-        .flat_map(|b| b.trades.iter().cloned())
-        .collect();
-    let metrics = metrics(start, &equity, &all, strategy.timeframe);
+    let Outcome {
+        metrics,
+        times,
+        equity,
+        books,
+        start,
+    } = simulate(strategy, markets, window, settings)?;
+    let times = times.unwrap_or_else(|| {
+        books
+            .iter()
+            .flat_map(|b| b.candles[b.first..b.end].iter().map(|c| c.open_time))
+            .collect()
+    });
     let symbols = books
         .into_iter()
         .map(|b| SymbolReport {
@@ -266,16 +247,68 @@ pub fn backtest(
     })
 }
 
+/// What a simulation leaves: the wallet's metrics and curve, and each symbol's book.
+struct Outcome<'a> {
+    metrics: Metrics,
+    /// The timeline, when several symbols made one (one symbol's is its candles).
+    times: Option<Vec<i64>>,
+    equity: Vec<f64>,
+    books: Vec<Book<'a>>,
+    start: f64,
+}
+
+fn simulate<'a>(
+    strategy: &StrategyConfig,
+    markets: &[Market<'a>],
+    window: Window,
+    settings: &Settings,
+) -> Result<Outcome<'a>, BacktestError> {
+    check(strategy, markets, settings)?;
+    let cap = strategy.open_trades_cap().min(markets.len()).max(1);
+    let start = starting_balance(strategy, cap, settings)?;
+    let rules = Rules::of(strategy, settings.slippage);
+    let mut wallet = Wallet {
+        cash: start,
+        open: 0,
+        cap,
+    };
+    let mut books: Vec<Book> = markets.iter().map(|m| book(strategy, m, window)).collect();
+    let (times, mut equity) = match books.as_mut_slice() {
+        [one] => (None, alone(one, &rules, &mut wallet)),
+        many => {
+            let (times, equity) = together(many, &rules, &mut wallet);
+            (Some(times), equity)
+        }
+    };
+    for book in &mut books {
+        book.finish(&rules, &mut wallet);
+    }
+    if let Some(last) = equity.last_mut() {
+        *last = wallet.cash;
+    }
+    let all: Vec<_> = books
+        .iter()
+        .flat_map(|b| b.trades.iter().cloned())
+        .collect();
+    let metrics = metrics(start, &equity, &all, strategy.timeframe);
+    Ok(Outcome {
+        metrics,
+        times,
+        equity,
+        books,
+        start,
+    })
+}
+
 /// One symbol: its candles are the timeline.
-fn alone(book: &mut Book, rules: &Rules, wallet: &mut Wallet) -> (Vec<i64>, Vec<f64>) {
+fn alone(book: &mut Book, rules: &Rules, wallet: &mut Wallet) -> Vec<f64> {
     let range = book.first..book.end;
     let mut equity = Vec::with_capacity(range.len());
-    for i in range.clone() {
+    for i in range {
         book.step(i, rules, wallet);
         equity.push(wallet.cash + book.mark(i));
     }
-    let times = book.candles[range].iter().map(|c| c.open_time).collect();
-    (times, equity)
+    equity
 }
 
 /// Several symbols over the union of their open times: at each time, every exit at the open first, then the

@@ -31,14 +31,20 @@ pub fn metrics(start: f64, equity: &[f64], trades: &[Trade], timeframe: Timefram
     let (mut peak, mut max_drawdown) = (start, 0.0f64);
     let (mut sum, mut sum_sq, mut downside_sq) = (0.0, 0.0, 0.0);
     let mut previous = start;
+    // The divisions are taken only where they change something: a new largest drawdown, and a candle whose
+    // equity moved (a flat candle's return is exactly 0).
     for &value in equity {
         peak = peak.max(value);
-        max_drawdown = max_drawdown.max((peak - value) / peak);
-        let r = value / previous - 1.0;
-        sum += r;
-        sum_sq += r * r;
-        downside_sq += r.min(0.0) * r.min(0.0);
-        previous = value;
+        if peak - value > max_drawdown * peak {
+            max_drawdown = (peak - value) / peak;
+        }
+        if value != previous {
+            let r = value / previous - 1.0;
+            sum += r;
+            sum_sq += r * r;
+            downside_sq += r.min(0.0) * r.min(0.0);
+            previous = value;
+        }
     }
     let n = equity.len() as f64;
     let per_year = (365.0 * 86_400.0 / timeframe.seconds() as f64).sqrt();
