@@ -24,8 +24,8 @@ async fn flows(platform: &Platform) {
     assert_eq!(equity.status, 200, "{}", equity.body);
     assert_eq!(
         equity.body["equity_curve"].as_array().map(Vec::len),
-        Some(44 * 24),
-        "2024-02-01..2024-03-15, hourly"
+        Some(43 * 24),
+        "[2024-02-01, 2024-03-15): the end day is excluded, hourly"
     );
     let report = platform
         .send("GET", &format!("/api/v1/backtests/{id}/report-data"), None)
@@ -34,6 +34,22 @@ async fn flows(platform: &Platform) {
         report.body["metrics"]["trade_count"].as_u64().is_some(),
         "{}",
         report.body
+    );
+    // The workflow's EnsureData synced the warm-up validate-strategy derived (SMA 50: 50 hours, 3 days of
+    // padding), and the runner read it: the averages are warm at the range's first candle, so the strategy
+    // can act from its second (the recorded series has a crossing in the first days of February).
+    assert_eq!(report.body["startup_candles"], 50, "{}", report.body);
+    assert_eq!(
+        report.body["equity_curve"][0]["date"],
+        "2024-02-01T00:00:00Z"
+    );
+    let first_entry = report.body["trades"][0]["entry_date"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        first_entry.as_str() < "2024-02-03T03:00:00Z",
+        "a cold start could not trade before SMA 50 filled at 2024-02-03T02:00: {first_entry}"
     );
 
     let invalid = platform

@@ -112,7 +112,7 @@ fn starts_the_services_with_a_working_token_and_stops_on_sigterm() {
             .await
             .expect("json");
         let points = equity["equity_curve"].as_array().expect("equity curve").len();
-        assert_eq!(points, 61 * 24, "one point per hourly candle of 2024-01-01..2024-03-01");
+        assert_eq!(points, 60 * 24, "one point per hourly candle of [2024-01-01, 2024-03-01)");
     });
     let (exited_cleanly, rest) = platform.stop();
     assert!(exited_cleanly);

@@ -123,7 +123,7 @@ impl<'a> Book<'a> {
             return;
         }
         let stake = rules.stake(wallet.cash);
-        if stake <= rules.stake_amount * 1e-9 {
+        if stake <= 0.0 {
             return;
         }
         let c = &self.candles[i];

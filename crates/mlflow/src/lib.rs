@@ -71,23 +71,33 @@ impl MlflowRegistry {
         Ok(all)
     }
 
-    /// The id of the experiment named `name`, created when missing.
-    async fn experiment_id(&self, name: &str) -> Result<String> {
-        let found = self
-            .call::<ExperimentAnswer>(
+    async fn experiment_by_name(&self, name: &str) -> Result<String> {
+        let answer: ExperimentAnswer = self
+            .call(
                 Call::get("experiments/get-by-name", &[("experiment_name", name)])
                     .about("experiment", name),
             )
-            .await;
-        match found {
-            Ok(answer) => Ok(answer.experiment.experiment_id),
+            .await?;
+        Ok(answer.experiment.experiment_id)
+    }
+
+    /// The id of the experiment named `name`, created when missing. Two first runs of a new experiment race to
+    /// create it: the one refused as RESOURCE_ALREADY_EXISTS reads the other's.
+    async fn experiment_id(&self, name: &str) -> Result<String> {
+        match self.experiment_by_name(name).await {
             Err(DomainError::NotFound { .. }) => {
-                let created: CreatedExperiment = self
-                    .call(Call::post("experiments/create", json!({ "name": name })).once())
-                    .await?;
-                Ok(created.experiment_id)
+                let created = self
+                    .call::<CreatedExperiment>(
+                        Call::post("experiments/create", json!({ "name": name })).once(),
+                    )
+                    .await;
+                match created {
+                    Ok(created) => Ok(created.experiment_id),
+                    Err(DomainError::Conflict(_)) => self.experiment_by_name(name).await,
+                    Err(other) => Err(other),
+                }
             }
-            Err(other) => Err(other),
+            found => found,
         }
     }
 }

@@ -37,3 +37,26 @@ async fn an_unreachable_server_is_unavailable() {
 async fn promotion_and_rollback_work_on_mlflow() {
     contracts::promotion(&registry()).await;
 }
+
+/// The first runs of a new experiment, logged at once (backtests finishing together), race to create it: every
+/// one is logged, into the one experiment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_runs_of_a_new_experiment_are_all_logged() {
+    let registry = registry();
+    let name = format!("race-{}", uuid::Uuid::new_v4());
+    let runs = (0..6).map(|_| {
+        registry.log_run(tradai_domain::ports::NewRun {
+            experiment_name: name.clone(),
+            metrics: Default::default(),
+            params: Default::default(),
+            tags: Default::default(),
+            started_at: None,
+        })
+    });
+    let logged = futures::future::join_all(runs).await;
+    let ids: std::collections::BTreeSet<String> = logged
+        .into_iter()
+        .map(|r| r.expect("logged").experiment_id)
+        .collect();
+    assert_eq!(ids.len(), 1, "one experiment: {ids:?}");
+}
