@@ -35,8 +35,8 @@ async fn flows(platform: &Platform) {
         "{}",
         report.body
     );
-    // The workflow's EnsureData synced the warm-up validate-strategy derived (SMA 50: 50 hours, 3 days of
-    // padding), and the runner read it: the averages are warm at the range's first candle, so the strategy
+    // The workflow's EnsureData synced the padding validate-strategy derived (SMA 50: 50 hours, within the 30
+    // days the reference pads), and the runner read the warm-up: the averages are warm at the range's first candle, so the strategy
     // can act from its second (the recorded series has a crossing in the first days of February).
     assert_eq!(report.body["startup_candles"], 50, "{}", report.body);
     assert_eq!(

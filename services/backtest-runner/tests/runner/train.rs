@@ -193,3 +193,34 @@ async fn training_stops_with_a_named_reason() {
         "nothing was registered"
     );
 }
+
+/// The twin's case: training on the recorded month a backtest of `[2024-01-01, 2024-01-31)` synced.
+#[tokio::test]
+async fn training_on_the_recorded_month_registers_a_version() {
+    use tradai_domain::ports::{CandleSource, MarketStore};
+    let m = memory().await;
+    let source =
+        tradai_market::RecordedSource::new(tradai_market::Recording::bundled().expect("recording"));
+    let symbol = "BTC/USDT:USDT".parse().expect("symbol");
+    let (start, end) = (1_704_067_200_000, 1_704_067_200_000 + 30 * 86_400_000);
+    let candles = source
+        .candles(&symbol, Timeframe::H1, start, end)
+        .await
+        .expect("recorded candles");
+    let market = std::sync::Arc::new(tradai_market::ParquetStore::new(std::sync::Arc::new(
+        tradai_memory::MemoryObjectStore::new(),
+    )));
+    market
+        .write(&symbol, Timeframe::H1, &candles)
+        .await
+        .expect("write");
+    let runner = tradai_backtest_runner::Runner {
+        market,
+        ..m.runner.clone()
+    };
+    let trained = runner
+        .train(&request("sma-crossover"), &TrainSettings::default())
+        .await
+        .expect("trains");
+    assert_eq!(trained.metrics.candles, 216);
+}

@@ -20,6 +20,10 @@ use crate::HandlerError;
 /// Quote currencies a backtest may use (the reference's list, plus USDC).
 pub const QUOTES: [&str; 6] = ["USDT", "BUSD", "USD", "BTC", "ETH", "USDC"];
 
+/// The reference's EnsureData padding (`padding_days` default 30, as its ArcticBacktestExecutor): a strategy
+/// whose warm-up needs more gets more. Training reads the newest 30 days the backtests synced.
+pub const PADDING_DAYS: i64 = 30;
+
 /// Settings (`REQUIRE_MLFLOW_MODEL`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Settings {
@@ -55,7 +59,7 @@ pub struct Output {
     pub resolved_version: String,
     /// Candles the strategy loads before the range to warm its indicators (0 when it was not read).
     pub startup_candles: u32,
-    /// Whole days EnsureData syncs before the range so the warm-up is there (decision F3).
+    /// Whole days EnsureData syncs before the range: the warm-up's, and at least the reference's 30 (decision F3).
     pub padding_days: i64,
 }
 
@@ -215,7 +219,7 @@ impl Handler for ValidateStrategy {
             .and_then(|t| t.parse::<Timeframe>().ok());
         let (startup_candles, padding_days) = strategy.map_or((0, 0), |s| {
             let frame = timeframe.unwrap_or(s.timeframe);
-            (s.startup_candles(), s.padding_days(frame))
+            (s.startup_candles(), s.padding_days(frame).max(PADDING_DAYS))
         });
         Ok(Output {
             valid: errors.is_empty(),
@@ -286,14 +290,14 @@ mod tests {
         assert_eq!(
             answer,
             json!({"valid": true, "errors": [], "warnings": [], "resolved_version": "1",
-                   "startup_candles": 50, "padding_days": 3})
+                   "startup_candles": 50, "padding_days": 30})
         );
         let daily = json!({"strategy_name": "sma", "timeframe": "1d", "start_date": "2024-01-01", "end_date": "2024-03-01"});
         let answer = handle(&deps, &daily).await.expect("answer");
         assert_eq!(
             (&answer["startup_candles"], &answer["padding_days"]),
             (&json!(50), &json!(50)),
-            "the job's timeframe: 50 daily candles are 50 days"
+            "the job's timeframe: 50 daily candles are 50 days, more than the 30 the reference pads"
         );
     }
 
