@@ -63,24 +63,35 @@ pub fn metrics(start: f64, equity: &[f64], trades: &[Trade], timeframe: Timefram
     } else {
         (0.0, 0.0)
     };
-    let wins = trades.iter().filter(|t| t.profit_abs > 0.0).count();
-    let ratios = trades.iter().map(|t| t.profit_ratio);
+    let (win_rate, best_trade, worst_trade) = trade_stats(trades);
     Metrics {
         starting_balance: start,
         final_balance,
         profit_total: final_balance / start - 1.0,
         profit_abs: final_balance - start,
         trade_count: trades.len(),
-        win_rate: if trades.is_empty() {
-            0.0
-        } else {
-            wins as f64 / trades.len() as f64
-        },
+        win_rate,
         max_drawdown,
         sharpe_ratio,
         sortino_ratio,
-        best_trade: ratios.clone().fold(f64::NAN, f64::max),
-        worst_trade: ratios.fold(f64::NAN, f64::min),
+        best_trade,
+        worst_trade,
         candles: equity.len(),
     }
+}
+
+/// The share of winning trades, and the best and worst profit ratio (`NaN` without trades).
+pub fn trade_stats(trades: &[Trade]) -> (f64, f64, f64) {
+    let wins = trades.iter().filter(|t| t.profit_abs > 0.0).count();
+    let win_rate = if trades.is_empty() {
+        0.0
+    } else {
+        wins as f64 / trades.len() as f64
+    };
+    let ratios = trades.iter().map(|t| t.profit_ratio);
+    (
+        win_rate,
+        ratios.clone().fold(f64::NAN, f64::max),
+        ratios.fold(f64::NAN, f64::min),
+    )
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::{ExitReason, Trade};
+use crate::metrics::trade_stats;
 
 /// One symbol's trades and their summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,24 +33,19 @@ pub struct Summary {
 /// The summary of `trades` in a wallet that started with `start`.
 pub fn summary(trades: &[Trade], start: f64) -> Summary {
     let profit_abs: f64 = trades.iter().map(|t| t.profit_abs).sum();
-    let wins = trades.iter().filter(|t| t.profit_abs > 0.0).count();
     let mut exit_reasons = BTreeMap::new();
     for t in trades {
         *exit_reasons.entry(t.exit_reason).or_insert(0) += 1;
     }
-    let ratios = trades.iter().map(|t| t.profit_ratio);
+    let (win_rate, best_trade, worst_trade) = trade_stats(trades);
     Summary {
         trade_count: trades.len(),
-        win_rate: if trades.is_empty() {
-            0.0
-        } else {
-            wins as f64 / trades.len() as f64
-        },
+        win_rate,
         profit_abs,
         profit_total: profit_abs / start,
         funding_fees: trades.iter().map(|t| t.funding_fees).sum(),
-        best_trade: ratios.clone().fold(f64::NAN, f64::max),
-        worst_trade: ratios.fold(f64::NAN, f64::min),
+        best_trade,
+        worst_trade,
         exit_reasons,
     }
 }

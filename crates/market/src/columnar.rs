@@ -73,6 +73,18 @@ pub fn encode(candles: &[Candle]) -> Result<Vec<u8>> {
 /// Rows a row group may claim: a month of 1 m candles is 44,640; a corrupt count must not size an allocation.
 const MAX_ROWS: usize = 1_000_000;
 
+/// The rows a row group claims, refused beyond [`MAX_ROWS`].
+fn rows_of(group: &parquet::file::metadata::RowGroupMetaData) -> Result<usize> {
+    let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+    if rows > MAX_ROWS {
+        return Err(corrupt(
+            "damaged Parquet file",
+            format!("a row group of {rows} rows (at most {MAX_ROWS})"),
+        ));
+    }
+    Ok(rows)
+}
+
 /// Decode a file written by [`encode`]; a file of another shape is an error naming what is wrong. A damaged
 /// file is an error too: the Parquet reader panics on some corruptions (found by the `parquet` fuzz target),
 /// which is caught here, so a bad object in the bucket cannot take down the task reading it.
@@ -111,13 +123,7 @@ fn decode_checked(file: Vec<u8>) -> Result<Vec<Candle>> {
         let group = reader
             .get_row_group(g)
             .map_err(|e| corrupt("row group", e))?;
-        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
-        if rows > MAX_ROWS {
-            return Err(corrupt(
-                "damaged Parquet file",
-                format!("a row group of {rows} rows (at most {MAX_ROWS})"),
-            ));
-        }
+        let rows = rows_of(group.metadata())?;
         let mut times = Vec::with_capacity(rows);
         let mut values: [Vec<f64>; 5] = Default::default();
         for c in 0..6 {
@@ -242,13 +248,7 @@ fn decode_funding_checked(file: Vec<u8>) -> Result<FundingFile> {
         let group = reader
             .get_row_group(g)
             .map_err(|e| corrupt("row group", e))?;
-        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
-        if rows > MAX_ROWS {
-            return Err(corrupt(
-                "damaged Parquet file",
-                format!("a row group of {rows} rows (at most {MAX_ROWS})"),
-            ));
-        }
+        let rows = rows_of(group.metadata())?;
         let (mut times, mut rates) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
         for c in 0..2 {
             match group

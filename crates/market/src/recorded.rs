@@ -225,3 +225,37 @@ impl CandleSource for RecordedSource {
         Ok(events)
     }
 }
+
+/// The recorded candles with a funding endpoint that is down (every funding call fails as Binance's 503 after
+/// its retries do): how the sync tests of the market crate and of data collection see a funding outage.
+#[derive(Debug, Clone)]
+pub struct FundingDown(pub RecordedSource);
+
+#[async_trait]
+impl CandleSource for FundingDown {
+    fn exchange(&self) -> &str {
+        self.0.exchange()
+    }
+
+    async fn candles(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<Candle>> {
+        self.0.candles(symbol, timeframe, start, end).await
+    }
+
+    async fn symbols(&self) -> Result<Vec<Symbol>> {
+        self.0.symbols().await
+    }
+
+    async fn funding_rates(&self, _: &Symbol, _: i64, _: i64) -> Result<Vec<FundingRate>> {
+        Err(DomainError::external(
+            "binance_futures",
+            tradai_domain::ExternalKind::Unavailable,
+            "/fapi/v1/fundingRate: 503 Service Unavailable after 5 attempts",
+        ))
+    }
+}

@@ -2,10 +2,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
-use tradai_domain::ports::{CandleSource, MarketStore, ObjectStore};
-use tradai_domain::{DomainError, ExternalKind};
+use tradai_domain::entities::{Candle, Symbol, Timeframe};
+use tradai_domain::ports::{MarketStore, ObjectStore};
+use tradai_domain::DomainError;
 use tradai_market::replay::ReplayServer;
 use tradai_market::sync::{sync_funding, sync_incremental, sync_range, Span};
 use tradai_market::{BinanceFutures, ParquetStore, RecordedSource, Recording, Settings};
@@ -42,6 +41,16 @@ async fn fixture() -> Fixture {
 
 /// Far in the future: every recorded candle is closed.
 const NOW: i64 = JAN_1 + 365 * DAY;
+
+impl Fixture {
+    /// BTC's funding synced over `range` at `now`.
+    async fn funding(&self, range: (i64, i64), now: i64) -> tradai_market::sync::FundingOutcome {
+        sync_funding(&self.store, &self.source, &btc(), range, now)
+            .await
+            .expect("sync")
+            .expect("funding")
+    }
+}
 
 #[tokio::test]
 async fn fetches_only_what_the_store_lacks() {
@@ -360,16 +369,7 @@ async fn funding_is_synced_with_the_candles_and_only_once() {
         "a covered range asks the exchange nothing"
     );
 
-    let wider = sync_funding(
-        &f.store,
-        &f.source,
-        &btc(),
-        (JAN_1 - 5 * DAY, JAN_1 + 60 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync")
-    .expect("funding");
+    let wider = f.funding((JAN_1 - 5 * DAY, JAN_1 + 60 * DAY), NOW).await;
     assert_eq!(
         wider.fetched_ranges,
         [
@@ -392,16 +392,7 @@ async fn funding_is_synced_with_the_candles_and_only_once() {
         (JAN_1 - 5 * DAY).to_string(),
         "the gap before the listing is asked once"
     );
-    let after = sync_funding(
-        &f.store,
-        &f.source,
-        &btc(),
-        (JAN_1 - 5 * DAY, JAN_1 + 60 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync")
-    .expect("funding");
+    let after = f.funding((JAN_1 - 5 * DAY, JAN_1 + 60 * DAY), NOW).await;
     assert_eq!((after.fetched, after.fetched_ranges.len()), (0, 0));
     assert_eq!(
         f.server.funding_requests().len(),
@@ -416,10 +407,7 @@ async fn funding_is_synced_with_the_candles_and_only_once() {
 async fn funding_stops_an_hour_before_now_and_continues_from_there() {
     let f = fixture().await;
     let now = JAN_1 + DAY + 30 * 60_000;
-    let early = sync_funding(&f.store, &f.source, &btc(), (JAN_1, JAN_1 + 3 * DAY), now)
-        .await
-        .expect("sync")
-        .expect("funding");
+    let early = f.funding((JAN_1, JAN_1 + 3 * DAY), now).await;
     assert_eq!(
         early.range,
         Span {
@@ -428,10 +416,7 @@ async fn funding_stops_an_hour_before_now_and_continues_from_there() {
         }
     );
     assert_eq!(early.fetched, 3, "00:00, 08:00 and 16:00 of the first day");
-    let later = sync_funding(&f.store, &f.source, &btc(), (JAN_1, JAN_1 + 3 * DAY), NOW)
-        .await
-        .expect("sync")
-        .expect("funding");
+    let later = f.funding((JAN_1, JAN_1 + 3 * DAY), NOW).await;
     assert_eq!(
         later.fetched_ranges,
         [Span {
@@ -459,45 +444,11 @@ async fn a_spot_pair_syncs_no_funding() {
     assert!(f.objects.list("funding/").await.expect("list").is_empty());
 }
 
-/// The recorded candles, and a funding endpoint that is down.
-struct FundingDown(RecordedSource);
-
-#[async_trait]
-impl CandleSource for FundingDown {
-    fn exchange(&self) -> &str {
-        self.0.exchange()
-    }
-    async fn candles(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-        start: i64,
-        end: i64,
-    ) -> tradai_domain::Result<Vec<Candle>> {
-        self.0.candles(symbol, timeframe, start, end).await
-    }
-    async fn symbols(&self) -> tradai_domain::Result<Vec<Symbol>> {
-        self.0.symbols().await
-    }
-    async fn funding_rates(
-        &self,
-        _: &Symbol,
-        _: i64,
-        _: i64,
-    ) -> tradai_domain::Result<Vec<FundingRate>> {
-        Err(DomainError::external(
-            "binance_futures",
-            ExternalKind::Unavailable,
-            "/fapi/v1/fundingRate: 503 after 5 attempts",
-        ))
-    }
-}
-
 /// A funding failure fails the sync; the candles it wrote stay, and nothing is recorded as held for funding.
 #[tokio::test]
 async fn a_funding_failure_fails_the_sync() {
     let f = fixture().await;
-    let source = FundingDown(RecordedSource::new(
+    let source = tradai_market::recorded::FundingDown(RecordedSource::new(
         Recording::bundled().expect("recording"),
     ));
     let err = sync_range(

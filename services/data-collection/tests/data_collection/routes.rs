@@ -3,9 +3,6 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use serde_json::json;
 use tradai_data_collection::AppState;
-use tradai_domain::entities::{Candle, FundingRate, Symbol, Timeframe};
-use tradai_domain::ports::CandleSource;
-use tradai_domain::{DomainError, ExternalKind};
 use tradai_service_kit::testing::call;
 
 use super::Service;
@@ -313,49 +310,15 @@ async fn one_failing_symbol_does_not_sink_the_others() {
         .contains("not a USD-M futures pair"));
 }
 
-/// The recorded candles, and a funding endpoint that is down.
-struct FundingDown(tradai_market::RecordedSource);
-
-#[async_trait::async_trait]
-impl CandleSource for FundingDown {
-    fn exchange(&self) -> &str {
-        self.0.exchange()
-    }
-    async fn candles(
-        &self,
-        symbol: &Symbol,
-        timeframe: Timeframe,
-        start: i64,
-        end: i64,
-    ) -> tradai_domain::Result<Vec<Candle>> {
-        self.0.candles(symbol, timeframe, start, end).await
-    }
-    async fn symbols(&self) -> tradai_domain::Result<Vec<Symbol>> {
-        self.0.symbols().await
-    }
-    async fn funding_rates(
-        &self,
-        _: &Symbol,
-        _: i64,
-        _: i64,
-    ) -> tradai_domain::Result<Vec<FundingRate>> {
-        Err(DomainError::external(
-            "binance_futures",
-            ExternalKind::Unavailable,
-            "/fapi/v1/fundingRate: 503 Service Unavailable after 5 attempts",
-        ))
-    }
-}
-
 /// A symbol whose funding cannot be fetched fails as one whose candles cannot: its result says why, with the
 /// dependency's status.
 #[tokio::test]
 async fn a_funding_failure_fails_its_symbol() {
     let config = tradai_test_support::config_with_prefix("tradai");
     let ports = tradai_platform::Ports::memory(&config).expect("recorded pages");
-    let source = Arc::new(FundingDown(tradai_market::RecordedSource::new(
-        tradai_market::Recording::bundled().expect("recording"),
-    )));
+    let source = Arc::new(tradai_market::recorded::FundingDown(
+        tradai_market::RecordedSource::new(tradai_market::Recording::bundled().expect("recording")),
+    ));
     let service =
         Service::start(|verifier| AppState::new(ports.market.clone(), source, verifier)).await;
     let answer = service
