@@ -138,14 +138,8 @@ fn check(
             first.field, first.message
         )));
     }
+    // The candles' order is checked by the signals' pass over them (`book`).
     for market in markets {
-        if let Some(w) = market
-            .candles
-            .windows(2)
-            .find(|w| w[1].open_time <= w[0].open_time)
-        {
-            return Err(BacktestError::Order(w[1].open_time, w[0].open_time));
-        }
         if let Some(w) = market.funding.windows(2).find(|w| w[1].time <= w[0].time) {
             return Err(BacktestError::FundingOrder(w[1].time, w[0].time));
         }
@@ -176,16 +170,24 @@ fn starting_balance(
     }
 }
 
-fn book<'a>(strategy: &StrategyConfig, market: &Market<'a>, window: Window) -> Book<'a> {
+fn book<'a>(
+    strategy: &StrategyConfig,
+    market: &Market<'a>,
+    window: Window,
+) -> Result<Book<'a>, BacktestError> {
     let candles = market.candles;
     let first = candles.partition_point(|c| c.open_time < window.start);
     let end = candles.partition_point(|c| c.open_time < window.end);
-    Book::new(
-        candles,
-        flags(strategy, &candles[..end]),
-        market.funding,
-        (first, end),
-    )
+    let disorder = |(later, earlier)| BacktestError::Order(later, earlier);
+    let flags = flags(strategy, &candles[..end]).map_err(disorder)?;
+    // Candles after the window are not traded, but their order decides where the window ends.
+    if let Some(w) = candles[end.saturating_sub(1)..]
+        .windows(2)
+        .find(|w| w[1].open_time <= w[0].open_time)
+    {
+        return Err(disorder((w[1].open_time, w[0].open_time)));
+    }
+    Ok(Book::new(candles, flags, market.funding, (first, end)))
 }
 
 /// Run `strategy` over one symbol's `candles` (oldest first), every candle traded, without funding.
@@ -272,7 +274,10 @@ fn simulate<'a>(
         open: 0,
         cap,
     };
-    let mut books: Vec<Book> = markets.iter().map(|m| book(strategy, m, window)).collect();
+    let mut books = markets
+        .iter()
+        .map(|m| book(strategy, m, window))
+        .collect::<Result<Vec<Book>, _>>()?;
     let (times, mut equity) = match books.as_mut_slice() {
         [one] => (None, alone(one, &rules, &mut wallet)),
         many => {

@@ -59,7 +59,10 @@ const RESYNC: usize = 4096;
 /// candles), as their difference scaled by both windows (`fast · slow · (SMA fast - SMA slow)`: the same sign,
 /// and no division per candle). It reads the candles' closes in place: a copy of a million closes costs more
 /// than the pass.
-fn sma_pair(candles: &[Candle], fast: usize, slow: usize) -> Crossings {
+///
+/// The pass also checks that the candles are in time order (decision F4: no separate pass over them for it).
+fn sma_pair(closes: &Closes, fast: usize, slow: usize) -> Crossings {
+    let candles = closes.candles;
     let n = candles.len();
     let mut bits = vec![0u8; n];
     let (f, s) = (fast as f64, slow as f64);
@@ -67,11 +70,16 @@ fn sma_pair(candles: &[Candle], fast: usize, slow: usize) -> Crossings {
     let longest = fast.max(slow);
     let mut side = Side::default();
     let mut i = longest - 1;
+    let head = &candles[..(longest - 1).min(n)];
+    let mut ordered = head.windows(2).all(|w| w[0].open_time < w[1].open_time);
+    let mut last = head.last().map_or(i64::MIN, |c| c.open_time);
     while i < n {
         // One chunk: exact sums at its first candle, running sums to the next multiple of RESYNC.
         let end = ((i / RESYNC + 1) * RESYNC).min(n);
         let (mut sum_fast, mut sum_slow) = (window(i, fast), window(i, slow));
         bits[i] = side.cross(sum_fast * s - sum_slow * f);
+        ordered &= candles[i].open_time > last;
+        last = candles[i].open_time;
         let next = candles[i + 1..end]
             .iter()
             .zip(&candles[i + 1 - fast..end - fast])
@@ -81,9 +89,12 @@ fn sma_pair(candles: &[Candle], fast: usize, slow: usize) -> Crossings {
             sum_fast += now.close - left_fast.close;
             sum_slow += now.close - left_slow.close;
             *out = side.cross(sum_fast * s - sum_slow * f);
+            ordered &= now.open_time > last;
+            last = now.open_time;
         }
         i = end;
     }
+    closes.ordered.set(Some(ordered));
     Crossings(bits)
 }
 
@@ -91,25 +102,48 @@ fn series_pair(first: &[f64], second: &[f64]) -> Crossings {
     Crossings::of_differences(first.len(), |i| first[i] - second[i])
 }
 
-/// The candles' closes, copied out only for the rules that need them as a series.
+/// The candles' closes, copied out only for the rules that need them as a series; and whether the candles are
+/// in time order, found by the first pass over them.
 struct Closes<'a> {
     candles: &'a [Candle],
     values: std::cell::OnceCell<Vec<f64>>,
+    ordered: std::cell::Cell<Option<bool>>,
 }
 
 impl Closes<'_> {
     fn get(&self) -> &[f64] {
-        self.values
-            .get_or_init(|| self.candles.iter().map(|c| c.close).collect())
+        self.values.get_or_init(|| {
+            let (mut ordered, mut last) = (true, i64::MIN);
+            let values = self
+                .candles
+                .iter()
+                .map(|c| {
+                    ordered &= c.open_time > last;
+                    last = c.open_time;
+                    c.close
+                })
+                .collect();
+            self.ordered.set(Some(ordered));
+            values
+        })
+    }
+
+    /// The first candle out of time order and the one it follows, if any.
+    fn disorder(&self) -> Option<(i64, i64)> {
+        if self.ordered.get() == Some(true) {
+            return None;
+        }
+        self.candles
+            .windows(2)
+            .find(|w| w[1].open_time <= w[0].open_time)
+            .map(|w| (w[1].open_time, w[0].open_time))
     }
 }
 
 /// The two series of `signal` crossed, whatever its direction.
 fn crossings(signal: &Signal, closes: &Closes) -> Crossings {
     match signal {
-        Signal::SmaCross { fast, slow, .. } => {
-            sma_pair(closes.candles, *fast as usize, *slow as usize)
-        }
+        Signal::SmaCross { fast, slow, .. } => sma_pair(closes, *fast as usize, *slow as usize),
         Signal::EmaCross { fast, slow, .. } => {
             let closes = closes.get();
             series_pair(&ema(closes, *fast as usize), &ema(closes, *slow as usize))
@@ -221,11 +255,12 @@ fn pair(
 }
 
 /// Every rule of `strategy` at each candle's close, as [`ENTER_LONG`] | [`EXIT_LONG`] | [`ENTER_SHORT`] |
-/// [`EXIT_SHORT`] bits.
-pub fn flags(strategy: &StrategyConfig, candles: &[Candle]) -> Vec<u8> {
+/// [`EXIT_SHORT`] bits; or the first candle out of time order and the one it follows.
+pub fn flags(strategy: &StrategyConfig, candles: &[Candle]) -> Result<Vec<u8>, (i64, i64)> {
     let closes = Closes {
         candles,
         values: Default::default(),
+        ordered: Default::default(),
     };
     let mut out = pair(
         &strategy.entry,
@@ -244,5 +279,8 @@ pub fn flags(strategy: &StrategyConfig, candles: &[Candle]) -> Vec<u8> {
             *bits |= short;
         }
     }
-    out
+    match closes.disorder() {
+        Some(disorder) => Err(disorder),
+        None => Ok(out),
+    }
 }

@@ -304,3 +304,38 @@ fn max_open_trades_caps_positions_across_symbols_sharing_one_wallet() {
     );
     assert_eq!(p.times.len(), 9);
 }
+
+#[test]
+fn candles_out_of_order_are_refused_whichever_rule_reads_them_and_wherever_they_are() {
+    let mut candles = flat(&[10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0]);
+    candles.swap(5, 6);
+    let rsi = StrategyConfig {
+        entry: Signal::Rsi {
+            period: 2,
+            threshold: 50.0,
+            direction: Direction::Above,
+        },
+        exit: Signal::Rsi {
+            period: 2,
+            threshold: 50.0,
+            direction: Direction::Below,
+        },
+        ..crossover(&["BTC/USDT:USDT"])
+    };
+    let market = [Market {
+        candles: &candles,
+        funding: &[],
+    }];
+    for strategy in [crossover(&["BTC/USDT:USDT"]), rsi] {
+        let err = backtest(&strategy, &market, Window::ALL, &NO_SLIP).expect_err("out of order");
+        assert!(err.to_string().contains("time order"), "{err}");
+    }
+    // After the window: not traded, but where the window ends depends on it.
+    let window = Window {
+        start: 0,
+        end: 3 * HOUR,
+    };
+    let err = backtest(&crossover(&["BTC/USDT:USDT"]), &market, window, &NO_SLIP)
+        .expect_err("out of order after the window");
+    assert!(err.to_string().contains("time order"), "{err}");
+}
