@@ -43,6 +43,13 @@ async fn fixture() -> Fixture {
 const NOW: i64 = JAN_1 + 365 * DAY;
 
 impl Fixture {
+    /// BTC's hourly candles (and funding) synced over `range` at `now`.
+    async fn sync(&self, range: (i64, i64), now: i64) -> tradai_market::sync::SyncOutcome {
+        sync_range(&self.store, &self.source, &btc(), Timeframe::H1, range, now)
+            .await
+            .expect("sync")
+    }
+
     /// BTC's funding synced over `range` at `now`.
     async fn funding(&self, range: (i64, i64), now: i64) -> tradai_market::sync::FundingOutcome {
         sync_funding(&self.store, &self.source, &btc(), range, now)
@@ -55,27 +62,9 @@ impl Fixture {
 #[tokio::test]
 async fn fetches_only_what_the_store_lacks() {
     let f = fixture().await;
-    let first = sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 10 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync");
+    let first = f.sync((JAN_1, JAN_1 + 10 * DAY), NOW).await;
     assert_eq!((first.already_stored, first.fetched), (0, 240));
-    let wider = sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 40 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync");
+    let wider = f.sync((JAN_1, JAN_1 + 40 * DAY), NOW).await;
     assert_eq!((wider.already_stored, wider.fetched), (240, 720));
     assert_eq!(
         wider.fetched_ranges,
@@ -85,16 +74,7 @@ async fn fetches_only_what_the_store_lacks() {
         }]
     );
     let requests = f.server.klines_requests().len();
-    let again = sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 40 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync");
+    let again = f.sync((JAN_1, JAN_1 + 40 * DAY), NOW).await;
     assert_eq!((again.fetched, again.fetched_ranges.len()), (0, 0));
     assert_eq!(
         f.server.klines_requests().len(),
@@ -125,16 +105,7 @@ async fn fetches_only_what_the_store_lacks() {
 #[tokio::test]
 async fn fills_holes_and_stops_at_the_last_closed_candle() {
     let f = fixture().await;
-    sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 2 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync");
+    f.sync((JAN_1, JAN_1 + 2 * DAY), NOW).await;
     // Take out hours 5..8 of the first day by rewriting the month without them.
     let kept: Vec<Candle> = f
         .store
@@ -153,16 +124,7 @@ async fn fills_holes_and_stops_at_the_last_closed_candle() {
         .await
         .expect("rewrite");
     let now = JAN_1 + 2 * DAY + 30 * 60_000; // half past midnight: the 00:00 candle is still open
-    let outcome = sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 3 * DAY),
-        now,
-    )
-    .await
-    .expect("sync");
+    let outcome = f.sync((JAN_1, JAN_1 + 3 * DAY), now).await;
     assert_eq!(
         outcome.range,
         Span {
@@ -304,16 +266,7 @@ async fn an_invalid_candle_writes_nothing() {
 #[tokio::test]
 async fn funding_is_synced_with_the_candles_and_only_once() {
     let f = fixture().await;
-    let first = sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 40 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync");
+    let first = f.sync((JAN_1, JAN_1 + 40 * DAY), NOW).await;
     let funding = first.funding.expect("a perpetual's funding");
     let range = Span {
         start: JAN_1,
@@ -346,18 +299,11 @@ async fn funding_is_synced_with_the_candles_and_only_once() {
     assert_eq!(stored.len(), 120);
     assert_eq!(stored[1].time, JAN_1 + 8 * HOUR, "at the funding instant");
 
-    let again = sync_range(
-        &f.store,
-        &f.source,
-        &btc(),
-        Timeframe::H1,
-        (JAN_1, JAN_1 + 40 * DAY),
-        NOW,
-    )
-    .await
-    .expect("sync")
-    .funding
-    .expect("funding");
+    let again = f
+        .sync((JAN_1, JAN_1 + 40 * DAY), NOW)
+        .await
+        .funding
+        .expect("funding");
     assert_eq!(
         (again.already_stored, again.fetched, again.stored),
         (120, 0, 120)
