@@ -25,6 +25,11 @@ async fn object_store_on_s3() {
 /// `If-None-Match`) refuse a stale replace, and the store merges again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_market_writers_on_s3() {
+    contracts::concurrent_market_writers(market_on_s3().await).await;
+}
+
+/// The market store over the provisioned market-data bucket (`arcticdb`).
+async fn market_on_s3() -> Arc<tradai_market::ParquetStore> {
     let (config, clients, _) = emulator::provisioned().await;
     let store = S3ObjectStore::new(
         clients.s3.clone(),
@@ -33,23 +38,12 @@ async fn concurrent_market_writers_on_s3() {
         Arc::new(ResiliencePolicy::aws("s3")),
     )
     .expect("bucket in config");
-    contracts::concurrent_market_writers(Arc::new(tradai_market::ParquetStore::new(Arc::new(
-        store,
-    ))))
-    .await;
+    Arc::new(tradai_market::ParquetStore::new(Arc::new(store)))
 }
 
 /// A perpetual's funding history in the market-data bucket on S3: the store's contract, racing writers of one
 /// month included (conditional puts).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn funding_history_on_s3() {
-    let (config, clients, _) = emulator::provisioned().await;
-    let store = S3ObjectStore::new(
-        clients.s3.clone(),
-        &config,
-        "arcticdb",
-        Arc::new(ResiliencePolicy::aws("s3")),
-    )
-    .expect("bucket in config");
-    contracts::funding_history(Arc::new(tradai_market::ParquetStore::new(Arc::new(store)))).await;
+    contracts::funding_history(market_on_s3().await).await;
 }
