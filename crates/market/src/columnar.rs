@@ -36,10 +36,26 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> DomainError {
 
 /// Encode candles (in the given order) as a Parquet file.
 pub fn encode(candles: &[Candle]) -> Result<Vec<u8>> {
-    let schema = Arc::new(parse_message_type(SCHEMA).map_err(|e| corrupt("schema", e))?);
+    let times: Vec<i64> = candles.iter().map(|c| c.open_time).collect();
+    let prices: [fn(&Candle) -> f64; 5] =
+        [|c| c.open, |c| c.high, |c| c.low, |c| c.close, |c| c.volume];
+    let values = prices.map(|price| candles.iter().map(price).collect::<Vec<f64>>());
+    write_columns(SCHEMA, &times, &values, None)
+}
+
+/// A Parquet file of `schema` in one row group: the INT64 `times` column, then one DOUBLE column per entry of
+/// `values`, with `metadata` as its key-value metadata.
+fn write_columns(
+    schema: &str,
+    times: &[i64],
+    values: &[Vec<f64>],
+    metadata: Option<Vec<KeyValue>>,
+) -> Result<Vec<u8>> {
+    let schema = Arc::new(parse_message_type(schema).map_err(|e| corrupt("schema", e))?);
     let properties = Arc::new(
         WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(metadata)
             .build(),
     );
     let mut file = Vec::new();
@@ -48,18 +64,13 @@ pub fn encode(candles: &[Candle]) -> Result<Vec<u8>> {
     let mut group = writer
         .next_row_group()
         .map_err(|e| corrupt("row group", e))?;
-    let times: Vec<i64> = candles.iter().map(|c| c.open_time).collect();
-    let prices: [fn(&Candle) -> f64; 5] =
-        [|c| c.open, |c| c.high, |c| c.low, |c| c.close, |c| c.volume];
     let mut index = 0;
     while let Some(mut column) = group.next_column().map_err(|e| corrupt("column", e))? {
-        let written = if index == 0 {
-            column.typed::<Int64Type>().write_batch(&times, None, None)
-        } else {
-            let values: Vec<f64> = candles.iter().map(prices[index - 1]).collect();
-            column
+        let written = match index {
+            0 => column.typed::<Int64Type>().write_batch(times, None, None),
+            k => column
                 .typed::<DoubleType>()
-                .write_batch(&values, None, None)
+                .write_batch(&values[k - 1], None, None),
         };
         written.map_err(|e| corrupt("column data", e))?;
         column.close().map_err(|e| corrupt("column", e))?;
@@ -118,52 +129,19 @@ fn decode_checked(file: Vec<u8>) -> Result<Vec<Candle>> {
             format!("{columns} columns, expected 6"),
         ));
     }
-    let mut candles = Vec::new();
-    for g in 0..reader.num_row_groups() {
-        let group = reader
-            .get_row_group(g)
-            .map_err(|e| corrupt("row group", e))?;
-        let rows = rows_of(group.metadata())?;
-        let mut times = Vec::with_capacity(rows);
-        let mut values: [Vec<f64>; 5] = Default::default();
-        for c in 0..6 {
-            match group
-                .get_column_reader(c)
-                .map_err(|e| corrupt("column", e))?
-            {
-                ColumnReader::Int64ColumnReader(mut r) if c == 0 => {
-                    r.read_records(rows, None, None, &mut times)
-                        .map_err(|e| corrupt("date column", e))?;
-                }
-                ColumnReader::DoubleColumnReader(mut r) if c > 0 => {
-                    r.read_records(rows, None, None, &mut values[c - 1])
-                        .map_err(|e| corrupt("price column", e))?;
-                }
-                _ => {
-                    return Err(corrupt(
-                        "unexpected Parquet schema",
-                        format!("column {c} has the wrong type"),
-                    ))
-                }
-            }
-        }
-        if times.len() != rows || values.iter().any(|v| v.len() != rows) {
-            return Err(corrupt(
-                "truncated Parquet file",
-                format!("{rows} rows expected"),
-            ));
-        }
-        for (i, open_time) in times.into_iter().enumerate() {
-            candles.push(Candle {
-                open_time,
-                open: values[0][i],
-                high: values[1][i],
-                low: values[2][i],
-                close: values[3][i],
-                volume: values[4][i],
-            });
-        }
-    }
+    let (times, values) = read_columns(&reader, 5, "price column")?;
+    let candles = times
+        .into_iter()
+        .enumerate()
+        .map(|(i, open_time)| Candle {
+            open_time,
+            open: values[0][i],
+            high: values[1][i],
+            low: values[2][i],
+            close: values[3][i],
+            volume: values[4][i],
+        })
+        .collect();
     Ok(candles)
 }
 
@@ -184,36 +162,62 @@ pub struct FundingFile {
 
 /// Encode a funding file (events in the given order) as Parquet.
 pub fn encode_funding(file: &FundingFile) -> Result<Vec<u8>> {
-    let schema = Arc::new(parse_message_type(FUNDING_SCHEMA).map_err(|e| corrupt("schema", e))?);
     let covered = serde_json::to_string(&file.covered).map_err(|e| corrupt("covered spans", e))?;
-    let properties = Arc::new(
-        WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_key_value_metadata(Some(vec![KeyValue::new(COVERED_KEY.to_owned(), covered)]))
-            .build(),
-    );
-    let mut bytes = Vec::new();
-    let mut writer = SerializedFileWriter::new(&mut bytes, schema, properties)
-        .map_err(|e| corrupt("parquet writer", e))?;
-    let mut group = writer
-        .next_row_group()
-        .map_err(|e| corrupt("row group", e))?;
     let times: Vec<i64> = file.events.iter().map(|e| e.time).collect();
     let rates: Vec<f64> = file.events.iter().map(|e| e.rate).collect();
-    let mut index = 0;
-    while let Some(mut column) = group.next_column().map_err(|e| corrupt("column", e))? {
-        let written = if index == 0 {
-            column.typed::<Int64Type>().write_batch(&times, None, None)
-        } else {
-            column.typed::<DoubleType>().write_batch(&rates, None, None)
-        };
-        written.map_err(|e| corrupt("column data", e))?;
-        column.close().map_err(|e| corrupt("column", e))?;
-        index += 1;
+    let metadata = vec![KeyValue::new(COVERED_KEY.to_owned(), covered)];
+    write_columns(FUNDING_SCHEMA, &times, &[rates], Some(metadata))
+}
+
+/// Every row group of a file whose first column is the INT64 `date` and the next `doubles` are DOUBLE (`what`
+/// in errors): the dates, and each double column, every group's rows checked against its claimed count.
+fn read_columns(
+    reader: &SerializedFileReader<bytes::Bytes>,
+    doubles: usize,
+    what: &str,
+) -> Result<(Vec<i64>, Vec<Vec<f64>>)> {
+    let mut times = Vec::new();
+    let mut values = vec![Vec::new(); doubles];
+    for g in 0..reader.num_row_groups() {
+        let group = reader
+            .get_row_group(g)
+            .map_err(|e| corrupt("row group", e))?;
+        let rows = rows_of(group.metadata())?;
+        let mut group_times = Vec::with_capacity(rows);
+        let mut group_values = vec![Vec::with_capacity(rows); doubles];
+        for c in 0..=doubles {
+            match group
+                .get_column_reader(c)
+                .map_err(|e| corrupt("column", e))?
+            {
+                ColumnReader::Int64ColumnReader(mut r) if c == 0 => {
+                    r.read_records(rows, None, None, &mut group_times)
+                        .map_err(|e| corrupt("date column", e))?;
+                }
+                ColumnReader::DoubleColumnReader(mut r) if c > 0 => {
+                    r.read_records(rows, None, None, &mut group_values[c - 1])
+                        .map_err(|e| corrupt(what, e))?;
+                }
+                _ => {
+                    return Err(corrupt(
+                        "unexpected Parquet schema",
+                        format!("column {c} has the wrong type"),
+                    ))
+                }
+            }
+        }
+        if group_times.len() != rows || group_values.iter().any(|v| v.len() != rows) {
+            return Err(corrupt(
+                "truncated Parquet file",
+                format!("{rows} rows expected"),
+            ));
+        }
+        times.extend(group_times);
+        for (all, part) in values.iter_mut().zip(group_values) {
+            all.extend(part);
+        }
     }
-    group.close().map_err(|e| corrupt("row group", e))?;
-    writer.close().map_err(|e| corrupt("parquet file", e))?;
-    Ok(bytes)
+    Ok((times, values))
 }
 
 /// Decode a file written by [`encode_funding`], guarded as [`decode`] is.
@@ -243,47 +247,12 @@ fn decode_funding_checked(file: Vec<u8>) -> Result<FundingFile> {
             .map_err(|e| corrupt(&format!("{COVERED_KEY} metadata"), e))?,
         None => Vec::new(),
     };
-    let mut events = Vec::new();
-    for g in 0..reader.num_row_groups() {
-        let group = reader
-            .get_row_group(g)
-            .map_err(|e| corrupt("row group", e))?;
-        let rows = rows_of(group.metadata())?;
-        let (mut times, mut rates) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
-        for c in 0..2 {
-            match group
-                .get_column_reader(c)
-                .map_err(|e| corrupt("column", e))?
-            {
-                ColumnReader::Int64ColumnReader(mut r) if c == 0 => {
-                    r.read_records(rows, None, None, &mut times)
-                        .map_err(|e| corrupt("date column", e))?;
-                }
-                ColumnReader::DoubleColumnReader(mut r) if c == 1 => {
-                    r.read_records(rows, None, None, &mut rates)
-                        .map_err(|e| corrupt("rate column", e))?;
-                }
-                _ => {
-                    return Err(corrupt(
-                        "unexpected Parquet schema",
-                        format!("column {c} has the wrong type"),
-                    ))
-                }
-            }
-        }
-        if times.len() != rows || rates.len() != rows {
-            return Err(corrupt(
-                "truncated Parquet file",
-                format!("{rows} rows expected"),
-            ));
-        }
-        events.extend(
-            times
-                .into_iter()
-                .zip(rates)
-                .map(|(time, rate)| FundingRate { time, rate }),
-        );
-    }
+    let (times, mut values) = read_columns(&reader, 1, "rate column")?;
+    let events = times
+        .into_iter()
+        .zip(values.remove(0))
+        .map(|(time, rate)| FundingRate { time, rate })
+        .collect();
     Ok(FundingFile { events, covered })
 }
 
