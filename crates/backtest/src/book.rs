@@ -39,6 +39,8 @@ pub(crate) struct Book<'a> {
     /// The range's first candle and one past its last.
     pub first: usize,
     pub end: usize,
+    /// The next candle to step through, when symbols share a timeline.
+    pub next: usize,
     pending: Pending,
     pub position: Option<Position>,
     pub trades: Vec<Trade>,
@@ -59,6 +61,7 @@ impl<'a> Book<'a> {
             next_funding: funding.partition_point(|f| f.time < start),
             first,
             end,
+            next: first,
             pending: Pending::Nothing,
             position: None,
             trades: Vec::new(),
@@ -207,6 +210,11 @@ impl<'a> Book<'a> {
                 _ => Pending::Nothing,
             },
         };
+    }
+
+    /// The open time of the next candle to step through, while the window has one.
+    pub fn upcoming(&self) -> Option<i64> {
+        (self.next < self.end).then(|| self.candles[self.next].open_time)
     }
 
     /// The position's worth at candle `i`'s close.

@@ -319,38 +319,24 @@ fn alone(book: &mut Book, rules: &Rules, wallet: &mut Wallet) -> Vec<f64> {
 /// Several symbols over the union of their open times: at each time, every exit at the open first, then the
 /// entries in the symbols' order, then what happens within the candles.
 fn together(books: &mut [Book], rules: &Rules, wallet: &mut Wallet) -> (Vec<i64>, Vec<f64>) {
-    let mut cursor: Vec<usize> = books.iter().map(|b| b.first).collect();
+    // A symbol without a candle now keeps its last close's mark.
     let mut marks = vec![0.0; books.len()];
     let (mut times, mut equity) = (Vec::new(), Vec::new());
-    let mut here = Vec::with_capacity(books.len());
-    loop {
-        let now = books
-            .iter()
-            .zip(&cursor)
-            .filter(|(b, &i)| i < b.end)
-            .map(|(b, &i)| b.candles[i].open_time)
-            .min();
-        let Some(now) = now else { break };
-        here.clear();
-        here.extend(
-            (0..books.len()).filter(|&k| {
-                cursor[k] < books[k].end && books[k].candles[cursor[k]].open_time == now
-            }),
-        );
-        for &k in &here {
-            books[k].exit_at_open(cursor[k], rules, wallet);
+    while let Some(now) = books.iter().filter_map(Book::upcoming).min() {
+        let due = |b: &Book| b.upcoming() == Some(now);
+        for b in books.iter_mut().filter(|b| due(b)) {
+            b.exit_at_open(b.next, rules, wallet);
         }
-        for &k in &here {
-            books[k].enter_at_open(cursor[k], rules, wallet);
+        for b in books.iter_mut().filter(|b| due(b)) {
+            b.enter_at_open(b.next, rules, wallet);
         }
-        for &k in &here {
-            let i = cursor[k];
-            books[k].within(i, rules, wallet);
-            books[k].read_signals(i);
-            marks[k] = books[k].mark(i);
-            cursor[k] += 1;
+        for (b, mark) in books.iter_mut().zip(&mut marks).filter(|(b, _)| due(b)) {
+            let i = b.next;
+            b.within(i, rules, wallet);
+            b.read_signals(i);
+            *mark = b.mark(i);
+            b.next += 1;
         }
-        // A symbol without a candle now keeps its last close's mark.
         times.push(now);
         equity.push(wallet.cash + marks.iter().sum::<f64>());
     }
