@@ -13,7 +13,7 @@ use tradai_domain::entities::{Candle, FundingRate};
 
 use crate::engine::{ExitReason, Trade};
 use crate::position::{Position, Rules, Side};
-use crate::signals::{ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
+use crate::signals::{Signals, ENTER_LONG, ENTER_SHORT, EXIT_LONG, EXIT_SHORT};
 
 /// The money all symbols share.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,12 @@ enum Pending {
 
 pub(crate) struct Book<'a> {
     pub candles: &'a [Candle],
-    flags: Vec<u8>,
+    signals: Signals<'a>,
+    /// The flags of candles `chunk_start..` (one chunk of the signals).
+    chunk: Vec<u8>,
+    chunk_start: usize,
+    /// The first candle out of time order the signals found, and the one it follows.
+    disorder: Option<(i64, i64)>,
     funding: &'a [FundingRate],
     next_funding: usize,
     /// The range's first candle and one past its last.
@@ -49,14 +54,17 @@ pub(crate) struct Book<'a> {
 impl<'a> Book<'a> {
     pub fn new(
         candles: &'a [Candle],
-        flags: Vec<u8>,
+        signals: Signals<'a>,
         funding: &'a [FundingRate],
         (first, end): (usize, usize),
     ) -> Book<'a> {
         let start = candles.get(first).map_or(i64::MAX, |c| c.open_time);
         Book {
             candles,
-            flags,
+            signals,
+            chunk: Vec::new(),
+            chunk_start: 0,
+            disorder: None,
             funding,
             next_funding: funding.partition_point(|f| f.time < start),
             first,
@@ -195,7 +203,10 @@ impl<'a> Book<'a> {
     /// Step 4 at candle `i`: what the next open does.
     #[inline]
     pub fn read_signals(&mut self, i: usize) {
-        let bits = self.flags[i];
+        if i >= self.chunk_start + self.chunk.len() {
+            self.fill_to(i);
+        }
+        let bits = self.chunk[i - self.chunk_start];
         if bits == 0 {
             return;
         }
@@ -210,6 +221,26 @@ impl<'a> Book<'a> {
                 _ => Pending::Nothing,
             },
         };
+    }
+
+    /// Compute the signals' chunks up to the one holding candle `i` (the warm-up's included).
+    #[cold]
+    fn fill_to(&mut self, i: usize) {
+        while self.signals.filled() <= i {
+            self.chunk_start = self.signals.filled();
+            if let Err(disorder) = self.signals.fill(&mut self.chunk) {
+                self.disorder.get_or_insert(disorder);
+            }
+        }
+    }
+
+    /// The first candle out of time order up to the range's end, and the one it follows (all of them are
+    /// checked, read or not).
+    pub fn disorder(&mut self) -> Option<(i64, i64)> {
+        if let Some(last) = self.end.checked_sub(1) {
+            self.fill_to(last);
+        }
+        self.disorder
     }
 
     /// The open time of the next candle to step through, while the window has one.

@@ -9,10 +9,10 @@ use serde::Serialize;
 use tradai_domain::entities::{Candle, FundingRate, StrategyConfig};
 
 use crate::book::{Book, Wallet};
-use crate::metrics::{metrics, Metrics};
+use crate::metrics::{Curve, Metrics};
 use crate::position::{Rules, Side};
 use crate::report::{summary, SymbolReport};
-use crate::signals::flags;
+use crate::signals::{Signals, CHUNK};
 
 /// How fills are simulated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -178,16 +178,16 @@ fn book<'a>(
     let candles = market.candles;
     let first = candles.partition_point(|c| c.open_time < window.start);
     let end = candles.partition_point(|c| c.open_time < window.end);
-    let disorder = |(later, earlier)| BacktestError::Order(later, earlier);
-    let flags = flags(strategy, &candles[..end]).map_err(disorder)?;
-    // Candles after the window are not traded, but their order decides where the window ends.
+    // Candles after the window are not traded, but their order decides where the window ends. (The signals
+    // check the order of those up to the end while they are computed.)
     if let Some(w) = candles[end.saturating_sub(1)..]
         .windows(2)
         .find(|w| w[1].open_time <= w[0].open_time)
     {
-        return Err(disorder((w[1].open_time, w[0].open_time)));
+        return Err(BacktestError::Order(w[1].open_time, w[0].open_time));
     }
-    Ok(Book::new(candles, flags, market.funding, (first, end)))
+    let signals = Signals::new(strategy, &candles[..end]);
+    Ok(Book::new(candles, signals, market.funding, (first, end)))
 }
 
 /// Run `strategy` over one symbol's `candles` (oldest first), every candle traded, without funding.
@@ -278,24 +278,24 @@ fn simulate<'a>(
         .iter()
         .map(|m| book(strategy, m, window))
         .collect::<Result<Vec<Book>, _>>()?;
-    let (times, mut equity) = match books.as_mut_slice() {
-        [one] => (None, alone(one, &rules, &mut wallet)),
+    let (times, curve) = match books.as_mut_slice() {
+        [one] => (None, alone(one, &rules, &mut wallet, start)),
         many => {
-            let (times, equity) = together(many, &rules, &mut wallet);
-            (Some(times), equity)
+            let (times, curve) = together(many, &rules, &mut wallet, start);
+            (Some(times), curve)
         }
     };
     for book in &mut books {
+        if let Some((later, earlier)) = book.disorder() {
+            return Err(BacktestError::Order(later, earlier));
+        }
         book.finish(&rules, &mut wallet);
-    }
-    if let Some(last) = equity.last_mut() {
-        *last = wallet.cash;
     }
     let all: Vec<_> = books
         .iter()
         .flat_map(|b| b.trades.iter().cloned())
         .collect();
-    let metrics = metrics(start, &equity, &all, strategy.timeframe);
+    let (equity, metrics) = curve.close(wallet.cash, &all, strategy.timeframe);
     Ok(Outcome {
         metrics,
         times,
@@ -306,22 +306,30 @@ fn simulate<'a>(
 }
 
 /// One symbol: its candles are the timeline.
-fn alone(book: &mut Book, rules: &Rules, wallet: &mut Wallet) -> Vec<f64> {
-    let range = book.first..book.end;
-    let mut equity = Vec::with_capacity(range.len());
-    for i in range {
-        book.step(i, rules, wallet);
-        equity.push(wallet.cash + book.mark(i));
+fn alone(book: &mut Book, rules: &Rules, wallet: &mut Wallet, start: f64) -> Curve {
+    let (first, end) = (book.first, book.end);
+    let mut equity = Curve::new(start, end - first);
+    for chunk in (first..end).step_by(CHUNK) {
+        for i in chunk..(chunk + CHUNK).min(end) {
+            book.step(i, rules, wallet);
+            equity.push(wallet.cash + book.mark(i));
+        }
+        equity.settle();
     }
     equity
 }
 
 /// Several symbols over the union of their open times: at each time, every exit at the open first, then the
 /// entries in the symbols' order, then what happens within the candles.
-fn together(books: &mut [Book], rules: &Rules, wallet: &mut Wallet) -> (Vec<i64>, Vec<f64>) {
+fn together(
+    books: &mut [Book],
+    rules: &Rules,
+    wallet: &mut Wallet,
+    start: f64,
+) -> (Vec<i64>, Curve) {
     // A symbol without a candle now keeps its last close's mark.
     let mut marks = vec![0.0; books.len()];
-    let (mut times, mut equity) = (Vec::new(), Vec::new());
+    let (mut times, mut equity) = (Vec::new(), Curve::new(start, 0));
     while let Some(now) = books.iter().filter_map(Book::upcoming).min() {
         let due = |b: &Book| b.upcoming() == Some(now);
         for b in books.iter_mut().filter(|b| due(b)) {
@@ -339,6 +347,7 @@ fn together(books: &mut [Book], rules: &Rules, wallet: &mut Wallet) -> (Vec<i64>
         }
         times.push(now);
         equity.push(wallet.cash + marks.iter().sum::<f64>());
+        equity.settle();
     }
     (times, equity)
 }

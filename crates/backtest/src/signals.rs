@@ -1,30 +1,36 @@
 //! Signals: for each candle, whether the rule fires at its close (it only looks at that candle and earlier
 //! ones). A cross needs the previous candle on one side and this one strictly on the other. An entry and an
 //! exit rule over the same series (the usual crossover pair) share one pass.
+//!
+//! They are computed a chunk of [`CHUNK`] candles at a time, in order, by [`Signals::fill`]: the simulation
+//! steps through a chunk while its candles are still in cache, so a million candles are read from memory once
+//! rather than once per pass (decision F6).
 
 use tradai_domain::entities::{Candle, Direction, Signal, StrategyConfig};
 
 use crate::indicators::{bollinger, ema, rsi};
 
-/// Bit of a crossing above in [`Crossings`].
+/// Candles whose signals are computed together. The SMA pair's running sums are also re-summed exactly at
+/// each chunk's first candle: running sums drift when prices move by orders of magnitude over millions of
+/// candles, and a periodic exact sum bounds the drift at a small cost.
+pub const CHUNK: usize = 4096;
+
+/// How far ahead of the SMA pair's sums a candle is read into cache (96 candles: 4.5 KB).
+const AHEAD: usize = 96;
+
+/// Bit of a crossing above.
 const ABOVE: u8 = 1;
 /// Bit of a crossing below.
 const BELOW: u8 = 2;
 
-/// Where one rule's first series crosses its second, per candle: [`ABOVE`] | [`BELOW`].
-struct Crossings(Vec<u8>);
-
-impl Crossings {
-    /// From the per-candle difference `first - second` (`NaN` while undefined).
-    fn of_differences(n: usize, mut difference: impl FnMut(usize) -> f64) -> Crossings {
-        let mut bits = vec![0u8; n];
-        let mut side = Side::default();
-        for (i, out) in bits.iter_mut().enumerate() {
-            *out = side.cross(difference(i));
-        }
-        Crossings(bits)
-    }
-}
+/// A long entry fires at this candle's close.
+pub const ENTER_LONG: u8 = 1;
+/// A long exit fires.
+pub const EXIT_LONG: u8 = 2;
+/// A short entry fires.
+pub const ENTER_SHORT: u8 = 4;
+/// A short exit fires.
+pub const EXIT_SHORT: u8 = 8;
 
 /// Which side of zero the previous difference was on (neither while it was undefined, `NaN`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,7 +40,8 @@ struct Side {
 }
 
 impl Side {
-    /// The crossing bits of difference `d` after the previous one, and `d` becomes the previous.
+    /// The crossing bits of difference `d` after the previous one ([`ABOVE`] | [`BELOW`]), and `d` becomes
+    /// the previous.
     #[inline(always)]
     fn cross(&mut self, d: f64) -> u8 {
         let bits =
@@ -44,129 +51,113 @@ impl Side {
     }
 }
 
-fn bit(direction: Direction) -> u8 {
-    match direction {
-        Direction::Above => ABOVE,
-        Direction::Below => BELOW,
-    }
+/// Two series a rule crosses, and the side their difference was on at the last candle filled.
+#[derive(Debug)]
+struct Series {
+    kind: Kind,
+    side: Side,
 }
 
-/// Candles between exact recomputations of the running sums: running sums drift when prices move by orders of
-/// magnitude over millions of candles, and a periodic exact sum bounds the drift at a small cost.
-const RESYNC: usize = 4096;
+#[derive(Debug)]
+enum Kind {
+    /// Two simple moving averages, from running sums over the candles' closes in place (a copy of a million
+    /// closes costs more than the pass), as their difference scaled by both windows
+    /// (`fast · slow · (SMA fast - SMA slow)`: the same sign, and no division per candle).
+    Sma { fast: usize, slow: usize },
+    /// The difference of the two series, computed whole (`NaN` while undefined).
+    Difference(Vec<f64>),
+}
 
-/// Two simple moving averages in one pass (running sums, re-summed exactly from every multiple of [`RESYNC`]
-/// candles), as their difference scaled by both windows (`fast · slow · (SMA fast - SMA slow)`: the same sign,
-/// and no division per candle). It reads the candles' closes in place: a copy of a million closes costs more
-/// than the pass.
-///
-/// The pass also checks that the candles are in time order (decision F4: no separate pass over them for it).
-fn sma_pair(closes: &Closes, fast: usize, slow: usize) -> Crossings {
-    let candles = closes.candles;
-    let n = candles.len();
-    let mut bits = vec![0u8; n];
-    let (f, s) = (fast as f64, slow as f64);
-    let window = |i: usize, p: usize| candles[i + 1 - p..=i].iter().map(|c| c.close).sum::<f64>();
-    let longest = fast.max(slow);
-    let mut side = Side::default();
-    let mut i = longest - 1;
-    let head = &candles[..(longest - 1).min(n)];
-    let mut ordered = head.windows(2).all(|w| w[0].open_time < w[1].open_time);
-    let mut last = head.last().map_or(i64::MIN, |c| c.open_time);
-    while i < n {
-        // One chunk: exact sums at its first candle, running sums to the next multiple of RESYNC.
-        let end = ((i / RESYNC + 1) * RESYNC).min(n);
-        let (mut sum_fast, mut sum_slow) = (window(i, fast), window(i, slow));
-        bits[i] = side.cross(sum_fast * s - sum_slow * f);
-        ordered &= candles[i].open_time > last;
-        last = candles[i].open_time;
-        let next = candles[i + 1..end]
-            .iter()
-            .zip(&candles[i + 1 - fast..end - fast])
-            .zip(&candles[i + 1 - slow..end - slow])
-            .zip(&mut bits[i + 1..end]);
-        for (((now, left_fast), left_slow), out) in next {
-            sum_fast += now.close - left_fast.close;
-            sum_slow += now.close - left_slow.close;
-            *out = side.cross(sum_fast * s - sum_slow * f);
-            ordered &= now.open_time > last;
-            last = now.open_time;
+impl Series {
+    fn of(signal: &Signal, candles: &[Candle], closes: &mut Option<Vec<f64>>) -> Series {
+        // The closes as a series, copied out once for the rules that need one.
+        let closes: &[f64] = match signal {
+            Signal::SmaCross { .. } => &[],
+            _ => closes.get_or_insert_with(|| candles.iter().map(|c| c.close).collect()),
+        };
+        let minus = |a: Vec<f64>, b: &[f64]| a.iter().zip(b).map(|(x, y)| x - y).collect();
+        let kind = match signal {
+            Signal::SmaCross { fast, slow, .. } => Kind::Sma {
+                fast: *fast as usize,
+                slow: *slow as usize,
+            },
+            Signal::EmaCross { fast, slow, .. } => Kind::Difference(minus(
+                ema(closes, *fast as usize),
+                &ema(closes, *slow as usize),
+            )),
+            Signal::Rsi {
+                period, threshold, ..
+            } => Kind::Difference(
+                rsi(closes, *period as usize)
+                    .into_iter()
+                    .map(|v| v - threshold)
+                    .collect(),
+            ),
+            Signal::Bollinger {
+                period,
+                std_dev,
+                direction,
+            } => {
+                let (lower, upper) = bollinger(closes, *period as usize, *std_dev);
+                let band = if *direction == Direction::Below {
+                    lower
+                } else {
+                    upper
+                };
+                Kind::Difference(minus(closes.to_vec(), &band))
+            }
+        };
+        Series {
+            kind,
+            side: Side::default(),
         }
-        i = end;
-    }
-    closes.ordered.set(Some(ordered));
-    Crossings(bits)
-}
-
-fn series_pair(first: &[f64], second: &[f64]) -> Crossings {
-    Crossings::of_differences(first.len(), |i| first[i] - second[i])
-}
-
-/// The candles' closes, copied out only for the rules that need them as a series; and whether the candles are
-/// in time order, found by the first pass over them.
-struct Closes<'a> {
-    candles: &'a [Candle],
-    values: std::cell::OnceCell<Vec<f64>>,
-    ordered: std::cell::Cell<Option<bool>>,
-}
-
-impl Closes<'_> {
-    fn get(&self) -> &[f64] {
-        self.values.get_or_init(|| {
-            let (mut ordered, mut last) = (true, i64::MIN);
-            let values = self
-                .candles
-                .iter()
-                .map(|c| {
-                    ordered &= c.open_time > last;
-                    last = c.open_time;
-                    c.close
-                })
-                .collect();
-            self.ordered.set(Some(ordered));
-            values
-        })
     }
 
-    /// The first candle out of time order and the one it follows, if any.
-    fn disorder(&self) -> Option<(i64, i64)> {
-        if self.ordered.get() == Some(true) {
-            return None;
-        }
-        self.candles
-            .windows(2)
-            .find(|w| w[1].open_time <= w[0].open_time)
-            .map(|w| (w[1].open_time, w[0].open_time))
-    }
-}
-
-/// The two series of `signal` crossed, whatever its direction.
-fn crossings(signal: &Signal, closes: &Closes) -> Crossings {
-    match signal {
-        Signal::SmaCross { fast, slow, .. } => sma_pair(closes, *fast as usize, *slow as usize),
-        Signal::EmaCross { fast, slow, .. } => {
-            let closes = closes.get();
-            series_pair(&ema(closes, *fast as usize), &ema(closes, *slow as usize))
-        }
-        Signal::Rsi {
-            period, threshold, ..
-        } => {
-            let values = rsi(closes.get(), *period as usize);
-            Crossings::of_differences(values.len(), |i| values[i] - threshold)
-        }
-        Signal::Bollinger {
-            period,
-            std_dev,
-            direction,
-        } => {
-            let closes = closes.get();
-            let (lower, upper) = bollinger(closes, *period as usize, *std_dev);
-            let band = if *direction == Direction::Below {
-                lower
-            } else {
-                upper
-            };
-            series_pair(closes, &band)
+    /// The crossings of candles `from..from + out.len()`, the chunk after the last one filled.
+    fn crossings(&mut self, candles: &[Candle], from: usize, out: &mut [u8]) {
+        let side = &mut self.side;
+        match &self.kind {
+            Kind::Difference(d) => {
+                for (out, d) in out.iter_mut().zip(&d[from..]) {
+                    *out = side.cross(*d);
+                }
+            }
+            &Kind::Sma { fast, slow } => {
+                let end = from + out.len();
+                // Undefined until the longest window has filled.
+                let start = (fast.max(slow) - 1).clamp(from, end);
+                out[..start - from].fill(0);
+                if start == end {
+                    return;
+                }
+                let window = |p: usize| {
+                    candles[start + 1 - p..=start]
+                        .iter()
+                        .map(|c| c.close)
+                        .sum::<f64>()
+                };
+                let (f, s) = (fast as f64, slow as f64);
+                let (mut sum_fast, mut sum_slow) = (window(fast), window(slow));
+                out[start - from] = side.cross(sum_fast * s - sum_slow * f);
+                let next = candles[start + 1..end]
+                    .iter()
+                    .zip(&candles[start + 1 - fast..end - fast])
+                    .zip(&candles[start + 1 - slow..end - slow])
+                    .zip(&mut out[start + 1 - from..]);
+                // Reading the candle `AHEAD` of the sums asks memory for it early: the hardware prefetcher
+                // alone leaves the loop waiting on most candles (decision F6).
+                let ahead = &candles[(start + 1 + AHEAD).min(candles.len())..];
+                let mut touched = 0i64;
+                for (k, (((now, left_fast), left_slow), out)) in next.enumerate() {
+                    if let Some(later) = ahead.get(k) {
+                        touched ^= later.open_time;
+                    }
+                    sum_fast += now.close - left_fast.close;
+                    sum_slow += now.close - left_slow.close;
+                    *out = side.cross(sum_fast * s - sum_slow * f);
+                }
+                std::hint::black_box(touched);
+            }
         }
     }
 }
@@ -177,6 +168,13 @@ fn direction(signal: &Signal) -> Direction {
         | Signal::EmaCross { direction, .. }
         | Signal::Rsi { direction, .. }
         | Signal::Bollinger { direction, .. } => *direction,
+    }
+}
+
+fn bit(direction: Direction) -> u8 {
+    match direction {
+        Direction::Above => ABOVE,
+        Direction::Below => BELOW,
     }
 }
 
@@ -216,71 +214,132 @@ fn same_series(a: &Signal, b: &Signal) -> bool {
     }
 }
 
-/// A long entry fires at this candle's close.
-pub const ENTER_LONG: u8 = 1;
-/// A long exit fires.
-pub const EXIT_LONG: u8 = 2;
-/// A short entry fires.
-pub const ENTER_SHORT: u8 = 4;
-/// A short exit fires.
-pub const EXIT_SHORT: u8 = 8;
-
-/// `entry` and `exit` over `closes` as `enter` | `exit` bits (`exit` absent: never).
-fn pair(
-    entry: &Signal,
-    exit: Option<&Signal>,
-    closes: &Closes,
-    (enter, leave): (u8, u8),
-) -> Vec<u8> {
-    let (e, x) = (bit(direction(entry)), exit.map_or(0, |x| bit(direction(x))));
-    let shared = exit.is_some_and(|x| same_series(entry, x));
-    let Crossings(mut first) = crossings(entry, closes);
-    // The usual crossover pair, entering above and leaving below: the crossings are the flags already.
-    if shared && (e, x, enter, leave) == (ABOVE, BELOW, ABOVE, BELOW) {
-        return first;
-    }
-    let second = match exit {
-        Some(x) if !shared => crossings(x, closes).0,
-        _ => Vec::new(),
-    };
-    for (i, bits) in first.iter_mut().enumerate() {
-        let leaves = if shared {
-            *bits & x
-        } else {
-            second.get(i).map_or(0, |b| b & x)
-        };
-        *bits = if *bits & e != 0 { enter } else { 0 } | if leaves != 0 { leave } else { 0 };
-    }
-    first
+/// An entry rule and its exit rule (absent: never), as `enter` | `leave` flags.
+#[derive(Debug)]
+struct Pair {
+    entry: Series,
+    /// `None` when there is no exit rule or it shares the entry's series.
+    exit: Option<Series>,
+    shared: bool,
+    /// The crossing bits of the entry's and the exit's direction (0: no exit).
+    bits: (u8, u8),
+    flags: (u8, u8),
 }
 
-/// Every rule of `strategy` at each candle's close, as [`ENTER_LONG`] | [`EXIT_LONG`] | [`ENTER_SHORT`] |
-/// [`EXIT_SHORT`] bits; or the first candle out of time order and the one it follows.
-pub fn flags(strategy: &StrategyConfig, candles: &[Candle]) -> Result<Vec<u8>, (i64, i64)> {
-    let closes = Closes {
-        candles,
-        values: Default::default(),
-        ordered: Default::default(),
-    };
-    let mut out = pair(
-        &strategy.entry,
-        Some(&strategy.exit),
-        &closes,
-        (ENTER_LONG, EXIT_LONG),
-    );
-    if let Some(entry) = &strategy.short_entry {
-        let shorts = pair(
-            entry,
-            strategy.short_exit.as_ref(),
-            &closes,
-            (ENTER_SHORT, EXIT_SHORT),
-        );
-        for (bits, short) in out.iter_mut().zip(shorts) {
-            *bits |= short;
+impl Pair {
+    fn of(
+        entry: &Signal,
+        exit: Option<&Signal>,
+        candles: &[Candle],
+        closes: &mut Option<Vec<f64>>,
+        flags: (u8, u8),
+    ) -> Pair {
+        let shared = exit.is_some_and(|x| same_series(entry, x));
+        Pair {
+            entry: Series::of(entry, candles, closes),
+            exit: exit
+                .filter(|_| !shared)
+                .map(|x| Series::of(x, candles, closes)),
+            shared,
+            bits: (bit(direction(entry)), exit.map_or(0, |x| bit(direction(x)))),
+            flags,
         }
     }
-    match closes.disorder() {
-        Some(disorder) => Err(disorder),
-        None => Ok(out),
+
+    /// The flags of the chunk at `from` into `out`, with `scratch` as room for the exit's crossings.
+    fn fill(&mut self, candles: &[Candle], from: usize, out: &mut [u8], scratch: &mut Vec<u8>) {
+        let (e, x) = self.bits;
+        let (enter, leave) = self.flags;
+        self.entry.crossings(candles, from, out);
+        // The usual crossover pair, entering above and leaving below: the crossings are the flags already.
+        if self.shared && (e, x, enter, leave) == (ABOVE, BELOW, ABOVE, BELOW) {
+            return;
+        }
+        scratch.clear();
+        scratch.resize(out.len(), 0);
+        if let Some(exit) = &mut self.exit {
+            exit.crossings(candles, from, scratch);
+        } else if self.shared {
+            scratch.copy_from_slice(out);
+        }
+        for (bits, second) in out.iter_mut().zip(scratch.iter()) {
+            let entering = if *bits & e != 0 { enter } else { 0 };
+            *bits = entering | if second & x != 0 { leave } else { 0 };
+        }
+    }
+}
+
+/// Every rule of a strategy over one symbol's candles, computed a chunk at a time from the first candle on:
+/// [`ENTER_LONG`] | [`EXIT_LONG`] | [`ENTER_SHORT`] | [`EXIT_SHORT`] bits per candle. Filling also checks that
+/// the candles are in time order.
+#[derive(Debug)]
+pub struct Signals<'a> {
+    candles: &'a [Candle],
+    long: Pair,
+    short: Option<Pair>,
+    /// The first candle not filled yet.
+    filled: usize,
+    scratch: (Vec<u8>, Vec<u8>),
+}
+
+impl<'a> Signals<'a> {
+    pub fn new(strategy: &StrategyConfig, candles: &'a [Candle]) -> Signals<'a> {
+        let mut closes = None;
+        let long = Pair::of(
+            &strategy.entry,
+            Some(&strategy.exit),
+            candles,
+            &mut closes,
+            (ENTER_LONG, EXIT_LONG),
+        );
+        let short = strategy.short_entry.as_ref().map(|entry| {
+            Pair::of(
+                entry,
+                strategy.short_exit.as_ref(),
+                candles,
+                &mut closes,
+                (ENTER_SHORT, EXIT_SHORT),
+            )
+        });
+        Signals {
+            candles,
+            long,
+            short,
+            filled: 0,
+            scratch: Default::default(),
+        }
+    }
+
+    /// The first candle whose flags the next [`Signals::fill`] writes.
+    pub fn filled(&self) -> usize {
+        self.filled
+    }
+
+    /// The flags of the next chunk (up to [`CHUNK`] candles, none past the last) into `out`, resized to it;
+    /// or the first candle out of time order in it and the one it follows.
+    pub fn fill(&mut self, out: &mut Vec<u8>) -> Result<(), (i64, i64)> {
+        let from = self.filled;
+        let end = (from + CHUNK).min(self.candles.len());
+        out.clear();
+        out.resize(end - from, 0);
+        let (scratch, shorts) = &mut self.scratch;
+        self.long.fill(self.candles, from, out, scratch);
+        if let Some(short) = &mut self.short {
+            shorts.clear();
+            shorts.resize(out.len(), 0);
+            short.fill(self.candles, from, shorts, scratch);
+            for (bits, short) in out.iter_mut().zip(shorts.iter()) {
+                *bits |= short;
+            }
+        }
+        self.filled = end;
+        // The chunk is in cache now: its order costs little to check.
+        match self.candles[from.saturating_sub(1)..end]
+            .windows(2)
+            .find(|w| w[1].open_time <= w[0].open_time)
+        {
+            Some(w) => Err((w[1].open_time, w[0].open_time)),
+            None => Ok(()),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! recomputed per candle, and an explicit state machine. Plus the no-look-ahead property: cutting the data
 //! short never changes a trade that closed before the cut.
 
+mod chunks;
 mod naive;
 mod rules;
 
