@@ -6,6 +6,7 @@ mod market;
 mod models;
 mod operations;
 mod registry;
+mod search_space;
 mod strategy;
 mod time;
 mod trading;
@@ -25,6 +26,7 @@ pub use operations::{
     Severity, ShadowTest, ShadowTestStatus,
 };
 pub use registry::{ModelVersion, Notification, NotificationType};
+pub use search_space::{apply, Parameter, Point, SearchSpace, MAX_CHOICES, MAX_PARAMETERS};
 pub use strategy::{merge, ConfigIssue, Direction, Signal, StrategyConfig};
 pub use time::Timestamp;
 pub use trading::{HealthRecord, HealthState, TradingMode, TradingSession};

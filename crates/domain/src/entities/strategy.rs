@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::market::{Symbol, Timeframe};
+use super::search_space::SearchSpace;
 
 /// One strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +64,9 @@ pub struct StrategyConfig {
     /// Positions open at once across the symbols, which share one wallet; unset: one per symbol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open_trades: Option<u32>,
+    /// The hyperopt search space: parameters by their path in this config (decision H1).
+    #[serde(default, skip_serializing_if = "SearchSpace::is_empty")]
+    pub search_space: SearchSpace,
 }
 
 fn default_fee() -> f64 {
@@ -232,6 +236,7 @@ impl StrategyConfig {
             short_exit: None,
             leverage: 1.0,
             max_open_trades: None,
+            search_space: SearchSpace::default(),
         }
     }
 
@@ -286,6 +291,7 @@ impl StrategyConfig {
             }
         }
         self.check_rules(&mut out);
+        self.search_space.check(self, &mut out);
         out
     }
 
