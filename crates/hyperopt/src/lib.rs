@@ -1,0 +1,10 @@
+//! `tradai-hyperopt`: hyperparameter sweeps over a strategy's declared search space (issue 19): the samplers,
+//! the objective and its constraints, and the sweep on one machine.
+
+pub mod objective;
+pub mod sampler;
+pub mod sweep;
+
+pub use objective::{Constraints, Objective};
+pub use sampler::{Candidate, Sampler, SamplerKind};
+pub use sweep::{sweep, Outcome, Spec, SweepError, Trial, TrialState};

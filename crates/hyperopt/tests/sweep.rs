@@ -1,0 +1,183 @@
+//! A sweep end to end on one machine over generated candles: the best trial, reproducibility, constraints,
+//! invalid points, median pruning over folds, and cancelling mid-sweep.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::json;
+use tradai_backtest::{synthetic, Market, Window};
+use tradai_domain::entities::{Candle, StrategyConfig, Timeframe};
+use tradai_hyperopt::{sweep, Constraints, Objective, Outcome, SamplerKind, Spec, TrialState};
+
+fn candles() -> Vec<Candle> {
+    synthetic::walk(5, 6_000, Timeframe::H1)
+}
+
+fn strategy() -> StrategyConfig {
+    StrategyConfig {
+        search_space: serde_json::from_value(json!({
+            "entry.fast": {"type": "int", "low": 5, "high": 40},
+            "entry.slow": {"type": "int", "low": 20, "high": 120, "step": 5},
+            "stoploss": {"type": "float", "low": -0.2, "high": -0.02},
+        }))
+        .expect("space"),
+        ..synthetic::sma_crossover()
+    }
+}
+
+fn spec(sampler: SamplerKind, trials: u32) -> Spec {
+    Spec {
+        objective: Objective::Sharpe,
+        sampler,
+        trials,
+        seed: 11,
+        constraints: Constraints::default(),
+        folds: 1,
+    }
+}
+
+fn run(
+    strategy: &StrategyConfig,
+    spec: &Spec,
+    workers: usize,
+    cancel_after: Option<usize>,
+) -> Outcome {
+    let candles = candles();
+    let markets = [Market {
+        candles: &candles,
+        funding: &[],
+    }];
+    let window = Window {
+        start: candles[200].open_time,
+        end: i64::MAX,
+    };
+    let cancel = AtomicBool::new(false);
+    let mut seen = 0;
+    sweep(
+        strategy,
+        spec,
+        &markets,
+        window,
+        workers,
+        &cancel,
+        |_, _| {
+            seen += 1;
+            if cancel_after.is_some_and(|n| seen >= n) {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+    )
+    .expect("sweeps")
+}
+
+#[test]
+fn the_best_trial_is_the_highest_complete_one_and_a_seed_repeats_the_sweep() {
+    let outcome = run(&strategy(), &spec(SamplerKind::Tpe, 40), 2, None);
+    assert_eq!(outcome.trials.len(), 40);
+    assert!(!outcome.cancelled);
+    let numbers: Vec<u32> = outcome.trials.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (0..40).collect::<Vec<_>>(), "in trial order");
+    let best = &outcome.trials[outcome.best.expect("a best trial")];
+    let top = outcome
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Complete)
+        .filter_map(|t| t.value)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(best.value, Some(top));
+    // Windows that cross are invalid points, never the best.
+    assert!(best.params["entry.fast"].as_i64() < best.params["entry.slow"].as_i64());
+    assert_eq!(
+        run(&strategy(), &spec(SamplerKind::Tpe, 40), 2, None),
+        outcome
+    );
+}
+
+#[test]
+fn crossing_windows_are_invalid_trials_with_the_reason() {
+    let outcome = run(&strategy(), &spec(SamplerKind::Random, 30), 2, None);
+    let invalid: Vec<_> = outcome
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Invalid)
+        .collect();
+    assert!(
+        !invalid.is_empty(),
+        "fast 5..40 against slow 20..120 crosses sometimes"
+    );
+    for t in invalid {
+        assert!(t.params["entry.fast"].as_i64() >= t.params["entry.slow"].as_i64());
+        assert!(
+            t.reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("shorter than slow"),
+            "{t:?}"
+        );
+    }
+}
+
+#[test]
+fn trials_missing_a_constraint_are_rejected_and_never_best() {
+    let mut demanding = spec(SamplerKind::Random, 12);
+    demanding.constraints = Constraints {
+        min_trades: Some(1_000_000),
+        max_drawdown: None,
+    };
+    let outcome = run(&strategy(), &demanding, 2, None);
+    assert_eq!(outcome.best, None);
+    assert!(outcome
+        .trials
+        .iter()
+        .all(|t| matches!(t.state, TrialState::Rejected | TrialState::Invalid)));
+}
+
+#[test]
+fn the_median_pruner_stops_trials_below_the_median_between_folds() {
+    let mut folded = spec(SamplerKind::Random, 40);
+    folded.folds = 4;
+    let outcome = run(&strategy(), &folded, 2, None);
+    let pruned: Vec<_> = outcome
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Pruned)
+        .collect();
+    assert!(!pruned.is_empty(), "some trials fall below the median");
+    assert!(pruned.iter().all(|t| t.folds.len() < 4 && t.number >= 5));
+    let complete = outcome
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Complete);
+    assert!(complete.clone().count() > 0 && complete.clone().all(|t| t.folds.len() == 4));
+}
+
+#[test]
+fn cancelling_keeps_the_finished_trials_and_starts_no_more() {
+    let outcome = run(&strategy(), &spec(SamplerKind::Tpe, 200), 2, Some(6));
+    assert!(outcome.cancelled);
+    assert!(
+        (6..=7).contains(&outcome.trials.len()),
+        "the round under way finishes: {}",
+        outcome.trials.len()
+    );
+}
+
+#[test]
+fn a_bad_spec_or_a_strategy_without_a_space_is_refused_with_its_field() {
+    let candles = candles();
+    let markets = [Market {
+        candles: &candles,
+        funding: &[],
+    }];
+    let cancel = AtomicBool::new(false);
+    let go = |strategy: &StrategyConfig, spec: &Spec| {
+        sweep(strategy, spec, &markets, Window::ALL, 1, &cancel, |_, _| {})
+            .expect_err("refused")
+            .to_string()
+    };
+    assert!(go(&strategy(), &spec(SamplerKind::Tpe, 0)).starts_with("trials: 0"));
+    let mut folds = spec(SamplerKind::Tpe, 5);
+    folds.folds = 99;
+    assert!(go(&strategy(), &folds).starts_with("folds: 99"));
+    assert!(go(&synthetic::sma_crossover(), &spec(SamplerKind::Tpe, 5))
+        .starts_with("strategy.search_space"));
+}
