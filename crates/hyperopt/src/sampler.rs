@@ -51,7 +51,12 @@ impl Axis {
             Parameter::Int { low, high, step } => Axis::Int {
                 low: *low,
                 step: *step,
-                n: (high - low) / step,
+                // A step below 1 leaves the range empty, refused by `Sampler::new`.
+                n: if *step > 0 {
+                    high.saturating_sub(*low) / step
+                } else {
+                    -1
+                },
             },
             Parameter::Float { low, high, log } => Axis::Float {
                 low: if *log { low.ln() } else { *low },
@@ -135,6 +140,13 @@ impl Sampler {
     pub fn new(kind: SamplerKind, space: &SearchSpace, seed: u64) -> Result<Sampler, String> {
         let names: Vec<String> = space.0.keys().cloned().collect();
         let axes: Vec<Axis> = space.0.values().map(Axis::of).collect();
+        // A space the config's check passed never has an empty range; one built otherwise is refused here.
+        if let Some((name, _)) = names.iter().zip(&axes).find(|(_, axis)| {
+            let (start, end) = axis.range();
+            !(start.is_finite() && end.is_finite() && start < end)
+        }) {
+            return Err(format!("search_space.{name}: the range is empty"));
+        }
         let mut rng = StdRng::seed_from_u64(seed);
         let state = match kind {
             SamplerKind::Random => State::Random,

@@ -105,3 +105,19 @@ fn tpe_finds_a_known_minimum_closer_than_random_search() {
     assert!(tpe < random, "TPE {tpe} vs random {random}");
     assert!(tpe < 1.0, "TPE reaches the basin: {tpe}");
 }
+
+#[test]
+fn an_empty_range_is_refused_not_sampled() {
+    for space in [
+        json!({"x": {"type": "float", "low": 1.0, "high": 1.0}}),
+        json!({"x": {"type": "categorical", "choices": []}}),
+        json!({"x": {"type": "int", "low": 3, "high": 1}}),
+        json!({"x": {"type": "int", "low": 1, "high": 3, "step": 0}}),
+    ] {
+        let space: SearchSpace = serde_json::from_value(space).expect("space");
+        for kind in [SamplerKind::Random, SamplerKind::Grid, SamplerKind::Tpe] {
+            let err = Sampler::new(kind, &space, 1).expect_err("empty");
+            assert!(err.contains("search_space.x"), "{err}");
+        }
+    }
+}
