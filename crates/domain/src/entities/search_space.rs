@@ -158,6 +158,7 @@ impl SearchSpace {
                 message: format!("{} parameters; at most {MAX_PARAMETERS}", self.0.len()),
             });
         }
+        self.check_warm_up(base, out);
         for (path, parameter) in &self.0 {
             let field = format!("search_space.{path}");
             if !tunable(path) {
@@ -187,6 +188,35 @@ impl SearchSpace {
                         message: format!("{value}: {message}"),
                     });
                 }
+            }
+        }
+    }
+}
+
+impl SearchSpace {
+    /// A declared `startup_candle_count` must warm the space's longest windows (their `high` ends).
+    fn check_warm_up(&self, base: &StrategyConfig, out: &mut Vec<ConfigIssue>) {
+        let Some(declared) = base.startup_candle_count else {
+            return;
+        };
+        let highs: Point = self
+            .0
+            .iter()
+            .filter_map(|(path, parameter)| match parameter {
+                Parameter::Int { high, .. } => Some((path.clone(), (*high).into())),
+                _ => None,
+            })
+            .collect();
+        if let Ok(mut widest) = apply(base, &highs) {
+            widest.startup_candle_count = None;
+            let needed = widest.startup_candles();
+            if needed > declared {
+                out.push(ConfigIssue {
+                    field: "startup_candle_count".into(),
+                    message: format!(
+                        "{declared} is fewer than the {needed} candles the search space's longest windows need"
+                    ),
+                });
             }
         }
     }
@@ -326,6 +356,28 @@ mod tests {
             .position(|f| *f == "search_space.entry.threshold.low")
             .unwrap()];
         assert!(threshold.1.contains("no 'threshold'"), "{threshold:?}");
+    }
+
+    #[test]
+    fn a_declared_warm_up_must_cover_the_longest_windows_of_the_space() {
+        let space: SearchSpace = serde_json::from_value(json!({
+            "entry.slow": {"type": "int", "low": 20, "high": 200},
+        }))
+        .expect("space");
+        let declared = |n| {
+            let mut out = Vec::new();
+            let config = StrategyConfig {
+                startup_candle_count: Some(n),
+                ..base()
+            };
+            space.check(&config, &mut out);
+            out
+        };
+        let short = declared(50);
+        assert_eq!(short.len(), 1, "{short:?}");
+        assert_eq!(short[0].field, "startup_candle_count");
+        assert!(short[0].message.contains("200 candles"), "{short:?}");
+        assert_eq!(declared(200), vec![]);
     }
 
     #[test]
