@@ -3,6 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::map::{MapState, S3_GET_OBJECT, S3_PUT_OBJECT};
+
 /// Where a state goes when it finishes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
@@ -33,6 +35,8 @@ pub struct Catch {
 pub enum Condition {
     StringEquals(String, String),
     BooleanEquals(String, bool),
+    /// The number at the first path is below the number at the second.
+    NumericLessThanPath(String, String),
 }
 
 /// One state.
@@ -60,6 +64,8 @@ pub enum State {
         result_path: Option<String>,
         transition: Transition,
     },
+    /// A distributed Map over items in S3 ([`MapState`]).
+    Map(Box<MapState>),
     Succeed,
     Fail {
         error: String,
@@ -90,6 +96,11 @@ impl State {
                 out
             }
             State::Pass { transition, .. } => next(transition),
+            State::Map(map) => {
+                let mut out = next(&map.transition);
+                out.extend(map.catch.iter().map(|c| c.next.as_str()));
+                out
+            }
             State::Succeed | State::Fail { .. } => vec![],
         }
     }
@@ -100,6 +111,7 @@ impl State {
             State::Task { transition, .. } | State::Pass { transition, .. } => {
                 *transition == Transition::End
             }
+            State::Map(map) => map.transition == Transition::End,
             State::Succeed | State::Fail { .. } => true,
             State::Choice { .. } => false,
         }
@@ -107,6 +119,15 @@ impl State {
 
     fn to_json(&self) -> Value {
         let mut out = Map::new();
+        let put_catch = |out: &mut Map<String, Value>, catch: &[Catch]| {
+            if !catch.is_empty() {
+                let catches = catch
+                    .iter()
+                    .map(|c| json!({"ErrorEquals": c.errors, "ResultPath": c.result_path, "Next": c.next}))
+                    .collect();
+                out.insert("Catch".into(), catches);
+            }
+        };
         let put_transition = |out: &mut Map<String, Value>, t: &Transition| match t {
             Transition::Next(n) => {
                 out.insert("Next".into(), json!(n));
@@ -141,14 +162,13 @@ impl State {
                 if !retry.is_empty() {
                     out.insert("Retry".into(), retry.iter().map(Retry::to_json).collect());
                 }
-                if !catch.is_empty() {
-                    let catches = catch
-                        .iter()
-                        .map(|c| json!({"ErrorEquals": c.errors, "ResultPath": c.result_path, "Next": c.next}))
-                        .collect();
-                    out.insert("Catch".into(), catches);
-                }
+                put_catch(&mut out, catch);
                 put_transition(&mut out, transition);
+            }
+            State::Map(map) => {
+                map.to_json(&mut out);
+                put_catch(&mut out, &map.catch);
+                put_transition(&mut out, &map.transition);
             }
             State::Choice { rules, default } => {
                 out.insert("Type".into(), json!("Choice"));
@@ -210,6 +230,7 @@ impl Condition {
         let (variable, key, value) = match self {
             Condition::StringEquals(v, s) => (v, "StringEquals", json!(s)),
             Condition::BooleanEquals(v, b) => (v, "BooleanEquals", json!(b)),
+            Condition::NumericLessThanPath(v, other) => (v, "NumericLessThanPath", json!(other)),
         };
         Map::from_iter([
             ("Variable".to_owned(), json!(variable)),
@@ -260,29 +281,58 @@ impl StateMachine {
     /// `TaskDefinition`, `TableName`), in order, without repeats.
     pub fn parameter_values(&self, key: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for (_, state) in &self.states {
-            if let State::Task { parameters, .. } = state {
-                if let Some(value) = parameters.get(key).and_then(Value::as_str) {
-                    if !out.iter().any(|v| v == value) {
-                        out.push(value.to_owned());
-                    }
+        for state in self.every_state() {
+            let parameters: Vec<&Value> = match state {
+                State::Task { parameters, .. } => vec![parameters],
+                State::Map(map) => vec![&map.reader, &map.writer],
+                _ => vec![],
+            };
+            for value in parameters
+                .into_iter()
+                .filter_map(|p| p.get(key).and_then(Value::as_str))
+            {
+                if !out.iter().any(|v| v == value) {
+                    out.push(value.to_owned());
                 }
             }
         }
         out
     }
 
-    /// The service integrations the machine uses (`arn:aws:states:::lambda:invoke`, …), without repeats.
+    /// The service integrations the machine uses (`arn:aws:states:::lambda:invoke`, …; a Map's S3 reader and
+    /// writer), without repeats.
     pub fn integrations(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for (_, state) in &self.states {
-            if let State::Task { resource, .. } = state {
-                if !out.contains(&resource.as_str()) {
+        for state in self.every_state() {
+            let resources: Vec<&str> = match state {
+                State::Task { resource, .. } => vec![resource.as_str()],
+                State::Map(_) => vec![S3_GET_OBJECT, S3_PUT_OBJECT],
+                _ => vec![],
+            };
+            for resource in resources {
+                if !out.contains(&resource) {
                     out.push(resource);
                 }
             }
         }
         out
+    }
+
+    /// Whether a state runs child executions (a distributed Map), which Step Functions starts as executions of
+    /// this machine.
+    pub fn starts_children(&self) -> bool {
+        self.every_state().any(|s| matches!(s, State::Map(_)))
+    }
+
+    /// Every state, those of Map processors included.
+    pub fn every_state(&self) -> Box<dyn Iterator<Item = &State> + '_> {
+        Box::new(self.states.iter().flat_map(|(_, state)| {
+            let nested: Box<dyn Iterator<Item = &State>> = match state {
+                State::Map(map) => map.processor.every_state(),
+                _ => Box::new(std::iter::empty()),
+            };
+            std::iter::once(state).chain(nested)
+        }))
     }
 
     /// The ASL document.

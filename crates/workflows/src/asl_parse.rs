@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::asl::{Catch, Condition, Retry, State, StateMachine, Transition};
+use crate::map::{MapState, S3_GET_OBJECT, S3_PUT_OBJECT};
 
 /// Why a document is not one the interpreter can run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,9 +123,15 @@ fn condition(rule: &Map<String, Value>, at: &str) -> Result<Condition, AslError>
             .ok_or_else(|| error(format!("{at}.BooleanEquals"), "is not a boolean"))?;
         return Ok(Condition::BooleanEquals(variable, value));
     }
+    if let Some(other) = rule.get("NumericLessThanPath") {
+        let other = other
+            .as_str()
+            .ok_or_else(|| error(format!("{at}.NumericLessThanPath"), "is not a path"))?;
+        return Ok(Condition::NumericLessThanPath(variable, other.to_owned()));
+    }
     Err(error(
         at,
-        "has a comparison the interpreter does not run (StringEquals and BooleanEquals only)",
+        "has a comparison the interpreter does not run (StringEquals, BooleanEquals and NumericLessThanPath only)",
     ))
 }
 
@@ -171,6 +178,7 @@ fn state(s: &Map<String, Value>, at: &str) -> Result<State, AslError> {
             result_path: optional_text(s, "ResultPath", at)?,
             transition: transition(s, at)?,
         }),
+        "Map" => map(s, at).map(|m| State::Map(Box::new(m))),
         "Succeed" => Ok(State::Succeed),
         "Fail" => Ok(State::Fail {
             error: optional_text(s, "Error", at)?.unwrap_or_default(),
@@ -178,9 +186,61 @@ fn state(s: &Map<String, Value>, at: &str) -> Result<State, AslError> {
         }),
         other => Err(error(
             format!("{at}.Type"),
-            format!("is {other}: the interpreter runs Task, Choice, Pass, Succeed and Fail"),
+            format!("is {other}: the interpreter runs Task, Choice, Pass, Map, Succeed and Fail"),
         )),
     }
+}
+
+/// A distributed Map: an S3 JSON item reader, a distributed STANDARD processor and an S3 result writer.
+fn map(s: &Map<String, Value>, at: &str) -> Result<MapState, AslError> {
+    let part = |field: &str, resource: &str| -> Result<Value, AslError> {
+        let object = s
+            .get(field)
+            .and_then(Value::as_object)
+            .ok_or_else(|| error(format!("{at}.{field}"), "is missing or not an object"))?;
+        if object.get("Resource").and_then(Value::as_str) != Some(resource) {
+            return Err(error(
+                format!("{at}.{field}.Resource"),
+                format!("is not {resource}"),
+            ));
+        }
+        Ok(object.get("Parameters").cloned().unwrap_or(Value::Null))
+    };
+    let processor = s
+        .get("ItemProcessor")
+        .and_then(Value::as_object)
+        .ok_or_else(|| error(format!("{at}.ItemProcessor"), "is missing or not an object"))?;
+    let mode = processor
+        .get("ProcessorConfig")
+        .and_then(|c| c.get("Mode"))
+        .and_then(Value::as_str);
+    if mode != Some("DISTRIBUTED") {
+        return Err(error(
+            format!("{at}.ItemProcessor.ProcessorConfig.Mode"),
+            "is not DISTRIBUTED (the interpreter runs distributed Maps only)",
+        ));
+    }
+    Ok(MapState {
+        reader: part("ItemReader", S3_GET_OBJECT)?,
+        item_selector: s.get("ItemSelector").cloned(),
+        processor: StateMachine::from_json(&Value::Object(processor.clone()))
+            .map_err(|e| error(format!("{at}.ItemProcessor.{}", e.at), e.problem))?,
+        max_concurrency: count(s.get("MaxConcurrency"), &format!("{at}.MaxConcurrency"))?
+            .unwrap_or(0),
+        tolerated_failure_percentage: count(
+            s.get("ToleratedFailurePercentage"),
+            &format!("{at}.ToleratedFailurePercentage"),
+        )?
+        .unwrap_or(0),
+        writer: part("ResultWriter", S3_PUT_OBJECT)?,
+        result_path: optional_text(s, "ResultPath", at)?,
+        catch: list(s, "Catch")
+            .iter()
+            .enumerate()
+            .map(|(i, c)| catch(c, &format!("{at}.Catch[{i}]")))
+            .collect::<Result<_, _>>()?,
+        transition: transition(s, at)?,
+    })
 }
 
 impl StateMachine {
@@ -236,10 +296,21 @@ mod tests {
 
     #[test]
     fn what_the_interpreter_cannot_run_is_named() {
+        let parallel = json!({"StartAt": "M", "States": {"M": {"Type": "Parallel", "End": true}}});
+        assert_eq!(
+            StateMachine::from_json(&parallel).expect_err("Parallel").to_string(),
+            "ASL States.M.Type: is Parallel: the interpreter runs Task, Choice, Pass, Map, Succeed and Fail"
+        );
         let map = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true}}});
         assert_eq!(
             StateMachine::from_json(&map).expect_err("Map").to_string(),
-            "ASL States.M.Type: is Map: the interpreter runs Task, Choice, Pass, Succeed and Fail"
+            "ASL States.M.ItemProcessor: is missing or not an object"
+        );
+        let inline = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "S", "States": {"S": {"Type": "Succeed"}}}}}});
+        assert_eq!(
+            StateMachine::from_json(&inline).expect_err("inline").to_string(),
+            "ASL States.M.ItemProcessor.ProcessorConfig.Mode: is not DISTRIBUTED (the interpreter runs distributed Maps only)"
         );
         let both =
             json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Q", "End": true}}});

@@ -10,6 +10,7 @@ pub mod asl;
 mod asl_parse;
 mod backtest;
 pub mod local;
+pub mod map;
 mod retraining;
 pub mod sample;
 mod targets;
@@ -19,6 +20,7 @@ pub mod validate;
 pub use asl::{Catch, Condition, Retry, State, StateMachine, Transition};
 pub use asl_parse::AslError;
 pub use backtest::backtest;
+pub use map::{MapState, S3_GET_OBJECT, S3_PUT_OBJECT};
 pub use retraining::retraining;
 pub use targets::{Capacity, Targets};
 pub use tasks::{

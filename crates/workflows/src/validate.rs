@@ -21,6 +21,10 @@ pub enum Invalid {
     NameTooLong(String),
     #[error("Choice state '{0}' has no rules")]
     EmptyChoice(String),
+    #[error("in the item processor of Map state '{0}': {1}")]
+    InProcessor(String, Box<Invalid>),
+    #[error("Map state '{0}' tolerates {1} % of failures: at most 100")]
+    Tolerance(String, u32),
 }
 
 /// Every problem of `machine` (empty when it is sound).
@@ -36,6 +40,17 @@ pub fn validate(machine: &StateMachine) -> Vec<Invalid> {
         }
         if matches!(state, State::Choice { rules, .. } if rules.is_empty()) {
             problems.push(Invalid::EmptyChoice(name.clone()));
+        }
+        if let State::Map(map) = state {
+            if map.tolerated_failure_percentage > 100 {
+                problems.push(Invalid::Tolerance(
+                    name.clone(),
+                    map.tolerated_failure_percentage,
+                ));
+            }
+            for problem in validate(&map.processor) {
+                problems.push(Invalid::InProcessor(name.clone(), Box::new(problem)));
+            }
         }
         for to in state.targets() {
             if machine.get(to).is_none() {

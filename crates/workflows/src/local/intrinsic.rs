@@ -180,6 +180,16 @@ fn call(name: &str, arguments: Vec<Value>) -> Result<Value, String> {
             Ok(Value::String(out))
         }
         "States.Array" => Ok(Value::Array(arguments)),
+        "States.MathAdd" => {
+            arity(name, &arguments, 2..=2)?;
+            match (arguments[0].as_i64(), arguments[1].as_i64()) {
+                (Some(a), Some(b)) => a
+                    .checked_add(b)
+                    .map(Value::from)
+                    .ok_or_else(|| "States.MathAdd overflows".into()),
+                _ => Err("States.MathAdd adds two integers".into()),
+            }
+        }
         other => Err(format!(
             "{other} is not an intrinsic function the local executor knows"
         )),
@@ -252,6 +262,20 @@ mod tests {
         assert_eq!(
             eval("States.Format('{}')"),
             Err("States.Format's template has 1 placeholders for 0 values".into())
+        );
+    }
+
+    #[test]
+    fn math_add_adds_integers_and_refuses_anything_else() {
+        assert_eq!(eval("States.MathAdd($.n, 1)"), Ok(serde_json::json!(4)));
+        assert_eq!(eval("States.MathAdd($.n, -3)"), Ok(serde_json::json!(0)));
+        assert_eq!(
+            eval("States.MathAdd($.model_name, 1)"),
+            Err("States.MathAdd adds two integers".into())
+        );
+        assert_eq!(
+            eval("States.MathAdd(9223372036854775807, 1)"),
+            Err("States.MathAdd overflows".into())
         );
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::asl::{Catch, Condition, Retry, State, StateMachine, Transition};
 
 mod intrinsic;
+pub mod map;
 mod paths;
 pub mod update_item;
 
@@ -76,7 +77,30 @@ fn holds(condition: &Condition, input: &Value, context: &Value) -> bool {
         Condition::BooleanEquals(path, value) => {
             read(path, input, context).as_bool() == Some(*value)
         }
+        Condition::NumericLessThanPath(path, other) => {
+            match (
+                read(path, input, context).as_f64(),
+                read(other, input, context).as_f64(),
+            ) {
+                (Some(a), Some(b)) => a < b,
+                _ => false,
+            }
+        }
     }
+}
+
+/// Where the first catcher matching `failure` sends the execution, with the error object placed.
+fn caught(catch: &[Catch], failure: &TaskFailure, data: &Value) -> Option<(Transition, Value)> {
+    catch
+        .iter()
+        .find(|c| matches(&c.errors, &failure.error))
+        .map(|c| {
+            let error = json!({"Error": failure.error, "Cause": failure.cause});
+            (
+                Transition::Next(c.next.clone()),
+                place(data, Some(&c.result_path), error),
+            )
+        })
 }
 
 /// The local interpreter: its integrations and how fast retry delays pass (0 skips them, 1 is real time).
@@ -180,21 +204,22 @@ impl Interpreter<'_> {
                             transition.clone(),
                             place(&data, result_path.as_deref(), result),
                         ),
-                        Err(failure) => match catch
-                            .iter()
-                            .find(|c: &&Catch| matches(&c.errors, &failure.error))
-                        {
-                            Some(c) => {
-                                let error = json!({"Error": failure.error, "Cause": failure.cause});
-                                (
-                                    Transition::Next(c.next.clone()),
-                                    place(&data, Some(&c.result_path), error),
-                                )
-                            }
+                        Err(failure) => match caught(catch, &failure, &data) {
+                            Some(routed) => routed,
                             None => return Execution::failed(data, failure, visited),
                         },
                     }
                 }
+                State::Map(map) => match self.map(map, id, &data, &context).await {
+                    Ok(result) => (
+                        map.transition.clone(),
+                        place(&data, map.result_path.as_deref(), result),
+                    ),
+                    Err(failure) => match caught(&map.catch, &failure, &data) {
+                        Some(routed) => routed,
+                        None => return Execution::failed(data, failure, visited),
+                    },
+                },
             };
             data = output;
             match next {
