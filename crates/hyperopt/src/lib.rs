@@ -2,9 +2,11 @@
 //! the objective and its constraints, and the sweep on one machine.
 
 pub mod objective;
+pub mod rounds;
 pub mod sampler;
 pub mod sweep;
 
 pub use objective::{Constraints, Objective};
+pub use rounds::Rounds;
 pub use sampler::{Candidate, Sampler, SamplerKind};
-pub use sweep::{sweep, Outcome, Spec, SweepError, Trial, TrialState};
+pub use sweep::{evaluate, sweep, Outcome, Spec, SweepError, Trial, TrialState};

@@ -12,7 +12,8 @@ use tradai_backtest::{backtest, Market, Metrics, Settings, Window};
 use tradai_domain::entities::{apply, Point, StrategyConfig};
 
 use crate::objective::{Constraints, Objective};
-use crate::sampler::{Candidate, Sampler, SamplerKind};
+use crate::rounds::Rounds;
+use crate::sampler::SamplerKind;
 
 /// Most trials in one sweep.
 pub const MAX_TRIALS: u32 = 100_000;
@@ -34,10 +35,23 @@ pub struct Spec {
     /// Consecutive parts of the range a trial runs one after another, pruned between them (1: no pruning).
     #[serde(default = "one")]
     pub folds: u32,
+    /// Trials asked of the sampler at once, then told together (decision H3). It decides the trials, so a seed
+    /// gives the same sweep on one machine and in the cloud whatever runs them in parallel.
+    #[serde(default = "default_round")]
+    pub round_size: u32,
 }
 
 fn one() -> u32 {
     1
+}
+
+/// The round size when a spec gives none.
+pub const DEFAULT_ROUND: u32 = 16;
+/// The largest round.
+pub const MAX_ROUND: u32 = 1000;
+
+fn default_round() -> u32 {
+    DEFAULT_ROUND
 }
 
 impl Spec {
@@ -48,6 +62,12 @@ impl Spec {
             out.push((
                 "trials".into(),
                 format!("{} is not from 1 to {MAX_TRIALS}", self.trials),
+            ));
+        }
+        if !(1..=MAX_ROUND).contains(&self.round_size) {
+            out.push((
+                "round_size".into(),
+                format!("{} is not from 1 to {MAX_ROUND}", self.round_size),
             ));
         }
         if !(1..=MAX_FOLDS).contains(&self.folds) {
@@ -76,21 +96,22 @@ pub enum TrialState {
     Failed,
 }
 
-/// One trial of a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One trial of a sweep (stored as JSON between the cloud's rounds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trial {
     pub number: u32,
     pub params: Point,
     pub state: TrialState,
     /// The objective: the mean over the folds that ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     /// The objective of each fold that ran.
     pub folds: Vec<f64>,
     pub trades: usize,
     /// The largest drawdown of any fold.
     pub max_drawdown: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -237,7 +258,7 @@ impl Trial {
     }
 
     /// What the sampler is told: the negated objective, or `penalty` for a trial without one.
-    fn loss(&self, penalty: f64) -> f64 {
+    pub(crate) fn loss(&self, penalty: f64) -> f64 {
         match (&self.state, self.value) {
             (TrialState::Complete | TrialState::Pruned, Some(v)) => -v,
             _ => penalty,
@@ -245,17 +266,8 @@ impl Trial {
     }
 }
 
-/// Sweep `spec` over `base`'s search space on `markets` within `window`, with `workers` threads (at least 1).
-/// `progress` sees each trial as its round finishes; `cancel` stops the sweep.
-pub fn sweep(
-    base: &StrategyConfig,
-    spec: &Spec,
-    markets: &[Market],
-    window: Window,
-    workers: usize,
-    cancel: &AtomicBool,
-    mut progress: impl FnMut(&Trial, Option<&Trial>),
-) -> Result<Outcome, SweepError> {
+/// Why `base` and `spec` cannot be swept, if they cannot.
+pub(crate) fn check_inputs(base: &StrategyConfig, spec: &Spec) -> Result<(), SweepError> {
     if let Some((field, message)) = spec.check().into_iter().next() {
         return Err(invalid(&field, message));
     }
@@ -268,8 +280,27 @@ pub fn sweep(
             "the strategy declares no search space".into(),
         ));
     }
-    let mut sampler = Sampler::new(spec.sampler, &base.search_space, spec.seed)
-        .map_err(|m| invalid("sampler", m))?;
+    Ok(())
+}
+
+pub(crate) fn sampler_error(message: String) -> SweepError {
+    invalid("sampler", message)
+}
+
+/// Run `points` (trial numbers and values) on `markets` within `window`, with `workers` threads, the median
+/// pruner judging by the `earlier` trials: what one item of the cloud's Map does. The trials that finished,
+/// in the points' order (a cancelled one is left out).
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    base: &StrategyConfig,
+    spec: &Spec,
+    markets: &[Market],
+    window: Window,
+    points: &[(u32, Point)],
+    earlier: &[Trial],
+    workers: usize,
+    cancel: &AtomicBool,
+) -> Vec<Trial> {
     let context = Context {
         base,
         markets,
@@ -278,31 +309,41 @@ pub fn sweep(
         settings: Settings::default(),
         cancel,
     };
-    let workers = workers.max(1);
-    let (mut trials, mut pruner) = (Vec::<Trial>::new(), Pruner::default());
+    let mut pruner = Pruner::default();
+    for trial in earlier {
+        pruner.record(trial);
+    }
+    run_round(&context, points, &pruner, workers.max(1))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Sweep `spec` over `base`'s search space on `markets` within `window`, with `workers` threads (at least 1):
+/// rounds of `spec.round_size` trials asked, evaluated and told. `progress` sees each trial as its round
+/// finishes, with the best so far; `cancel` stops the sweep.
+pub fn sweep(
+    base: &StrategyConfig,
+    spec: &Spec,
+    markets: &[Market],
+    window: Window,
+    workers: usize,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(&Trial, Option<&Trial>),
+) -> Result<Outcome, SweepError> {
+    let mut rounds = Rounds::new(base, spec)?;
+    let mut trials = Vec::<Trial>::new();
     let mut best: Option<usize> = None;
-    let mut penalty = 1.0f64;
-    let mut asked = 0u32;
-    while asked < spec.trials && !cancel.load(Ordering::Relaxed) {
-        let round: Vec<(u32, Candidate)> = (0..workers)
-            .take((spec.trials - asked) as usize)
-            .map_while(|_| sampler.ask())
-            .map(|candidate| {
-                asked += 1;
-                (asked - 1, candidate)
-            })
-            .collect();
-        if round.is_empty() {
+    while !cancel.load(Ordering::Relaxed) {
+        let points = rounds.ask();
+        if points.is_empty() {
             break;
         }
-        let results = run_round(&context, &round, &pruner, workers);
-        for ((_, candidate), trial) in round.iter().zip(results) {
-            let Some(trial) = trial else { continue };
-            if let Some(v) = trial.value {
-                penalty = penalty.max(v.abs() + 1.0);
-            }
-            sampler.tell(candidate, trial.loss(penalty));
-            pruner.record(&trial);
+        let done = evaluate(
+            base, spec, markets, window, &points, &trials, workers, cancel,
+        );
+        rounds.tell(&done);
+        for trial in done {
             if trial.state == TrialState::Complete
                 && best.is_none_or(|b| trial.value > trials[b].value)
             {
@@ -322,7 +363,7 @@ pub fn sweep(
 /// The round's trials on up to `workers` threads, in the round's order (`None`: cancelled before it ended).
 fn run_round(
     context: &Context,
-    round: &[(u32, Candidate)],
+    round: &[(u32, Point)],
     pruner: &Pruner,
     workers: usize,
 ) -> Vec<Option<Trial>> {
@@ -332,10 +373,10 @@ fn run_round(
         for _ in 0..workers.min(round.len()) {
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some((number, candidate)) = round.get(k) else {
+                let Some((number, point)) = round.get(k) else {
                     break;
                 };
-                let trial = context.run(*number, &candidate.point, pruner);
+                let trial = context.run(*number, point, pruner);
                 results.lock().unwrap_or_else(|e| e.into_inner())[k] = trial;
             });
         }
