@@ -11,6 +11,7 @@
 //!
 //! The ECS binary and the local executor both call it.
 
+pub mod hyperopt;
 pub mod lease;
 pub mod result;
 pub mod settings;
@@ -252,13 +253,25 @@ impl Runner {
         strategy: &StrategyConfig,
         job: &BacktestJob,
     ) -> std::result::Result<(Window, Vec<SymbolData>), JobError> {
+        let range = (job.config.start_date, job.config.end_date);
+        self.load_range(strategy, range, strategy.startup_candles())
+            .await
+    }
+
+    /// Each symbol's candles over `[start, end)` with `startup` candles before it, and its funding events.
+    async fn load_range(
+        &self,
+        strategy: &StrategyConfig,
+        (start_date, end_date): (chrono::NaiveDate, chrono::NaiveDate),
+        startup: u32,
+    ) -> std::result::Result<(Window, Vec<SymbolData>), JobError> {
         let day_start =
             |d: chrono::NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
         let window = Window {
-            start: day_start(job.config.start_date),
-            end: day_start(job.config.end_date),
+            start: day_start(start_date),
+            end: day_start(end_date),
         };
-        let from = window.start - strategy.warmup_millis(strategy.timeframe);
+        let from = window.start - i64::from(startup) * strategy.timeframe.millis();
         let unavailable = |e: DomainError| failure("MarketDataUnavailable", e.to_string());
         let mut data = Vec::with_capacity(strategy.symbols.len());
         for symbol in &strategy.symbols {
@@ -272,7 +285,7 @@ impl Runner {
                     "NoMarketData",
                     format!(
                         "no {} candles of {symbol} from {} up to {} (end exclusive); sync them first (POST /api/v1/sync)",
-                        strategy.timeframe, job.config.start_date, job.config.end_date
+                        strategy.timeframe, start_date, end_date
                     ),
                 ));
             }

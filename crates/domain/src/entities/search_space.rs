@@ -194,11 +194,9 @@ impl SearchSpace {
 }
 
 impl SearchSpace {
-    /// A declared `startup_candle_count` must warm the space's longest windows (their `high` ends).
-    fn check_warm_up(&self, base: &StrategyConfig, out: &mut Vec<ConfigIssue>) {
-        let Some(declared) = base.startup_candle_count else {
-            return;
-        };
+    /// Candles that warm every trial of the space over `base`: what the longest windows (the integer
+    /// ranges' `high` ends) derive, or `base`'s own count when that is more.
+    pub fn startup_candles(&self, base: &StrategyConfig) -> u32 {
         let highs: Point = self
             .0
             .iter()
@@ -207,17 +205,26 @@ impl SearchSpace {
                 _ => None,
             })
             .collect();
-        if let Ok(mut widest) = apply(base, &highs) {
+        let widest = apply(base, &highs).map_or(0, |mut widest| {
             widest.startup_candle_count = None;
-            let needed = widest.startup_candles();
-            if needed > declared {
-                out.push(ConfigIssue {
-                    field: "startup_candle_count".into(),
-                    message: format!(
-                        "{declared} is fewer than the {needed} candles the search space's longest windows need"
-                    ),
-                });
-            }
+            widest.startup_candles()
+        });
+        widest.max(base.startup_candles())
+    }
+
+    /// A declared `startup_candle_count` must warm the space's longest windows (their `high` ends).
+    fn check_warm_up(&self, base: &StrategyConfig, out: &mut Vec<ConfigIssue>) {
+        let Some(declared) = base.startup_candle_count else {
+            return;
+        };
+        let needed = self.startup_candles(base);
+        if needed > declared {
+            out.push(ConfigIssue {
+                field: "startup_candle_count".into(),
+                message: format!(
+                    "{declared} is fewer than the {needed} candles the search space's longest windows need"
+                ),
+            });
         }
     }
 }

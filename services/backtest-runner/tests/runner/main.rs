@@ -1,6 +1,7 @@
 //! The runner on in-memory adapters (every outcome) and on the emulator with a real MLflow server.
 
 mod emulator;
+mod hyperopt;
 mod train;
 mod warmup;
 
