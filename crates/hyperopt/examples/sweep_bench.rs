@@ -3,12 +3,14 @@
 //! `synthetic::walk(42, CANDLES, 1h)` (the candles `write_candles` gives the peer as Parquet), every candle
 //! traded. Prints one JSON line per seed and writes nothing.
 //!
-//! `cargo run --release -p tradai-hyperopt --example sweep_bench -- [CANDLES] [TRIALS] [SEEDS] [WORKERS]`
+//! `cargo run --release -p tradai-hyperopt --example sweep_bench -- [CANDLES] [TRIALS] [SEEDS] [WORKERS] [ROUND]
+//! [SAMPLER]`
 //!
-//! SEEDS is a comma-separated list (`1,2,3`); WORKERS defaults to every core. The time is the whole `sweep`
-//! call: the sampler's asks and tells, each trial's config and backtest. Generating the candles is not timed.
-//! `cpu_seconds` is the process's CPU time over the same call (every thread's), which a busy machine inflates
-//! less than the wall time.
+//! SEEDS is a comma-separated list (`1,2,3`); WORKERS defaults to every core; ROUND, the trials asked of the
+//! sampler at once and told together, to the spec's default; SAMPLER (`tpe` or `random`), to `tpe`. The time
+//! is the whole `sweep` call: the sampler's asks and tells, each trial's config and backtest; generating the
+//! candles is not timed. `cpu_seconds` is the process's CPU time over the same call (every thread's), which a
+//! busy machine inflates less than the wall time.
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -16,7 +18,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use tradai_backtest::{synthetic, Market, Window};
 use tradai_domain::entities::{StrategyConfig, Timeframe};
-use tradai_hyperopt::{sweep, Constraints, Objective, SamplerKind, Spec, TrialState};
+use tradai_hyperopt::{sweep, Objective, SamplerKind, Spec, TrialState};
 
 /// The seed of the candles (`write_candles` writes the same walk).
 const CANDLE_SEED: u64 = 42;
@@ -52,6 +54,14 @@ fn cpu_seconds() -> f64 {
     }
 }
 
+/// The spec's round size as it serialises (`null` for a crate without one).
+fn spec_round(spec: &Spec) -> Value {
+    serde_json::to_value(spec)
+        .ok()
+        .and_then(|v| v.get("round_size").cloned())
+        .unwrap_or(Value::Null)
+}
+
 /// The `k`-th argument, or `default` when it is absent.
 fn arg<T: std::str::FromStr>(args: &[String], k: usize, default: T) -> Result<T, String> {
     args.get(k).map_or(Ok(default), |a| {
@@ -70,6 +80,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers: usize = arg(&args, 3, cores)?;
+    let round: Option<u32> = args.get(4).map(|r| r.parse()).transpose()?;
+    let sampler: SamplerKind = serde_json::from_value(json!(arg(&args, 5, "tpe".to_owned())?))?;
 
     let candles = synthetic::walk(CANDLE_SEED, n, Timeframe::H1);
     let markets = [Market {
@@ -78,14 +90,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }];
     let base = strategy()?;
     for seed in seeds {
-        let spec = Spec {
-            objective: Objective::Sharpe,
-            sampler: SamplerKind::Tpe,
-            trials,
-            seed,
-            constraints: Constraints::default(),
-            folds: 1,
-        };
+        // From JSON, so every field the bench does not set keeps the crate's default (the round size's
+        // among them, unless ROUND is given).
+        let mut spec = json!({
+            "objective": Objective::Sharpe,
+            "sampler": sampler,
+            "trials": trials,
+            "seed": seed,
+            "folds": 1,
+        });
+        if let Some(round) = round {
+            spec["round_size"] = round.into();
+        }
+        let spec: Spec = serde_json::from_value(spec)?;
         let cancel = AtomicBool::new(false);
         let (started, cpu) = (Instant::now(), cpu_seconds());
         let outcome = sweep(
@@ -107,7 +124,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "candles": n,
             "last_close": candles.last().map_or(f64::NAN, |c| c.close),
             "trials": outcome.trials.len(),
+            "sampler": sampler,
             "workers": workers,
+            "round_size": spec_round(&spec),
             "seconds": seconds,
             "trials_per_second": outcome.trials.len() as f64 / seconds,
             "cpu_seconds": cpu,
