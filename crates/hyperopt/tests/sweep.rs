@@ -38,6 +38,19 @@ fn spec(sampler: SamplerKind, trials: u32) -> Spec {
     }
 }
 
+/// The candles' market and the window after 200 warm-up candles.
+fn market(candles: &[Candle]) -> ([Market<'_>; 1], Window) {
+    let markets = [Market {
+        candles,
+        funding: &[],
+    }];
+    let window = Window {
+        start: candles[200].open_time,
+        end: i64::MAX,
+    };
+    (markets, window)
+}
+
 fn run(
     strategy: &StrategyConfig,
     spec: &Spec,
@@ -45,14 +58,7 @@ fn run(
     cancel_after: Option<usize>,
 ) -> Outcome {
     let candles = candles();
-    let markets = [Market {
-        candles: &candles,
-        funding: &[],
-    }];
-    let window = Window {
-        start: candles[200].open_time,
-        end: i64::MAX,
-    };
+    let (markets, window) = market(&candles);
     let cancel = AtomicBool::new(false);
     let mut seen = 0;
     sweep(
@@ -202,14 +208,7 @@ fn a_stateless_planner_and_item_runner_reproduce_the_sweep_round_by_round() {
     let strategy = strategy();
     let outcome = run(&strategy, &spec, 2, None);
     let candles = candles();
-    let markets = [Market {
-        candles: &candles,
-        funding: &[],
-    }];
-    let window = Window {
-        start: candles[200].open_time,
-        end: i64::MAX,
-    };
+    let (markets, window) = market(&candles);
     let cancel = AtomicBool::new(false);
     let mut stored: Vec<Trial> = Vec::new();
     for round in 0.. {

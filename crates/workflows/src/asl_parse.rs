@@ -102,6 +102,15 @@ fn catch(value: &Value, at: &str) -> Result<Catch, AslError> {
     })
 }
 
+/// A state's Catch blocks.
+fn catches(s: &Map<String, Value>, at: &str) -> Result<Vec<Catch>, AslError> {
+    list(s, "Catch")
+        .iter()
+        .enumerate()
+        .map(|(i, c)| catch(c, &format!("{at}.Catch[{i}]")))
+        .collect()
+}
+
 fn list<'a>(object: &'a Map<String, Value>, field: &str) -> &'a [Value] {
     object
         .get(field)
@@ -152,11 +161,7 @@ fn state(s: &Map<String, Value>, at: &str) -> Result<State, AslError> {
                 .enumerate()
                 .map(|(i, r)| retry(r, &format!("{at}.Retry[{i}]")))
                 .collect::<Result<_, _>>()?,
-            catch: list(s, "Catch")
-                .iter()
-                .enumerate()
-                .map(|(i, c)| catch(c, &format!("{at}.Catch[{i}]")))
-                .collect::<Result<_, _>>()?,
+            catch: catches(s, at)?,
             transition: transition(s, at)?,
         }),
         "Choice" => {
@@ -234,11 +239,7 @@ fn map(s: &Map<String, Value>, at: &str) -> Result<MapState, AslError> {
         .unwrap_or(0),
         writer: part("ResultWriter", S3_PUT_OBJECT)?,
         result_path: optional_text(s, "ResultPath", at)?,
-        catch: list(s, "Catch")
-            .iter()
-            .enumerate()
-            .map(|(i, c)| catch(c, &format!("{at}.Catch[{i}]")))
-            .collect::<Result<_, _>>()?,
+        catch: catches(s, at)?,
         transition: transition(s, at)?,
     })
 }

@@ -11,13 +11,12 @@ use std::sync::atomic::AtomicBool;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use tradai_backtest::Market;
 use tradai_domain::entities::{JobError, Point, StrategyConfig};
 use tradai_domain::ports::StoredObject;
 use tradai_domain::DomainError;
 use tradai_hyperopt::{evaluate, Rounds, Spec, Trial, TrialState};
 
-use crate::{failure, Runner};
+use crate::{failure, markets, Runner};
 
 /// A sweep as its tasks read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,13 +172,7 @@ impl Runner {
             .load_range(&job.strategy, (job.start_date, job.end_date), startup)
             .await?;
         let trials = tokio::task::spawn_blocking(move || {
-            let markets: Vec<Market> = data
-                .iter()
-                .map(|d| Market {
-                    candles: &d.candles,
-                    funding: &d.funding,
-                })
-                .collect();
+            let markets = markets(&data);
             let cancel = AtomicBool::new(false);
             evaluate(
                 &job.strategy,

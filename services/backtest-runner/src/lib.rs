@@ -41,6 +41,16 @@ struct SymbolData {
     funding: Vec<FundingRate>,
 }
 
+/// The engine's view of the loaded data.
+fn markets(data: &[SymbolData]) -> Vec<Market<'_>> {
+    data.iter()
+        .map(|d| Market {
+            candles: &d.candles,
+            funding: &d.funding,
+        })
+        .collect()
+}
+
 /// What the runner needs.
 #[derive(Clone)]
 pub struct Runner {
@@ -318,14 +328,10 @@ impl Runner {
         // route, its queue and its other requests) keep answering while it runs.
         let settings = self.settings;
         let (portfolio, data) = tokio::task::spawn_blocking(move || {
-            let markets: Vec<Market> = data
-                .iter()
-                .map(|d| Market {
-                    candles: &d.candles,
-                    funding: &d.funding,
-                })
-                .collect();
-            (backtest(&strategy, &markets, window, &settings), data)
+            (
+                backtest(&strategy, &markets(&data), window, &settings),
+                data,
+            )
         })
         .await
         .map_err(|e| failure("BacktestFailed", format!("the simulation stopped: {e}")))?;
