@@ -19,10 +19,16 @@ import pandas as pd
 FEE, SLIP, STOP, STAKE = 0.001, 0.0005, -0.05, 1000.0
 
 
-def backtest(df: pd.DataFrame) -> dict:
+def backtest(df: pd.DataFrame, entry=(20, 50), exit_=(20, 50), stoploss: float = STOP) -> dict:
+    """Enter when SMA `entry[0]` crosses above SMA `entry[1]`, leave when SMA `exit_[0]` crosses below SMA
+    `exit_[1]` (the strategy's `entry` and `exit` rules), with a `stoploss` stop. The sharpe is taken as
+    `crates/backtest/src/metrics.rs` takes it: 0 when the deviation is not above 1e-15 or the ratio is not
+    finite."""
     close, open_, low = df["close"], df["open"].to_numpy(), df["low"].to_numpy()
-    fast, slow = close.rolling(20).mean(), close.rolling(50).mean()
+    means = {w: close.rolling(w).mean() for w in {*entry, *exit_}}
+    fast, slow = means[entry[0]], means[entry[1]]
     above = (fast.shift(1) <= slow.shift(1)) & (fast > slow)
+    fast, slow = means[exit_[0]], means[exit_[1]]
     below = (fast.shift(1) >= slow.shift(1)) & (fast < slow)
     entries = np.flatnonzero(above.to_numpy())
     exits = np.flatnonzero(below.to_numpy())
@@ -39,7 +45,7 @@ def backtest(df: pd.DataFrame) -> dict:
         cash_at[last:e] = cash
         stake = min(STAKE, cash / (1 + FEE))
         price = open_[e] * (1 + SLIP)
-        qty, stop = stake / price, price * (1 + STOP)
+        qty, stop = stake / price, price * (1 + stoploss)
         cash -= stake * (1 + FEE)
         k2 = np.searchsorted(exits, e, side="left")
         signal_exit = exits[k2] + 1 if k2 < len(exits) and exits[k2] + 1 < n else n
@@ -66,8 +72,10 @@ def backtest(df: pd.DataFrame) -> dict:
     eq = pd.Series(equity)
     drawdown = (1 - eq / eq.cummax().clip(lower=STAKE)).max()
     returns = eq.pct_change().fillna(eq.iat[0] / STAKE - 1)
-    sharpe = returns.mean() / returns.std() * np.sqrt(365 * 24) if returns.std() > 0 else 0.0
-    return {"final_balance": float(equity[-1]), "trades": len(trades), "max_drawdown": float(drawdown), "sharpe": float(sharpe)}
+    deviation = returns.std()
+    sharpe = returns.mean() / deviation * np.sqrt(365 * 24) if deviation > 1e-15 else 0.0
+    sharpe = float(sharpe) if np.isfinite(sharpe) else 0.0
+    return {"final_balance": float(equity[-1]), "trades": len(trades), "max_drawdown": float(drawdown), "sharpe": sharpe}
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 
 pub mod objective;
 pub mod rounds;
+pub mod sample;
 pub mod sampler;
 pub mod sweep;
 

@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::json;
 use tradai_backtest::{synthetic, Market, Window};
 use tradai_domain::entities::{Candle, StrategyConfig, Timeframe};
 use tradai_hyperopt::{
@@ -15,15 +14,7 @@ fn candles() -> Vec<Candle> {
 }
 
 fn strategy() -> StrategyConfig {
-    StrategyConfig {
-        search_space: serde_json::from_value(json!({
-            "entry.fast": {"type": "int", "low": 5, "high": 40},
-            "entry.slow": {"type": "int", "low": 20, "high": 120, "step": 5},
-            "stoploss": {"type": "float", "low": -0.2, "high": -0.02},
-        }))
-        .expect("space"),
-        ..synthetic::sma_crossover()
-    }
+    tradai_hyperopt::sample::strategy()
 }
 
 fn spec(sampler: SamplerKind, trials: u32) -> Spec {

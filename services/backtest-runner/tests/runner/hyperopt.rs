@@ -8,7 +8,7 @@ use serde_json::json;
 use tradai_backtest::{synthetic, Market, Window};
 use tradai_backtest_runner::hyperopt::{job_key, SweepJob};
 use tradai_backtest_runner::Runner;
-use tradai_domain::entities::{StrategyConfig, Timeframe};
+use tradai_domain::entities::Timeframe;
 use tradai_domain::ports::{ObjectStore, StoredObject};
 use tradai_hyperopt::{sweep, Constraints, Objective, SamplerKind, Spec, TrialState};
 use tradai_test_support::emulator;
@@ -16,15 +16,7 @@ use tradai_test_support::emulator;
 use super::{memory, seed};
 
 fn sweep_job(job_id: &str) -> SweepJob {
-    let strategy = StrategyConfig {
-        search_space: serde_json::from_value(json!({
-            "entry.fast": {"type": "int", "low": 5, "high": 40},
-            "entry.slow": {"type": "int", "low": 20, "high": 120, "step": 5},
-            "stoploss": {"type": "float", "low": -0.2, "high": -0.02},
-        }))
-        .expect("space"),
-        ..synthetic::sma_crossover()
-    };
+    let strategy = tradai_hyperopt::sample::strategy();
     SweepJob {
         job_id: job_id.to_owned(),
         strategy,
