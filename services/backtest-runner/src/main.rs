@@ -4,6 +4,8 @@
 //! MLflow when `MLFLOW_TRACKING_URI` is set. `RUNNER_SLIPPAGE` (default 0.0005) sets the fill slippage.
 //! With `TRADING_MODE=train` it trains instead (the retraining task: `MODEL_NAME`, optional `STRATEGY`,
 //! `RETRAINING_TRIGGER`, `CONFIG_VERSION_ID`, `TRAIN_PERIOD_DAYS`; see `tradai_backtest_runner::train`).
+//! With `TRADING_MODE=hyperopt-plan`, `hyperopt` or `hyperopt-finalize` it runs a hyperopt sweep's task
+//! (`HYPEROPT_ROUND`, `HYPEROPT_ITEM`; see `tradai_backtest_runner::hyperopt`), on every core.
 //! The ports come from the composition root (`tradai-platform`) on AWS adapters. SIGTERM during a backtest
 //! fails the job `Interrupted` before the process exits. Exits 0 when the job completed, 1 when it failed (so `ecs:runTask.sync` sees the failure).
 
@@ -36,6 +38,9 @@ async fn main() -> anyhow::Result<ExitCode> {
             starting_balance: None,
         },
     );
+    if args.mode.starts_with("hyperopt") {
+        return Ok(hyperopt(&runner, &args).await);
+    }
     if args.mode == "train" {
         let request = tradai_backtest_runner::train::TrainRequest {
             job_id: args.job_id.clone(),
@@ -68,4 +73,46 @@ async fn main() -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A hyperopt sweep's task: plan a round, run an item on every core, or finalise.
+async fn hyperopt(runner: &Runner, args: &Args) -> ExitCode {
+    let job = args.job_id.as_str();
+    let outcome = match args.mode.as_str() {
+        "hyperopt-plan" => runner
+            .hyperopt_plan(job, args.round)
+            .await
+            .map(|items| format!("round {} planned: {items} items", args.round)),
+        "hyperopt" => {
+            let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+            runner
+                .hyperopt_item(job, args.round, args.item, workers)
+                .await
+                .map(|trials| {
+                    format!(
+                        "round {} item {}: {} trials",
+                        args.round,
+                        args.item,
+                        trials.len()
+                    )
+                })
+        }
+        _ => runner.hyperopt_finalize(job).await.map(|s| {
+            format!(
+                "{} trials, best {:?}",
+                s.trials.len(),
+                s.best.map(|b| b.number)
+            )
+        }),
+    };
+    match outcome {
+        Ok(done) => {
+            tracing::info!(job_id = %job, mode = %args.mode, %done, "hyperopt task finished");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!(job_id = %job, mode = %args.mode, error = %error.error, cause = %error.cause, "hyperopt task failed");
+            ExitCode::FAILURE
+        }
+    }
 }
