@@ -38,7 +38,7 @@ pub use storage::{
     TableSpec,
 };
 pub use waf::WafSettings;
-pub use workflows::{RetrySpec, WorkflowKind, WorkflowSpec};
+pub use workflows::{MapSpec, RetrySpec, WorkflowKind, WorkflowSpec};
 
 /// The whole canonical config of one environment: every name, size, port, key and schedule the stacks and
 /// services use. Maps are keyed by the component name that resource names are derived from.

@@ -16,6 +16,21 @@ pub struct WorkflowSpec {
     pub timeout_seconds: u32,
     /// Retry policy of its Lambda task states for transient errors.
     pub lambda_retry: RetrySpec,
+    /// Its distributed Map's bounds (the hyperopt workflow's trial batches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<MapSpec>,
+}
+
+/// How a workflow's distributed Map runs its items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MapSpec {
+    /// Child executions at once (1 to 10,000; each runs one ECS task).
+    pub max_concurrency: u32,
+    /// The share of items that may fail before the Map fails, in percent (0 to 100).
+    pub tolerated_failure_percentage: u32,
+    /// Trials per item (one ECS task each).
+    pub trials_per_item: u32,
 }
 
 impl WorkflowSpec {

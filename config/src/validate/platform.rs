@@ -159,7 +159,45 @@ fn check_workflows(s: &Settings, out: &mut Vec<Problem>) {
                 format!("at least interval_seconds ({})", retry.interval_seconds),
             ));
         }
+        check_map(key, workflow, out);
     }
+}
+
+/// A distributed Map's bounds; the hyperopt workflow needs them (its trials run as Map items).
+fn check_map(key: &str, workflow: &crate::WorkflowSpec, out: &mut Vec<Problem>) {
+    let path = format!("workflows.{key}.map");
+    let Some(map) = &workflow.map else {
+        if key == "hyperopt" {
+            out.push(Problem::new(
+                path,
+                "(absent)",
+                "the hyperopt workflow runs its trials as a distributed Map",
+                "{ max_concurrency, tolerated_failure_percentage, trials_per_item }",
+            ));
+        }
+        return;
+    };
+    in_range(
+        out,
+        format!("{path}.max_concurrency"),
+        map.max_concurrency,
+        1..=10_000,
+        "concurrent child executions",
+    );
+    in_range(
+        out,
+        format!("{path}.tolerated_failure_percentage"),
+        map.tolerated_failure_percentage,
+        0..=100,
+        "tolerated failure percentage",
+    );
+    in_range(
+        out,
+        format!("{path}.trials_per_item"),
+        map.trials_per_item,
+        1..=1_000,
+        "trials per item",
+    );
 }
 
 fn check_database(s: &Settings, out: &mut Vec<Problem>) {

@@ -1,6 +1,7 @@
 //! What answers the definitions' tasks locally: the Rust handlers for `lambda:invoke`, the runner for
-//! `ecs:runTask.sync` (a backtest, or a training run with `TRADING_MODE=train`), and the retraining-state
-//! store for `dynamodb:updateItem`.
+//! `ecs:runTask.sync` (a backtest, a training run with `TRADING_MODE=train`, a hyperopt sweep's tasks), the
+//! retraining-state store for `dynamodb:updateItem`, and the results bucket for a distributed Map's
+//! `s3:getObject` and `s3:putObject`.
 
 use std::sync::Arc;
 
@@ -19,7 +20,9 @@ use tradai_lambdas::HandlerError;
 use tradai_memory::MemoryTaskRunner;
 use tradai_platform::Ports;
 use tradai_workflows::local::{update_item, Integrations, TaskFailure};
-use tradai_workflows::{DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
+use tradai_workflows::{
+    DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE, S3_GET_OBJECT, S3_PUT_OBJECT,
+};
 
 /// What the handlers and the runner of a local workflow use.
 pub struct LocalIntegrations {
@@ -120,6 +123,14 @@ impl LocalIntegrations {
         let job_id = variable(parameters, "JOB_ID")
             .ok_or_else(|| task_failed("no JOB_ID in the container overrides"))?;
         let stopped = json!({"TaskArn": format!("local:{job_id}"), "LastStatus": "STOPPED"});
+        if let Some(mode) =
+            variable(parameters, "TRADING_MODE").filter(|m| m.starts_with("hyperopt"))
+        {
+            return self
+                .hyperopt_task(mode, job_id, parameters)
+                .await
+                .map(|()| stopped);
+        }
         if variable(parameters, "TRADING_MODE") == Some("train") {
             let request = TrainRequest {
                 job_id: job_id.to_owned(),
@@ -147,6 +158,94 @@ impl LocalIntegrations {
                 |e| format!("{}: {}", e.error, e.cause),
             ))),
         }
+    }
+
+    /// A hyperopt sweep's runner task (`hyperopt-plan`, `hyperopt` on every core, `hyperopt-finalize`).
+    async fn hyperopt_task(
+        &self,
+        mode: &str,
+        job_id: &str,
+        parameters: &Value,
+    ) -> Result<(), TaskFailure> {
+        let number = |name: &str| -> Result<u32, TaskFailure> {
+            variable(parameters, name)
+                .unwrap_or("0")
+                .parse()
+                .map_err(|e| task_failed(format!("{name}: {e}")))
+        };
+        let failed =
+            |e: tradai_domain::entities::JobError| task_failed(format!("{}: {}", e.error, e.cause));
+        match mode {
+            "hyperopt-plan" => self
+                .runner
+                .hyperopt_plan(job_id, number("HYPEROPT_ROUND")?)
+                .await
+                .map(drop)
+                .map_err(failed),
+            "hyperopt" => {
+                let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+                self.runner
+                    .hyperopt_item(
+                        job_id,
+                        number("HYPEROPT_ROUND")?,
+                        number("HYPEROPT_ITEM")?,
+                        workers,
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(failed)
+            }
+            "hyperopt-finalize" => self
+                .runner
+                .hyperopt_finalize(job_id)
+                .await
+                .map(drop)
+                .map_err(failed),
+            other => Err(task_failed(format!("no runner mode {other}"))),
+        }
+    }
+
+    /// The results bucket, the only one the definitions read items from and write results to.
+    fn results_bucket(&self, parameters: &Value) -> Result<(), TaskFailure> {
+        let expected = self.config.names().bucket("results").to_string();
+        match parameters["Bucket"].as_str() {
+            Some(bucket) if bucket == expected => Ok(()),
+            other => Err(TaskFailure {
+                error: "S3.NoSuchBucket".into(),
+                cause: format!("{other:?} is not the results bucket {expected}"),
+            }),
+        }
+    }
+
+    /// `s3:getObject` of a JSON object in the results bucket, parsed.
+    async fn get_object(&self, parameters: &Value) -> Result<Value, TaskFailure> {
+        self.results_bucket(parameters)?;
+        let key = parameters["Key"].as_str().unwrap_or_default();
+        let object = self.ports.results.get(key).await.map_err(|e| TaskFailure {
+            error: "S3.NoSuchKey".into(),
+            cause: e.to_string(),
+        })?;
+        serde_json::from_slice(&object.body).map_err(|e| TaskFailure {
+            error: "States.ItemReaderFailed".into(),
+            cause: format!("{key} is not JSON: {e}"),
+        })
+    }
+
+    /// `s3:putObject` of `Body` (JSON) into the results bucket.
+    async fn put_object(&self, parameters: &Value) -> Result<Value, TaskFailure> {
+        self.results_bucket(parameters)?;
+        let key = parameters["Key"].as_str().unwrap_or_default();
+        let object = tradai_domain::ports::StoredObject {
+            body: parameters["Body"].to_string().into_bytes(),
+            content_type: "application/json".into(),
+            metadata: Default::default(),
+        };
+        self.ports
+            .results
+            .put(key, object)
+            .await
+            .map_err(|e| task_failed(e.to_string()))?;
+        Ok(json!({}))
     }
 
     /// `dynamodb:updateItem` on the retraining-state table (the only table the definitions update).
@@ -199,6 +298,8 @@ impl Integrations for LocalIntegrations {
             }
             ECS_RUN_TASK_SYNC => self.run_task(&parameters).await,
             DYNAMODB_UPDATE_ITEM => self.update_item(&parameters).await,
+            S3_GET_OBJECT => self.get_object(&parameters).await,
+            S3_PUT_OBJECT => self.put_object(&parameters).await,
             other => Err(TaskFailure {
                 error: "States.Runtime".into(),
                 cause: format!("no local integration for {other}"),

@@ -32,6 +32,14 @@ impl LocalWorkflow {
         Self::build("retraining", config, integrations)
     }
 
+    /// The config's hyperopt workflow over `integrations`.
+    pub fn hyperopt(
+        config: &tradai_config::Config,
+        integrations: LocalIntegrations,
+    ) -> tradai_domain::Result<Self> {
+        Self::build("hyperopt", config, integrations)
+    }
+
     fn build(
         key: &str,
         config: &tradai_config::Config,

@@ -196,6 +196,18 @@ fn state(s: &Map<String, Value>, at: &str) -> Result<State, AslError> {
     }
 }
 
+/// A whole percentage, written as an integer or a float (`10` or `10.0`); absent: 0.
+fn percent(value: Option<&Value>, at: &str) -> Result<u32, AslError> {
+    match value.map(|v| (v, v.as_f64())) {
+        None => Ok(0),
+        Some((_, Some(p))) if p.fract() == 0.0 && (0.0..=100.0).contains(&p) => Ok(p as u32),
+        Some((v, _)) => Err(error(
+            format!("{at}.ToleratedFailurePercentage"),
+            format!("is {v}: expected a whole percentage from 0 to 100"),
+        )),
+    }
+}
+
 /// A distributed Map: an S3 JSON item reader, a distributed STANDARD processor and an S3 result writer.
 fn map(s: &Map<String, Value>, at: &str) -> Result<MapState, AslError> {
     let part = |field: &str, resource: &str| -> Result<Value, AslError> {
@@ -232,11 +244,7 @@ fn map(s: &Map<String, Value>, at: &str) -> Result<MapState, AslError> {
             .map_err(|e| error(format!("{at}.ItemProcessor.{}", e.at), e.problem))?,
         max_concurrency: count(s.get("MaxConcurrency"), &format!("{at}.MaxConcurrency"))?
             .unwrap_or(0),
-        tolerated_failure_percentage: count(
-            s.get("ToleratedFailurePercentage"),
-            &format!("{at}.ToleratedFailurePercentage"),
-        )?
-        .unwrap_or(0),
+        tolerated_failure_percentage: percent(s.get("ToleratedFailurePercentage"), at)?,
         writer: part("ResultWriter", S3_PUT_OBJECT)?,
         result_path: optional_text(s, "ResultPath", at)?,
         catch: catches(s, at)?,

@@ -13,8 +13,8 @@ use crate::asl::{Condition, State, StateMachine, Transition};
 use crate::targets::Targets;
 use crate::tasks::{catch_all, catch_into, invoke, synthesize_error, RunTask};
 
-/// Extra seconds the whole execution gets beyond the backtest's own timeout, for validation, data
-/// coverage and the cleanup path (decision W1).
+/// Extra seconds the whole execution gets beyond the backtest's own timeout (the sweep's, for hyperopt), for
+/// validation, data coverage and the cleanup path (decision W1).
 pub const OVERHEAD_SECONDS: u32 = 900;
 
 fn next(state: &str) -> Transition {

@@ -9,6 +9,7 @@
 pub mod asl;
 mod asl_parse;
 mod backtest;
+mod hyperopt;
 pub mod local;
 pub mod map;
 mod retraining;
@@ -20,6 +21,7 @@ pub mod validate;
 pub use asl::{Catch, Condition, Retry, State, StateMachine, Transition};
 pub use asl_parse::AslError;
 pub use backtest::backtest;
+pub use hyperopt::hyperopt;
 pub use map::{MapState, S3_GET_OBJECT, S3_PUT_OBJECT};
 pub use retraining::retraining;
 pub use targets::{Capacity, Targets};
@@ -29,7 +31,8 @@ pub use tasks::{
 };
 pub use validate::{validate, Invalid};
 
-/// Build the workflow `key` of the config (`backtest` or `retraining`); `None` for a key with no definition.
+/// Build the workflow `key` of the config (`backtest`, `retraining` or `hyperopt`); `None` for a key with no
+/// definition (or a hyperopt spec without its `map`, which the config's check refuses).
 pub fn definition(
     key: &str,
     spec: &tradai_config::WorkflowSpec,
@@ -38,9 +41,10 @@ pub fn definition(
     match key {
         "backtest" => Some(backtest(spec, targets)),
         "retraining" => Some(retraining(spec, targets)),
+        "hyperopt" => hyperopt(spec, targets),
         _ => None,
     }
 }
 
 /// The workflow keys this crate defines.
-pub const WORKFLOWS: [&str; 2] = ["backtest", "retraining"];
+pub const WORKFLOWS: [&str; 3] = ["backtest", "retraining", "hyperopt"];

@@ -57,9 +57,10 @@ impl MapState {
         }
         out.insert("ItemProcessor".into(), processor);
         out.insert("MaxConcurrency".into(), json!(self.max_concurrency));
+        // A float: LocalStack's ASL grammar (moto's too) refuses an integer here; Step Functions takes either.
         out.insert(
             "ToleratedFailurePercentage".into(),
-            json!(self.tolerated_failure_percentage),
+            json!(f64::from(self.tolerated_failure_percentage)),
         );
         out.insert(
             "ResultWriter".into(),

@@ -40,5 +40,6 @@ pub fn targets(config: &Config) -> Targets {
         security_groups: vec!["sg-ecs".into()],
         capacity: Capacity::FargateSpot,
         retraining_table: names.table("retraining-state").to_string(),
+        results_bucket: names.bucket("results").to_string(),
     }
 }

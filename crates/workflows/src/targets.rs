@@ -28,6 +28,8 @@ pub struct Targets {
     pub capacity: Capacity,
     /// Name of the retraining-state table (UpdateRetrainingState writes `last_retrained` there).
     pub retraining_table: String,
+    /// Name of the results bucket (the hyperopt Map's items and results).
+    pub results_bucket: String,
 }
 
 impl Targets {

@@ -1,4 +1,4 @@
-//! Builders for the Task states both workflows use.
+//! Builders for the Task states the workflows use.
 
 use serde_json::{json, Value};
 use tradai_config::RetrySpec;
@@ -94,8 +94,11 @@ impl RunTask<'_> {
             "TaskDefinition"
         };
         parameters[key] = json!(definition);
+        // A path (`$.job_id`) or an intrinsic function (`States.Format(…)`) is resolved by Step Functions.
         let env_entry = |(name, value): &(&str, Value)| match value.as_str() {
-            Some(path) if path.starts_with('$') => json!({"Name": name, "Value.$": path}),
+            Some(path) if path.starts_with('$') || path.starts_with("States.") => {
+                json!({"Name": name, "Value.$": path})
+            }
             _ => json!({"Name": name, "Value": value}),
         };
         parameters["Overrides"] = json!({"ContainerOverrides": [{

@@ -11,7 +11,7 @@ fn config() -> Config {
 }
 
 #[test]
-fn both_workflows_are_sound() {
+fn every_workflow_is_sound() {
     let config = config();
     for key in WORKFLOWS {
         let spec = &config.settings().workflows[key];

@@ -1,6 +1,7 @@
 //! The hyperopt tasks (issue 19, decision H5), each stateless over the results bucket, which is how the cloud's
 //! workflow runs a sweep: a planner per round, a Map item per batch of trials, a finaliser.
 //!
+//! Keys carry plain round and item numbers (`round-12`), as the workflow's `States.Format` writes them.
 //! `hyperopt/<job>/job.json` holds the sweep ([`SweepJob`]); the planner of round `r` replays the stored
 //! trials of the earlier rounds and writes `round-<r>/items.json` (the round's points cut into items); each
 //! item's task runs its points over the candles and writes `round-<r>/trials-<item>.json`; the finaliser
@@ -58,11 +59,11 @@ pub fn job_key(job_id: &str) -> String {
 }
 
 pub fn items_key(job_id: &str, round: u32) -> String {
-    format!("hyperopt/{job_id}/round-{round:05}/items.json")
+    format!("hyperopt/{job_id}/round-{round}/items.json")
 }
 
 fn trials_key(job_id: &str, round: u32, item: u32) -> String {
-    format!("hyperopt/{job_id}/round-{round:05}/trials-{item:05}.json")
+    format!("hyperopt/{job_id}/round-{round}/trials-{item}.json")
 }
 
 pub fn summary_key(job_id: &str) -> String {
@@ -119,7 +120,7 @@ impl Runner {
             let of_round: Option<u32> = key
                 .split("/round-")
                 .nth(1)
-                .and_then(|rest| rest.get(..5))
+                .and_then(|rest| rest.split('/').next())
                 .and_then(|r| r.parse().ok());
             if round.is_none_or(|r| of_round.is_some_and(|o| o < r)) {
                 trials.extend(self.read_json::<Vec<Trial>>(key).await?);

@@ -39,6 +39,7 @@ fn targets(config: &Config, known: &Known, functions: &BTreeMap<String, String>)
             Capacity::Fargate
         },
         retraining_table: known.table("retraining-state").to_owned(),
+        results_bucket: known.bucket("results").to_owned(),
     }
 }
 
@@ -58,10 +59,12 @@ fn machine(
 }
 
 /// What a workflow's role may do: invoke its functions, run and stop strategy tasks (and the managed rule
-/// `.sync` uses), pass the task roles, update its table, and deliver logs.
+/// `.sync` uses), pass the task roles, update its table, deliver logs; and for a distributed Map, start and
+/// watch its own child executions and read its items and write its results in the buckets it names.
 fn policy(
     config: &Config,
     known: &Known,
+    key: &str,
     machine: &StateMachine,
 ) -> Result<String, tradai_stack_kit::WildcardPolicy> {
     let arns = Arns { config, known };
@@ -97,6 +100,30 @@ fn policy(
         .collect();
     if !tables.is_empty() {
         policy = policy.allow(&["dynamodb:UpdateItem"], &tables);
+    }
+    if machine.starts_children() {
+        policy = policy
+            .allow(&["states:StartExecution"], &[arns.state_machine(key)])
+            .allow(
+                &["states:DescribeExecution", "states:StopExecution"],
+                &[arns.executions(key)],
+            );
+    }
+    let objects: Vec<String> = machine
+        .parameter_values("Bucket")
+        .iter()
+        .map(|bucket| format!("arn:aws:s3:::{bucket}/*"))
+        .collect();
+    if !objects.is_empty() {
+        policy = policy.allow(
+            &[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:ListMultipartUploadParts",
+                "s3:AbortMultipartUpload",
+            ],
+            &objects,
+        );
     }
     policy.build()
 }
@@ -144,7 +171,12 @@ pub fn workflows(
                         .keys()
                         .map(|k| (k.clone(), arns.function(k)))
                         .collect();
-                    policy(config, known, &machine(config, known, &functions, &key))
+                    policy(
+                        config,
+                        known,
+                        &key,
+                        &machine(config, known, &functions, &key),
+                    )
                 },
             )
         };

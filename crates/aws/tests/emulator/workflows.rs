@@ -4,7 +4,7 @@ use tradai_test_support::emulator;
 use tradai_workflows::{definition, sample, WORKFLOWS};
 
 #[tokio::test]
-async fn the_emulator_accepts_both_workflow_definitions() {
+async fn the_emulator_accepts_every_workflow_definition() {
     let (config, clients, _) = emulator::provisioned().await;
     let role = emulator::states_role(&clients, &config).await;
     for key in WORKFLOWS {

@@ -251,23 +251,22 @@ async fn the_alb_routes_each_service_by_path() {
     }
 }
 
-/// Both workflows are STANDARD state machines whose definitions call this stack's functions.
+/// Every workflow is a STANDARD state machine whose definition calls this stack's functions.
 #[tokio::test]
 async fn state_machines_embed_the_workflow_definitions() {
     let config = config(Environment::Dev);
     let run = run_stack(Layer::Compute, Environment::Dev).await;
     let machines = of_type(&run, "aws:sfn/stateMachine:StateMachine");
-    assert_eq!(machines.len(), 2);
+    assert_eq!(machines.len(), 3);
     for machine in machines {
         assert_eq!(machine.inputs["type"], "STANDARD");
         let definition: Value =
             serde_json::from_str(machine.inputs["definition"].as_str().expect("definition"))
                 .expect("json");
-        let key = if machine.name.contains("backtest") {
-            "backtest"
-        } else {
-            "retraining"
-        };
+        let key = ["backtest", "retraining", "hyperopt"]
+            .into_iter()
+            .find(|k| machine.name.contains(k))
+            .expect("a workflow of the config");
         assert_eq!(
             definition["TimeoutSeconds"],
             json!(config.settings().workflows[key].timeout_seconds + 900)
@@ -285,6 +284,49 @@ async fn state_machines_embed_the_workflow_definitions() {
             .as_str()
             .is_some_and(|d| d.ends_with(":*")));
     }
+}
+
+/// The hyperopt workflow's role may start and watch its own child executions (the distributed Map) and read
+/// its items and write its results in the results bucket, and nothing broader.
+#[tokio::test]
+async fn the_hyperopt_role_runs_its_map_on_its_own_executions_and_the_results_bucket() {
+    let run = run_stack(Layer::Compute, Environment::Dev).await;
+    let policy = of_type(&run, "aws:iam/rolePolicy:RolePolicy")
+        .into_iter()
+        .find(|p| p.name == "tradai-hyperopt-workflow-role-dev-policy")
+        .expect("the hyperopt role's policy");
+    let document: Value =
+        serde_json::from_str(policy.inputs["policy"].as_str().expect("policy")).expect("json");
+    let grants = |action: &str| -> Vec<String> {
+        document["Statement"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .filter(|s| {
+                s["Action"]
+                    .as_array()
+                    .is_some_and(|a| a.contains(&json!(action)))
+            })
+            .flat_map(|s| s["Resource"].as_array().cloned().unwrap_or_default())
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        grants("states:StartExecution"),
+        ["arn:aws:states:eu-central-1:123456789012:stateMachine:tradai-hyperopt-workflow-dev"]
+    );
+    assert_eq!(
+        grants("states:DescribeExecution"),
+        ["arn:aws:states:eu-central-1:123456789012:execution:tradai-hyperopt-workflow-dev:*"]
+    );
+    assert_eq!(
+        grants("s3:GetObject"),
+        ["arn:aws:s3:::tradai-results-dev/*"]
+    );
+    assert_eq!(
+        grants("s3:PutObject"),
+        ["arn:aws:s3:::tradai-results-dev/*"]
+    );
 }
 
 /// The compute graph of every environment, pinned.
