@@ -16,9 +16,9 @@ fn validates_every_environment_by_default() {
         .stdout
         .clone();
     insta::assert_snapshot!(String::from_utf8_lossy(&out), @r"
-    dev: valid (7 services, 12 tables, 5 buckets, 2 queues, 2 topics, 19 lambdas, 2 workflows, 26 ECR repositories)
-    staging: valid (7 services, 12 tables, 5 buckets, 2 queues, 2 topics, 19 lambdas, 2 workflows, 26 ECR repositories)
-    prod: valid (7 services, 12 tables, 5 buckets, 2 queues, 2 topics, 19 lambdas, 2 workflows, 26 ECR repositories)
+    dev: valid (7 services, 12 tables, 5 buckets, 2 queues, 2 topics, 19 lambdas, 3 workflows, 26 ECR repositories)
+    staging: valid (7 services, 12 tables, 5 buckets, 2 queues, 2 topics, 19 lambdas, 3 workflows, 26 ECR repositories)
+    prod: valid (7 services, 12 tables, 5 buckets, 2 queues, 2 topics, 19 lambdas, 3 workflows, 26 ECR repositories)
     ");
 }
 

@@ -56,7 +56,7 @@ async fn the_planned_data_plane_is_created_as_planned() {
     );
     assert!(out.contains("12 aws:dynamodb/table:Table"), "{out}");
     assert!(out.contains("4 aws:sqs/queue:Queue"), "{out}");
-    assert!(out.contains("2 aws:sfn/stateMachine:StateMachine"), "{out}");
+    assert!(out.contains("3 aws:sfn/stateMachine:StateMachine"), "{out}");
     assert!(
         out.contains("2 aws:cognito/userPoolClient:UserPoolClient"),
         "{out}"

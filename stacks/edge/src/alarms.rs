@@ -366,8 +366,9 @@ mod tests {
             Value::Fixed("tradai-backtest-dlq-dev.fifo".into())
         );
         // The ALB alarms cover the 3 services behind it (MLflow is internal, decision W20); 5 on the
-        // platform's own metrics (stale heartbeats, two drift levels, stuck jobs) and the NAT; one per function.
-        assert_eq!(alarms.len(), 3 + 5 + 1 + 19 + 2 + 2);
+        // platform's own metrics (stale heartbeats, two drift levels, stuck jobs) and the NAT; the API's latency;
+        // one per function; one per queue's DLQ; one per workflow (backtest, retraining, hyperopt).
+        assert_eq!(alarms.len(), 3 + 5 + 1 + 19 + 2 + 3);
     }
 
     #[test]
