@@ -55,6 +55,20 @@ fn default_round() -> u32 {
 }
 
 impl Spec {
+    /// `trials` trials of `sampler` seeded with `seed`, maximising the sharpe ratio, without constraints, on
+    /// one fold, in rounds of the default size. Set the rest with struct update syntax.
+    pub fn new(sampler: SamplerKind, trials: u32, seed: u64) -> Spec {
+        Spec {
+            objective: Objective::default(),
+            sampler,
+            trials,
+            seed,
+            constraints: Constraints::default(),
+            folds: 1,
+            round_size: DEFAULT_ROUND,
+        }
+    }
+
     /// Every broken rule, with its field.
     pub fn check(&self) -> Vec<(String, String)> {
         let mut out = self.constraints.check();

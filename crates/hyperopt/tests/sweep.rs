@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tradai_backtest::{synthetic, Market, Window};
 use tradai_domain::entities::{Candle, StrategyConfig, Timeframe};
 use tradai_hyperopt::{
-    evaluate, sweep, Constraints, Objective, Outcome, Rounds, SamplerKind, Spec, Trial, TrialState,
+    evaluate, sweep, Constraints, Outcome, Rounds, SamplerKind, Spec, Trial, TrialState,
 };
 
 fn candles() -> Vec<Candle> {
@@ -19,13 +19,8 @@ fn strategy() -> StrategyConfig {
 
 fn spec(sampler: SamplerKind, trials: u32) -> Spec {
     Spec {
-        objective: Objective::Sharpe,
-        sampler,
-        trials,
-        seed: 11,
-        constraints: Constraints::default(),
-        folds: 1,
         round_size: 4,
+        ..Spec::new(sampler, trials, 11)
     }
 }
 

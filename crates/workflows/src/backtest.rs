@@ -11,7 +11,10 @@ use tradai_config::WorkflowSpec;
 
 use crate::asl::{Condition, State, StateMachine, Transition};
 use crate::targets::Targets;
-use crate::tasks::{catch_all, catch_into, invoke, synthesize_error, RunTask};
+use crate::tasks::{
+    catch_all, catch_into, cleanup_resources, ensure_data, invoke, job_notice, notify,
+    synthesize_error, RunTask,
+};
 
 /// Extra seconds the whole execution gets beyond the backtest's own timeout (the sweep's, for hyperopt), for
 /// validation, data coverage and the cleanup path (decision W1).
@@ -76,17 +79,9 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
     )
     .state(
         "EnsureData",
-        invoke(
+        ensure_data(
             targets,
-            "data-collection-proxy",
-            json!({"operation": "ensure-data", "params": {
-                "symbols.$": "$.config.symbols",
-                "timeframe.$": "$.config.timeframe",
-                "start_date.$": "$.config.start_date",
-                "end_date.$": "$.config.end_date",
-                "padding_days.$": "$.validation.data.padding_days",
-            }}),
-            "$.data",
+            "$.validation.data.padding_days",
             retry,
             cleanup(),
             next("UpdateStatusRunning"),
@@ -142,18 +137,15 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
     )
     .state(
         "NotifySuccess",
-        invoke(
+        notify(
             targets,
-            "notify-completion",
-            json!({
-                "notification_type": "BACKTEST_COMPLETE",
-                "title": "Backtest completed",
-                "message": "A backtest finished; its results are in the results bucket.",
-                "strategy_name.$": "$.config.strategy",
-                "severity": "INFO",
-                "details": {"job_id.$": "$.job_id", "trace_id.$": "$.trace_id"},
-            }),
-            "$.notification",
+            job_notice(
+                "BACKTEST_COMPLETE",
+                "Backtest completed",
+                "A backtest finished; its results are in the results bucket.",
+                "INFO",
+                false,
+            ),
             retry,
             vec![catch_all("Done")],
             next("Done"),
@@ -173,21 +165,7 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
     )
     .state(
         "CleanupResources",
-        invoke(
-            targets,
-            "cleanup-resources",
-            json!({
-                "job_id.$": "$.job_id",
-                "execution_arn.$": "$$.Execution.Id",
-                "strategy_name.$": "$.config.strategy",
-                "error.$": "$.error",
-                "cluster": targets.cluster,
-            }),
-            "$.cleanup",
-            retry,
-            vec![catch_into(&["States.ALL"], "$.cleanup_error", "UpdateStatusFailed")],
-            next("UpdateStatusFailed"),
-        ),
+        cleanup_resources(targets, retry, "UpdateStatusFailed"),
     )
     .state(
         "UpdateStatusFailed",
@@ -206,18 +184,15 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
     )
     .state(
         "NotifyFailure",
-        invoke(
+        notify(
             targets,
-            "notify-completion",
-            json!({
-                "notification_type": "GENERIC",
-                "title": "Backtest failed",
-                "message": "A backtest failed; the job's error is in the workflow-state table.",
-                "strategy_name.$": "$.config.strategy",
-                "severity": "ERROR",
-                "details": {"job_id.$": "$.job_id", "trace_id.$": "$.trace_id", "error.$": "$.error"},
-            }),
-            "$.notification",
+            job_notice(
+                "GENERIC",
+                "Backtest failed",
+                "A backtest failed; the job's error is in the workflow-state table.",
+                "ERROR",
+                true,
+            ),
             retry,
             vec![catch_into(&["States.ALL"], "$.notification_error", "WorkflowFailed")],
             next("WorkflowFailed"),

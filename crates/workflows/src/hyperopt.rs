@@ -15,7 +15,9 @@ use crate::asl::{Condition, State, StateMachine, Transition};
 use crate::backtest::OVERHEAD_SECONDS;
 use crate::map::MapState;
 use crate::targets::Targets;
-use crate::tasks::{catch_all, catch_into, invoke, RunTask};
+use crate::tasks::{
+    catch_all, catch_into, cleanup_resources, ensure_data, job_notice, notify, RunTask,
+};
 
 /// Seconds a task of the sweep may run: a round's planning, one item's trials, the summary.
 pub const TASK_SECONDS: u32 = 3600;
@@ -101,17 +103,9 @@ pub fn hyperopt(spec: &WorkflowSpec, targets: &Targets) -> Option<StateMachine> 
     .timeout(spec.timeout_seconds + OVERHEAD_SECONDS)
     .state(
         "EnsureData",
-        invoke(
+        ensure_data(
             targets,
-            "data-collection-proxy",
-            json!({"operation": "ensure-data", "params": {
-                "symbols.$": "$.config.symbols",
-                "timeframe.$": "$.config.timeframe",
-                "start_date.$": "$.config.start_date",
-                "end_date.$": "$.config.end_date",
-                "padding_days.$": "$.padding_days",
-            }}),
-            "$.data",
+            "$.padding_days",
             retry,
             cleanup(),
             next("StartRounds"),
@@ -173,18 +167,15 @@ pub fn hyperopt(spec: &WorkflowSpec, targets: &Targets) -> Option<StateMachine> 
     )
     .state(
         "NotifySuccess",
-        invoke(
+        notify(
             targets,
-            "notify-completion",
-            json!({
-                "notification_type": "GENERIC",
-                "title": "Hyperopt finished",
-                "message": "A hyperopt sweep finished; its summary is in the results bucket.",
-                "strategy_name.$": "$.config.strategy",
-                "severity": "INFO",
-                "details": {"job_id.$": "$.job_id", "trace_id.$": "$.trace_id"},
-            }),
-            "$.notification",
+            job_notice(
+                "GENERIC",
+                "Hyperopt finished",
+                "A hyperopt sweep finished; its summary is in the results bucket.",
+                "INFO",
+                false,
+            ),
             retry,
             vec![catch_all("Done")],
             next("Done"),
@@ -193,36 +184,19 @@ pub fn hyperopt(spec: &WorkflowSpec, targets: &Targets) -> Option<StateMachine> 
     .state("Done", State::Succeed)
     .state(
         "CleanupResources",
-        invoke(
-            targets,
-            "cleanup-resources",
-            json!({
-                "job_id.$": "$.job_id",
-                "execution_arn.$": "$$.Execution.Id",
-                "strategy_name.$": "$.config.strategy",
-                "error.$": "$.error",
-                "cluster": targets.cluster,
-            }),
-            "$.cleanup",
-            retry,
-            vec![catch_into(&["States.ALL"], "$.cleanup_error", "NotifyFailure")],
-            next("NotifyFailure"),
-        ),
+        cleanup_resources(targets, retry, "NotifyFailure"),
     )
     .state(
         "NotifyFailure",
-        invoke(
+        notify(
             targets,
-            "notify-completion",
-            json!({
-                "notification_type": "GENERIC",
-                "title": "Hyperopt failed",
-                "message": "A hyperopt sweep failed; the finished trials are in the results bucket.",
-                "strategy_name.$": "$.config.strategy",
-                "severity": "ERROR",
-                "details": {"job_id.$": "$.job_id", "trace_id.$": "$.trace_id", "error.$": "$.error"},
-            }),
-            "$.notification",
+            job_notice(
+                "GENERIC",
+                "Hyperopt failed",
+                "A hyperopt sweep failed; the finished trials are in the results bucket.",
+                "ERROR",
+                true,
+            ),
             retry,
             vec![catch_into(&["States.ALL"], "$.notification_error", "WorkflowFailed")],
             next("WorkflowFailed"),

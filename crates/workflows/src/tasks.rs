@@ -136,3 +136,85 @@ pub fn synthesize_error(error: &str, cause: Value, next: &str) -> State {
         transition: Transition::Next(next.into()),
     }
 }
+
+/// notify-completion with `payload`, its answer at `$.notification`.
+pub fn notify(
+    targets: &Targets,
+    payload: Value,
+    retry: &RetrySpec,
+    catch: Vec<Catch>,
+    transition: Transition,
+) -> State {
+    invoke(
+        targets,
+        "notify-completion",
+        payload,
+        "$.notification",
+        retry,
+        catch,
+        transition,
+    )
+}
+
+/// A job's notification (backtest, hyperopt): its type, title, message and severity, the strategy, and the
+/// job's ids in the details, with the job's error when `failed`.
+pub fn job_notice(kind: &str, title: &str, message: &str, severity: &str, failed: bool) -> Value {
+    let mut details = json!({"job_id.$": "$.job_id", "trace_id.$": "$.trace_id"});
+    if failed {
+        details["error.$"] = json!("$.error");
+    }
+    json!({
+        "notification_type": kind,
+        "title": title,
+        "message": message,
+        "strategy_name.$": "$.config.strategy",
+        "severity": severity,
+        "details": details,
+    })
+}
+
+/// cleanup-resources for the job (stopping its tasks), then `next`; its own failure goes to `next` too, with
+/// the error at `$.cleanup_error`.
+pub fn cleanup_resources(targets: &Targets, retry: &RetrySpec, next: &str) -> State {
+    invoke(
+        targets,
+        "cleanup-resources",
+        json!({
+            "job_id.$": "$.job_id",
+            "execution_arn.$": "$$.Execution.Id",
+            "strategy_name.$": "$.config.strategy",
+            "error.$": "$.error",
+            "cluster": targets.cluster,
+        }),
+        "$.cleanup",
+        retry,
+        vec![catch_into(&["States.ALL"], "$.cleanup_error", next)],
+        Transition::Next(next.into()),
+    )
+}
+
+/// EnsureData: the data-collection proxy syncs `$.config`'s symbols and range, with the days at `padding` (a
+/// path) before it; its answer at `$.data`.
+pub fn ensure_data(
+    targets: &Targets,
+    padding: &str,
+    retry: &RetrySpec,
+    catch: Vec<Catch>,
+    transition: Transition,
+) -> State {
+    invoke(
+        targets,
+        "data-collection-proxy",
+        json!({"operation": "ensure-data", "params": {
+            "symbols.$": "$.config.symbols",
+            "timeframe.$": "$.config.timeframe",
+            "start_date.$": "$.config.start_date",
+            "end_date.$": "$.config.end_date",
+            "padding_days.$": padding,
+        }}),
+        "$.data",
+        retry,
+        catch,
+        transition,
+    )
+}
