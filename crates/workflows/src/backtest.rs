@@ -12,8 +12,8 @@ use tradai_config::WorkflowSpec;
 use crate::asl::{Condition, State, StateMachine, Transition};
 use crate::targets::Targets;
 use crate::tasks::{
-    catch_all, catch_into, cleanup_resources, ensure_data, invoke, job_notice, notify,
-    synthesize_error, RunTask,
+    catch_all, catch_into, cleanup_resources, ensure_data, invoke, notify_job, synthesize_error,
+    RunTask,
 };
 
 /// Extra seconds the whole execution gets beyond the backtest's own timeout (the sweep's, for hyperopt), for
@@ -137,18 +137,15 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
     )
     .state(
         "NotifySuccess",
-        notify(
+        notify_job(
             targets,
-            job_notice(
-                "BACKTEST_COMPLETE",
+            retry,
+            "BACKTEST_COMPLETE",
+            (
                 "Backtest completed",
                 "A backtest finished; its results are in the results bucket.",
-                "INFO",
-                false,
             ),
-            retry,
-            vec![catch_all("Done")],
-            next("Done"),
+            false,
         ),
     )
     .state("Done", State::Succeed)
@@ -184,18 +181,15 @@ pub fn backtest(spec: &WorkflowSpec, targets: &Targets) -> StateMachine {
     )
     .state(
         "NotifyFailure",
-        notify(
+        notify_job(
             targets,
-            job_notice(
-                "GENERIC",
+            retry,
+            "GENERIC",
+            (
                 "Backtest failed",
                 "A backtest failed; the job's error is in the workflow-state table.",
-                "ERROR",
-                true,
             ),
-            retry,
-            vec![catch_into(&["States.ALL"], "$.notification_error", "WorkflowFailed")],
-            next("WorkflowFailed"),
+            true,
         ),
     )
     .state(

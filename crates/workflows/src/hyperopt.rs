@@ -15,9 +15,7 @@ use crate::asl::{Condition, State, StateMachine, Transition};
 use crate::backtest::OVERHEAD_SECONDS;
 use crate::map::MapState;
 use crate::targets::Targets;
-use crate::tasks::{
-    catch_all, catch_into, cleanup_resources, ensure_data, job_notice, notify, RunTask,
-};
+use crate::tasks::{catch_all, cleanup_resources, ensure_data, notify_job, RunTask};
 
 /// Seconds a task of the sweep may run: a round's planning, one item's trials, the summary.
 pub const TASK_SECONDS: u32 = 3600;
@@ -167,18 +165,15 @@ pub fn hyperopt(spec: &WorkflowSpec, targets: &Targets) -> Option<StateMachine> 
     )
     .state(
         "NotifySuccess",
-        notify(
+        notify_job(
             targets,
-            job_notice(
-                "GENERIC",
+            retry,
+            "GENERIC",
+            (
                 "Hyperopt finished",
                 "A hyperopt sweep finished; its summary is in the results bucket.",
-                "INFO",
-                false,
             ),
-            retry,
-            vec![catch_all("Done")],
-            next("Done"),
+            false,
         ),
     )
     .state("Done", State::Succeed)
@@ -188,18 +183,15 @@ pub fn hyperopt(spec: &WorkflowSpec, targets: &Targets) -> Option<StateMachine> 
     )
     .state(
         "NotifyFailure",
-        notify(
+        notify_job(
             targets,
-            job_notice(
-                "GENERIC",
+            retry,
+            "GENERIC",
+            (
                 "Hyperopt failed",
                 "A hyperopt sweep failed; the finished trials are in the results bucket.",
-                "ERROR",
-                true,
             ),
-            retry,
-            vec![catch_into(&["States.ALL"], "$.notification_error", "WorkflowFailed")],
-            next("WorkflowFailed"),
+            true,
         ),
     )
     .state(

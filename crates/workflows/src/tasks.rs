@@ -156,21 +156,43 @@ pub fn notify(
     )
 }
 
-/// A job's notification (backtest, hyperopt): its type, title, message and severity, the strategy, and the
-/// job's ids in the details, with the job's error when `failed`.
-pub fn job_notice(kind: &str, title: &str, message: &str, severity: &str, failed: bool) -> Value {
+/// A job's notification state (backtest, hyperopt): its type, title and message, the strategy, and the job's
+/// ids in the details. A success (INFO) goes on to `Done` whatever the call does; a failure (ERROR, with the
+/// job's error) goes on to `WorkflowFailed`, a failed call's error at `$.notification_error`.
+pub fn notify_job(
+    targets: &Targets,
+    retry: &RetrySpec,
+    kind: &str,
+    (title, message): (&str, &str),
+    failed: bool,
+) -> State {
     let mut details = json!({"job_id.$": "$.job_id", "trace_id.$": "$.trace_id"});
     if failed {
         details["error.$"] = json!("$.error");
     }
-    json!({
+    let payload = json!({
         "notification_type": kind,
         "title": title,
         "message": message,
         "strategy_name.$": "$.config.strategy",
-        "severity": severity,
+        "severity": if failed { "ERROR" } else { "INFO" },
         "details": details,
-    })
+    });
+    let (catch, next) = if failed {
+        (
+            catch_into(&["States.ALL"], "$.notification_error", "WorkflowFailed"),
+            "WorkflowFailed",
+        )
+    } else {
+        (catch_all("Done"), "Done")
+    };
+    notify(
+        targets,
+        payload,
+        retry,
+        vec![catch],
+        Transition::Next(next.into()),
+    )
 }
 
 /// cleanup-resources for the job (stopping its tasks), then `next`; its own failure goes to `next` too, with
