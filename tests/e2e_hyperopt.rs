@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use tradai_backtest::{synthetic, Market, Window};
-use tradai_backtest_runner::hyperopt::{job_key, summary_key, Summary, SweepJob};
+use tradai_backtest_runner::hyperopt::{summary_key, Summary, SweepJob};
 use tradai_domain::entities::Timeframe;
-use tradai_domain::ports::StoredObject;
-use tradai_hyperopt::{Constraints, Objective, SamplerKind, Spec};
+use tradai_hyperopt::{SamplerKind, Spec};
 use tradai_local_executor::{LocalIntegrations, LocalWorkflow};
 use tradai_market::{RecordedSource, Recording};
 use tradai_platform::MemoryPorts;
@@ -33,28 +32,15 @@ async fn a_sweep_runs_through_the_hyperopt_workflow_and_matches_one_process() {
         job_id: "sweep-1".into(),
         strategy: tradai_hyperopt::sample::strategy(),
         spec: Spec {
-            objective: Objective::Sharpe,
-            sampler: SamplerKind::Tpe,
-            trials: 18,
-            seed: 9,
-            constraints: Constraints::default(),
             folds: 3,
             round_size: 6,
+            ..Spec::new(SamplerKind::Tpe, 18, 9)
         },
         start_date: "2024-01-01".parse().expect("date"),
         end_date: "2024-04-01".parse().expect("date"),
         trials_per_item: 4,
     };
-    let object = StoredObject {
-        body: serde_json::to_vec(&job).expect("json"),
-        content_type: "application/json".into(),
-        metadata: Default::default(),
-    };
-    ports
-        .results
-        .put(&job_key(&job.job_id), object)
-        .await
-        .expect("job.json");
+    job.store(ports.results.as_ref()).await.expect("job.json");
 
     let local = ports.clone().with_source(Arc::new(RecordedSource::new(
         Recording::bundled().expect("pages"),

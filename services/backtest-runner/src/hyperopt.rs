@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tradai_domain::entities::{JobError, Point, StrategyConfig};
-use tradai_domain::ports::StoredObject;
+use tradai_domain::ports::{ObjectStore, StoredObject};
 use tradai_domain::DomainError;
 use tradai_hyperopt::{evaluate, Rounds, Spec, Trial, TrialState};
 
@@ -52,6 +52,19 @@ pub struct Summary {
     pub states: BTreeMap<String, usize>,
     pub best: Option<Trial>,
     pub trials: Vec<Trial>,
+}
+
+impl SweepJob {
+    /// Write the sweep where its tasks read it (`job.json` in the results bucket): what a sweep's starter does
+    /// before it starts the workflow.
+    pub async fn store(&self, results: &dyn ObjectStore) -> Result<(), JobError> {
+        let key = job_key(&self.job_id);
+        let body = serde_json::to_vec(self).map_err(unreadable(&key))?;
+        results
+            .put(&key, json_object(body, &self.job_id))
+            .await
+            .map_err(|e| failure("ResultsUnavailable", e.to_string()))
+    }
 }
 
 pub fn job_key(job_id: &str) -> String {

@@ -6,11 +6,11 @@ use std::sync::atomic::AtomicBool;
 
 use serde_json::json;
 use tradai_backtest::{synthetic, Market, Window};
-use tradai_backtest_runner::hyperopt::{job_key, SweepJob};
+use tradai_backtest_runner::hyperopt::SweepJob;
 use tradai_backtest_runner::Runner;
 use tradai_domain::entities::Timeframe;
-use tradai_domain::ports::{ObjectStore, StoredObject};
-use tradai_hyperopt::{sweep, Constraints, Objective, SamplerKind, Spec, TrialState};
+use tradai_domain::ports::ObjectStore;
+use tradai_hyperopt::{sweep, SamplerKind, Spec, TrialState};
 use tradai_test_support::emulator;
 
 use super::{memory, seed};
@@ -21,13 +21,9 @@ fn sweep_job(job_id: &str) -> SweepJob {
         job_id: job_id.to_owned(),
         strategy,
         spec: Spec {
-            objective: Objective::Sharpe,
-            sampler: SamplerKind::Tpe,
-            trials: 18,
-            seed: 3,
-            constraints: Constraints::default(),
             folds: 4,
             round_size: 6,
+            ..Spec::new(SamplerKind::Tpe, 18, 3)
         },
         start_date: "2024-01-01".parse().expect("date"),
         end_date: "2024-04-01".parse().expect("date"),
@@ -41,15 +37,7 @@ async fn run_by_tasks(
     results: &dyn ObjectStore,
     job: &SweepJob,
 ) -> tradai_backtest_runner::hyperopt::Summary {
-    let object = StoredObject {
-        body: serde_json::to_vec(job).expect("json"),
-        content_type: "application/json".into(),
-        metadata: Default::default(),
-    };
-    results
-        .put(&job_key(&job.job_id), object)
-        .await
-        .expect("job.json");
+    job.store(results).await.expect("job.json");
     for round in 0.. {
         let items = runner
             .hyperopt_plan(&job.job_id, round)
@@ -138,15 +126,7 @@ async fn the_tasks_over_memory_reproduce_the_sweep_in_one_process() {
 async fn a_lost_item_is_told_as_a_penalty_and_the_sweep_goes_on() {
     let m = memory().await;
     let job = sweep_job("hyperopt-lost");
-    let object = StoredObject {
-        body: serde_json::to_vec(&job).expect("json"),
-        content_type: "application/json".into(),
-        metadata: Default::default(),
-    };
-    m.results
-        .put(&job_key(&job.job_id), object)
-        .await
-        .expect("job.json");
+    job.store(m.results.as_ref()).await.expect("job.json");
     // Round 0's second item fails (its task never writes trials): within the Map's tolerance, the sweep goes on.
     assert_eq!(
         m.runner.hyperopt_plan(&job.job_id, 0).await.expect("plans"),
