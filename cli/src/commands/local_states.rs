@@ -69,7 +69,7 @@ pub async fn build(
             ))),
         None => Platform::memory(config)?.ports,
     };
-    let strategy = tradai_strategy::AppState::from_ports(&ports, verifier.clone());
+    let strategy = tradai_strategy::AppState::local(config, &ports, verifier.clone())?;
     tradai_strategy::seed_samples(&strategy).await?;
     let data = tradai_data_collection::AppState::from_ports(&ports, verifier.clone());
     let executor = Arc::new(tradai_local_executor::LocalExecutor::new(config, &ports)?);

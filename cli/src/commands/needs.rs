@@ -59,13 +59,17 @@ fn binary(name: &str) -> Option<Binary> {
     })
 }
 
-/// The AWS adapters a workspace binary runs (`Ports::aws`, and the backend's default executor); the runner
-/// uses only the record stores and object stores of its ports.
+/// The AWS adapters a workspace binary runs (`Ports::aws`, the backend's default executor, the strategy
+/// service's hyperopt workflow); the runner uses only the record stores and object stores of its ports.
 fn binary_access(config: &Config, name: &str) -> Vec<Use> {
     use tradai_platform::access::{executor, ports};
     let mut bound = ports(config, None);
     match name {
         "tradai-backend" => bound.extend(executor(config, tradai_platform::ExecutorKind::Sqs)),
+        "tradai-strategy" => bound.push(tradai_platform::access::workflow(
+            config,
+            tradai_strategy::settings::SWEEPS_WORKFLOW,
+        )),
         "tradai-backtest-runner" => bound.retain(|u| {
             u.access.adapter == access::RECORD_STORE.adapter
                 || u.access.adapter == access::OBJECT_STORE.adapter
@@ -157,6 +161,10 @@ mod tests {
         assert!(needs.access["backend-api"]
             .iter()
             .any(|u| u.access.adapter == "SqsQueue::lookup"));
+        assert!(needs.access["strategy-service"]
+            .iter()
+            .any(|u| u.access.adapter == "SfnWorkflows"
+                && u.name == config.names().state_machine("hyperopt").to_string()));
         assert!(needs.access["strategy-container"]
             .iter()
             .all(|u| u.resource_type != access::types::CLUSTER));

@@ -5,9 +5,11 @@ pub mod objective;
 pub mod rounds;
 pub mod sample;
 pub mod sampler;
+pub mod store;
 pub mod sweep;
 
 pub use objective::{Constraints, Objective};
 pub use rounds::Rounds;
 pub use sampler::{Candidate, Sampler, SamplerKind};
 pub use sweep::{evaluate, sweep, Outcome, Spec, SweepError, Trial, TrialState};
+pub use store::{Item, StoreError, Summary, SweepJob};

@@ -110,6 +110,19 @@ pub enum TrialState {
     Failed,
 }
 
+impl TrialState {
+    /// Its name as JSON writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TrialState::Complete => "complete",
+            TrialState::Pruned => "pruned",
+            TrialState::Rejected => "rejected",
+            TrialState::Invalid => "invalid",
+            TrialState::Failed => "failed",
+        }
+    }
+}
+
 /// One trial of a sweep (stored as JSON between the cloud's rounds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,9 @@
 //! retraining-state store for `dynamodb:updateItem`, and the results bucket for a distributed Map's
 //! `s3:getObject` and `s3:putObject`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -36,6 +38,17 @@ pub struct LocalIntegrations {
     pub config: Config,
     pub train: TrainSettings,
     pub environment: String,
+    /// The stop flag of each job's execution, by job id: a stopped sweep's trial tasks end early, storing the
+    /// trials that finished (what SIGTERM does to the runner in an ECS task).
+    pub stops: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
+}
+
+impl LocalIntegrations {
+    /// The stop flag of job `job_id`'s execution (a fresh, unset one for a job no one stops).
+    pub fn stop_flag(&self, job_id: &str) -> Arc<AtomicBool> {
+        let stops = self.stops.lock().unwrap_or_else(|e| e.into_inner());
+        stops.get(job_id).cloned().unwrap_or_default()
+    }
 }
 
 impl LocalIntegrations {
@@ -61,6 +74,7 @@ impl LocalIntegrations {
             config: config.clone(),
             train: TrainSettings::default(),
             environment: config.env().to_string(),
+            stops: Arc::default(),
         }
     }
 }
@@ -190,6 +204,7 @@ impl LocalIntegrations {
                         number("HYPEROPT_ROUND")?,
                         number("HYPEROPT_ITEM")?,
                         workers,
+                        self.stop_flag(job_id),
                     )
                     .await
                     .map(drop)

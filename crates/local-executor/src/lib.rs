@@ -6,10 +6,12 @@
 
 mod executor;
 mod integrations;
+mod sweeps;
 mod workflow;
 
 pub use executor::{concurrency, executor, LocalExecutor};
 pub use integrations::LocalIntegrations;
+pub use sweeps::LocalSweeps;
 pub use workflow::LocalWorkflow;
 
 pub use tradai_platform::{ExecutorKind, Platform, Ports};

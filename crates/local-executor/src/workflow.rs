@@ -71,9 +71,21 @@ impl LocalWorkflow {
 impl LocalWorkflow {
     /// Run the workflow on `input` as execution `name`, to its end.
     pub async fn execute(&self, name: &str, input: serde_json::Value) -> Execution {
+        self.execute_until(name, input, None).await
+    }
+
+    /// Run the workflow on `input` as execution `name`, to its end or until `stop` is set (then it ends
+    /// `States.Aborted` once the running task returns).
+    pub async fn execute_until(
+        &self,
+        name: &str,
+        input: serde_json::Value,
+        stop: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Execution {
         let interpreter = Interpreter {
             integrations: &self.integrations,
             delay_scale: self.delay_scale,
+            stop,
         };
         interpreter.run(&self.machine, name, input).await
     }

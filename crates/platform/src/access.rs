@@ -74,6 +74,16 @@ pub fn ports(config: &Config, alerts_topic: Option<&str>) -> Vec<Use> {
     out
 }
 
+/// The binding of [`Platform::workflow`](crate::Platform::workflow): the config's state machine `key`,
+/// started, watched and stopped.
+pub fn workflow(config: &Config, key: &str) -> Use {
+    bound(
+        &access::WORKFLOWS,
+        types::STATE_MACHINE,
+        config.names().state_machine(key).to_string(),
+    )
+}
+
 /// The bindings of the executor of `kind` (`crate::executor::aws`): the backtest queue looked up by name and
 /// sent to, or the backtest state machine started; the `ecs` executor runs tasks as the ports do.
 pub fn executor(config: &Config, kind: ExecutorKind) -> Vec<Use> {
@@ -86,11 +96,7 @@ pub fn executor(config: &Config, kind: ExecutorKind) -> Vec<Use> {
                 bound(&access::QUEUE_SEND, types::QUEUE, queue),
             ]
         }
-        ExecutorKind::Stepfunctions => vec![bound(
-            &access::WORKFLOWS,
-            types::STATE_MACHINE,
-            names.state_machine("backtest").to_string(),
-        )],
+        ExecutorKind::Stepfunctions => vec![workflow(config, "backtest")],
         ExecutorKind::Ecs => vec![bound(
             &access::TASK_RUNNER,
             types::CLUSTER,

@@ -46,7 +46,7 @@ pub async fn aws(
     clients: &tradai_aws::Clients,
     ports: &Ports,
 ) -> Result<Arc<dyn Executor>> {
-    use tradai_aws::{SfnWorkflows, SqsQueue};
+    use tradai_aws::SqsQueue;
     let policy = |service: &str| Arc::new(ResiliencePolicy::aws(service));
     Ok(match kind {
         ExecutorKind::Sqs => Arc::new(QueueExecutor {
@@ -61,35 +61,44 @@ pub async fn aws(
                 .await?,
             ),
         }),
-        ExecutorKind::Stepfunctions => {
-            let identity = clients
-                .sts
-                .get_caller_identity()
-                .send()
-                .await
-                .map_err(|e| DomainError::External {
-                    service: "sts".into(),
-                    kind: tradai_domain::ExternalKind::Unavailable,
-                    message: e.to_string(),
-                })?;
-            let arn = format!(
-                "arn:aws:states:{}:{}:stateMachine:{}",
-                config.settings().aws.region,
-                identity.account().unwrap_or_default(),
-                config.names().state_machine("backtest")
-            );
-            Arc::new(WorkflowExecutor {
-                workflows: Arc::new(SfnWorkflows::new(
-                    clients.sfn.clone(),
-                    arn,
-                    policy("states"),
-                )),
-                task_definition: strategy_task_definition(config),
-            })
-        }
+        ExecutorKind::Stepfunctions => Arc::new(WorkflowExecutor {
+            workflows: workflow(config, clients, "backtest").await?,
+            task_definition: strategy_task_definition(config),
+        }),
         ExecutorKind::Ecs => ecs(config, ports),
         ExecutorKind::Local => return Err(not_remote()),
     })
+}
+
+/// The config's state machine `key` (`backtest`, `hyperopt`, …) over `clients`: its ARN from the caller's
+/// account, looked up now.
+#[cfg(feature = "aws-ports")]
+pub async fn workflow(
+    config: &Config,
+    clients: &tradai_aws::Clients,
+    key: &str,
+) -> Result<Arc<tradai_aws::SfnWorkflows>> {
+    let identity = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| DomainError::External {
+            service: "sts".into(),
+            kind: tradai_domain::ExternalKind::Unavailable,
+            message: e.to_string(),
+        })?;
+    let arn = format!(
+        "arn:aws:states:{}:{}:stateMachine:{}",
+        config.settings().aws.region,
+        identity.account().unwrap_or_default(),
+        config.names().state_machine(key)
+    );
+    Ok(Arc::new(tradai_aws::SfnWorkflows::new(
+        clients.sfn.clone(),
+        arn,
+        Arc::new(ResiliencePolicy::aws("states")),
+    )))
 }
 
 /// The `ecs` executor over the ports' task runner.

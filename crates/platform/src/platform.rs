@@ -5,7 +5,7 @@ use std::sync::Arc;
 #[cfg(feature = "aws-ports")]
 use tradai_aws::{Clients, Endpoint};
 use tradai_config::Config;
-use tradai_domain::ports::Executor;
+use tradai_domain::ports::{Executor, WorkflowStarter};
 use tradai_domain::DomainError;
 
 #[cfg(feature = "aws-ports")]
@@ -119,6 +119,23 @@ impl Platform {
             Backing::Memory(memory) => memory.executor(kind),
             #[cfg(feature = "aws-ports")]
             Backing::Aws(clients) => crate::executor::aws(kind, config, clients, &self.ports).await,
+        }
+    }
+
+    /// The config's state machine `key` on AWS (Step Functions, or the emulator's); on memory there is none
+    /// (build the in-process one with `tradai-local-executor`).
+    #[cfg_attr(not(feature = "aws-ports"), allow(unused_variables))]
+    pub async fn workflow(
+        &self,
+        config: &Config,
+        key: &str,
+    ) -> Result<Arc<dyn WorkflowStarter>, DomainError> {
+        match &self.backing {
+            Backing::Memory(_) => Err(DomainError::Configuration(format!(
+                "the {key} workflow runs in Step Functions on AWS adapters; in memory, build the local one with tradai-local-executor"
+            ))),
+            #[cfg(feature = "aws-ports")]
+            Backing::Aws(clients) => Ok(crate::executor::workflow(config, clients, key).await?),
         }
     }
 }

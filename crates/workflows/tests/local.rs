@@ -109,6 +109,7 @@ async fn paths_selectors_choice_and_pass() {
     let run = Interpreter {
         integrations: &integrations,
         delay_scale: 0.0,
+        stop: None,
     }
     .run(&machine(vec![]), "exec-1", json!({"job_id": "j1"}))
     .await;
@@ -130,6 +131,7 @@ async fn transient_errors_are_retried_then_caught() {
     let run = Interpreter {
         integrations: &integrations,
         delay_scale: 0.0,
+        stop: None,
     }
     .run(&machine(retry(&["TransientError"], 3)), "e", json!({}))
     .await;
@@ -140,6 +142,7 @@ async fn transient_errors_are_retried_then_caught() {
     let run = Interpreter {
         integrations: &exhausted,
         delay_scale: 0.0,
+        stop: None,
     }
     .run(&machine(retry(&["TransientError"], 1)), "e", json!({}))
     .await;
@@ -159,6 +162,7 @@ async fn transient_errors_are_retried_then_caught() {
     let run = Interpreter {
         integrations: &other,
         delay_scale: 0.0,
+        stop: None,
     }
     .run(&machine(retry(&["TransientError"], 3)), "e", json!({}))
     .await;

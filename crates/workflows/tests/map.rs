@@ -123,6 +123,7 @@ async fn run(
     let interpreter = Interpreter {
         integrations: &fake,
         delay_scale: 0.0,
+        stop: None,
     };
     let execution = interpreter
         .run(
@@ -283,6 +284,7 @@ async fn a_counter_loop_runs_with_math_add_and_numeric_less_than_path() {
     let interpreter = Interpreter {
         integrations: &fake,
         delay_scale: 0.0,
+        stop: None,
     };
     let execution = interpreter
         .run(

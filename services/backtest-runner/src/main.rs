@@ -85,8 +85,15 @@ async fn hyperopt(runner: &Runner, args: &Args) -> ExitCode {
             .map(|items| format!("round {} planned: {items} items", args.round)),
         "hyperopt" => {
             let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+            // ECS stops a task with SIGTERM: the trials that finished are stored, the rest left out.
+            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = cancel.clone();
+            tokio::spawn(async move {
+                tradai_service_kit::shutdown_signal().await;
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
             runner
-                .hyperopt_item(job, args.round, args.item, workers)
+                .hyperopt_item(job, args.round, args.item, workers, cancel)
                 .await
                 .map(|trials| {
                     format!(

@@ -1,4 +1,5 @@
-//! `tradai-strategy --env ENV [--port PORT] [--adapters memory|aws]`: the strategy service. In-memory adapters
+//! `tradai-strategy --env ENV [--port PORT] [--adapters memory|aws] [--sweeps stepfunctions|local]`: the
+//! strategy service. In-memory adapters
 //! (the embedded default) start with the bundled sample strategies; `aws` reads the configs bucket of the
 //! environment (or the emulator at `AWS_ENDPOINT_URL`) and requires the MLflow server at `MLFLOW_TRACKING_URI`.
 //! Tokens are verified against the Cognito pool named by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` and
@@ -11,7 +12,7 @@ use tradai_platform::settings::process_env;
 use tradai_platform::{Adapters, Platform};
 use tradai_service_kit::http::HttpOptions;
 use tradai_service_kit::startup;
-use tradai_strategy::settings::{Args, MLFLOW_TRACKING_URI};
+use tradai_strategy::settings::{Args, SweepRunner, MLFLOW_TRACKING_URI};
 use tradai_strategy::{router, seed_samples, AppState};
 
 #[tokio::main]
@@ -27,7 +28,11 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         MLFLOW_TRACKING_URI.url(&process_env)?;
     }
     let platform = Platform::start(&config, args.service.adapters).await?;
-    let state = AppState::from_ports(&platform.ports, Arc::new(verifier));
+    let runner = args.sweeps.unwrap_or(match args.service.adapters {
+        Adapters::Aws => SweepRunner::Stepfunctions,
+        Adapters::Memory => SweepRunner::Local,
+    });
+    let state = AppState::on_platform(&config, &platform, runner, Arc::new(verifier)).await?;
     if args.service.adapters == Adapters::Memory {
         seed_samples(&state).await?;
     }

@@ -1,5 +1,5 @@
-//! The service's state: the configs bucket, the model registry and the token verifier, from the platform's
-//! ports; and the bundled sample strategies.
+//! The service's state: the configs bucket, the model registry, the sweeps (the results bucket and the
+//! hyperopt workflow) and the token verifier, from the platform's ports; and the bundled sample strategies.
 
 use std::sync::Arc;
 
@@ -8,6 +8,8 @@ use tradai_domain::ports::{ModelRegistry, ObjectStore};
 use tradai_service_kit::auth::Verifier;
 
 use crate::routes::configs;
+use crate::settings::SweepRunner;
+use crate::sweeps::{Sweeps, WORKFLOW};
 
 /// The service's dependencies.
 #[derive(Clone)]
@@ -16,6 +18,8 @@ pub struct AppState {
     pub configs: Arc<dyn ObjectStore>,
     /// The model registry (MLflow, or its in-memory twin).
     pub registry: Arc<dyn ModelRegistry>,
+    /// Hyperopt sweeps.
+    pub sweeps: Sweeps,
     pub verifier: Arc<Verifier>,
 }
 
@@ -35,12 +39,44 @@ impl FromRef<AppState> for Arc<Verifier> {
 pub const SAMPLES: [&str; 1] = [include_str!("../strategies/sma-crossover.json")];
 
 impl AppState {
-    /// The service over the platform's configs bucket and model registry.
-    pub fn from_ports(ports: &tradai_platform::Ports, verifier: Arc<Verifier>) -> AppState {
+    /// The service over the platform's configs bucket and model registry, its sweeps run by `workflow`.
+    pub fn new(
+        config: &tradai_config::Config,
+        ports: &tradai_platform::Ports,
+        workflow: Arc<dyn tradai_domain::ports::WorkflowStarter>,
+        verifier: Arc<Verifier>,
+    ) -> AppState {
         AppState {
             configs: ports.configs.clone(),
             registry: ports.registry.clone(),
+            sweeps: Sweeps::new(config, ports.results.clone(), workflow),
             verifier,
+        }
+    }
+
+    /// The service over `ports`, its sweeps run in this process (the local platform and the tests).
+    pub fn local(
+        config: &tradai_config::Config,
+        ports: &tradai_platform::Ports,
+        verifier: Arc<Verifier>,
+    ) -> tradai_domain::Result<AppState> {
+        let sweeps = tradai_local_executor::LocalSweeps::new(config, ports)?;
+        Ok(AppState::new(config, ports, Arc::new(sweeps), verifier))
+    }
+
+    /// [`AppState::new`] over `platform`, its sweeps run by `runner`: how the binary builds it.
+    pub async fn on_platform(
+        config: &tradai_config::Config,
+        platform: &tradai_platform::Platform,
+        runner: SweepRunner,
+        verifier: Arc<Verifier>,
+    ) -> tradai_domain::Result<AppState> {
+        match runner {
+            SweepRunner::Local => AppState::local(config, &platform.ports, verifier),
+            SweepRunner::Stepfunctions => {
+                let workflow = platform.workflow(config, WORKFLOW).await?;
+                Ok(AppState::new(config, &platform.ports, workflow, verifier))
+            }
         }
     }
 }

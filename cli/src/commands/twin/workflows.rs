@@ -318,6 +318,7 @@ pub async fn run(sfn: aws_sdk_sfn::Client, machines: Vec<Machine>) {
                     let interpreter = Interpreter {
                         integrations: integrations.as_ref(),
                         delay_scale: 1.0,
+                        stop: None,
                     };
                     let done = interpreter.run_as(&machine, &execution, &name, input).await;
                     let (error, cause) = match &done.error {

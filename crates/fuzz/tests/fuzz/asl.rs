@@ -39,6 +39,7 @@ fn run(
     let interpreter = Interpreter {
         integrations: &Echo,
         delay_scale: 0.0,
+        stop: None,
     };
     let execution = runtime.block_on(interpreter.run(machine, "fuzz", input));
     match (&execution.error, execution.succeeded) {

@@ -5,6 +5,7 @@
 //! `Catch` (the error object `{Error, Cause}` at the catcher's result path), task timeouts as
 //! `States.Timeout`, `Choice`, `Pass`, `Succeed` and `Fail`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -103,10 +104,14 @@ fn caught(catch: &[Catch], failure: &TaskFailure, data: &Value) -> Option<(Trans
         })
 }
 
-/// The local interpreter: its integrations and how fast retry delays pass (0 skips them, 1 is real time).
+/// The local interpreter: its integrations, how fast retry delays pass (0 skips them, 1 is real time), and
+/// the flag that stops its executions (Step Functions' `StopExecution`).
 pub struct Interpreter<'a> {
     pub integrations: &'a dyn Integrations,
     pub delay_scale: f64,
+    /// Once set, an execution enters no further state and ends `States.Aborted` (a running task or Map
+    /// finishes first; the integrations see the same flag to cut it short).
+    pub stop: Option<&'a AtomicBool>,
 }
 
 impl std::fmt::Debug for Interpreter<'_> {
@@ -116,6 +121,17 @@ impl std::fmt::Debug for Interpreter<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// The failure of a stopped execution (its status is ABORTED).
+pub fn aborted() -> TaskFailure {
+    TaskFailure {
+        error: ABORTED.into(),
+        cause: "the execution was stopped".into(),
+    }
+}
+
+/// The error of a stopped execution.
+pub const ABORTED: &str = "States.Aborted";
 
 /// States an execution may enter before it is stopped as a runaway loop.
 const MAX_TRANSITIONS: usize = 1000;
@@ -138,6 +154,9 @@ impl Interpreter<'_> {
         let mut context = json!({"Execution": {"Id": id, "Name": name, "Input": input.clone()}});
         let (mut current, mut data, mut visited) = (machine.start_at.clone(), input, Vec::new());
         while visited.len() < MAX_TRANSITIONS {
+            if self.stop.is_some_and(|stop| stop.load(Ordering::SeqCst)) {
+                return Execution::failed(data, aborted(), visited);
+            }
             visited.push(current.clone());
             context["State"] =
                 json!({"Name": current, "EnteredTime": chrono::Utc::now().to_rfc3339()});

@@ -1,5 +1,6 @@
 //! Routes the backend forwards to the strategy service (reference §7.1: strategy configs, promotion, model
-//! versions and rollback). The backend refuses a caller who lacks the route's permission (the strategy service
+//! versions and rollback; and hyperopt sweeps, so that one API base reaches them where no load balancer routes
+//! `/api/v1/hyperopt*` to the strategy service itself, as the cloud's does). The backend refuses a caller who lacks the route's permission (the strategy service
 //! requires the same one, which a test holds them to); the caller's token and correlation id travel with the
 //! request, so the strategy service authorises the caller again itself. An unreachable service is a 503.
 
@@ -16,7 +17,7 @@ use crate::AppState;
 /// Every route the backend forwards to the strategy service, as `METHOD path`, with the permission it
 /// requires (the strategy service's route declares the same): the router serves exactly these, and `tradai
 /// infra check` counts them reachable wherever the backend is.
-pub const FORWARDED: [(&str, Permission); 10] = [
+pub const FORWARDED: [(&str, Permission); 14] = [
     ("GET /api/v1/strategies", Permission::Read),
     ("POST /api/v1/strategies/validate", Permission::Read),
     ("POST /api/v1/strategies/merge", Permission::Read),
@@ -41,6 +42,13 @@ pub const FORWARDED: [(&str, Permission); 10] = [
     (
         "POST /api/v1/models/{model_name}/rollback",
         Permission::RollbackModels,
+    ),
+    ("POST /api/v1/hyperopt", Permission::SubmitBacktests),
+    ("GET /api/v1/hyperopt", Permission::Read),
+    ("GET /api/v1/hyperopt/{job_id}", Permission::Read),
+    (
+        "POST /api/v1/hyperopt/{job_id}/cancel",
+        Permission::CancelBacktests,
     ),
 ];
 

@@ -3,6 +3,7 @@
 //! exactly the trials of the sweep run in one process over the same candles.
 
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use serde_json::json;
 use tradai_backtest::{synthetic, Market, Window};
@@ -48,7 +49,7 @@ async fn run_by_tasks(
         }
         for item in 0..items as u32 {
             runner
-                .hyperopt_item(&job.job_id, round, item, 2)
+                .hyperopt_item(&job.job_id, round, item, 2, Arc::default())
                 .await
                 .expect("runs its item");
         }
@@ -133,7 +134,7 @@ async fn a_lost_item_is_told_as_a_penalty_and_the_sweep_goes_on() {
         2
     );
     m.runner
-        .hyperopt_item(&job.job_id, 0, 0, 1)
+        .hyperopt_item(&job.job_id, 0, 0, 1, Arc::default())
         .await
         .expect("item 0");
     assert_eq!(
@@ -141,11 +142,11 @@ async fn a_lost_item_is_told_as_a_penalty_and_the_sweep_goes_on() {
         2
     );
     m.runner
-        .hyperopt_item(&job.job_id, 1, 0, 1)
+        .hyperopt_item(&job.job_id, 1, 0, 1, Arc::default())
         .await
         .expect("item 0");
     m.runner
-        .hyperopt_item(&job.job_id, 1, 1, 1)
+        .hyperopt_item(&job.job_id, 1, 1, 1, Arc::default())
         .await
         .expect("item 1");
     let summary = m

@@ -149,6 +149,7 @@ async fn the_workflow_retry_fires_on_a_transient_error_from_the_function() {
         let interpreter = Interpreter {
             integrations: &invoke,
             delay_scale: 0.0,
+            stop: None,
         };
         let execution = interpreter.run(&machine, "retry", input).await;
         assert!(!execution.succeeded);

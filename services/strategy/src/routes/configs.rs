@@ -67,7 +67,8 @@ fn validation(document: &Value) -> (bool, Vec<ConfigIssue>) {
     }
 }
 
-async fn load(state: &AppState, name: &str) -> Result<Value, ApiError> {
+/// The stored strategy `name`'s config document (404 when there is none).
+pub async fn load(state: &AppState, name: &str) -> Result<Value, ApiError> {
     let object = state.configs.get(&key(name)).await.map_err(|e| match e {
         DomainError::NotFound { .. } => ApiError::not_found("Strategy", name),
         other => ApiError::unavailable("configs bucket", &other.to_string()),

@@ -2,6 +2,7 @@
 
 pub mod configs;
 pub mod models;
+pub mod sweeps;
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use crate::AppState;
     info(
         title = "TradAI strategy service",
         version = "0.1.0",
-        description = "Strategy configs and the model registry (reference §7.2)"
+        description = "Strategy configs, the model registry and hyperopt sweeps (reference §7.2)"
     ),
     paths(
         configs::list,
@@ -35,6 +36,10 @@ use crate::AppState;
         models::stage,
         models::promote,
         models::register,
+        sweeps::start,
+        sweeps::list,
+        sweeps::get,
+        sweeps::cancel,
         health
     ),
     components(schemas(
@@ -46,6 +51,12 @@ use crate::AppState;
         models::StageRequest,
         models::VersionChoice,
         models::RegisterRequest,
+        crate::sweeps::StartSweep,
+        crate::sweeps::SweepRecord,
+        crate::sweeps::SweepStatus,
+        crate::sweeps::SweepView,
+        crate::sweeps::SweepPage,
+        crate::sweeps::Progress,
         tradai_service_kit::ApiError
     )),
     modifiers(&BearerAuth)
@@ -135,6 +146,13 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             "/api/v1/models/{model_name}/rollback",
             post(models::rollback),
         )
+        .route("/api/v1/hyperopt", get(sweeps::list))
+        .route(
+            "/api/v1/hyperopt",
+            post(sweeps::start).route_layer(body_limit(CONFIG_BODY_LIMIT)),
+        )
+        .route("/api/v1/hyperopt/{job_id}", get(sweeps::get))
+        .route("/api/v1/hyperopt/{job_id}/cancel", post(sweeps::cancel))
         .with_state(state)
         .merge(tradai_service_kit::docs::routes(
             openapi(),

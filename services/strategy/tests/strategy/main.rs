@@ -2,6 +2,7 @@
 //! on a real MLflow server.
 
 mod models;
+mod sweeps;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use tradai_strategy::{router, AppState, SAMPLES};
 
 struct Service {
     app: Router,
+    state: AppState,
     token: String,
     registry: Arc<dyn ModelRegistry>,
     key: Key,
@@ -28,7 +30,7 @@ async fn start_with(registry: Option<Arc<dyn ModelRegistry>>) -> Service {
     let jwks = JwksServer::start(vec![key.jwk()]).await;
     let config = tradai_test_support::config_with_prefix("tradai");
     let ports = tradai_platform::Ports::memory(&config).expect("ports");
-    let mut state = AppState::from_ports(&ports, Arc::new(jwks.verifier()));
+    let mut state = AppState::local(&config, &ports, Arc::new(jwks.verifier())).expect("state");
     tradai_strategy::seed_samples(&state)
         .await
         .expect("samples");
@@ -37,6 +39,7 @@ async fn start_with(registry: Option<Arc<dyn ModelRegistry>>) -> Service {
     }
     Service {
         app: router(state.clone(), &HttpOptions::default()),
+        state: state.clone(),
         token: key.sign(&access_claims(&jwks.issuer())),
         registry: state.registry,
         issuer: jwks.issuer(),
