@@ -33,6 +33,9 @@ pub enum Command {
     /// Submit, follow, list and cancel backtests through the backend API.
     #[command(subcommand)]
     Backtest(BacktestCommand),
+    /// Start, follow, list and cancel hyperopt sweeps, and read their best parameters, through the API.
+    #[command(subcommand)]
+    Hyperopt(HyperoptCommand),
     /// Sign in with Cognito (or store a token) for the API commands.
     Login(LoginArgs),
     /// Deploy the stacks of an environment with the Pulumi CLI, layer by layer.
@@ -169,6 +172,71 @@ pub struct SubmitArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub stoploss: Option<f64>,
     /// Follow the job to its end (as `watch`).
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// `tradai hyperopt …`
+#[derive(Debug, Subcommand)]
+pub enum HyperoptCommand {
+    /// Start a sweep of a stored strategy over its search space (or `--space`).
+    Submit(SweepArgs),
+    /// Show one sweep: status, trials done, the best so far.
+    Status(JobArgs),
+    /// Follow a sweep to its end with a live progress display (trials, best objective, rate, time left).
+    Watch(JobArgs),
+    /// List sweeps, newest first.
+    List(ListArgs),
+    /// The best trial of a sweep: its objective and parameters.
+    Best(JobArgs),
+    /// Stop a running sweep; the trials that finished are kept.
+    Cancel(JobArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// A JSON request body (the API's StartSweep); flags given as well override its fields.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Strategy name (e.g. sma-crossover).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// First day traded, YYYY-MM-DD (included).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// The day the range ends, YYYY-MM-DD (excluded).
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Trials to run (1 to 10000) [API default: 100].
+    #[arg(long)]
+    pub trials: Option<u32>,
+    /// tpe, random or grid [API default: tpe].
+    #[arg(long)]
+    pub sampler: Option<String>,
+    /// sharpe, sortino, profit_total or calmar [API default: sharpe].
+    #[arg(long)]
+    pub objective: Option<String>,
+    /// The sampler's seed [API default: 0].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Walk-forward folds, pruned at the median between them (1 to 20).
+    #[arg(long)]
+    pub folds: Option<u32>,
+    /// A trial with fewer trades is not a candidate for the best.
+    #[arg(long)]
+    pub min_trades: Option<u32>,
+    /// A trial with a larger drawdown (a fraction, 0.3 = 30 %) is not a candidate for the best.
+    #[arg(long)]
+    pub max_drawdown: Option<f64>,
+    /// A JSON file with the search space, replacing the strategy's own.
+    #[arg(long, value_name = "FILE")]
+    pub space: Option<PathBuf>,
+    /// Follow the sweep to its end (as `watch`).
     #[arg(long)]
     pub wait: bool,
     /// Give up waiting after this many seconds.

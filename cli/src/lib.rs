@@ -15,6 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Local(command) => commands::local::run(command, dir),
         Command::Infra(command) => commands::infra::run(command, dir),
         Command::Backtest(command) => commands::backtest::run(command),
+        Command::Hyperopt(command) => commands::hyperopt::run(command),
         Command::Login(args) => commands::login::run(args, dir),
         Command::Deploy(args) => commands::pulumi::deploy(args),
         Command::Twin(command) => commands::twin::run(command, dir),

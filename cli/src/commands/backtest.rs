@@ -51,24 +51,27 @@ pub fn run(command: BacktestCommand) -> anyhow::Result<std::process::ExitCode> {
     })
 }
 
+/// The JSON object in request file `file` (an empty object without one); `what` names the request.
+pub fn request_file(file: Option<&std::path::Path>, what: &str) -> anyhow::Result<Value> {
+    let Some(path) = file else {
+        return Ok(json!({}));
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("--file {}", path.display()))?;
+    let value: Value = serde_json::from_str(&text)
+        .with_context(|| format!("--file {}: not JSON", path.display()))?;
+    if !value.is_object() {
+        bail!(
+            "--file {}: expected a JSON object (a {what})",
+            path.display()
+        );
+    }
+    Ok(value)
+}
+
 /// The request body: the file's, with the flags on top; the fields the API needs must be there.
 pub fn request(args: &SubmitArgs) -> anyhow::Result<Value> {
-    let mut body = match &args.file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--file {}", path.display()))?;
-            let value: Value = serde_json::from_str(&text)
-                .with_context(|| format!("--file {}: not JSON", path.display()))?;
-            if !value.is_object() {
-                bail!(
-                    "--file {}: expected a JSON object (a backtest request)",
-                    path.display()
-                );
-            }
-            value
-        }
-        None => json!({}),
-    };
+    let mut body = request_file(args.file.as_deref(), "backtest request")?;
     let mut set = |key: &str, value: Option<Value>| {
         if let Some(value) = value {
             body[key] = value;
@@ -161,7 +164,8 @@ async fn watch_job(args: JobArgs) -> anyhow::Result<std::process::ExitCode> {
     .await
 }
 
-fn text(value: &Value) -> String {
+/// A JSON value as a table shows it (a string without its quotes).
+pub fn text(value: &Value) -> String {
     value
         .as_str()
         .map_or_else(|| value.to_string(), str::to_owned)

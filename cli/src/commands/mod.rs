@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod backtest;
+pub mod hyperopt;
 pub mod config;
 pub mod infra;
 pub mod local;

@@ -202,3 +202,34 @@ fn path_helpers() {
     );
     assert_eq!(place(&input, Some("$"), json!(3)), json!(3));
 }
+
+/// Sets the stop flag while its task runs (a `StopExecution` arriving mid-task), then answers.
+struct StopDuring<'a>(&'a std::sync::atomic::AtomicBool);
+
+#[async_trait]
+impl Integrations for StopDuring<'_> {
+    async fn call(&self, _resource: &str, _parameters: Value) -> Result<Value, TaskFailure> {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        ok()
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_execution_finishes_its_task_and_enters_no_further_state() {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let run = Interpreter {
+        integrations: &StopDuring(&stop),
+        delay_scale: 0.0,
+        stop: Some(&stop),
+    }
+    .run(&machine(vec![]), "e", json!({"job_id": "j1"}))
+    .await;
+    assert!(!run.succeeded);
+    assert_eq!(run.visited, ["Work"], "no state after the task");
+    assert_eq!(
+        run.error.map(|e| e.error),
+        Some(tradai_workflows::local::ABORTED.to_owned())
+    );
+    // The task's result was placed before the stop was seen.
+    assert_eq!(run.output["result"], json!({"data": {"ok": true}}));
+}
