@@ -343,8 +343,11 @@ mod tests {
     fn flags_and_the_space_file_make_the_body() {
         let dir = tempfile::tempdir().expect("dir");
         let space = dir.path().join("space.json");
-        std::fs::write(&space, r#"{"stoploss": {"type": "float", "low": -0.2, "high": -0.05}}"#)
-            .expect("write");
+        std::fs::write(
+            &space,
+            r#"{"stoploss": {"type": "float", "low": -0.2, "high": -0.05}}"#,
+        )
+        .expect("write");
         let mut a = args();
         a.space = Some(space.clone());
         assert_eq!(

@@ -2,8 +2,8 @@
 
 pub mod api;
 pub mod backtest;
-pub mod hyperopt;
 pub mod config;
+pub mod hyperopt;
 pub mod infra;
 pub mod local;
 mod local_states;

@@ -323,6 +323,11 @@ fn the_planned_graph_runs_its_flows_end_to_end() {
     );
     assert!(report["metrics"]["trade_count"].is_u64(), "{report}");
 
+    // A hyperopt sweep of the sample runs through the planned hyperopt workflow and its distributed Map.
+    runtime.block_on(crate::twin_sweep::a_sweep_runs_through_the_distributed_map(
+        &twin, backend, &token, &name,
+    ));
+
     // A runner killed mid-run fails its job with the task's exit code; nothing is left RUNNING.
     twin_flows::a_crashed_runner_fails_its_job(
         &twin,

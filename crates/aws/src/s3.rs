@@ -40,11 +40,20 @@ impl S3ObjectStore {
                 "the config has no bucket '{key}'"
             )));
         }
-        Ok(S3ObjectStore {
+        Ok(Self::named(
             client,
-            bucket: config.names().bucket(key).to_string(),
+            config.names().bucket(key).to_string(),
             policy,
-        })
+        ))
+    }
+
+    /// The bucket called `bucket` (a workflow's task names its bucket).
+    pub fn named(client: Client, bucket: String, policy: Arc<ResiliencePolicy>) -> Self {
+        S3ObjectStore {
+            client,
+            bucket,
+            policy,
+        }
     }
 }
 

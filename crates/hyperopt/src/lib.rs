@@ -11,5 +11,5 @@ pub mod sweep;
 pub use objective::{Constraints, Objective};
 pub use rounds::Rounds;
 pub use sampler::{Candidate, Sampler, SamplerKind};
-pub use sweep::{evaluate, sweep, Outcome, Spec, SweepError, Trial, TrialState};
 pub use store::{Item, StoreError, Summary, SweepJob};
+pub use sweep::{evaluate, sweep, Outcome, Spec, SweepError, Trial, TrialState};

@@ -17,6 +17,16 @@ pub enum Objective {
 }
 
 impl Objective {
+    /// Its name as JSON writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Sharpe => "sharpe",
+            Objective::Sortino => "sortino",
+            Objective::ProfitTotal => "profit_total",
+            Objective::Calmar => "calmar",
+        }
+    }
+
     /// The objective's value for `metrics` (finite).
     pub fn of(self, metrics: &Metrics) -> f64 {
         let value = match self {

@@ -186,5 +186,12 @@ mod tests {
         for state in [Complete, Pruned, Rejected, Invalid, Failed] {
             assert_eq!(serde_json::to_value(&state).ok(), Some(state.name().into()));
         }
+        use crate::Objective::*;
+        for objective in [Sharpe, Sortino, ProfitTotal, Calmar] {
+            assert_eq!(
+                serde_json::to_value(objective).ok(),
+                Some(objective.name().into())
+            );
+        }
     }
 }

@@ -25,8 +25,13 @@ fn stored(error: StoreError) -> JobError {
 }
 
 impl Runner {
-    async fn read_json<T: for<'de> serde::Deserialize<'de>>(&self, key: &str) -> Result<T, JobError> {
-        store::read_json(self.results.as_ref(), key).await.map_err(stored)
+    async fn read_json<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        key: &str,
+    ) -> Result<T, JobError> {
+        store::read_json(self.results.as_ref(), key)
+            .await
+            .map_err(stored)
     }
 
     async fn write_json<T: serde::Serialize>(

@@ -49,7 +49,12 @@ impl AppState {
         AppState {
             configs: ports.configs.clone(),
             registry: ports.registry.clone(),
-            sweeps: Sweeps::new(config, ports.results.clone(), workflow),
+            sweeps: Sweeps::new(
+                config,
+                ports.results.clone(),
+                ports.config_versions.clone(),
+                workflow,
+            ),
             verifier,
         }
     }

@@ -13,7 +13,7 @@ macro_rules! with_aws {
 
 with_aws!(
     alarms, calls, cognito, compute, control, emulator, front, functions, gateway, graph, iam,
-    lambda, oauth, network, operator, plane, processes, provision, relay, services, tasks,
+    lambda, oauth, network, objects, operator, plane, processes, provision, relay, services, tasks,
     triggers, up, workflows,
 );
 mod fire;

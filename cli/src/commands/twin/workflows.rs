@@ -3,7 +3,9 @@
 //! emulator, as the backtest consumer or a schedule starts it, and the twin picks it up from there.
 //! `lambda:invoke` calls the function's process by the ARN the definition names. `ecs:runTask.sync` starts
 //! the planned task definition's container as a process, with the call's container overrides, and waits for
-//! it to exit. `dynamodb:updateItem` updates the emulator's table with the definition's expression. Anything
+//! it to exit. `dynamodb:updateItem` updates the emulator's table with the definition's expression;
+//! `s3:getObject` and `s3:putObject` (a distributed Map's items and results) read and write the emulator's
+//! bucket as JSON. Anything
 //! else fails the task as `States.Runtime`, naming it.
 //!
 //! The emulator cannot be told how an execution ended. A finished one is stopped there: ABORTED, with its real
@@ -17,7 +19,9 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tradai_lambdas::runtime_api::Outcome;
 use tradai_workflows::local::{update_item, Integrations, Interpreter, TaskFailure};
-use tradai_workflows::{StateMachine, DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE};
+use tradai_workflows::{
+    StateMachine, DYNAMODB_UPDATE_ITEM, ECS_RUN_TASK_SYNC, LAMBDA_INVOKE, S3_GET_OBJECT, S3_PUT_OBJECT,
+};
 
 use super::calls::{self, Call, Need, Protocol};
 use super::compute;
@@ -70,7 +74,7 @@ fn api_form(parameters: &Value) -> Value {
 impl TwinIntegrations {
     /// Hold a task's call (`needs`) to the state machine's role; a denial fails the task with `error`, as
     /// Step Functions reports the service's `AccessDeniedException`.
-    fn hold(&self, service: &str, operation: &str, needs: Vec<Need>, error: &str) -> Result<(), TaskFailure> {
+    pub(super) fn hold(&self, service: &str, operation: &str, needs: Vec<Need>, error: &str) -> Result<(), TaskFailure> {
         let Some(role) = &self.role else {
             return Ok(());
         };
@@ -224,6 +228,8 @@ impl Integrations for TwinIntegrations {
             LAMBDA_INVOKE => self.invoke(&parameters).await,
             ECS_RUN_TASK_SYNC => self.run_task(&parameters).await,
             DYNAMODB_UPDATE_ITEM => self.update_item(&parameters).await,
+            S3_GET_OBJECT => self.get_object(&parameters).await,
+            S3_PUT_OBJECT => self.put_object(&parameters).await,
             other => Err(runtime(format!("the twin runs no process for {other}"))),
         }
     }

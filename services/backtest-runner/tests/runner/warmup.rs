@@ -200,7 +200,10 @@ async fn a_declared_startup_count_loads_that_many_candles() {
     let mut strategy = strategy;
     strategy["startup_candle_count"] = json!(60);
     // The sample's search space reaches 120 candles; this strategy is swept by no one.
-    strategy.as_object_mut().expect("object").remove("search_space");
+    strategy
+        .as_object_mut()
+        .expect("object")
+        .remove("search_space");
     let data = candles(-55, 95, &[(2, 110.0)]);
     let doc = result(&job("2024-01-01", "2024-01-02"), &data, &[], Some(strategy)).await;
     assert_eq!(doc["startup_candles"], 60);

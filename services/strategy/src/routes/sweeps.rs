@@ -31,10 +31,7 @@ pub async fn start(
         .get("x-correlation-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let record = state
-        .sweeps
-        .start(sweep, &principal.subject, trace)
-        .await?;
+    let record = state.sweeps.start(sweep, &principal.subject, trace).await?;
     let mut response = (StatusCode::ACCEPTED, Json(record.clone())).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/hyperopt/{}", record.job_id)) {
         response.headers_mut().insert(header::LOCATION, location);

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::json;
 use tradai_config::Config;
-use tradai_domain::entities::Timestamp;
-use tradai_domain::ports::{ObjectStore, WorkflowStarter};
+use tradai_domain::entities::{apply, ConfigVersion, StrategyConfig, Timestamp};
+use tradai_domain::ports::{ExecutionStatus, ObjectStore, RecordStore, WorkflowStarter};
 use tradai_domain::DomainError;
 use tradai_hyperopt::store::{self, StoreError};
 use tradai_hyperopt::{Summary, SweepJob, Trial};
@@ -32,6 +32,8 @@ pub struct Sweeps {
     pub results: Arc<dyn ObjectStore>,
     /// The hyperopt workflow.
     pub workflow: Arc<dyn WorkflowStarter>,
+    /// Config versions: a completed sweep's best parameters become a DRAFT.
+    pub versions: Arc<dyn RecordStore<ConfigVersion>>,
     /// The strategy task family its runner tasks run as.
     pub task_definition: String,
     /// Trials per Map item (the config's `workflows.hyperopt.map.trials_per_item`).
@@ -96,6 +98,7 @@ impl Sweeps {
     pub fn new(
         config: &Config,
         results: Arc<dyn ObjectStore>,
+        versions: Arc<dyn RecordStore<ConfigVersion>>,
         workflow: Arc<dyn WorkflowStarter>,
     ) -> Sweeps {
         let trials_per_item = config
@@ -107,6 +110,7 @@ impl Sweeps {
         Sweeps {
             results,
             workflow,
+            versions,
             task_definition: tradai_platform::executor::strategy_task_definition(config),
             trials_per_item,
         }
@@ -140,7 +144,7 @@ impl Sweeps {
             start_date,
             end_date,
         } = sweep;
-        let warmup = tradai_domain::entities::StrategyConfig {
+        let warmup = StrategyConfig {
             startup_candle_count: Some(strategy.search_space.startup_candles(&strategy)),
             ..strategy.clone()
         };
@@ -176,6 +180,7 @@ impl Sweeps {
             completed_at: None,
             execution_arn: None,
             error: None,
+            config_version_id: None,
         };
         SweepJob {
             job_id: job_id.clone(),
@@ -222,7 +227,10 @@ impl Sweeps {
 
     /// `record` with its execution's status, saved when it has ended.
     async fn refreshed(&self, record: SweepRecord) -> Result<SweepRecord, ApiError> {
-        let Some(execution) = record.execution_arn.as_deref().filter(|_| !record.finished())
+        let Some(execution) = record
+            .execution_arn
+            .as_deref()
+            .filter(|_| !record.finished())
         else {
             return Ok(record);
         };
@@ -231,13 +239,68 @@ impl Sweeps {
             .status(execution)
             .await
             .map_err(workflow_down)?;
-        match record.on_execution(status, Timestamp::now()) {
-            Some(ended) => {
+        let summarised = status != ExecutionStatus::Running
+            && match self.results.get(&store::summary_key(&record.job_id)).await {
+                Ok(_) => true,
+                Err(DomainError::NotFound { .. }) => false,
+                Err(other) => {
+                    return Err(ApiError::unavailable("results bucket", &other.to_string()))
+                }
+            };
+        match record.on_execution(status, summarised, Timestamp::now()) {
+            Some(mut ended) => {
+                if ended.status == SweepStatus::Completed {
+                    ended.config_version_id = self.register_best(&ended).await?;
+                }
                 self.save(&ended).await?;
                 Ok(ended)
             }
             None => Ok(record),
         }
+    }
+
+    /// Register completed sweep `job`'s best trial as a DRAFT config version of its strategy: the strategy
+    /// with the best parameters applied (content-addressed, so registering again is the same version); its
+    /// id, or `None` for a sweep without a complete trial.
+    async fn register_best(&self, job: &SweepRecord) -> Result<Option<String>, ApiError> {
+        let results = self.results.as_ref();
+        let summary: Summary = store::read_json(results, &store::summary_key(&job.job_id))
+            .await
+            .map_err(bucket)?;
+        let Some(best) = summary.best else {
+            return Ok(None);
+        };
+        let sweep: SweepJob = store::read_json(results, &store::job_key(&job.job_id))
+            .await
+            .map_err(bucket)?;
+        let tuned = apply(&sweep.strategy, &best.params).map_err(|reason| {
+            tracing::error!(job_id = %job.job_id, %reason, "the best trial's parameters do not apply");
+            ApiError::internal()
+        })?;
+        let tuned = StrategyConfig {
+            search_space: Default::default(),
+            ..tuned
+        };
+        let data = serde_json::to_value(&tuned).map_err(|_| ApiError::internal())?;
+        let version = ConfigVersion::draft(
+            tuned.name.clone(),
+            data,
+            format!(
+                "hyperopt {}: trial {} of {}, {} {:.4}",
+                job.job_id,
+                best.number,
+                job.trials,
+                job.objective.name(),
+                best.value.unwrap_or(f64::NAN)
+            ),
+            Timestamp::now(),
+        );
+        self.versions
+            .put_if_absent(&version)
+            .await
+            .map_err(|e| ApiError::unavailable("config versions", &e.to_string()))?;
+        tracing::info!(job_id = %job.job_id, config_id = %version.config_id, "best parameters registered as a DRAFT");
+        Ok(Some(version.config_id))
     }
 
     /// Job `job_id` with its progress: its summary once written, else the trials stored so far.

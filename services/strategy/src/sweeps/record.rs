@@ -83,6 +83,9 @@ pub struct SweepRecord {
     pub execution_arn: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+    /// The DRAFT config version holding its best trial's parameters (once it completed with one).
+    #[serde(default)]
+    pub config_version_id: Option<String>,
 }
 
 impl SweepRecord {
@@ -91,22 +94,29 @@ impl SweepRecord {
         self.status != SweepStatus::Running
     }
 
-    /// The record once its execution is `status`: ended when the execution has (`None`: no change).
-    pub fn on_execution(&self, status: ExecutionStatus, now: Timestamp) -> Option<SweepRecord> {
+    /// The record once its execution is `status`, `summarised` when the finaliser wrote the summary: ended
+    /// when the execution has (`None`: no change). A written summary is what completes a sweep, so an
+    /// execution that an emulator can only end as ABORTED still completes it (decision H7).
+    pub fn on_execution(
+        &self,
+        status: ExecutionStatus,
+        summarised: bool,
+        now: Timestamp,
+    ) -> Option<SweepRecord> {
         let (next, error) = match status {
             ExecutionStatus::Running => return None,
-            ExecutionStatus::Succeeded => (SweepStatus::Completed, None),
+            _ if summarised => (SweepStatus::Completed, None),
             ExecutionStatus::Aborted => (SweepStatus::Cancelled, None),
-            ExecutionStatus::Failed => (
-                SweepStatus::Failed,
-                Some(format!(
-                    "the sweep's workflow failed; trace {} finds the cause in its tasks' logs",
-                    self.trace_id
-                )),
-            ),
             ExecutionStatus::TimedOut => (
                 SweepStatus::Failed,
                 Some("the sweep's workflow timed out".to_owned()),
+            ),
+            ExecutionStatus::Failed | ExecutionStatus::Succeeded => (
+                SweepStatus::Failed,
+                Some(format!(
+                    "the sweep's workflow ended without its summary; trace {} finds the cause in its tasks' logs",
+                    self.trace_id
+                )),
             ),
         };
         Some(SweepRecord {
@@ -132,5 +142,43 @@ mod tests {
         for bad in ["../x", "hyperopt-A", "backtest-1", &"hyperopt-1".repeat(8)] {
             assert!(!is_job_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_summary_completes_a_sweep_whatever_ended_its_execution() {
+        use ExecutionStatus::*;
+        let now = Timestamp::from_millis(1_700_000_000_000);
+        let record = SweepRecord {
+            job_id: "hyperopt-1".into(),
+            trace_id: "t".into(),
+            strategy: "s".into(),
+            status: SweepStatus::Running,
+            objective: Objective::Sharpe,
+            sampler: SamplerKind::Tpe,
+            trials: 1,
+            seed: 0,
+            folds: 1,
+            constraints: Constraints::default(),
+            start_date: NaiveDate::MIN,
+            end_date: NaiveDate::MAX,
+            requested_by: "u".into(),
+            created_at: now,
+            completed_at: None,
+            execution_arn: None,
+            error: None,
+            config_version_id: None,
+        };
+        let ended = |status, summarised| {
+            record
+                .on_execution(status, summarised, now)
+                .map(|r| r.status)
+        };
+        assert_eq!(ended(Running, true), None);
+        for status in [Succeeded, Aborted, Failed] {
+            assert_eq!(ended(status, true), Some(SweepStatus::Completed));
+        }
+        assert_eq!(ended(Aborted, false), Some(SweepStatus::Cancelled));
+        assert_eq!(ended(TimedOut, false), Some(SweepStatus::Failed));
+        assert_eq!(ended(Succeeded, false), Some(SweepStatus::Failed));
     }
 }

@@ -84,9 +84,8 @@ fn named<T: for<'de> Deserialize<'de>>(
 ) -> Result<T, ApiError> {
     match value {
         None => Ok(default),
-        Some(text) => serde_json::from_value(Value::String(text.clone())).map_err(|_| {
-            ApiError::validation(ValidationCode::OutOfRange, field, text, allowed)
-        }),
+        Some(text) => serde_json::from_value(Value::String(text.clone()))
+            .map_err(|_| ApiError::validation(ValidationCode::OutOfRange, field, text, allowed)),
     }
 }
 
@@ -222,8 +221,16 @@ mod tests {
             body
         };
         let cases = [
-            (json!({"strategy": "s", "start_date": "2024-03-01", "end_date": "2024-01-01"}), "VAL001", "start_date"),
-            (json!({"strategy": "s", "end_date": "2024-01-01"}), "VAL004", "start_date"),
+            (
+                json!({"strategy": "s", "start_date": "2024-03-01", "end_date": "2024-01-01"}),
+                "VAL001",
+                "start_date",
+            ),
+            (
+                json!({"strategy": "s", "end_date": "2024-01-01"}),
+                "VAL004",
+                "start_date",
+            ),
             (with(json!({"trials": 0})), "VAL005", "trials"),
             (with(json!({"trials": 10_001})), "VAL005", "trials"),
             (with(json!({"trials": -1})), "VAL006", "trials"),
@@ -232,7 +239,13 @@ mod tests {
             (with(json!({"folds": 21})), "VAL005", "folds"),
             (with(json!({"max_drawdown": 1.5})), "VAL005", "max_drawdown"),
             (with(json!({"epochs": 5})), "VAL006", "epochs"),
-            (with(json!({"search_space": {"entry.fast": {"type": "int", "low": 2, "high": 900}}})), "VAL006", "search_space.entry.fast.high"),
+            (
+                with(
+                    json!({"search_space": {"entry.fast": {"type": "int", "low": 2, "high": 900}}}),
+                ),
+                "VAL006",
+                "search_space.entry.fast.high",
+            ),
             (with(json!({"search_space": {}})), "VAL004", "search_space"),
         ];
         for (body, code, field) in cases {
@@ -242,9 +255,13 @@ mod tests {
 
     #[test]
     fn defaults_fill_what_is_left_out() {
-        let sweep = sweep(json!({"strategy": "s", "start_date": "2024-01-01", "end_date": "2024-03-01"}))
-            .expect("valid");
+        let sweep =
+            sweep(json!({"strategy": "s", "start_date": "2024-01-01", "end_date": "2024-03-01"}))
+                .expect("valid");
         assert_eq!(sweep.spec, Spec::new(SamplerKind::Tpe, 100, 0));
-        assert_eq!(sweep.strategy.search_space, tradai_hyperopt::sample::strategy().search_space);
+        assert_eq!(
+            sweep.strategy.search_space,
+            tradai_hyperopt::sample::strategy().search_space
+        );
     }
 }

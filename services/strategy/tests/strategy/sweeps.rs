@@ -88,6 +88,31 @@ async fn a_sweep_runs_to_its_best_trial_and_is_listed() {
         .sum();
     assert_eq!(counted, 20);
 
+    // The best parameters are a DRAFT config version of the strategy: the sample with them applied.
+    let version_id = job["config_version_id"].as_str().expect("a config version");
+    let version = service
+        .state
+        .sweeps
+        .versions
+        .get(&tradai_domain::ports::RecordKey::with_sort(
+            "sma-crossover",
+            version_id,
+        ))
+        .await
+        .expect("read")
+        .expect("the DRAFT");
+    assert_eq!(version.status.to_string(), "DRAFT");
+    assert_eq!(
+        version.config_data["entry"]["fast"],
+        best["params"]["entry.fast"]
+    );
+    assert_eq!(version.config_data["stoploss"], best["params"]["stoploss"]);
+    assert!(
+        version.description.contains(&job_id),
+        "{}",
+        version.description
+    );
+
     let listed = get(&service, "/api/v1/hyperopt?status=completed").await;
     assert_eq!(listed["items"][0]["job_id"], job_id.as_str(), "{listed}");
     let none = get(&service, "/api/v1/hyperopt?status=FAILED").await;
@@ -153,19 +178,38 @@ async fn bad_requests_name_their_field_and_roles_are_checked() {
     let post = |body: Value, token: String| {
         let app = service.app.clone();
         async move {
-            call(&app, "POST", "/api/v1/hyperopt", Some(&token), &[], Some(body)).await
+            call(
+                &app,
+                "POST",
+                "/api/v1/hyperopt",
+                Some(&token),
+                &[],
+                Some(body),
+            )
+            .await
         }
     };
     let token = service.token.clone();
     let mut unknown = body(10);
     unknown["strategy"] = json!("no-such-strategy");
-    assert_eq!(post(unknown, token.clone()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        post(unknown, token.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
     let mut narrow = body(10);
     narrow["search_space"] = json!({"entry.fast": {"type": "int", "low": 50, "high": 10}});
     let refused = post(narrow, token.clone()).await;
     assert_eq!(
-        (refused.status, refused.body["code"].as_str(), refused.body["details"]["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("VAL006"), Some("search_space.entry.fast.high")),
+        (
+            refused.status,
+            refused.body["code"].as_str(),
+            refused.body["details"]["field"].as_str()
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("VAL006"),
+            Some("search_space.entry.fast.high")
+        ),
         "{}",
         refused.body
     );
@@ -175,11 +219,25 @@ async fn bad_requests_name_their_field_and_roles_are_checked() {
     assert_eq!(refused.body["code"], "VAL001", "{}", refused.body);
 
     let viewer = service.key.sign(&role_claims(&service.issuer, &["viewer"]));
-    assert_eq!(post(body(10), viewer.clone()).await.status, StatusCode::FORBIDDEN);
-    for path in ["/api/v1/hyperopt/hyperopt-20240101-000000-00000000", "/api/v1/hyperopt/..%2Fx"] {
+    assert_eq!(
+        post(body(10), viewer.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for path in [
+        "/api/v1/hyperopt/hyperopt-20240101-000000-00000000",
+        "/api/v1/hyperopt/..%2Fx",
+    ] {
         let missing = call(&service.app, "GET", path, Some(&viewer), &[], None).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
     }
-    let limit = call(&service.app, "GET", "/api/v1/hyperopt?limit=0", Some(&viewer), &[], None).await;
+    let limit = call(
+        &service.app,
+        "GET",
+        "/api/v1/hyperopt?limit=0",
+        Some(&viewer),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(limit.body["details"]["field"], "limit");
 }
