@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use tradai_backtest::{synthetic, Market, Window};
-use tradai_backtest_runner::hyperopt::{summary_key, Summary, SweepJob};
 use tradai_domain::entities::Timeframe;
+use tradai_hyperopt::store::summary_key;
 use tradai_hyperopt::{SamplerKind, Spec};
+use tradai_hyperopt::{Summary, SweepJob};
 use tradai_local_executor::{LocalIntegrations, LocalWorkflow};
 use tradai_market::{RecordedSource, Recording};
 use tradai_platform::MemoryPorts;

@@ -185,7 +185,7 @@ pub struct SubmitArgs {
 #[derive(Debug, Subcommand)]
 pub enum HyperoptCommand {
     /// Start a sweep of a stored strategy over its search space (or `--space`).
-    Submit(SweepArgs),
+    Submit(Box<SweepArgs>),
     /// Show one sweep: status, trials done, the best so far.
     Status(JobArgs),
     /// Follow a sweep to its end with a live progress display (trials, best objective, rate, time left).

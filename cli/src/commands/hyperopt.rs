@@ -19,7 +19,7 @@ pub fn run(command: HyperoptCommand) -> anyhow::Result<std::process::ExitCode> {
         .build()?;
     runtime.block_on(async move {
         match command {
-            HyperoptCommand::Submit(args) => submit(args).await,
+            HyperoptCommand::Submit(args) => submit(*args).await,
             HyperoptCommand::Status(args) => {
                 let job = job(&args).await?;
                 print_job(&job, args.api.output);
