@@ -69,6 +69,21 @@ pub fn request_file(file: Option<&std::path::Path>, what: &str) -> anyhow::Resul
     Ok(value)
 }
 
+/// The fields every job request needs (strategy and range), each named by its flag; `example` shows a whole
+/// command.
+pub fn require(body: &Value, example: &str) -> anyhow::Result<()> {
+    for (key, flag) in [
+        ("strategy", "--strategy"),
+        ("start_date", "--start"),
+        ("end_date", "--end"),
+    ] {
+        if !body[key].is_string() {
+            bail!("{flag} is required (or `{key}` in --file): e.g. {example}");
+        }
+    }
+    Ok(())
+}
+
 /// The request body: the file's, with the flags on top; the fields the API needs must be there.
 pub fn request(args: &SubmitArgs) -> anyhow::Result<Value> {
     let mut body = request_file(args.file.as_deref(), "backtest request")?;
@@ -86,15 +101,10 @@ pub fn request(args: &SubmitArgs) -> anyhow::Result<Value> {
     if !args.symbols.is_empty() {
         body["symbols"] = json!(args.symbols);
     }
-    for (key, flag) in [
-        ("strategy", "--strategy"),
-        ("start_date", "--start"),
-        ("end_date", "--end"),
-    ] {
-        if !body[key].is_string() {
-            bail!("{flag} is required (or `{key}` in --file): e.g. tradai backtest submit --strategy sma-crossover --start 2024-02-01 --end 2024-03-01");
-        }
-    }
+    require(
+        &body,
+        "tradai backtest submit --strategy sma-crossover --start 2024-02-01 --end 2024-03-01",
+    )?;
     Ok(body)
 }
 

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::api::Api;
-use super::backtest::{request_file, text};
+use super::backtest::{request_file, require, text};
 use crate::args::{HyperoptCommand, JobArgs, ListArgs, OutputFormat, SweepArgs};
 
 /// Run one `hyperopt` subcommand; the exit code is 1 when a shown sweep failed or was cancelled.
@@ -80,15 +80,10 @@ pub fn request(args: &SweepArgs) -> anyhow::Result<Value> {
     set("min_trades", args.min_trades.map(Value::from));
     set("max_drawdown", args.max_drawdown.map(Value::from));
     set("search_space", space);
-    for (key, flag) in [
-        ("strategy", "--strategy"),
-        ("start_date", "--start"),
-        ("end_date", "--end"),
-    ] {
-        if !body[key].is_string() {
-            bail!("{flag} is required (or `{key}` in --file): e.g. tradai hyperopt submit --strategy sma-crossover --start 2024-02-01 --end 2024-04-01 --trials 200");
-        }
-    }
+    require(
+        &body,
+        "tradai hyperopt submit --strategy sma-crossover --start 2024-02-01 --end 2024-04-01 --trials 200",
+    )?;
     Ok(body)
 }
 
